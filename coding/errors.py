@@ -1,0 +1,43 @@
+"""User-facing errors. The CLI and the app turn these into one line; anything else is a bug."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class QcodeError(Exception):
+    """Base class for every error a researcher can cause and fix."""
+
+
+class UsageError(QcodeError):
+    """A command was called in a way that cannot work (bad option value, missing project)."""
+
+
+class IngestError(QcodeError):
+    """A transcript or metadata file cannot be read as the contract says."""
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class CodebookError(QcodeError):
+    """A codebook has problems; all of them are reported at once."""
+
+    def __init__(self, path: str | Path, problems: Sequence[str]) -> None:
+        self.path = str(path)
+        self.problems = list(problems)
+        summary = "; ".join(self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"{self.path}: {summary}{more}")
+
+
+class ProjectError(QcodeError):
+    """The project folder or database is missing or not usable."""
+
+
+class ImportFormatError(IngestError):
+    """A file from another tool (codings CSV, REFI-QDA) is malformed or refers to unknown things."""

@@ -1,0 +1,35 @@
+"""Shared fixtures. Tests that need ../shared (eval-dev, external files) skip cleanly without it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("QCODE_SHARED", REPO.parent / "shared"))
+EVAL_DEV = SHARED / "eval-dev"
+EXTERNAL = SHARED / "external"
+
+
+@pytest.fixture(scope="session")
+def eval_dev() -> Path:
+    if not (EVAL_DEV / "gold.jsonl").exists():
+        pytest.skip(f"shared eval-dev set not found at {EVAL_DEV}")
+    return EVAL_DEV
+
+
+@pytest.fixture(scope="session")
+def external() -> Path:
+    if not EXTERNAL.is_dir():
+        pytest.skip(f"shared external files not found at {EXTERNAL}")
+    return EXTERNAL
+
+
+@pytest.fixture(scope="session")
+def blank_nlp():
+    """A fast blank English pipeline with a sentencizer, shared by unit tests."""
+    from coding.nlp import blank_pipeline
+
+    return blank_pipeline()
