@@ -80,6 +80,7 @@ class Codebook:
     version: str
     codes: list[Code]
     source_path: str = ""
+    description: str = ""
 
     def by_id(self) -> dict[str, Code]:
         return {code.id: code for code in self.codes}
