@@ -1,0 +1,148 @@
+"""Tables over codings: cross-tabs, frequencies, co-occurrence. Pure functions over DataFrames.
+
+Inputs:
+- codings: columns segment_id, code (one row per code on a segment; duplicates are ignored)
+- segments: columns segment_id, respondent_id (every coding unit that could have been coded)
+- respondents: columns respondent_id plus one column per attribute
+A parent code's row counts segments coded with it or with any code below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .models import Codebook
+
+MISSING = "(missing)"
+COUNTS = ("segments", "respondents")
+PERCENTS = ("none", "row", "column")
+TOTAL = "Total"
+
+
+def rolled_up(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """(segment_id, code) pairs with every ancestor of each code added, without duplicates."""
+    pairs = codings[["segment_id", "code"]].drop_duplicates()
+    ancestors = {code.id: codebook.ancestors(code.id) for code in codebook.codes}
+    extra = [
+        (segment_id, parent)
+        for segment_id, code in pairs.itertuples(index=False)
+        for parent in ancestors.get(code, [])
+    ]
+    if extra:
+        pairs = pd.concat([pairs, pd.DataFrame(extra, columns=["segment_id", "code"])], ignore_index=True)
+    return pairs.drop_duplicates().reset_index(drop=True)
+
+
+def attribute_values(respondents: pd.DataFrame, by: str) -> pd.Series:
+    if by not in respondents.columns:
+        known = ", ".join(c for c in respondents.columns if c != "respondent_id") or "none"
+        raise KeyError(f"unknown respondent attribute {by!r} (known: {known})")
+    values = respondents.set_index("respondent_id")[by]
+    return values.fillna(MISSING).astype(str).replace("", MISSING)
+
+
+def _value_order(values: pd.Series) -> list[str]:
+    ordered = sorted(v for v in values.unique() if v != MISSING)
+    return ordered + ([MISSING] if MISSING in set(values) else [])
+
+
+def code_frame(codebook: Codebook) -> pd.DataFrame:
+    """Codes in tree order with name and depth, indexed by code id."""
+    rows = [(c.id, c.name, codebook.depth(c.id)) for c in codebook.tree_order()]
+    return pd.DataFrame(rows, columns=["code", "name", "level"]).set_index("code")
+
+
+def crosstab(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    respondents: pd.DataFrame,
+    codebook: Codebook,
+    by: str,
+    count: str = "segments",
+    percent: str = "none",
+) -> pd.DataFrame:
+    """Codes (rows, tree order) by the values of one respondent attribute (columns), plus Total."""
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {', '.join(COUNTS)}")
+    if percent not in PERCENTS:
+        raise ValueError(f"percent must be one of {', '.join(PERCENTS)}")
+    values = attribute_values(respondents, by)
+    columns = _value_order(values)
+    units = segments[["segment_id", "respondent_id"]].copy()
+    units["value"] = units["respondent_id"].map(values).fillna(MISSING)
+    coded = rolled_up(codings, codebook).merge(units, on="segment_id")
+    key = "segment_id" if count == "segments" else "respondent_id"
+    counts = coded.groupby(["code", "value"])[key].nunique().unstack("value", fill_value=0)
+    codes = code_frame(codebook)
+    table = counts.reindex(index=codes.index, columns=columns, fill_value=0).fillna(0).astype(int)
+    table[TOTAL] = coded.groupby("code")[key].nunique().reindex(codes.index, fill_value=0).astype(int)
+    if percent == "row":
+        table = table.div(table[TOTAL].where(table[TOTAL] > 0), axis=0).mul(100).round(1)
+    elif percent == "column":
+        base = column_bases(segments, respondents, by, count).reindex(columns + [TOTAL])
+        table = table.div(base.where(base > 0), axis=1).mul(100).round(1)
+    table.columns.name = by
+    return codes.join(table)
+
+
+def column_bases(segments: pd.DataFrame, respondents: pd.DataFrame, by: str, count: str) -> pd.Series:
+    """n per column: segments (or respondents with at least one segment) in each attribute value."""
+    values = attribute_values(respondents, by)
+    units = segments[["segment_id", "respondent_id"]].copy()
+    units["value"] = units["respondent_id"].map(values).fillna(MISSING)
+    key = "segment_id" if count == "segments" else "respondent_id"
+    bases = units.groupby("value")[key].nunique()
+    bases = bases.reindex(_value_order(values), fill_value=0)
+    bases[TOTAL] = units[key].nunique()
+    return bases.astype(int)
+
+
+def frequencies(
+    codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook, respondents_total: int | None = None
+) -> pd.DataFrame:
+    """Per code: segments, respondents, and the share of respondents who mention it."""
+    coded = rolled_up(codings, codebook).merge(segments[["segment_id", "respondent_id"]], on="segment_id")
+    codes = code_frame(codebook)
+    table = codes.copy()
+    table["segments"] = coded.groupby("code")["segment_id"].nunique().reindex(codes.index, fill_value=0)
+    table["respondents"] = coded.groupby("code")["respondent_id"].nunique().reindex(codes.index, fill_value=0)
+    total = respondents_total if respondents_total is not None else segments["respondent_id"].nunique()
+    table["% of respondents"] = (table["respondents"] / total * 100).round(1) if total else 0.0
+    return table
+
+
+def cooccurrence(
+    codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Code x code: segments where both codes apply (diagonal: segments with the code)."""
+    pairs = rolled_up(codings, codebook)
+    order = list(codes) if codes is not None else [c.id for c in codebook.tree_order()]
+    pairs = pairs[pairs["code"].isin(order)]
+    indicator = pd.crosstab(pairs["segment_id"], pairs["code"]).reindex(columns=order, fill_value=0)
+    indicator = (indicator > 0).astype(int)
+    matrix = indicator.T.dot(indicator)
+    return matrix.reindex(index=order, columns=order, fill_value=0)
+
+
+def segments_in_cell(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    respondents: pd.DataFrame,
+    codebook: Codebook,
+    code: str,
+    by: str | None = None,
+    value: str | None = None,
+    also_code: str | None = None,
+) -> pd.DataFrame:
+    """The segments behind one number: coded `code` (or below it), in group `value`, with `also_code`."""
+    pairs = rolled_up(codings, codebook)
+    ids = set(pairs.loc[pairs["code"] == code, "segment_id"])
+    if also_code is not None:
+        ids &= set(pairs.loc[pairs["code"] == also_code, "segment_id"])
+    chosen = segments[segments["segment_id"].isin(ids)]
+    if by is not None and value is not None and value != TOTAL:
+        values = attribute_values(respondents, by)
+        chosen = chosen[chosen["respondent_id"].map(values).fillna(MISSING) == value]
+    return chosen.reset_index(drop=True)

@@ -1,0 +1,372 @@
+"""The `qcode` command: a thin adapter over coding.project. Library errors become one line and exit 2."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import QcodeError
+from .models import UNITS
+
+console = Console(stderr=True)
+out = Console()
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit status 2: the contract for every error a person can fix."""
+    click.echo(f"qcode: error: {message}", err=True)
+    sys.exit(2)
+
+
+def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except QcodeError as exc:
+            fail(str(exc))
+        except OSError as exc:  # unreadable files, full disks: still the person's to fix
+            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+
+    return wrapper
+
+
+def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--db", "db", default=None, help="SQLAlchemy database URL (default: the project's).")(
+        func
+    )
+    func = click.option(
+        "--project",
+        "project_dir",
+        default=None,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Project folder (default: the current folder).",
+    )(func)
+    return func
+
+
+def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+    from .project import open_project
+
+    root = ctx.find_root().params
+    return open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr; yields a callable that advances it."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task(description, total=total)
+
+        def advance(n: int = 1) -> None:
+            progress.advance(task, n)
+
+        yield advance
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", default=None, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--db", "db", default=None)
+@click.version_option(package_name="qcode")
+def main(project_dir: Path | None, db: str | None) -> None:
+    """qcode: qualitative coding of interview corpora."""
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), help="YAML or .qdc codebook.")
+@click.option("--db", default=None, help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/qcode.")
+@click.option("--name", default=None, help="Project name (default: the folder's name).")
+@handles_errors
+def init(folder: Path, codebook: Path | None, db: str | None, name: str | None) -> None:
+    """Create a project in FOLDER."""
+    from .project import create_project
+
+    project = create_project(folder, codebook, db, name)
+    click.echo(f"created project {project.name!r} in {folder} with {len(project.codebook.codes)} codes")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path), help="respondents.csv")
+@click.option("--replace", is_flag=True, help="Replace documents whose file has changed.")
+@click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
+@project_options
+@click.pass_context
+@handles_errors
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    metadata: Path | None,
+    replace: bool,
+    encoding: str | None,
+    project_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Add transcripts (files or folders of .txt, .md, .docx) and respondent attributes."""
+    if not paths and not metadata:
+        raise click.UsageError("give transcript files or folders, or --metadata")
+    project = open_from(ctx, project_dir, db)
+    with progress_bar("reading transcripts", None) as advance:
+        report = project.ingest(
+            list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance
+        )
+    click.echo(report.summary())
+
+
+@main.command()
+@click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
+@project_options
+@click.pass_context
+@handles_errors
+def segment(ctx: click.Context, unit: str | None, project_dir: Path | None, db: str | None) -> None:
+    """Split respondent turns into coding units with spaCy."""
+    project = open_from(ctx, project_dir, db)
+    todo = len(project.store.unsegmented_documents(unit or project.unit))
+    with progress_bar("segmenting", todo) as advance:
+        result = project.segment(unit, progress=advance)
+    click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
+    for key, value in result.items():
+        if key.startswith("codings_on_"):
+            click.echo(
+                f"note: {value} codings are on {key[11:]} segments; 'qcode segment --unit {key[11:]}' shows them"
+            )
+
+
+@main.command()
+@click.option("--rules", "use_rules", is_flag=True, help="Suggest codes with the codebook's match rules.")
+@click.option("--model", "use_model", is_flag=True, help="Suggest codes with the trained model.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@project_options
+@click.pass_context
+@handles_errors
+def autocode(
+    ctx: click.Context,
+    use_rules: bool,
+    use_model: bool,
+    min_confidence: float,
+    project_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Suggest codes (rules and model; both when neither flag is given)."""
+    project = open_from(ctx, project_dir, db)
+    both = not use_rules and not use_model
+    model = use_model or (both and project.has_model())
+    if both and not model:
+        click.echo("note: no trained model yet ('qcode train'); suggesting with rules only", err=True)
+    results = project.autocode(rules=use_rules or both, model=model, min_confidence=min_confidence)
+    for name, stats in results.items():
+        click.echo(
+            f"{name}: {stats['proposed']} suggestions ({stats['added']} new, {stats['refreshed']} updated, "
+            f"{stats['decided_kept']} already decided by a person and left as they are, "
+            f"{stats['withdrawn']} withdrawn)"
+        )
+
+
+@main.command("import-codings")
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--coder", required=True, help="Who made these codings (a 'coder' column overrides it).")
+@project_options
+@click.pass_context
+@handles_errors
+def import_codings(
+    ctx: click.Context, csv_path: Path, coder: str, project_dir: Path | None, db: str | None
+) -> None:
+    """Import codings made elsewhere (document, code, start/end or text[, coder, memo])."""
+    project = open_from(ctx, project_dir, db)
+    result = project.import_codings(csv_path, coder)
+    click.echo(
+        f"{result['rows']} rows: {result['added']} codings added, {result['already_present']} already present"
+        + (
+            f", {result['rows_without_segment']} rows on no coding unit"
+            if result["rows_without_segment"]
+            else ""
+        )
+    )
+
+
+@main.command()
+@click.option("--by", required=True, help="Respondent attribute for the columns (group, gender, ...).")
+@click.option(
+    "--count", type=click.Choice(["segments", "respondents"]), default="segments", show_default=True
+)
+@click.option("--percent", type=click.Choice(["none", "row", "column"]), default="none", show_default=True)
+@click.option("--source", type=click.Choice(["human", "auto", "all"]), default="human", show_default=True)
+@click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table as CSV.")
+@project_options
+@click.pass_context
+@handles_errors
+def crosstab(
+    ctx: click.Context,
+    by: str,
+    count: str,
+    percent: str,
+    source: str,
+    coders: tuple[str, ...],
+    out: Path | None,
+    project_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Codes by the values of a respondent attribute."""
+    project = open_from(ctx, project_dir, db)
+    table = project.crosstab(by=by, count=count, percent=percent, source=source, coders=list(coders) or None)
+    bases = project.column_bases(by, count)
+    if out:
+        from .tables import write_table
+
+        write_table(table.reset_index(), out, bom=False)
+        click.echo(f"wrote {out}")
+    else:
+        print_crosstab(table, bases, by, count, percent, source)
+
+
+def print_crosstab(
+    table: pd.DataFrame, bases: pd.Series, by: str, count: str, percent: str, source: str
+) -> None:
+    unit = "%" if percent != "none" else ""
+    title = f"{count} per code by {by} ({source} codings{', ' + percent + ' %' if unit else ''})"
+    view = Table(title=title, show_lines=False)
+    view.add_column("code")
+    value_columns = [c for c in table.columns if c not in ("name", "level")]
+    for column in value_columns:
+        view.add_column(str(column), justify="right")
+    for _, row in table.iterrows():
+        cells = [_cell(row[c], percent) for c in value_columns]
+        view.add_row("  " * int(row["level"]) + str(row["name"]), *cells)
+    view.add_row("n (" + count + ")", *[str(int(bases.get(c, 0))) for c in value_columns], style="dim")
+    out.print(view)
+
+
+def _cell(value: Any, percent: str) -> str:
+    if pd.isna(value):
+        return "-"
+    return f"{value:.1f}" if percent != "none" else str(int(value))
+
+
+@main.command()
+@click.argument("coders", nargs=-1, required=True)
+@click.option(
+    "--units",
+    type=click.Choice(["documents", "touched"]),
+    default="documents",
+    show_default=True,
+    help="documents: all segments of documents every coder coded; touched: segments any coder coded.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv or .xlsx)."
+)
+@project_options
+@click.pass_context
+@handles_errors
+def agree(
+    ctx: click.Context,
+    coders: tuple[str, ...],
+    units: str,
+    out: Path | None,
+    project_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Intercoder agreement per code and overall (CODER_A CODER_B [CODER_C ...])."""
+    from .intercoder import publication_table
+
+    project = open_from(ctx, project_dir, db)
+    table = publication_table(project.agree(list(coders), units))
+    if out:
+        from .tables import write_table
+
+        write_table(table, out, header={"project": project.name, "coders": ", ".join(coders), "units": units})
+        click.echo(f"wrote {out}")
+        return
+    view = Table(title=f"Agreement between {', '.join(coders)} ({units})")
+    for column in table.columns:
+        view.add_column(str(column), justify="left" if column in ("Code", "Note") else "right")
+    for _, row in table.iterrows():
+        view.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    out_console = Console(width=200)
+    out_console.print(view)
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["codings", "matrix", "codebook", "qdpx"]))
+@click.argument("out_path", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--source",
+    type=click.Choice(["human", "auto", "all"]),
+    default="human",
+    show_default=True,
+    help="For matrix: which codings count.",
+)
+@project_options
+@click.pass_context
+@handles_errors
+def export(
+    ctx: click.Context, what: str, out_path: Path, source: str, project_dir: Path | None, db: str | None
+) -> None:
+    """Export codings (long CSV), matrix (wide 0/1 CSV), codebook (.csv/.qdc/.yaml) or a REFI-QDA project."""
+    project = open_from(ctx, project_dir, db)
+    if what == "codings":
+        rows = project.export_codings(out_path)
+    elif what == "matrix":
+        rows = project.export_matrix(out_path, source)
+    elif what == "codebook":
+        rows = project.export_codebook(out_path)
+    else:
+        rows = project.export_qdpx(out_path)
+    click.echo(f"wrote {out_path} ({rows} rows)" if what != "qdpx" else f"wrote {out_path}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8501, show_default=True, type=int)
+@project_options
+@click.pass_context
+@handles_errors
+def app(ctx: click.Context, host: str, port: int, project_dir: Path | None, db: str | None) -> None:
+    """Open the Streamlit dashboard on this project."""
+    import os
+    import subprocess
+
+    project = open_from(ctx, project_dir, db)
+    script = Path(__file__).resolve().parents[1] / "app" / "main.py"
+    env = {**os.environ, "QCODE_PROJECT": str(project.folder.resolve())}
+    if db or ctx.find_root().params.get("db"):
+        env["QCODE_DB"] = db or ctx.find_root().params["db"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    click.echo(f"qcode dashboard for {project.name!r}: http://{host}:{port}", err=True)
+    raise SystemExit(subprocess.call(command, env=env))
+
+
+def _register_optional_commands() -> None:
+    """Commands that live in their own modules, registered here so `qcode --help` lists them."""
+    from .cli_deidentify import deidentify_command
+
+    main.add_command(deidentify_command, "deidentify")
+
+
+_register_optional_commands()

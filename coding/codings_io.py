@@ -1,0 +1,204 @@
+"""Codings in and out as CSV: the contract's import format, the long export and the 0/1 matrix."""
+
+from __future__ import annotations
+
+import bisect
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .errors import ImportFormatError
+
+if TYPE_CHECKING:
+    from .project import Project
+
+LONG_COLUMNS = [
+    "document",
+    "respondent_id",
+    "segment_id",
+    "unit",
+    "start",
+    "end",
+    "speaker",
+    "text",
+    "code",
+    "code_name",
+    "coder",
+    "source",
+    "confidence",
+    "status",
+]
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    document: str
+    code: str
+    start: int
+    end: int
+    coder: str
+    memo: str
+
+
+def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default_coder: str) -> list[_Row]:
+    """Validate every row against the project before anything is written; the first problem is raised."""
+    try:
+        content = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ImportFormatError(path, "no such file") from None
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
+    reader = csv.DictReader(content.splitlines())
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [c for c in ("document", "code") if c not in header]
+    has_span = "start" in header and "end" in header
+    if missing or not (has_span or "text" in header):
+        need = missing + ([] if has_span or "text" in header else ["start,end or text"])
+        raise ImportFormatError(path, f"missing column(s): {', '.join(need)}", line=1)
+    rows: list[_Row] = []
+    for line, record in enumerate(reader, start=2):
+        if not any((value or "").strip() for value in record.values()):
+            continue
+        document = (record.get("document") or "").strip()
+        code = (record.get("code") or "").strip()
+        if document not in texts:
+            raise ImportFormatError(path, f"unknown document {document!r}", line=line)
+        if code not in codes:
+            raise ImportFormatError(path, f"unknown code {code!r}", line=line)
+        start, end = _span(path, line, record, texts[document], has_span)
+        coder = (record.get("coder") or "").strip() or default_coder
+        rows.append(_Row(line, document, code, start, end, coder, (record.get("memo") or "").strip()))
+    return rows
+
+
+def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bool) -> tuple[int, int]:
+    raw_start, raw_end = (record.get("start") or "").strip(), (record.get("end") or "").strip()
+    if has_span and (raw_start or raw_end):
+        try:
+            start, end = int(raw_start), int(raw_end)
+        except ValueError:
+            raise ImportFormatError(
+                path, f"start/end must be whole numbers, not {raw_start!r}/{raw_end!r}", line=line
+            ) from None
+        if not 0 <= start < end <= len(text):
+            raise ImportFormatError(
+                path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line
+            )
+        return start, end
+    quote = record.get("text") or ""
+    if not quote.strip():
+        raise ImportFormatError(path, "neither start/end nor text given", line=line)
+    found = text.find(quote)
+    if found < 0:
+        found = text.find(quote.strip())
+        quote = quote.strip()
+    if found < 0:
+        raise ImportFormatError(path, "quoted text not found in the document", line=line)
+    return found, found + len(quote)
+
+
+def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
+    """Every segment overlapping a row's span gets the row's code, by the row's coder."""
+    store = project.store
+    texts = store.document_texts()
+    rows = read_codings_csv(path, texts, set(project.codebook.by_id()), coder)
+    segments = project.segments_frame()
+    starts: dict[str, list[int]] = defaultdict(list)
+    spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for seg in segments.sort_values(["document", "start"]).itertuples(index=False):
+        starts[seg.document].append(int(seg.start))
+        spans[seg.document].append((int(seg.start), int(seg.end), int(seg.segment_id)))
+    pairs: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    memos: dict[tuple[int, str], str] = {}
+    unplaced = 0
+    for row in rows:
+        hits = _overlapping(starts[row.document], spans[row.document], row.start, row.end)
+        if not hits:
+            unplaced += 1
+        for segment_id in hits:
+            pairs[row.coder].add((segment_id, row.code))
+            if row.memo:
+                memos[(segment_id, row.coder)] = row.memo
+    added = 0
+    with store.transaction() as session:
+        for who, items in pairs.items():
+            added += store.add_human_codings(session, items, who)
+        for (segment_id, who), memo in memos.items():
+            store.upsert_memo(session, segment_id, who, memo)
+        store.log(
+            session, coder, "import_codings", str(path), rows=len(rows), added=added, coders=sorted(pairs)
+        )
+    total = sum(len(items) for items in pairs.values())
+    return {
+        "rows": len(rows),
+        "added": added,
+        "already_present": total - added,
+        "rows_without_segment": unplaced,
+    }
+
+
+def _overlapping(starts: list[int], spans: list[tuple[int, int, int]], start: int, end: int) -> list[int]:
+    first = max(bisect.bisect_right(starts, start) - 1, 0)
+    hits = []
+    for seg_start, seg_end, segment_id in spans[first:]:
+        if seg_start >= end:
+            break
+        if seg_end > start:
+            hits.append(segment_id)
+    return hits
+
+
+def long_codings(project: Project) -> pd.DataFrame:
+    """One row per coding (all sources and statuses) with segment text and respondent attributes."""
+    codings = project.store.codings_frame(project.unit)
+    segments = project.store.segments_frame(project.unit)
+    frame = codings.merge(segments, on="segment_id")
+    texts = project.store.document_texts(frame["document"].unique().tolist())
+    names = {code.id: code.name for code in project.codebook.codes}
+    frame = frame.assign(
+        unit=project.unit,
+        text=[
+            texts[d][int(s) : int(e)]
+            for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
+        ],
+        code_name=frame["code"].map(names),
+    )
+    frame = frame.sort_values(["document", "start", "code", "coder"])[LONG_COLUMNS]
+    return frame.merge(project.respondents(), on="respondent_id", how="left")
+
+
+def export_codings(project: Project, path: Path) -> int:
+    frame = long_codings(project)
+    _write_csv(frame, path)
+    return len(frame)
+
+
+def coding_matrix(project: Project, source: str = "human") -> pd.DataFrame:
+    """One row per coding unit, one 0/1 column per code (direct codings, any coder of `source`)."""
+    segments = project.segments_frame()
+    codings = project.codings(source)
+    codes = [code.id for code in project.codebook.tree_order()]
+    present = (
+        pd.crosstab(codings["segment_id"], codings["code"]).clip(upper=1) if len(codings) else pd.DataFrame()
+    )
+    matrix = present.reindex(index=segments["segment_id"], columns=codes, fill_value=0).fillna(0).astype(int)
+    base = segments[["document", "respondent_id", "segment_id", "start", "end"]].reset_index(drop=True)
+    return pd.concat([base, matrix.reset_index(drop=True)], axis=1)
+
+
+def export_matrix(project: Project, path: Path, source: str = "human") -> int:
+    frame = coding_matrix(project, source)
+    _write_csv(frame, path)
+    return len(frame)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    from .tables import write_table
+
+    write_table(frame, path, bom=False)

@@ -1,0 +1,176 @@
+"""Bring transcripts and respondent attributes into a project, all or nothing.
+
+Re-ingesting an unchanged file does nothing. A changed file is refused unless `replace`: then the new
+version becomes the document, the previous version stays in the database with all its codings, and
+codings whose segment text is found unchanged in the new version are carried over to it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from .errors import IngestError
+from .models import Document, Segment
+from .store import Store
+from .transcripts import TranscriptOptions, find_transcripts, read_transcript
+
+Segmenter = Callable[[Sequence[Document], str], list[Segment]]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    respondents: int = 0
+    codings_carried: int = 0
+    codings_left_on_previous: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added", f"{len(self.unchanged)} unchanged"]
+        if self.replaced:
+            parts.append(
+                f"{len(self.replaced)} replaced ({self.codings_carried} codings carried over, "
+                f"{self.codings_left_on_previous} kept only on the previous version)"
+            )
+        if self.respondents:
+            parts.append(f"{self.respondents} respondents' attributes read")
+        return "documents: " + ", ".join(parts)
+
+
+def read_respondents_csv(path: str | Path) -> dict[str, dict[str, str]]:
+    """respondent_id -> attributes from a CSV with a header row and a respondent_id column."""
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(path, "no such file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise IngestError(path, "empty file: expected a header row with a respondent_id column")
+    header = [cell.strip() for cell in rows[0]]
+    if "respondent_id" not in header:
+        raise IngestError(path, "no respondent_id column in the header row", line=1)
+    if len(set(header)) != len(header):
+        raise IngestError(path, "duplicate column names in the header row", line=1)
+    key = header.index("respondent_id")
+    result: dict[str, dict[str, str]] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise IngestError(path, f"expected {len(header)} fields, found {len(row)}", line=line)
+        respondent = row[key].strip()
+        if not respondent:
+            raise IngestError(path, "empty respondent_id", line=line)
+        if respondent in result:
+            raise IngestError(path, f"respondent {respondent!r} appears twice", line=line)
+        result[respondent] = {h: v.strip() for h, v in zip(header, row, strict=True) if h != "respondent_id"}
+    return result
+
+
+def ingest(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    metadata: str | Path | None,
+    options: TranscriptOptions,
+    segmenter: Segmenter,
+    replace: bool = False,
+    actor: str = "qcode",
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Parse everything first (any error leaves the project untouched), then write in one transaction."""
+    attributes = read_respondents_csv(metadata) if metadata else {}
+    files = find_transcripts(paths) if paths else []
+    documents: list[Document] = []
+    for path in files:
+        documents.append(read_transcript(path, options))
+        if progress:
+            progress(1)
+    report = IngestReport(respondents=len(attributes))
+    with store.transaction() as session:
+        to_add: list[Document] = []
+        to_replace: list[tuple[Document, int]] = []
+        for document in documents:
+            existing = store.active_document(session, document.name)
+            if existing is None:
+                to_add.append(document)
+            elif existing.sha256 == document.sha256:
+                report.unchanged.append(document.name)
+            elif not replace:
+                raise IngestError(
+                    document.source_path,
+                    f"document {document.name!r} has changed since it was ingested; pass --replace to "
+                    "replace it (codings are carried over where their text is unchanged, the rest stay "
+                    "on the previous version)",
+                )
+            else:
+                to_replace.append((document, existing.id))
+        for respondent_id, attrs in attributes.items():
+            store.upsert_respondent(session, respondent_id, attrs)
+        for document in to_add:
+            _add(store, session, document, attributes)
+            report.added.append(document.name)
+        for document, old_id in to_replace:
+            carried, left = _replace(store, session, document, old_id, attributes, segmenter)
+            report.replaced.append(document.name)
+            report.codings_carried += carried
+            report.codings_left_on_previous += left
+        store.log(
+            session,
+            actor,
+            "ingest",
+            ", ".join(report.added + report.replaced)[:2000],
+            added=len(report.added),
+            replaced=len(report.replaced),
+            metadata=str(metadata or ""),
+        )
+    return report
+
+
+def _add(store: Store, session: Session, document: Document, metadata: dict[str, dict[str, str]]) -> int:
+    merged = {**document.attributes, **metadata.get(document.respondent_id, {})}
+    respondent_pk = store.upsert_respondent(session, document.respondent_id, merged)
+    return store.add_document(session, document, respondent_pk)
+
+
+def _replace(
+    store: Store,
+    session: Session,
+    document: Document,
+    old_id: int,
+    metadata: dict[str, dict[str, str]],
+    segmenter: Segmenter,
+) -> tuple[int, int]:
+    """Add the new version, retire the old one, carry codings whose text is found unchanged."""
+    old_codings = store.codings_on_document(session, old_id)
+    old_text = store.document_text_by_id(session, old_id)
+    new_id = _add(store, session, document, metadata)
+    store.retire_document(session, old_id, new_id)
+    carried = 0
+    units = sorted({unit for _, _, _, unit in old_codings} | store.document_units(session, old_id))
+    for unit in units:
+        store.add_segments(session, segmenter([document], unit), unit)
+        new_spans = {
+            (start, end): seg_id for seg_id, start, end in store.segment_spans(session, new_id, unit)
+        }
+        by_text: dict[str, list[tuple[int, int]]] = {}
+        for start, end in new_spans:
+            by_text.setdefault(document.text[start:end], []).append((start, end))
+        for row, start, end, coded_unit in old_codings:
+            if coded_unit != unit:
+                continue
+            candidates = by_text.get(old_text[start:end], [])
+            if candidates:  # the nearest occurrence of the same text
+                target = min(candidates, key=lambda span: abs(span[0] - start))
+                store.copy_coding(session, row, new_spans[target])
+                carried += 1
+    return carried, len(old_codings) - carried

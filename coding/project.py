@@ -1,0 +1,416 @@
+"""The facade: open or create a project and run each step. The CLI and the app call only this."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import analysis, codings_io, intercoder
+from .codebook import codebook_version, load_codebook, write_codebook
+from .config import ProjectConfig, read_config, write_config
+from .errors import ProjectError, UsageError
+from .ingest import IngestReport, ingest
+from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, UNITS, Code, Codebook, Document, Segment, Turn
+from .nlp import load_pipeline
+from .segment import segment_documents
+from .store import Store
+from .transcripts import TranscriptOptions, make_turn
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CODEBOOK = REPO_ROOT / "codebooks" / "peace_process.yaml"
+SOURCE_FILTERS = ("human", "auto", "all")
+Progress = Callable[[int], None]
+
+
+def create_project(
+    folder: str | Path,
+    codebook: str | Path | None = None,
+    db: str | None = None,
+    name: str | None = None,
+) -> Project:
+    """A new project folder with qcode.toml, a copy of the codebook and an empty database."""
+    folder = Path(folder)
+    if (folder / "qcode.toml").exists():
+        raise ProjectError(f"{folder}: a qcode project already exists here")
+    source = Path(codebook) if codebook else DEFAULT_CODEBOOK
+    book = load_codebook(source)  # validate before creating anything
+    folder.mkdir(parents=True, exist_ok=True)
+    config = ProjectConfig(name=name or folder.resolve().name, database=db or "", codebook="codebook.yaml")
+    shutil.copyfile(source, folder / config.codebook)
+    write_config(folder, config)
+    project = Project(folder, config)
+    with project.store.transaction() as session:
+        project.store.sync_codes(session, book)
+        project.store.set_setting(session, "codebook_name", book.name)
+        project.store.set_setting(session, "codebook_version", book.version)
+        project.store.log(session, "qcode", "init", str(folder), codebook=str(source), codes=len(book.codes))
+    return project
+
+
+def open_project(folder: str | Path = ".", db: str | None = None) -> Project:
+    folder = Path(folder)
+    config = read_config(folder)
+    if db:
+        config = ProjectConfig(**{**config.__dict__, "database": db})
+    return Project(folder, config)
+
+
+class Project:
+    def __init__(self, folder: Path, config: ProjectConfig) -> None:
+        self.folder = folder
+        self.config = config
+        self.store = Store(config.database_url(folder))
+
+    # ----- basics -----------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def unit(self) -> str:
+        return self.config.unit
+
+    @property
+    def codebook(self) -> Codebook:
+        """The project's codebook as it stands in the database (edits in the app included)."""
+        return Codebook(
+            name=self.store.get_setting("codebook_name", self.name) or self.name,
+            version=self.store.get_setting("codebook_version", "1") or "1",
+            codes=self.store.codes(),
+            source_path=str(self.folder / self.config.codebook),
+        )
+
+    def codebook_version(self) -> str:
+        return codebook_version(self.codebook)
+
+    def counts(self) -> dict[str, int]:
+        return self.store.counts()
+
+    def transcript_options(self) -> TranscriptOptions:
+        return TranscriptOptions(interviewer_labels=self.config.interviewer_labels)
+
+    # ----- ingest and segment -----------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[str | Path],
+        metadata: str | Path | None = None,
+        replace: bool = False,
+        encoding: str | None = None,
+        progress: Progress | None = None,
+        actor: str = "qcode",
+    ) -> IngestReport:
+        options = TranscriptOptions(interviewer_labels=self.config.interviewer_labels, encoding=encoding)
+        return ingest(
+            self.store,
+            paths,
+            metadata=metadata,
+            options=options,
+            segmenter=self._segment,
+            replace=replace,
+            actor=actor,
+            progress=progress,
+        )
+
+    def _segment(
+        self, documents: Sequence[Document], unit: str, progress: Progress | None = None
+    ) -> list[Segment]:
+        nlp = load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
+        return segment_documents(documents, unit, nlp, progress=progress)
+
+    def segment(self, unit: str | None = None, progress: Progress | None = None) -> dict[str, int]:
+        """Segment every document not yet segmented in `unit`; make `unit` the project's unit."""
+        unit = unit or self.config.unit
+        if unit not in UNITS:
+            raise UsageError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+        names = self.store.unsegmented_documents(unit)
+        documents = self.documents(names) if names else []
+        segments = self._segment(documents, unit, progress) if documents else []
+        with self.store.transaction() as session:
+            added = self.store.add_segments(session, segments, unit)
+            self.store.log(session, "qcode", "segment", unit, documents=len(documents), segments=added)
+        if unit != self.config.unit:
+            self.config = self.config.with_unit(unit)
+            write_config(self.folder, self.config)
+        elsewhere = {u: n for u, n in self.store.coding_counts_by_unit().items() if u != unit}
+        return {
+            "documents": len(documents),
+            "segments": added,
+            **{f"codings_on_{u}": n for u, n in elsewhere.items()},
+        }
+
+    def documents(self, names: Sequence[str] | None = None) -> list[Document]:
+        """Active documents rebuilt from the database (text, turns, respondent attributes)."""
+        docs = self.store.documents_frame()
+        if names is not None:
+            docs = docs[docs["document"].isin(list(names))]
+        texts = self.store.document_texts(docs["document"].tolist())
+        turns = self.store.turns_frame()
+        by_doc: dict[str, list[Turn]] = {}
+        for row in turns.itertuples(index=False):
+            by_doc.setdefault(row.document, []).append(
+                Turn(int(row.turn_index), row.speaker, row.role, int(row.start), int(row.end))
+            )
+        result = []
+        for row in docs.itertuples(index=False):
+            text = texts[row.document]
+            doc_turns = [_with_paragraphs(turn, text) for turn in by_doc.get(row.document, [])]
+            result.append(
+                Document(row.document, row.respondent_id, text, doc_turns, {}, row.sha256, row.source_path)
+            )
+        return result
+
+    def segments(self, documents: Sequence[str] | None = None) -> list[Segment]:
+        return self.store.segments(self.unit, documents)
+
+    def segments_frame(self) -> pd.DataFrame:
+        frame = self.store.segments_frame(self.unit)
+        return frame[frame["role"] == RESPONDENT].reset_index(drop=True)
+
+    def respondents(self) -> pd.DataFrame:
+        return self.store.respondents_frame()
+
+    def _require_segments(self) -> None:
+        if not self.store.segment_units().get(self.unit):
+            if not len(self.store.documents_frame()):
+                raise UsageError("the project has no documents yet: run 'qcode ingest FOLDER' first")
+            self.segment()
+
+    # ----- codings ----------------------------------------------------------------------------
+    def codings(
+        self,
+        source: str = "all",
+        coders: Sequence[str] | None = None,
+        include_rejected: bool = False,
+    ) -> pd.DataFrame:
+        """Codings on the project's unit: segment_id, code, coder, source, source_name, confidence, status."""
+        frame = self.store.codings_frame(self.unit)
+        return filter_codings(frame, source, coders, include_rejected)
+
+    def coders(self) -> list[str]:
+        """People who made or decided codings (suggesters are not coders)."""
+        frame = self.store.codings_frame()
+        people = set(frame.loc[frame["source"] == HUMAN, "coder"]) | set(frame["decided_by"].dropna())
+        return sorted(people)
+
+    def import_codings(self, path: str | Path, coder: str) -> dict[str, int]:
+        self._require_segments()
+        return codings_io.import_codings(self, Path(path), coder)
+
+    def export_codings(self, path: str | Path) -> int:
+        return codings_io.export_codings(self, Path(path))
+
+    def export_matrix(self, path: str | Path, source: str = "human") -> int:
+        return codings_io.export_matrix(self, Path(path), source)
+
+    def apply_code(self, segment_id: int, code_id: str, coder: str) -> None:
+        """A person puts a code on a segment (no-op if they already did)."""
+        self._known_code(code_id)
+        with self.store.transaction() as session:
+            existing = self.store.find_coding(session, segment_id, code_id, coder)
+            if existing is not None and existing.status == ACCEPTED:
+                return
+            if existing is not None:
+                self.store.decide(session, existing, ACCEPTED, coder)
+            else:
+                self.store.add_human_codings(session, [(segment_id, code_id)], coder)
+            self.store.log(session, coder, "apply_code", f"segment {segment_id}", code=code_id)
+
+    def remove_code(self, segment_id: int, code_id: str, coder: str) -> None:
+        """A person takes their own code off a segment; the log keeps that it was there."""
+        with self.store.transaction() as session:
+            existing = self.store.find_coding(session, segment_id, code_id, coder)
+            if existing is None:
+                return
+            self.store.delete_coding(session, existing)
+            self.store.log(session, coder, "remove_code", f"segment {segment_id}", code=code_id)
+
+    def decide_suggestion(self, coding_id: int, accept: bool, coder: str) -> None:
+        """Accept or reject a rule or model suggestion; the decision survives later autocoding."""
+        status = ACCEPTED if accept else REJECTED
+        with self.store.transaction() as session:
+            row = self.store.coding_row(session, coding_id)
+            if row is None:
+                raise UsageError(f"no coding with id {coding_id}")
+            if row.source == HUMAN:
+                raise UsageError(
+                    "only suggestions can be accepted or rejected; remove a person's code instead"
+                )
+            previous = row.status
+            self.store.decide(session, row, status, coder)
+            self.store.log(
+                session, coder, "accept" if accept else "reject", f"coding {coding_id}", previous=previous
+            )
+
+    def set_memo(self, segment_id: int, text: str, coder: str) -> None:
+        with self.store.transaction() as session:
+            previous = self.store.upsert_memo(session, segment_id, coder, text)
+            self.store.log(session, coder, "memo", f"segment {segment_id}", previous=previous, text=text)
+
+    def memos(self) -> pd.DataFrame:
+        return self.store.memos_frame()
+
+    # ----- autocoding -------------------------------------------------------------------------
+    def autocode(
+        self,
+        rules: bool = True,
+        model: bool = False,
+        min_confidence: float = 0.0,
+        progress: Progress | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """Store suggestions from the codebook's rules and/or the trained model."""
+        from .autocode import run_autocode
+
+        self._require_segments()
+        return run_autocode(self, rules=rules, model=model, min_confidence=min_confidence, progress=progress)
+
+    # ----- tables -----------------------------------------------------------------------------
+    def crosstab(
+        self,
+        by: str = "group",
+        count: str = "segments",
+        percent: str = "none",
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        respondents = self.respondents()
+        try:
+            analysis.attribute_values(respondents, by)
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from None
+        return analysis.crosstab(
+            self.codings(source, coders),
+            self.segments_frame(),
+            respondents,
+            self.codebook,
+            by,
+            count,
+            percent,
+        )
+
+    def column_bases(self, by: str = "group", count: str = "segments") -> pd.Series:
+        return analysis.column_bases(self.segments_frame(), self.respondents(), by, count)
+
+    def frequencies(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+        respondents = self.segments_frame()["respondent_id"].nunique()
+        return analysis.frequencies(
+            self.codings(source, coders), self.segments_frame(), self.codebook, respondents
+        )
+
+    def cooccurrence(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+        return analysis.cooccurrence(self.codings(source, coders), self.codebook)
+
+    def quotes(self, segment_ids: Sequence[int]) -> pd.DataFrame:
+        """Segments with their text, respondent and attributes, in document order."""
+        frame = self.segments_frame()
+        frame = frame[frame["segment_id"].isin(list(segment_ids))]
+        texts = self.store.document_texts(frame["document"].unique().tolist())
+        frame = frame.assign(
+            text=[
+                texts[d][int(s) : int(e)]
+                for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
+            ]
+        )
+        return frame.merge(self.respondents(), on="respondent_id", how="left").sort_values(
+            ["document", "start"]
+        )
+
+    # ----- intercoder agreement ---------------------------------------------------------------
+    def agree(self, coders: Sequence[str], units: str = "documents") -> pd.DataFrame:
+        """Per-code and pooled agreement between two or more coders (see coding.intercoder)."""
+        return intercoder.agreement_table(self, coders, units)
+
+    def disagreements(self, coder_a: str, coder_b: str, units: str = "documents") -> pd.DataFrame:
+        return intercoder.disagreement_list(self, coder_a, coder_b, units)
+
+    def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
+        intercoder.resolve(self, segment_id, code_id, applies, actor)
+
+    def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
+        return intercoder.seed_consensus(self, coder_a, coder_b, actor)
+
+    # ----- codebook edits ---------------------------------------------------------------------
+    def add_code(self, code: Code, actor: str) -> None:
+        book = self.codebook
+        if code.id in book.by_id():
+            raise UsageError(f"a code with id {code.id!r} exists already")
+        if code.parent and code.parent not in book.by_id():
+            raise UsageError(f"unknown parent code {code.parent!r}")
+        with self.store.transaction() as session:
+            self.store.add_code(session, code)
+            self.store.log(session, actor, "add_code", code.id, name=code.name, parent=code.parent)
+        self._write_codebook_file()
+
+    def rename_code(self, code_id: str, new_name: str, actor: str) -> None:
+        """Names change, ids stay: codings and exports keep pointing at the same code."""
+        old = self._known_code(code_id)
+        with self.store.transaction() as session:
+            self.store.update_code(session, code_id, name=new_name)
+            self.store.log(session, actor, "rename_code", code_id, previous=old.name, name=new_name)
+        self._write_codebook_file()
+
+    def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
+        old = self._known_code(code_id)
+        if new_parent is not None:
+            self._known_code(new_parent)
+            book = self.codebook
+            if new_parent == code_id or code_id in book.ancestors(new_parent):
+                raise UsageError(f"cannot move {code_id!r} under itself or one of its own children")
+        with self.store.transaction() as session:
+            self.store.update_code(session, code_id, parent_id=new_parent)
+            self.store.log(session, actor, "move_code", code_id, previous=old.parent, parent=new_parent)
+        self._write_codebook_file()
+
+    def merge_codes(self, source_id: str, target_id: str, actor: str) -> int:
+        """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted."""
+        self._known_code(source_id)
+        self._known_code(target_id)
+        if source_id == target_id:
+            raise UsageError("a code cannot be merged into itself")
+        children = [c.id for c in self.codebook.codes if c.parent == source_id]
+        with self.store.transaction() as session:
+            moved = self.store.move_codings(session, source_id, target_id)
+            for child in children:
+                self.store.update_code(session, child, parent_id=target_id)
+            self.store.update_code(session, source_id, merged_into=target_id)
+            self.store.log(session, actor, "merge_codes", source_id, into=target_id, codings=moved)
+        self._write_codebook_file()
+        return moved
+
+    def _known_code(self, code_id: str) -> Code:
+        code = self.codebook.by_id().get(code_id)
+        if code is None:
+            raise UsageError(f"unknown code {code_id!r}")
+        return code
+
+    def _write_codebook_file(self) -> None:
+        write_codebook(self.codebook, self.folder / self.config.codebook)
+
+
+def filter_codings(
+    frame: pd.DataFrame, source: str, coders: Sequence[str] | None = None, include_rejected: bool = False
+) -> pd.DataFrame:
+    """human: a person's codes and the suggestions a person accepted; auto: rule and model suggestions."""
+    if source not in SOURCE_FILTERS:
+        raise UsageError(f"source must be one of {', '.join(SOURCE_FILTERS)}, not {source!r}")
+    if not include_rejected:
+        frame = frame[frame["status"] != REJECTED]
+    if source == "human":
+        frame = frame[(frame["source"] == HUMAN) | (frame["status"] == ACCEPTED)]
+        if coders:
+            who = frame["coder"].where(frame["source"] == HUMAN, frame["decided_by"])
+            frame = frame[who.isin(list(coders))]
+    elif source == "auto":
+        frame = frame[frame["source"] != HUMAN]
+        if coders:
+            frame = frame[frame["coder"].isin(list(coders))]
+    elif coders:
+        frame = frame[frame["coder"].isin(list(coders)) | frame["decided_by"].isin(list(coders))]
+    return frame.reset_index(drop=True)
+
+
+def _with_paragraphs(turn: Turn, text: str) -> Turn:
+    """Recover a stored turn's paragraph spans from the text (blank lines separate them)."""
+    return make_turn(text, turn.index, turn.speaker, turn.role, turn.start, turn.end)

@@ -1,0 +1,118 @@
+"""Split respondent turns into coding units with exact offsets into the document text.
+
+Sentences never cross paragraph boundaries: each paragraph goes through spaCy on its own, in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from spacy.language import Language
+
+from .models import RESPONDENT, UNITS, Document, Segment, Turn
+
+Progress = Callable[[int], None]
+
+
+def coded_turns(document: Document, include_interviewer: bool = False) -> list[Turn]:
+    return [t for t in document.turns if t.end > t.start and (include_interviewer or t.role == RESPONDENT)]
+
+
+def _paragraphs(turn: Turn) -> tuple[tuple[int, int], ...]:
+    return turn.paragraphs or ((turn.start, turn.end),)
+
+
+def segment_documents(
+    documents: Sequence[Document],
+    unit: str = "sentence",
+    nlp: Language | None = None,
+    *,
+    include_interviewer: bool = False,
+    batch_size: int = 256,
+    progress: Progress | None = None,
+) -> list[Segment]:
+    """Segments of every document, numbered per document in text order."""
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+    spans = list(_unit_spans(documents, unit, nlp, include_interviewer, batch_size, progress))
+    segments: list[Segment] = []
+    position: dict[str, int] = {}
+    for document, turn, start, end in spans:
+        index = position.get(document.name, 0)
+        position[document.name] = index + 1
+        segments.append(
+            Segment(
+                document=document.name,
+                turn_index=turn.index,
+                unit=unit,
+                index=index,
+                start=start,
+                end=end,
+                text=document.text[start:end],
+                speaker=turn.speaker,
+                role=turn.role,
+            )
+        )
+    return segments
+
+
+def _unit_spans(
+    documents: Sequence[Document],
+    unit: str,
+    nlp: Language | None,
+    include_interviewer: bool,
+    batch_size: int,
+    progress: Progress | None,
+) -> Iterator[tuple[Document, Turn, int, int]]:
+    if unit == "turn":
+        for document in documents:
+            for turn in coded_turns(document, include_interviewer):
+                yield document, turn, turn.start, turn.end
+            if progress:
+                progress(1)
+        return
+    if unit == "paragraph":
+        for document in documents:
+            for turn in coded_turns(document, include_interviewer):
+                for start, end in _paragraphs(turn):
+                    yield document, turn, start, end
+            if progress:
+                progress(1)
+        return
+    if nlp is None:
+        raise ValueError("sentence segmentation needs a spaCy pipeline")
+    yield from _sentence_spans(documents, nlp, include_interviewer, batch_size, progress)
+
+
+def _sentence_spans(
+    documents: Sequence[Document],
+    nlp: Language,
+    include_interviewer: bool,
+    batch_size: int,
+    progress: Progress | None,
+) -> Iterator[tuple[Document, Turn, int, int]]:
+    def paragraphs() -> Iterable[tuple[str, tuple[Document, Turn, int, bool]]]:
+        for document in documents:
+            turns = coded_turns(document, include_interviewer)
+            for t_index, turn in enumerate(turns):
+                spans = _paragraphs(turn)
+                for p_index, (start, end) in enumerate(spans):
+                    last = t_index == len(turns) - 1 and p_index == len(spans) - 1
+                    yield document.text[start:end], (document, turn, start, last)
+            if not turns and progress:
+                progress(1)
+
+    for doc, (document, turn, offset, last) in nlp.pipe(paragraphs(), as_tuples=True, batch_size=batch_size):
+        for sent in doc.sents:
+            start, end = _trim(sent.text, offset + sent.start_char)
+            if end > start:
+                yield document, turn, start, end
+        if last and progress:
+            progress(1)
+
+
+def _trim(text: str, start: int) -> tuple[int, int]:
+    """Offsets of `text` (starting at `start`) without leading or trailing white space."""
+    stripped_left = text.lstrip()
+    begin = start + len(text) - len(stripped_left)
+    return begin, begin + len(stripped_left.rstrip())

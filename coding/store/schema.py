@@ -1,0 +1,129 @@
+"""SQLAlchemy 2 ORM tables of a project. Alembic migrations in migrations/ create and evolve them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Setting(Base):
+    """Project-level facts the database must carry with it (codebook version, model metadata)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Respondent(Base):
+    __tablename__ = "respondents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_id: Mapped[str] = mapped_column(String(100), unique=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_path: Mapped[str] = mapped_column(Text, default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A replaced document stays, with its turns, segments and codings, as the previous version.
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+
+class SegmentRow(Base):
+    __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_document_unit", "document_id", "unit"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"))
+    unit: Mapped[str] = mapped_column(String(20))
+    index: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+
+class CodeRow(Base):
+    __tablename__ = "codes"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    definition: Mapped[str] = mapped_column(Text, default="")
+    include: Mapped[str] = mapped_column(Text, default="")
+    exclude: Mapped[str] = mapped_column(Text, default="")
+    examples: Mapped[list[Any]] = mapped_column(default=list)
+    color: Mapped[str] = mapped_column(String(20), default="")
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Merged codes stay (their codings moved) so that old exports and logs still resolve.
+    merged_into: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CodingRow(Base):
+    """One code on one segment by one coder. Suggestions use the suggester's name as coder."""
+
+    __tablename__ = "codings"
+    __table_args__ = (
+        UniqueConstraint("segment_id", "code_id", "coder", name="uq_coding"),
+        Index("ix_codings_code", "code_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id"), index=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
+    coder: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))  # human / rule / model
+    source_name: Mapped[str] = mapped_column(String(100), default="")
+    confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    status: Mapped[str] = mapped_column(String(20))  # accepted / suggested / rejected
+    decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MemoRow(Base):
+    __tablename__ = "memos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), default=None, index=True)
+    code_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    coder: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LogRow(Base):
+    """Append-only: every change a person makes (who, what, when). Never updated or deleted."""
+
+    __tablename__ = "change_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
