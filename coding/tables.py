@@ -40,9 +40,7 @@ def write_table(
     if suffix == ".csv":
         _write(
             path,
-            lambda tmp: table.to_csv(
-                tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n"
-            ),
+            lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n"),
         )
         if header is not None:
             about = path.with_name(f"{path.stem}.about.txt")
