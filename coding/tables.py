@@ -57,6 +57,14 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
+def unescape_cell(value: Any) -> Any:
+    """Undo escape_cell, for reading our own exports back (e.g. a codings CSV's quote column). A text
+    that really began with a quote and a formula character cannot be told apart; that is rare enough."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with a meaningful index turned into columns, flat column names and every text escaped."""
     table = df.copy()

