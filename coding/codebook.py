@@ -29,6 +29,8 @@ TOP_FIELDS = ("name", "version", "description", "codes")
 CODE_FIELDS = ("id", "name", "parent", "definition", "include", "exclude", "examples", "color", "match")
 TEXT_FIELDS = ("definition", "include", "exclude")
 MATCH_FIELDS = ("keywords", "lemmas", "patterns")
+# Valid for spaCy, but the rule coder's pipeline (tagger + lemmatizer only) cannot serve them.
+UNUSABLE_PATTERN_KEYS = frozenset({"DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID", "_"})
 
 # ---------------------------------------------------------------------------------------------------
 # Loading YAML while remembering where things are
@@ -134,12 +136,17 @@ class _Validator:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.problems: list[str] = []
+        self._found: list[tuple[int, str]] = []
         self.matcher = Matcher(blank_pipeline().vocab, validate=True)
 
     def add(self, line: int | None, where: str, message: str) -> None:
         location = f"{self.path}:{line}" if line is not None else self.path
-        self.problems.append(f"{location}: {where}: {message}")
+        self._found.append((line or 0, f"{location}: {where}: {message}"))
+
+    @property
+    def problems(self) -> list[str]:
+        """Problems in file order (stable for problems on the same line)."""
+        return [text for _, text in sorted(self._found, key=lambda found: found[0])]
 
     def check(self, data: Any) -> None:
         if data is None:
@@ -183,9 +190,7 @@ class _Validator:
     def version(self, data: dict) -> None:
         value = data.get("version")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            self.add(
-                _line_of(data, "version"), "version", f'expected text; quote it, e.g. version: "{value}"'
-            )
+            self.add(_line_of(data, "version"), "version", f'expected text; quote it, e.g. version: "{value}"')
         else:
             self.text(data, "version", "", required=True)
 
@@ -295,9 +300,18 @@ class _Validator:
             self.matcher.add("check", [_plain(pattern)])
         except (ValueError, TypeError, KeyError) as error:
             self.add(line, where, f"invalid spaCy token pattern: {_matcher_message(error)}")
+            return
         finally:
             if "check" in self.matcher:
                 self.matcher.remove("check")
+        unusable = sorted({key for token in pattern for key in token if str(key).upper() in UNUSABLE_PATTERN_KEYS})
+        if unusable:
+            self.add(
+                line,
+                where,
+                f"{', '.join(map(str, unusable))} cannot be used: rule coding runs no parser, no entity "
+                "recogniser and no extensions (use LOWER, ORTH, LEMMA, POS, TAG, MORPH, SHAPE, IS_...)",
+            )
 
     def ids_and_parents(self, codes: list) -> None:
         first_line: dict[str, int | None] = {}
@@ -316,11 +330,9 @@ class _Validator:
             first_line[code_id] = _line_of(code, "id")
             if isinstance(code.get("parent"), str):
                 parents[code_id] = (code["parent"], index)
-        for code_id, (parent, index) in parents.items():
+        for parent, index in parents.values():
             if parent not in first_line:
-                self.add(
-                    _line_of(codes[index], "parent"), f"codes[{index}].parent", f"unknown parent {parent!r}"
-                )
+                self.add(_line_of(codes[index], "parent"), f"codes[{index}].parent", f"unknown parent {parent!r}")
         self.cycles(codes, parents)
 
     def cycles(self, codes: list, parents: dict[str, tuple[str, int]]) -> None:
@@ -401,9 +413,7 @@ def load_codebook(path: str | Path) -> Codebook:
     except FileNotFoundError:
         raise CodebookError(path, [f"{where}: file not found"]) from None
     except UnicodeDecodeError as error:
-        raise CodebookError(
-            path, [f"{where}: not UTF-8 text ({error.reason} at byte {error.start})"]
-        ) from None
+        raise CodebookError(path, [f"{where}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
     except OSError as error:
         raise CodebookError(path, [f"{where}: cannot read: {error.strerror}"]) from None
     try:
@@ -473,9 +483,7 @@ _Dumper.add_representer(str, _represent_str)
 
 def dump_codebook(codebook: Codebook) -> str:
     """The codebook as YAML text that load_codebook reads back to an equal Codebook."""
-    return yaml.dump(
-        codebook_to_dict(codebook), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return yaml.dump(codebook_to_dict(codebook), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_codebook(codebook: Codebook, path: str | Path) -> None:
