@@ -1,0 +1,155 @@
+"""The audit: what was replaced and by which detector, and what nothing claimed (residual risk).
+
+The audit quotes originals, so it is as sensitive as the key: it is written beside the key with
+owner-only permissions, never into the de-identified folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from ..transcripts import LABEL_RE
+from .detectors import STOP_WORDS, WORD_RE, is_unknown, starts_sentence
+from .keep_list import HONORIFICS, PUBLIC_INSTITUTION_WORDS, KeepList
+from .model import DeidReport, Residual
+from .pseudonyms import write_private
+
+NUMBER_RE = re.compile(r"(?<![\w\[])\d[\d.,:/\-]*")
+YEAR_RE = re.compile(r"(?:19|20)\d\d(?:s)?")
+COLUMNS = (
+    "file",
+    "action",
+    "part",
+    "start",
+    "end",
+    "out_start",
+    "out_end",
+    "original",
+    "replacement",
+    "kind",
+    "detector",
+    "confidence",
+    "note",
+)
+
+
+def residuals(
+    file: str, text: str, protected: list[tuple[int, int]], keep: KeepList, lex: frozenset[str]
+) -> list[Residual]:
+    """Capitalised words and numbers left in an output text that no detector replaced.
+
+    Skipped: pseudonyms (protected spans), public names, stop words, and ordinary English words at the
+    start of a sentence. Years (1990, 2000s) are not listed: dates are kept unless they are private.
+    """
+    found: list[Residual] = []
+    labels = [(m.start("label"), m.end("label")) for m in LABEL_RE.finditer(text)]
+    spans = sorted(protected + labels)
+    words = list(WORD_RE.finditer(text))
+    for index, match in enumerate(words):
+        word = re.sub(r"['\u2019]s$", "", match.group())
+        if not word[:1].isupper() or _inside(match.start(), spans) or len(word) < 2:
+            continue
+        folded = word.casefold()
+        if folded in STOP_WORDS or folded in HONORIFICS or folded in PUBLIC_INSTITUTION_WORDS:
+            continue
+        if keep.is_public(word) or keep.is_common_word(word) or _in_public_phrase(words, index, keep):
+            continue
+        known = not is_unknown(word, lex)
+        if known and starts_sentence(text, match.start()):
+            continue
+        reason = "capitalised word, unknown to the pipeline" if not known else "capitalised word"
+        found.append(Residual(file, match.start(), match.start() + len(word), word, reason))
+    for match in NUMBER_RE.finditer(text):
+        number = match.group().rstrip(".,:/-")
+        if _inside(match.start(), spans) or YEAR_RE.fullmatch(number):
+            continue
+        found.append(Residual(file, match.start(), match.start() + len(number), number, "number"))
+    found.sort(key=lambda r: r.start)
+    return found
+
+
+def _in_public_phrase(words: list[re.Match[str]], index: int, keep: KeepList) -> bool:
+    """'Inter-Tajik' in 'Inter-Tajik Dialogue', 'Aga' in 'Aga Khan Foundation'."""
+    for start in range(max(0, index - 3), index + 1):
+        for stop in range(index + 1, min(len(words), start + 4) + 1):
+            if stop - start > 1 and keep.is_public(" ".join(w.group() for w in words[start:stop])):
+                return True
+    return False
+
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in spans)
+
+
+def audit_rows(report: DeidReport) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for file_report in report.files:
+        for rep in file_report.replacements:
+            rows.append(
+                {
+                    "file": rep.file,
+                    "action": "replaced",
+                    "part": rep.part,
+                    "start": rep.start,
+                    "end": rep.end,
+                    "out_start": rep.out_start,
+                    "out_end": rep.out_end,
+                    "original": rep.original,
+                    "replacement": rep.pseudonym,
+                    "kind": rep.kind,
+                    "detector": rep.detector,
+                    "confidence": f"{rep.confidence:.2f}",
+                    "note": "" if rep.confidence >= 0.9 else "review",
+                }
+            )
+        for res in file_report.residuals:
+            rows.append(
+                {
+                    "file": res.file,
+                    "action": "unclaimed",
+                    "part": "body",
+                    "start": "",
+                    "end": "",
+                    "out_start": res.start,
+                    "out_end": res.end,
+                    "original": res.text,
+                    "replacement": "",
+                    "kind": "",
+                    "detector": "",
+                    "confidence": "",
+                    "note": res.reason,
+                }
+            )
+    return rows
+
+
+def write_audit(path: Path, report: DeidReport) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(audit_rows(report))
+    write_private(path, buffer.getvalue())
+
+
+def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
+    """One line per uncertain case, grouped by text: guesses first, then unclaimed words."""
+    lines: list[str] = []
+    guesses: dict[tuple[str, str, str], int] = {}
+    unclaimed: dict[tuple[str, str], list[str]] = {}
+    for file_report in report.files:
+        for rep in file_report.replacements:
+            if rep.confidence < 0.9:
+                key = (rep.original, rep.pseudonym, rep.detector)
+                guesses[key] = guesses.get(key, 0) + 1
+        for res in file_report.residuals:
+            if res.reason != "number":
+                unclaimed.setdefault((res.text, res.reason), []).append(Path(res.file).name)
+    for (original, pseudonym, detector), count in sorted(guesses.items()):
+        lines.append(f"replaced (guess, {detector}): {original!r} -> {pseudonym} x{count}")
+    for (text, reason), files in sorted(unclaimed.items()):
+        shown = ", ".join(sorted(set(files))[:5])
+        lines.append(f"left in place ({reason}): {text!r} in {shown}")
+    return lines[:limit]

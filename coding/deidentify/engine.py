@@ -1,0 +1,372 @@
+"""Run every detector over a corpus, propagate names across it, choose spans and render the output."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..transcripts import GENERIC_RESPONDENT_LABELS, LABEL_RE
+from .audit import residuals
+from .detectors import WORD_RE, cue_mentions, lexicon, ner_mentions, unknown_word_mentions
+from .keep_list import KeepList
+from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Mention, Replacement, RosterEntry
+from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
+from .pseudonyms import Pseudonyms, name_key
+from .rewrite import front_matter_parses, rewrite_body, rewrite_front_matter
+from .structured import find_structured
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+# Overlapping mentions merge into one span; its kind comes from the strongest detector.
+STRENGTH = {
+    "email": 0,
+    "url": 0,
+    "address": 0,
+    "roster": 1,
+    "key": 1,
+    "speaker-label": 1,
+    "numbered-org": 2,
+    "phonenumbers": 2,
+    "phone-pattern": 3,
+    "id-number": 3,
+    "private-date": 3,
+    "numbered": 4,
+}
+ROLE_WORDS = frozenset(
+    [
+        "interviewer",
+        "interviewee",
+        "respondent",
+        "moderator",
+        "facilitator",
+        "translator",
+        "interpreter",
+        "researcher",
+        "note-taker",
+        "notetaker",
+        "observer",
+        "assistant",
+        "speaker",
+        "participant",
+        "voice",
+        "both",
+        "all",
+        "unknown",
+        "other",
+        "man",
+        "woman",
+        "child",
+        "unidentified",
+        "inaudible",
+        "crosstalk",
+        "group",
+    ]
+)
+ROLE_ID = re.compile(r"^(?:[A-Za-z]{0,4}\d+[A-Za-z]?|\[[^\]]+\])$")
+# Front matter keys whose values are a person's name or another identifier, by kind.
+NAME_KEYS = {
+    "name": PERSON,
+    "full_name": PERSON,
+    "respondent_name": PERSON,
+    "real_name": PERSON,
+    "interviewee": PERSON,
+    "interviewee_name": PERSON,
+    "participant": PERSON,
+    "speakers": PERSON,
+    "speaker": PERSON,
+    "village": PLACE,
+    "hometown": PLACE,
+    "birthplace": PLACE,
+    "home": PLACE,
+    "employer": ORG,
+    "organisation": ORG,
+    "organization": ORG,
+    "phone": CONTACT,
+    "email": CONTACT,
+    "address": CONTACT,
+}
+
+
+@dataclass
+class Source:
+    """One input transcript, split as the contract says."""
+
+    path: Path
+    output: Path
+    front: str  # the front matter block with its fences and trailing newline, or ""
+    body: str
+    attributes: dict[str, str]
+    respondent_id: str
+    labels: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.labels = [(m.start("label"), m.end("label"), m.group("label")) for m in LABEL_RE.finditer(self.body)]
+
+
+@dataclass
+class Corpus:
+    """Per-file mentions while the corpus is processed."""
+
+    sources: list[Source]
+    docs: list[Doc] = field(default_factory=list)
+    lower: list[list[tuple[int, int]]] = field(default_factory=list)
+    found: list[list[Mention]] = field(default_factory=list)
+
+
+class Deidentifier:
+    def __init__(
+        self,
+        nlp: Language,
+        keep: KeepList,
+        roster: Sequence[RosterEntry],
+        pseudonyms: Pseudonyms,
+        interviewer_labels: Sequence[str],
+    ) -> None:
+        self.nlp = nlp
+        self.keep = keep
+        self.lex = lexicon(nlp)
+        self.roster = list(roster)
+        self.pseudonyms = pseudonyms
+        self.roles = {label.casefold() for label in (*interviewer_labels, *GENERIC_RESPONDENT_LABELS)}
+
+    # -- detection -------------------------------------------------------------------------------
+    def detect(self, sources: list[Source], progress: Callable[[int, int], None] | None = None) -> Corpus:
+        corpus = Corpus(sources)
+        total = len(sources)
+        for index, doc in enumerate(self.nlp.pipe(source.body for source in sources)):
+            source = sources[index]
+            lower = lower_case_lines(source.body)
+            mentions = self._first_pass(source, doc, lower)
+            corpus.docs.append(doc)
+            corpus.lower.append(lower)
+            corpus.found.append(mentions)
+            if progress:
+                progress(index + 1, total)
+        self._propagate(corpus)
+        return corpus
+
+    def _first_pass(self, source: Source, doc: Doc, lower: list[tuple[int, int]]) -> list[Mention]:
+        body = source.body
+        mentions = find_structured(body)
+        mentions += ner_mentions(doc, self.keep, self.lex)
+        mentions += self._recased_ner(body, lower)
+        mentions += cue_mentions(body, self.keep)
+        mentions += unknown_word_mentions(body, self.keep, self.lex, lower)
+        mentions = [m for m in mentions if not _overlaps_label(m, source.labels)]
+        mentions += self._label_mentions(source)
+        return mentions
+
+    def _recased_ner(self, body: str, lower: list[tuple[int, int]]) -> list[Mention]:
+        """NER on a case-normalised copy of lower-case lines only (the model sees no names otherwise)."""
+        if not lower:
+            return []
+        found: list[Mention] = []
+        texts = [recase(body[start:end], self.lex) for start, end in lower]
+        for (start, _end), doc in zip(lower, self.nlp.pipe(texts), strict=True):
+            for mention in ner_mentions(doc, self.keep, self.lex, detector="ner-recased", shift=start):
+                found.append(
+                    Mention(
+                        mention.start,
+                        mention.end,
+                        body[mention.start : mention.end],
+                        mention.kind,
+                        mention.detector,
+                        0.7,
+                    )
+                )
+        return found
+
+    def _label_mentions(self, source: Source) -> list[Mention]:
+        """A speaker label that is a person's name (not 'Interviewer', 'R07' or a pseudonym)."""
+        found = []
+        for start, end, label in source.labels:
+            if self.is_role_label(label, source.respondent_id):
+                continue
+            words = label.split()
+            while len(words) > 1 and words[0].casefold().rstrip(".") in {"mr", "mrs", "ms", "dr", "prof"}:
+                start += len(words[0]) + 1
+                words = words[1:]
+            found.append(Mention(start, end, source.body[start:end], PERSON, "speaker-label", SURE))
+        return found
+
+    def is_role_label(self, label: str, respondent_id: str) -> bool:
+        folded = label.casefold()
+        if folded in self.roles or folded == respondent_id.casefold() or ROLE_ID.match(label):
+            return True
+        words = folded.split()
+        return all(w in ROLE_WORDS or w in self.roles or w.isdigit() for w in words) or self.keep.is_public(label)
+
+    def _known_names(self, corpus: Corpus) -> list[KnownName]:
+        names = [KnownName(entry.name, entry.kind, ROSTER) for entry in self.roster]
+        names += [KnownName(name, kind, KEY) for name, kind in self.pseudonyms.known_names()]
+        for source in corpus.sources:
+            names += [KnownName(value, kind, LABEL) for value, kind in front_matter_names(source, self)]
+        for source, mentions in zip(corpus.sources, corpus.found, strict=True):
+            for mention in resolve(mentions, source.body):
+                if mention.kind in (PERSON, PLACE, ORG):
+                    source = LABEL if mention.detector == "speaker-label" else FOUND
+                    names.append(KnownName(mention.text, mention.kind, source))
+        return names
+
+    def _propagate(self, corpus: Corpus) -> None:
+        finder = NameFinder(self.nlp, self._known_names(corpus), self.keep, self.lex)
+        self.finder = finder
+        for index, doc in enumerate(corpus.docs):
+            labels = corpus.sources[index].labels
+            extra = [m for m in finder.find(doc, corpus.lower[index]) if not _overlaps_label(m, labels)]
+            corpus.found[index].extend(extra)
+
+    # -- output ----------------------------------------------------------------------------------
+    def render(self, corpus: Corpus) -> list[tuple[str, FileReport]]:
+        """The de-identified text of every file, with what was replaced and what remains to review."""
+        chosen = [resolve(mentions, source.body) for mentions, source in zip(corpus.found, corpus.sources, strict=True)]
+        self._plan_pseudonyms(chosen)
+        substitute = self._front_matter_substitute(chosen)
+        rendered: list[tuple[str, FileReport]] = []
+        for source, mentions in zip(corpus.sources, chosen, strict=True):
+            pairs = [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions]
+            body, records = rewrite_body(source.path.name, source.body, pairs)
+            front, front_records = self._render_front(source, substitute)
+            report = FileReport(source.path, source.output, front_records + records)
+            protected = [(r.out_start, r.out_end) for r in records]
+            report.residuals = residuals(source.path.name, body, protected, self.keep, self.lex)
+            rendered.append((front + body, report))
+        return rendered
+
+    def _plan_pseudonyms(self, chosen: list[list[Mention]]) -> None:
+        votes: dict[str, Counter[str]] = {}
+        order: list[tuple[str, str]] = []
+        for mentions in chosen:
+            for mention in mentions:
+                weight = 3 if mention.detector in ("roster", "key", "speaker-label") else 1
+                votes.setdefault(name_key(mention.text), Counter())[mention.kind] += weight
+                order.append((mention.text, mention.kind))
+        ordered = [(text, votes[name_key(text)].most_common(1)[0][0]) for text, _kind in order]
+        self.pseudonyms.plan(ordered)
+
+    def _front_matter_substitute(self, chosen: list[list[Mention]]):  # type: ignore[no-untyped-def]
+        names: dict[str, str] = {}
+        for mentions in chosen:
+            for mention in mentions:
+                names.setdefault(mention.text.casefold(), mention.kind)
+        for name, kind in self.pseudonyms.known_names():
+            names.setdefault(name.casefold(), kind)
+        for entry in self.roster:
+            names.setdefault(entry.name.casefold(), entry.kind)
+        if not names:
+            return lambda value: (value, [])
+        alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.I)
+
+        def substitute(value: str) -> tuple[str, list[tuple[int, int, str, str, str]]]:
+            changes: list[tuple[int, int, str, str, str]] = []
+
+            def replace(match: re.Match[str]) -> str:
+                kind = names[match.group().casefold()]
+                pseudonym = self.pseudonyms.pseudonym(match.group(), kind)
+                changes.append((match.start(), match.end(), match.group(), pseudonym, kind))
+                return pseudonym
+
+            return pattern.sub(replace, value), changes
+
+        return substitute
+
+    def _render_front(self, source: Source, substitute) -> tuple[str, list[Replacement]]:  # type: ignore[no-untyped-def]
+        if not source.front:
+            return "", []
+        block = source.front[:-1] if source.front.endswith("\n") else source.front
+        new_block, records = rewrite_front_matter(source.path.name, block, substitute)
+        if not front_matter_parses(new_block):  # never emit a front matter that qcode cannot read
+            raise AssertionError(f"rewritten front matter of {source.path} does not parse")
+        return new_block + ("\n" if source.front.endswith("\n") else ""), records
+
+
+def front_matter_names(source: Source, engine: Deidentifier) -> list[tuple[str, str]]:
+    """Values of name-like front matter keys ('name', 'speakers', 'village'), minus role labels."""
+    found: list[tuple[str, str]] = []
+    for key, value in source.attributes.items():
+        kind = NAME_KEYS.get(key.casefold())
+        if kind is None:
+            continue
+        for item in value.split(","):
+            item = item.strip()
+            if item and not engine.is_role_label(item, source.respondent_id):
+                found.append((item, kind))
+    return found
+
+
+def _overlaps_label(mention: Mention, labels: list[tuple[int, int, str]]) -> bool:
+    return any(mention.start < end and start < mention.end for start, end, _ in labels)
+
+
+def resolve(mentions: list[Mention], body: str) -> list[Mention]:
+    """Merge overlapping mentions into one span each (the union: safer than choosing one)."""
+    ordered = sorted(mentions, key=lambda m: (m.start, -m.end))
+    merged: list[list[Mention]] = []
+    end = -1
+    for mention in ordered:
+        if merged and mention.start < end:
+            merged[-1].append(mention)
+            end = max(end, mention.end)
+        else:
+            merged.append([mention])
+            end = mention.end
+    result: list[Mention] = []
+    for group in merged:
+        best = min(group, key=lambda m: (_strength(m.detector), -m.confidence, m.start - m.end))
+        start, stop = min(m.start for m in group), max(m.end for m in group)
+        text = body[start:stop] if body else best.text
+        if "\n" in text:  # never swallow a line break (and with it a speaker label)
+            stop = start + text.index("\n")
+            text = text[: stop - start]
+        confidence = max(m.confidence for m in group)
+        detectors = sorted({m.detector for m in group}, key=lambda d: d != best.detector)
+        result.append(Mention(start, stop, text, best.kind, "+".join(detectors), confidence))
+    return result
+
+
+def _strength(detector: str) -> int:
+    """Whose kind wins in a merged span: listed names, shaped identifiers, cue phrases, then the model."""
+    base = detector.removesuffix("-part")
+    if base in STRENGTH:
+        return STRENGTH[base]
+    if base == "cue-village":
+        return 4
+    return 5 if base.startswith("cue-") else 6 if base.startswith(("ner", "propagated")) else 7
+
+
+def lower_case_lines(body: str) -> list[tuple[int, int]]:
+    """Spans of lines (after any speaker label) written without capitals, where NER finds no names."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in body.split("\n"):
+        label = LABEL_RE.match(line)
+        start = label.end() if label else 0
+        words = WORD_RE.findall(line[start:])
+        if len(words) >= 4 and sum(w[:1].isupper() for w in words) <= len(words) // 20:
+            spans.append((offset + start, offset + len(line)))
+        offset += len(line) + 1
+    return spans
+
+
+def recase(text: str, lex: frozenset[str]) -> str:
+    """Capitalise sentence starts, 'i', and words the vocabulary does not know; same length as text."""
+    chars = list(text)
+    start_of_sentence = True
+    for match in WORD_RE.finditer(text):
+        word = match.group()
+        unknown = word not in lex and len(word) > 2
+        if start_of_sentence or word == "i" or unknown:
+            first = word[0].upper()
+            if len(first) == 1:
+                chars[match.start()] = first
+        tail = text[match.end() : match.end() + 2]
+        start_of_sentence = bool(re.match(r"[.!?]", tail))
+    return "".join(chars)

@@ -1,0 +1,168 @@
+"""deidentify_folder: validate everything, de-identify a folder of transcripts, write key and audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import IngestError, QcodeError, UsageError
+from ..transcripts import (
+    DEFAULT_INTERVIEWER_LABELS,
+    find_transcripts,
+    read_text_file,
+    respondent_id_for,
+    split_front_matter,
+)
+from .audit import write_audit
+from .engine import Deidentifier, Source
+from .keep_list import KeepList
+from .model import DeidReport, RosterEntry
+from .pseudonyms import DEFAULT_STYLE, Pseudonyms, check_style, read_key, write_key
+from .roster import load_keep_file, load_roster
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything checked before the first byte is written."""
+
+    in_dir: Path
+    out_dir: Path
+    key_path: Path
+    audit_path: Path
+    files: list[Path]
+
+
+def default_key_path(out_dir: Path) -> Path:
+    """Beside OUT, never in it: 'interviews-deid' -> 'interviews-deid.key.json'."""
+    out_dir = out_dir.resolve()
+    return out_dir.parent / (out_dir.name + ".key.json")
+
+
+def default_audit_path(key_path: Path) -> Path:
+    name = key_path.name.removesuffix(".json").removesuffix(".key")
+    return key_path.parent / (name + ".audit.csv")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def plan_paths(
+    in_dir: str | Path, out_dir: str | Path, key_path: str | Path | None, audit_path: str | Path | None
+) -> Plan:
+    source = Path(in_dir)
+    if not source.exists():
+        raise IngestError(source, "no such folder")
+    if not source.is_dir():
+        raise UsageError(f"{source}: IN must be a folder of transcripts")
+    source = source.resolve()
+    target = Path(out_dir).resolve()
+    if _inside(target, source):
+        raise UsageError(f"{out_dir}: OUT must not be inside IN ({in_dir})")
+    if _inside(source, target):
+        raise UsageError(f"{out_dir}: OUT must not contain IN ({in_dir})")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"{out_dir}: OUT exists and is not an empty folder")
+    key = Path(key_path).resolve() if key_path else default_key_path(target)
+    audit = Path(audit_path).resolve() if audit_path else default_audit_path(key)
+    for path, what in ((key, "key file"), (audit, "audit file")):
+        if _inside(path, target):
+            raise UsageError(f"{path}: the {what} must not be inside OUT (it holds the original names)")
+        if path.exists() and path.is_dir():
+            raise UsageError(f"{path}: the {what} path is a folder")
+    files = find_transcripts([source])
+    if not files:
+        raise IngestError(source, "no transcript files (.txt, .md, .docx) in this folder")
+    return Plan(source, target, key, audit, files)
+
+
+def read_sources(plan: Plan, encoding: str | None) -> list[Source]:
+    sources = []
+    for path in plan.files:
+        text = read_text_file(path, encoding)
+        front = split_front_matter(text, path)
+        header = text[: len(text) - len(front.body)] if front.attributes or text.startswith("---\n") else ""
+        try:
+            respondent_id = respondent_id_for(path, front.attributes)
+        except QcodeError:
+            respondent_id = ""
+        relative = path.relative_to(plan.in_dir)
+        output = plan.out_dir / (relative.with_suffix(".txt") if path.suffix.lower() == ".docx" else relative)
+        sources.append(Source(path, output, header, front.body, front.attributes, respondent_id))
+    return sources
+
+
+def _roster_entries(roster: str | Path | Iterable[str | RosterEntry] | None) -> list[RosterEntry]:
+    if roster is None:
+        return []
+    if isinstance(roster, (str, Path)):
+        return load_roster(roster)
+    return [item if isinstance(item, RosterEntry) else RosterEntry(str(item)) for item in roster]
+
+
+def _keep_names(keep: str | Path | Iterable[str] | None) -> list[str]:
+    if keep is None:
+        return []
+    if isinstance(keep, (str, Path)):
+        return load_keep_file(keep)
+    return [str(name) for name in keep]
+
+
+def deidentify_folder(
+    in_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    roster: str | Path | Iterable[str | RosterEntry] | None = None,
+    keep: str | Path | Iterable[str] | None = None,
+    key_path: str | Path | None = None,
+    style: str = DEFAULT_STYLE,
+    pipeline: str | None = None,
+    progress: Progress | None = None,
+    audit_path: str | Path | None = None,
+    interviewer_labels: Sequence[str] = DEFAULT_INTERVIEWER_LABELS,
+    encoding: str | None = None,
+) -> DeidReport:
+    """Write de-identified copies of the transcripts in `in_dir` to `out_dir`.
+
+    `roster` is a CSV path (or names) of private names to hide, `keep` a file (or names) of public names
+    to leave. The key (pseudonym -> original, per file and offset) goes to `key_path` (default: beside
+    OUT), the audit CSV beside it; neither ever goes into OUT. An existing key is read and its pseudonyms
+    reused. Every input is validated before anything is written; errors are QcodeError subclasses.
+    """
+    plan = plan_paths(in_dir, out_dir, key_path, audit_path)
+    check_style(style)
+    roster_entries = _roster_entries(roster)
+    keep_list = KeepList(_keep_names(keep))
+    pseudonyms, old_files = _pseudonyms_from_key(plan.key_path, style)
+    sources = read_sources(plan, encoding)
+
+    from ..nlp import load_pipeline  # spaCy loads only when there is work to do
+
+    engine = Deidentifier(load_pipeline(pipeline, "ner"), keep_list, roster_entries, pseudonyms, interviewer_labels)
+    corpus = engine.detect(sources, progress)
+    rendered = engine.render(corpus)
+
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    for text, file_report in rendered:
+        file_report.output.parent.mkdir(parents=True, exist_ok=True)
+        file_report.output.write_text(text, encoding="utf-8", newline="\n")
+    reports = [file_report for _text, file_report in rendered]
+    write_key(plan.key_path, pseudonyms, {r.source.name: r.replacements for r in reports}, old_files)
+    report = DeidReport(reports, plan.key_path, plan.audit_path, pseudonyms.mapping())
+    write_audit(plan.audit_path, report)
+    return report
+
+
+def _pseudonyms_from_key(key_path: Path, style: str) -> tuple[Pseudonyms, dict[str, object]]:
+    if not key_path.exists():
+        return Pseudonyms(style), {}
+    key_style, entities, files = read_key(key_path)
+    if key_style and style not in (DEFAULT_STYLE, key_style):
+        raise UsageError(f"{key_path}: this key uses the style {key_style!r}; pass the same --style or a new --key")
+    pseudonyms = Pseudonyms(key_style or style)
+    for entity in entities:
+        pseudonyms.add_existing(entity)
+    return pseudonyms, files

@@ -1,0 +1,107 @@
+"""Find known private names everywhere: the roster, the key of an earlier run, and every name a
+detector found in any file, with the first names and surnames of multi-word names.
+
+Matching uses spaCy's PhraseMatcher on the lower-case form; single words found by a detector are only
+taken where they are capitalised (or in a lower-case line), so that a name such as 'Said' does not
+remove the verb 'said'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from spacy.matcher import PhraseMatcher
+
+from .detectors import STOP_WORDS, WORD_RE
+from .keep_list import HONORIFICS, KeepList
+from .model import LIKELY, ORG, PERSON, PLACE, SURE, Mention
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+# Sources of names, strongest first: the strongest wins when two give the same variant.
+ROSTER = "roster"
+KEY = "key"
+LABEL = "speaker-label"
+FOUND = "propagated"
+SOURCE_RANK = {ROSTER: 0, KEY: 1, LABEL: 2, FOUND: 3}
+
+
+@dataclass
+class Variant:
+    kind: str
+    source: str
+    anycase: bool
+    whole: bool  # the full name, not a part of it
+
+
+@dataclass(frozen=True)
+class KnownName:
+    text: str
+    kind: str
+    source: str
+
+
+class NameFinder:
+    """All variants of the known private names, matched across every document."""
+
+    def __init__(self, nlp: Language, names: Iterable[KnownName], keep: KeepList, lex: frozenset[str]) -> None:
+        self.variants: dict[str, Variant] = {}
+        for name in names:
+            self._add_name(name, keep, lex)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for text in self.variants:
+            self.matcher.add(text, [nlp.make_doc(text)])
+
+    def _add_name(self, name: KnownName, keep: KeepList, lex: frozenset[str]) -> None:
+        text = " ".join(name.text.split())
+        if len(text) < 2:
+            return
+        words = WORD_RE.findall(text)
+        listed = name.source in (ROSTER, KEY, LABEL)
+        self._add(text, Variant(name.kind, name.source, anycase=listed or len(words) > 1, whole=True))
+        if len(words) < 2 or name.kind not in (PERSON, PLACE, ORG):
+            return
+        for word in words:
+            if not _usable_part(word, name.kind, keep, lex, listed):
+                continue
+            self._add(word, Variant(name.kind, name.source, anycase=listed and name.kind == PERSON, whole=False))
+
+    def _add(self, text: str, variant: Variant) -> None:
+        key = text.casefold()
+        old = self.variants.get(key)
+        if old is None or SOURCE_RANK[variant.source] < SOURCE_RANK[old.source] or (variant.whole and not old.whole):
+            self.variants[key] = variant
+
+    def find(self, doc: Doc, lower_lines: list[tuple[int, int]]) -> list[Mention]:
+        text = doc.text
+        found: list[Mention] = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            variant = self.variants[doc.vocab.strings[match_id]]
+            begin, finish = span.start_char, span.end_char
+            if not (variant.anycase or text[begin].isupper() or _inside(begin, lower_lines)):
+                continue
+            confidence = SURE if variant.source != FOUND or variant.whole else LIKELY
+            detector = variant.source if variant.whole else variant.source + "-part"
+            found.append(Mention(begin, finish, text[begin:finish], variant.kind, detector, confidence))
+        return found
+
+
+def _usable_part(word: str, kind: str, keep: KeepList, lex: frozenset[str], listed: bool) -> bool:
+    """A first name or surname worth finding alone: a capitalised name word, not a public name."""
+    folded = word.casefold()
+    if len(word) < 3 or not word[:1].isupper() or folded in HONORIFICS or folded in STOP_WORDS:
+        return False
+    if keep.is_public(word) or keep.is_common_word(word):
+        return False
+    if kind == ORG or (kind == PLACE and not listed):
+        return word not in lex and folded not in lex  # only the distinctive word of 'Navbahor Weekly'
+    return True
+
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in spans)
