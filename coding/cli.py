@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import codings_io
 from .errors import QcodeError
 from .models import UNITS
 
@@ -42,9 +43,7 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--db", "db", default=None, help="SQLAlchemy database URL (default: the project's).")(
-        func
-    )
+    func = click.option("--db", "db", default=None, help="SQLAlchemy database URL (default: the project's).")(func)
     func = click.option(
         "--project",
         "project_dir",
@@ -119,9 +118,7 @@ def ingest(
         raise click.UsageError("give transcript files or folders, or --metadata")
     project = open_from(ctx, project_dir, db)
     with progress_bar("reading transcripts", None) as advance:
-        report = project.ingest(
-            list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance
-        )
+        report = project.ingest(list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance)
     click.echo(report.summary())
 
 
@@ -180,27 +177,19 @@ def autocode(
 @project_options
 @click.pass_context
 @handles_errors
-def import_codings(
-    ctx: click.Context, csv_path: Path, coder: str, project_dir: Path | None, db: str | None
-) -> None:
+def import_codings(ctx: click.Context, csv_path: Path, coder: str, project_dir: Path | None, db: str | None) -> None:
     """Import codings made elsewhere (document, code, start/end or text[, coder, memo])."""
     project = open_from(ctx, project_dir, db)
     result = project.import_codings(csv_path, coder)
     click.echo(
         f"{result['rows']} rows: {result['added']} codings added, {result['already_present']} already present"
-        + (
-            f", {result['rows_without_segment']} rows on no coding unit"
-            if result["rows_without_segment"]
-            else ""
-        )
+        + (f", {result['rows_without_segment']} rows on no coding unit" if result["rows_without_segment"] else "")
     )
 
 
 @main.command()
 @click.option("--by", required=True, help="Respondent attribute for the columns (group, gender, ...).")
-@click.option(
-    "--count", type=click.Choice(["segments", "respondents"]), default="segments", show_default=True
-)
+@click.option("--count", type=click.Choice(["segments", "respondents"]), default="segments", show_default=True)
 @click.option("--percent", type=click.Choice(["none", "row", "column"]), default="none", show_default=True)
 @click.option("--source", type=click.Choice(["human", "auto", "all"]), default="human", show_default=True)
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
@@ -232,9 +221,7 @@ def crosstab(
         print_crosstab(table, bases, by, count, percent, source)
 
 
-def print_crosstab(
-    table: pd.DataFrame, bases: pd.Series, by: str, count: str, percent: str, source: str
-) -> None:
+def print_crosstab(table: pd.DataFrame, bases: pd.Series, by: str, count: str, percent: str, source: str) -> None:
     unit = "%" if percent != "none" else ""
     title = f"{count} per code by {by} ({source} codings{', ' + percent + ' %' if unit else ''})"
     view = Table(title=title, show_lines=False)
@@ -264,9 +251,7 @@ def _cell(value: Any, percent: str) -> str:
     show_default=True,
     help="documents: all segments of documents every coder coded; touched: segments any coder coded.",
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv or .xlsx)."
-)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv or .xlsx).")
 @project_options
 @click.pass_context
 @handles_errors
@@ -298,33 +283,119 @@ def agree(
     out_console.print(view)
 
 
+EXPORTS = ["codings", "matrix", "codebook", "qdpx", "crosstab", "frequencies", "quotes"]
+
+
 @main.command()
-@click.argument("what", type=click.Choice(["codings", "matrix", "codebook", "qdpx"]))
-@click.argument("out_path", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("what", type=click.Choice(EXPORTS))
+@click.argument("out_path", metavar="OUT", type=click.Path(path_type=Path))
 @click.option(
     "--source",
     type=click.Choice(["human", "auto", "all"]),
     default="human",
     show_default=True,
-    help="For matrix: which codings count.",
+    help="Which codings count (matrix, crosstab, frequencies, quotes).",
+)
+@click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
+@click.option("--by", default="group", show_default=True, help="Respondent attribute (crosstab, frequencies).")
+@click.option(
+    "--count",
+    type=click.Choice(["segments", "respondents"]),
+    default="respondents",
+    show_default=True,
+    help="What the crosstab counts.",
+)
+@click.option(
+    "--bom/--no-bom",
+    default=None,
+    help="UTF-8 byte-order mark for spreadsheets (default: on for publication tables, off for codings and matrix).",
 )
 @project_options
 @click.pass_context
 @handles_errors
 def export(
-    ctx: click.Context, what: str, out_path: Path, source: str, project_dir: Path | None, db: str | None
+    ctx: click.Context,
+    what: str,
+    out_path: Path,
+    source: str,
+    coders: tuple[str, ...],
+    by: str,
+    count: str,
+    bom: bool | None,
+    project_dir: Path | None,
+    db: str | None,
 ) -> None:
-    """Export codings (long CSV), matrix (wide 0/1 CSV), codebook (.csv/.qdc/.yaml) or a REFI-QDA project."""
+    """Export codings (long CSV), matrix (wide 0/1 CSV), codebook (.csv/.xlsx/.qdc/.yaml), a REFI-QDA
+    project (.qdpx), or publication tables: crosstab, frequencies (.csv/.xlsx), quotes (folder or .xlsx)."""
+    from . import publication
+    from .tables import write_table
+
     project = open_from(ctx, project_dir, db)
+    who = list(coders) or None
+    about = publication.provenance(project, source, who)
     if what == "codings":
-        rows = project.export_codings(out_path)
+        write_table(codings_io.long_codings(project), out_path, bom=bool(bom), header=about)
     elif what == "matrix":
-        rows = project.export_matrix(out_path, source)
+        write_table(codings_io.coding_matrix(project, source, who), out_path, bom=bool(bom), header=about)
     elif what == "codebook":
-        rows = project.export_codebook(out_path)
+        project.export_codebook(out_path)
+    elif what == "qdpx":
+        project.export_qdpx(out_path)
+    elif what == "crosstab":
+        table = publication.crosstab_table(project, by, count, source, who)
+        write_table(table, out_path, bom=bom is not False, header={**about, "columns": by, "counting": count})
+    elif what == "frequencies":
+        table = publication.frequency_table(project, by, source, who)
+        write_table(table, out_path, bom=bom is not False, header={**about, "groups": by})
     else:
-        rows = project.export_qdpx(out_path)
-    click.echo(f"wrote {out_path} ({rows} rows)" if what != "qdpx" else f"wrote {out_path}")
+        rows = publication.write_quotes(project, out_path, source, who)
+        click.echo(f"wrote {rows} quotes to {out_path}")
+        return
+    click.echo(f"wrote {out_path}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["qdpx", "qdc"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@project_options
+@click.pass_context
+@handles_errors
+def import_command(ctx: click.Context, kind: str, file: Path, project_dir: Path | None, db: str | None) -> None:
+    """Import a REFI-QDA project (.qdpx) or codebook (.qdc)."""
+    project = open_from(ctx, project_dir, db)
+    if kind == "qdc":
+        click.echo(f"{project.import_qdc(file)} codes added")
+        return
+    report = project.import_qdpx(file)
+    click.echo(report.summary())
+    for line in report.problems[:50]:
+        click.echo(f"  not imported: {line}", err=True)
+    if len(report.problems) > 50:
+        click.echo(f"  ... and {len(report.problems) - 50} more", err=True)
+
+
+@main.command()
+@click.option("--coder", "coders", multiple=True, help="Learn from these coders only (default: every person).")
+@project_options
+@click.pass_context
+@handles_errors
+def train(ctx: click.Context, coders: tuple[str, ...], project_dir: Path | None, db: str | None) -> None:
+    """Train the code classifier on human codings; print cross-validated figures per code."""
+    project = open_from(ctx, project_dir, db)
+    with console.status("training (cross-validated by respondent) ..."):
+        report = project.train(list(coders) or None)
+    view = Table(title="Cross-validated by respondent (segments of one respondent never on both sides)")
+    for column in report.columns:
+        view.add_column(str(column), justify="left" if column in ("code", "note") else "right")
+    for _, row in report.iterrows():
+        view.add_row(*[_fmt(v) for v in row])
+    Console(width=200).print(view)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:.3f}"
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 @main.command()

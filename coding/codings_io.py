@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bisect
 import csv
+import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import ImportFormatError
+from .tables import unescape_cell, write_table
 
 if TYPE_CHECKING:
     from .project import Project
@@ -53,7 +56,7 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
         raise ImportFormatError(path, "no such file") from None
     except UnicodeDecodeError as exc:
         raise ImportFormatError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
-    reader = csv.DictReader(content.splitlines())
+    reader = csv.DictReader(io.StringIO(content.replace("\r\n", "\n"), newline=""))  # quotes may span lines
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in ("document", "code") if c not in header]
@@ -62,7 +65,8 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
         need = missing + ([] if has_span or "text" in header else ["start,end or text"])
         raise ImportFormatError(path, f"missing column(s): {', '.join(need)}", line=1)
     rows: list[_Row] = []
-    for line, record in enumerate(reader, start=2):
+    for record in reader:
+        line = reader.line_num
         if not any((value or "").strip() for value in record.values()):
             continue
         document = (record.get("document") or "").strip()
@@ -87,11 +91,9 @@ def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bo
                 path, f"start/end must be whole numbers, not {raw_start!r}/{raw_end!r}", line=line
             ) from None
         if not 0 <= start < end <= len(text):
-            raise ImportFormatError(
-                path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line
-            )
+            raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line)
         return start, end
-    quote = record.get("text") or ""
+    quote = unescape_cell(record.get("text") or "")
     if not quote.strip():
         raise ImportFormatError(path, "neither start/end nor text given", line=line)
     found = text.find(quote)
@@ -131,9 +133,7 @@ def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
             added += store.add_human_codings(session, items, who)
         for (segment_id, who), memo in memos.items():
             store.upsert_memo(session, segment_id, who, memo)
-        store.log(
-            session, coder, "import_codings", str(path), rows=len(rows), added=added, coders=sorted(pairs)
-        )
+        store.log(session, coder, "import_codings", str(path), rows=len(rows), added=added, coders=sorted(pairs))
     total = sum(len(items) for items in pairs.values())
     return {
         "rows": len(rows),
@@ -164,8 +164,7 @@ def long_codings(project: Project) -> pd.DataFrame:
     frame = frame.assign(
         unit=project.unit,
         text=[
-            texts[d][int(s) : int(e)]
-            for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
+            texts[d][int(s) : int(e)] for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
         ],
         code_name=frame["code"].map(names),
     )
@@ -179,14 +178,12 @@ def export_codings(project: Project, path: Path) -> int:
     return len(frame)
 
 
-def coding_matrix(project: Project, source: str = "human") -> pd.DataFrame:
-    """One row per coding unit, one 0/1 column per code (direct codings, any coder of `source`)."""
+def coding_matrix(project: Project, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per coding unit, one 0/1 column per code (direct codings by any of the chosen coders)."""
     segments = project.segments_frame()
-    codings = project.codings(source)
+    codings = project.codings(source, coders)
     codes = [code.id for code in project.codebook.tree_order()]
-    present = (
-        pd.crosstab(codings["segment_id"], codings["code"]).clip(upper=1) if len(codings) else pd.DataFrame()
-    )
+    present = pd.crosstab(codings["segment_id"], codings["code"]).clip(upper=1) if len(codings) else pd.DataFrame()
     matrix = present.reindex(index=segments["segment_id"], columns=codes, fill_value=0).fillna(0).astype(int)
     base = segments[["document", "respondent_id", "segment_id", "start", "end"]].reset_index(drop=True)
     return pd.concat([base, matrix.reset_index(drop=True)], axis=1)
@@ -199,6 +196,4 @@ def export_matrix(project: Project, path: Path, source: str = "human") -> int:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    from .tables import write_table
-
     write_table(frame, path, bom=False)

@@ -78,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from .cli import print_crosstab
 
     table = project.crosstab(by="group", count="respondents", source="human", coders=["gold"])
-    print_crosstab(
-        table, project.column_bases("group", "respondents"), "group", "respondents", "none", "gold"
-    )
+    print_crosstab(table, project.column_bases("group", "respondents"), "group", "respondents", "none", "gold")
     print(f"demo project ready: {folder / 'project'}")
     return 0
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from . import analysis, codings_io, intercoder
-from .codebook import codebook_version, load_codebook, write_codebook
+from . import analysis, codings_io, exchange, intercoder, training
+from .codebook import codebook_version, write_codebook
 from .config import ProjectConfig, read_config, write_config
 from .errors import ProjectError, UsageError
 from .ingest import IngestReport, ingest
@@ -36,16 +35,17 @@ def create_project(
     if (folder / "qcode.toml").exists():
         raise ProjectError(f"{folder}: a qcode project already exists here")
     source = Path(codebook) if codebook else DEFAULT_CODEBOOK
-    book = load_codebook(source)  # validate before creating anything
+    book = exchange.read_any_codebook(source)  # validate before creating anything
     folder.mkdir(parents=True, exist_ok=True)
     config = ProjectConfig(name=name or folder.resolve().name, database=db or "", codebook="codebook.yaml")
-    shutil.copyfile(source, folder / config.codebook)
+    write_codebook(book, folder / config.codebook)
     write_config(folder, config)
     project = Project(folder, config)
     with project.store.transaction() as session:
         project.store.sync_codes(session, book)
         project.store.set_setting(session, "codebook_name", book.name)
         project.store.set_setting(session, "codebook_version", book.version)
+        project.store.set_setting(session, "codebook_description", book.description)
         project.store.log(session, "qcode", "init", str(folder), codebook=str(source), codes=len(book.codes))
     return project
 
@@ -79,6 +79,7 @@ class Project:
         return Codebook(
             name=self.store.get_setting("codebook_name", self.name) or self.name,
             version=self.store.get_setting("codebook_version", "1") or "1",
+            description=self.store.get_setting("codebook_description", "") or "",
             codes=self.store.codes(),
             source_path=str(self.folder / self.config.codebook),
         )
@@ -114,9 +115,7 @@ class Project:
             progress=progress,
         )
 
-    def _segment(
-        self, documents: Sequence[Document], unit: str, progress: Progress | None = None
-    ) -> list[Segment]:
+    def _segment(self, documents: Sequence[Document], unit: str, progress: Progress | None = None) -> list[Segment]:
         nlp = load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
         return segment_documents(documents, unit, nlp, progress=progress)
 
@@ -157,9 +156,7 @@ class Project:
         for row in docs.itertuples(index=False):
             text = texts[row.document]
             doc_turns = [_with_paragraphs(turn, text) for turn in by_doc.get(row.document, [])]
-            result.append(
-                Document(row.document, row.respondent_id, text, doc_turns, {}, row.sha256, row.source_path)
-            )
+            result.append(Document(row.document, row.respondent_id, text, doc_turns, {}, row.sha256, row.source_path))
         return result
 
     def segments(self, documents: Sequence[str] | None = None) -> list[Segment]:
@@ -235,14 +232,10 @@ class Project:
             if row is None:
                 raise UsageError(f"no coding with id {coding_id}")
             if row.source == HUMAN:
-                raise UsageError(
-                    "only suggestions can be accepted or rejected; remove a person's code instead"
-                )
+                raise UsageError("only suggestions can be accepted or rejected; remove a person's code instead")
             previous = row.status
             self.store.decide(session, row, status, coder)
-            self.store.log(
-                session, coder, "accept" if accept else "reject", f"coding {coding_id}", previous=previous
-            )
+            self.store.log(session, coder, "accept" if accept else "reject", f"coding {coding_id}", previous=previous)
 
     def set_memo(self, segment_id: int, text: str, coder: str) -> None:
         with self.store.transaction() as session:
@@ -295,9 +288,7 @@ class Project:
 
     def frequencies(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
         respondents = self.segments_frame()["respondent_id"].nunique()
-        return analysis.frequencies(
-            self.codings(source, coders), self.segments_frame(), self.codebook, respondents
-        )
+        return analysis.frequencies(self.codings(source, coders), self.segments_frame(), self.codebook, respondents)
 
     def cooccurrence(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
         return analysis.cooccurrence(self.codings(source, coders), self.codebook)
@@ -313,9 +304,36 @@ class Project:
                 for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
             ]
         )
-        return frame.merge(self.respondents(), on="respondent_id", how="left").sort_values(
-            ["document", "start"]
-        )
+        return frame.merge(self.respondents(), on="respondent_id", how="left").sort_values(["document", "start"])
+
+    # ----- learned model ----------------------------------------------------------------------
+    def has_model(self) -> bool:
+        return training.model_path(self).exists()
+
+    def can_train(self) -> bool:
+        return not self.codings("human").empty
+
+    def train(self, coders: Sequence[str] | None = None) -> pd.DataFrame:
+        """Train on human codings (all coders, or `coders`); returns cross-validated figures per code."""
+        self._require_segments()
+        return training.train(self, coders)
+
+    def code_next(self, k: int = 10) -> pd.DataFrame:
+        """Uncoded segments ordered by how much a person's decision would teach the model."""
+        return training.code_next(self, k)
+
+    # ----- exchange and publication -----------------------------------------------------------
+    def export_codebook(self, path: str | Path) -> int:
+        return exchange.export_codebook(self, Path(path))
+
+    def export_qdpx(self, path: str | Path) -> Path:
+        return exchange.export_qdpx(self, Path(path))
+
+    def import_qdpx(self, path: str | Path, actor: str = "qcode") -> exchange.ExchangeReport:
+        return exchange.import_qdpx(self, Path(path), actor)
+
+    def import_qdc(self, path: str | Path, actor: str = "qcode") -> int:
+        return exchange.import_qdc(self, Path(path), actor)
 
     # ----- intercoder agreement ---------------------------------------------------------------
     def agree(self, coders: Sequence[str], units: str = "documents") -> pd.DataFrame:

@@ -125,9 +125,7 @@ class Store:
         return frame.sort_values("respondent_id").reset_index(drop=True)
 
     def active_document(self, session: Session, name: str) -> DocumentRow | None:
-        return session.scalar(
-            select(DocumentRow).where(DocumentRow.name == name, DocumentRow.replaced_by.is_(None))
-        )
+        return session.scalar(select(DocumentRow).where(DocumentRow.name == name, DocumentRow.replaced_by.is_(None)))
 
     @staticmethod
     def add_document(session: Session, document: Document, respondent_pk: int) -> int:
@@ -176,9 +174,7 @@ class Store:
             .where(DocumentRow.replaced_by.is_(None))
             .order_by(DocumentRow.name)
         )
-        return self._frame(
-            query, ["document_id", "document", "respondent_id", "chars", "sha256", "source_path"]
-        )
+        return self._frame(query, ["document_id", "document", "respondent_id", "chars", "sha256", "source_path"])
 
     def document_texts(self, names: Iterable[str] | None = None) -> dict[str, str]:
         query = select(DocumentRow.name, DocumentRow.text).where(DocumentRow.replaced_by.is_(None))
@@ -209,9 +205,7 @@ class Store:
     # ----- segments ---------------------------------------------------------------------------
     def unsegmented_documents(self, unit: str) -> list[str]:
         segmented = select(SegmentRow.document_id).where(SegmentRow.unit == unit).distinct()
-        query = select(DocumentRow.name).where(
-            DocumentRow.replaced_by.is_(None), DocumentRow.id.not_in(segmented)
-        )
+        query = select(DocumentRow.name).where(DocumentRow.replaced_by.is_(None), DocumentRow.id.not_in(segmented))
         with transaction(self.engine) as session:
             return list(session.scalars(query.order_by(DocumentRow.name)))
 
@@ -232,9 +226,7 @@ class Store:
         turn_ids = dict(
             ((doc_id, index), turn_id)
             for turn_id, doc_id, index in session.execute(
-                select(TurnRow.id, TurnRow.document_id, TurnRow.index).where(
-                    TurnRow.document_id.in_(docs.values())
-                )
+                select(TurnRow.id, TurnRow.document_id, TurnRow.index).where(TurnRow.document_id.in_(docs.values()))
             ).tuples()
         )
         rows = [
@@ -305,6 +297,23 @@ class Store:
             for row in frame.itertuples(index=False)
         ]
 
+    @staticmethod
+    def segment_offsets(session: Session, unit: str, documents: Sequence[str]) -> list[tuple[str, int, int, int]]:
+        """(document, start, end, segment id) of active documents, seen from inside a transaction."""
+        query = (
+            select(DocumentRow.name, SegmentRow.start, SegmentRow.end, SegmentRow.id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+            .where(
+                SegmentRow.unit == unit,
+                DocumentRow.replaced_by.is_(None),
+                DocumentRow.name.in_(list(documents)),
+                TurnRow.role == "respondent",
+            )
+            .order_by(DocumentRow.name, SegmentRow.start)
+        )
+        return [tuple(row) for row in session.execute(query).tuples()]  # type: ignore[misc]
+
     def segment_units(self) -> dict[str, int]:
         """How many segments exist per unit (active documents only)."""
         query = (
@@ -359,9 +368,7 @@ class Store:
     def move_codings(session: Session, source_code: str, target_code: str) -> int:
         """Re-point codings of one code at another; where the target is already there, keep that one."""
         rows = session.execute(
-            select(CodingRow.id, CodingRow.segment_id, CodingRow.coder).where(
-                CodingRow.code_id == source_code
-            )
+            select(CodingRow.id, CodingRow.segment_id, CodingRow.coder).where(CodingRow.code_id == source_code)
         ).all()
         taken = set(
             session.execute(
@@ -379,9 +386,7 @@ class Store:
     # ----- codings ----------------------------------------------------------------------------
     @staticmethod
     def existing_coding_keys(session: Session, coders: Sequence[str]) -> set[tuple[int, str, str]]:
-        query = select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(
-            CodingRow.coder.in_(coders)
-        )
+        query = select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(CodingRow.coder.in_(coders))
         return set(session.execute(query).tuples())
 
     @staticmethod
@@ -420,9 +425,9 @@ class Store:
         existing = {
             (row.segment_id, row.code_id, row.coder): row
             for row in session.execute(
-                select(
-                    CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder, CodingRow.status
-                ).where(CodingRow.coder.in_(names))
+                select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder, CodingRow.status).where(
+                    CodingRow.coder.in_(names)
+                )
             )
         }
         now = utcnow()
@@ -534,9 +539,7 @@ class Store:
 
     @staticmethod
     def copy_coding(session: Session, row: CodingRow, segment_id: int) -> None:
-        data = {
-            c: getattr(row, c) for c in ("code_id", "coder", "source", "source_name", "confidence", "status")
-        }
+        data = {c: getattr(row, c) for c in ("code_id", "coder", "source", "source_name", "confidence", "status")}
         session.add(CodingRow(segment_id=segment_id, decided_by=row.decided_by, **data))
 
     @staticmethod
@@ -569,9 +572,7 @@ class Store:
         return previous
 
     def memos_frame(self) -> pd.DataFrame:
-        query = select(
-            MemoRow.id, MemoRow.segment_id, MemoRow.code_id, MemoRow.coder, MemoRow.text, MemoRow.updated_at
-        )
+        query = select(MemoRow.id, MemoRow.segment_id, MemoRow.code_id, MemoRow.coder, MemoRow.text, MemoRow.updated_at)
         return self._frame(query, ["memo_id", "segment_id", "code", "coder", "memo", "updated_at"])
 
     # ----- helpers ----------------------------------------------------------------------------
@@ -586,14 +587,9 @@ class Store:
             return {
                 "respondents": session.scalar(select(func.count(Respondent.id))) or 0,
                 "documents": session.scalar(select(func.count()).select_from(active.subquery())) or 0,
-                "segments": session.scalar(
-                    select(func.count(SegmentRow.id)).where(SegmentRow.document_id.in_(active))
-                )
+                "segments": session.scalar(select(func.count(SegmentRow.id)).where(SegmentRow.document_id.in_(active)))
                 or 0,
-                "codings": session.scalar(
-                    select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)
-                )
-                or 0,
+                "codings": session.scalar(select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)) or 0,
             }
 
 

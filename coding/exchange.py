@@ -1,0 +1,283 @@
+"""A project to and from REFI-QDA (.qdpx projects, .qdc codebooks): the database side of coding.refiqda.
+
+Export writes what people decided: a person's codes and the suggestions a person accepted, each by that
+person; pending or rejected suggestions have no place in the standard and stay behind. Import adds
+documents, codes, respondents and codings in one transaction; what cannot be imported is reported.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import refiqda
+from .errors import ImportFormatError, IngestError
+from .models import RESPONDENT, Codebook, Document
+from .refiqda import QdaCase, QdaCoding, QdaNote, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
+from .transcripts import TranscriptOptions, make_turn, parse_turns, sha256_text
+
+if TYPE_CHECKING:
+    from .project import Project
+
+
+@dataclass
+class ExchangeReport:
+    documents_added: int = 0
+    documents_matched: int = 0
+    codes_added: int = 0
+    codings_added: int = 0
+    respondents: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents_added} documents added, {self.documents_matched} already in the project, "
+            f"{self.codes_added} codes added, {self.codings_added} codings added, "
+            f"{self.respondents} respondents; {len(self.problems)} items not imported"
+        )
+
+
+# ----- export ---------------------------------------------------------------------------------
+def project_to_qda(project: Project) -> QdaProject:
+    guid = refiqda.qcode_guid
+    codebook = project.codebook
+    segments = project.segments_frame().set_index("segment_id")
+    texts = project.store.document_texts()
+    codings = project.codings("human")
+    who = codings["coder"].where(codings["source"] == "human", codings["decided_by"])
+    codings = codings.assign(person=who)
+    users = sorted(set(codings["person"].dropna()) | set(project.memos()["coder"]))
+    respondents = project.respondents()
+    attributes = [c for c in respondents.columns if c != "respondent_id"]
+    documents = project.store.documents_frame()
+    sources = [QdaSource(guid("source", name), name, texts[name]) for name in documents["document"]]
+    variables = [QdaVariable(guid("variable", a), a) for a in attributes]
+    docs_of: dict[str, list[str]] = defaultdict(list)
+    for name, respondent in zip(documents["document"], documents["respondent_id"], strict=True):
+        docs_of[respondent].append(guid("source", name))
+    cases = [
+        QdaCase(
+            guid("case", str(row["respondent_id"])),
+            str(row["respondent_id"]),
+            {guid("variable", a): str(row[a]) for a in attributes if isinstance(row[a], str) and row[a] != ""},
+            docs_of.get(str(row["respondent_id"]), []),
+        )
+        for _, row in respondents.iterrows()
+    ]
+    selections = []
+    for segment_id, group in codings.groupby("segment_id"):
+        seg = segments.loc[segment_id]
+        selections.append(
+            QdaSelection(
+                guid("selection", str(segment_id)),
+                guid("source", str(seg["document"])),
+                int(seg["start"]),
+                int(seg["end"]),
+                guid("user", str(group["person"].iloc[0])),
+                [
+                    QdaCoding(refiqda.code_guid(code), guid("user", str(person)))
+                    for code, person in zip(group["code"], group["person"], strict=True)
+                ],
+            )
+        )
+    memos = project.memos()
+    memos = memos[memos["segment_id"].isin(segments.index)]
+    notes = [
+        QdaNote(
+            guid("memo", str(row.memo_id)),
+            f"memo by {row.coder}",
+            str(row.memo),
+            _memo_target(int(row.segment_id), codings),
+            guid("user", str(row.coder)),
+        )
+        for row in memos.itertuples(index=False)
+    ]
+    return QdaProject(
+        name=project.name,
+        users=[QdaUser(guid("user", u), u) for u in users],
+        codes=refiqda.codes_from_codebook(codebook),
+        variables=variables,
+        cases=cases,
+        sources=sources,
+        selections=selections,
+        notes=notes,
+    )
+
+
+def _memo_target(segment_id: int, codings) -> str | None:  # type: ignore[no-untyped-def]
+    coded = set(codings["segment_id"])
+    return refiqda.qcode_guid("selection", str(segment_id)) if segment_id in coded else None
+
+
+def export_qdpx(project: Project, path: Path) -> Path:
+    return refiqda.write_qdpx(project_to_qda(project), path)
+
+
+# ----- import ---------------------------------------------------------------------------------
+def import_qdpx(project: Project, path: Path, actor: str = "qcode") -> ExchangeReport:
+    qda, file_report = refiqda.read_qdpx(path)
+    report = ExchangeReport(problems=file_report.lines())
+    incoming = refiqda.codebook_from_codes(qda.codes, name=qda.name)
+    guid_to_id = refiqda.code_ids(qda.codes)
+    existing = project.codebook.by_id()
+    new_codes = [code for code in incoming.tree_order() if code.id not in existing]
+    users = {user.guid: user.name or f"user-{user.guid[:8]}" for user in qda.users}
+    respondent_of, attributes = _cases(qda)
+    documents, matched = _documents(project, qda, respondent_of, report)
+    report.documents_matched = len(matched)
+    store = project.store
+    with store.transaction() as session:
+        for code in new_codes:
+            store.add_code(session, code)
+        report.codes_added = len(new_codes)
+        for respondent_id, attrs in attributes.items():
+            store.upsert_respondent(session, respondent_id, attrs)
+        report.respondents = len(attributes)
+        for document in documents:
+            respondent_pk = store.upsert_respondent(session, document.respondent_id, {})
+            store.add_document(session, document, respondent_pk)
+        store.add_segments(session, project._segment(documents, project.unit), project.unit)
+        session.flush()
+        names_in_project = matched | {d.name for d in documents}
+        spans = _segment_spans(store.segment_offsets(session, project.unit, sorted(names_in_project)))
+        by_user: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        names = {source.guid: source.name for source in qda.sources}
+        for selection in qda.selections:
+            name = names.get(selection.source)
+            if name is None or name not in names_in_project:
+                continue
+            hits = _overlapping(spans.get(name, ([], [])), selection.start, selection.end)
+            if not hits:
+                report.problems.append(f"selection {selection.guid}: covers no coding unit (interviewer text?)")
+            for coding in selection.codings:
+                code_id = guid_to_id.get(coding.code)
+                if code_id is None:
+                    report.problems.append(f"selection {selection.guid}: unknown code {coding.code}")
+                    continue
+                person = users.get(coding.user or selection.user, "refi-import")
+                by_user[person].update((segment_id, code_id) for segment_id in hits)
+        for person, items in by_user.items():
+            report.codings_added += store.add_human_codings(session, items, person)
+        store.log(
+            session, actor, "import_qdpx", str(path), **{k: v for k, v in report.__dict__.items() if k != "problems"}
+        )
+    return report
+
+
+def _cases(qda: QdaProject) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """source guid -> respondent id (the case's name), and respondent attributes from variables."""
+    variables = {variable.guid: variable.name for variable in qda.variables}
+    respondent_of: dict[str, str] = {}
+    attributes: dict[str, dict[str, str]] = {}
+    for case in qda.cases:
+        attributes[case.name] = {variables.get(g, g): v for g, v in case.values.items()}
+        for source in case.sources:
+            respondent_of[source] = case.name
+    return respondent_of, attributes
+
+
+def _documents(
+    project: Project, qda: QdaProject, respondent_of: dict[str, str], report: ExchangeReport
+) -> tuple[list[Document], set[str]]:
+    """New documents from the sources; a source whose name exists with the same text is matched."""
+    known = project.store.document_texts()
+    options = TranscriptOptions(interviewer_labels=project.config.interviewer_labels)
+    documents: list[Document] = []
+    matched: set[str] = set()
+    for source in qda.sources:
+        name = Path(source.name).stem or source.guid
+        source.name = name
+        if name in known:
+            if known[name] == source.text:
+                matched.add(name)
+            else:
+                report.problems.append(f"source {name!r}: a different document of that name is in the project")
+            continue
+        if not source.text.strip():
+            report.problems.append(f"source {name!r}: empty text")
+            continue
+        respondent = respondent_of.get(source.guid, name)
+        documents.append(_document(name, respondent, source.text, options))
+    report.documents_added = len(documents)
+    return documents, matched
+
+
+def _document(name: str, respondent: str, text: str, options: TranscriptOptions) -> Document:
+    """Speaker turns when the text has them; otherwise the whole text is one respondent turn."""
+    try:
+        turns = parse_turns(text, name, respondent, options)
+    except IngestError:
+        turns = [make_turn(text, 0, respondent, RESPONDENT, 0, len(text))]
+    return Document(name, respondent, text, turns, {}, sha256_text(text), f"qdpx:{name}")
+
+
+def _segment_spans(
+    rows: Sequence[tuple[str, int, int, int]],
+) -> dict[str, tuple[list[int], list[tuple[int, int, int]]]]:
+    spans: dict[str, tuple[list[int], list[tuple[int, int, int]]]] = {}
+    for document, start, end, segment_id in rows:
+        starts, items = spans.setdefault(document, ([], []))
+        starts.append(start)
+        items.append((start, end, segment_id))
+    return spans
+
+
+def _overlapping(spans: tuple[list[int], list[tuple[int, int, int]]], start: int, end: int) -> list[int]:
+    starts, items = spans
+    first = max(bisect.bisect_right(starts, start) - 1, 0)
+    hits = []
+    for seg_start, seg_end, segment_id in items[first:]:
+        if seg_start >= end:
+            break
+        if seg_end > start:
+            hits.append(segment_id)
+    return hits
+
+
+# ----- codebooks ------------------------------------------------------------------------------
+def read_any_codebook(path: Path) -> Codebook:
+    """YAML or REFI-QDA .qdc, by extension."""
+    if path.suffix.lower() == ".qdc":
+        return refiqda.read_qdc(path)
+    from .codebook import load_codebook
+
+    return load_codebook(path)
+
+
+def import_qdc(project: Project, path: Path, actor: str = "qcode") -> int:
+    """Add the codes of a .qdc (or YAML) codebook that the project does not have yet."""
+    incoming = read_any_codebook(path)
+    existing = project.codebook.by_id()
+    new = [code for code in incoming.tree_order() if code.id not in existing]
+    unknown_parents = [
+        c.id for c in new if c.parent and c.parent not in existing and c.parent not in {n.id for n in new}
+    ]
+    if unknown_parents:
+        raise ImportFormatError(path, f"codes with unknown parents: {', '.join(unknown_parents)}")
+    with project.store.transaction() as session:
+        for code in new:
+            project.store.add_code(session, code)
+        project.store.log(session, actor, "import_codebook", str(path), added=len(new))
+    return len(new)
+
+
+def export_codebook(project: Project, path: Path) -> int:
+    """.qdc (REFI-QDA), .yaml/.yml (qcode) or .csv/.xlsx (a table for an appendix)."""
+    codebook = project.codebook
+    suffix = path.suffix.lower()
+    if suffix == ".qdc":
+        refiqda.write_qdc(codebook, path)
+    elif suffix in (".yaml", ".yml"):
+        from .codebook import write_codebook
+
+        write_codebook(codebook, path)
+    else:
+        from .publication import codebook_table
+        from .tables import write_table
+
+        write_table(codebook_table(project), path, header={"project": project.name, "codebook": codebook.name})
+    return len(codebook.codes)
