@@ -211,8 +211,8 @@ class Deidentifier:
         for source, mentions in zip(corpus.sources, corpus.found, strict=True):
             for mention in resolve(mentions, source.body):
                 if mention.kind in (PERSON, PLACE, ORG):
-                    source = LABEL if mention.detector == "speaker-label" else FOUND
-                    names.append(KnownName(mention.text, mention.kind, source))
+                    origin = LABEL if mention.detector == "speaker-label" else FOUND
+                    names.append(KnownName(mention.text, mention.kind, origin))
         return names
 
     def _propagate(self, corpus: Corpus) -> None:
@@ -227,7 +227,7 @@ class Deidentifier:
     def render(self, corpus: Corpus) -> list[tuple[str, FileReport]]:
         """The de-identified text of every file, with what was replaced and what remains to review."""
         chosen = [resolve(mentions, source.body) for mentions, source in zip(corpus.found, corpus.sources, strict=True)]
-        self._plan_pseudonyms(chosen)
+        self._plan_pseudonyms(corpus.sources, chosen)
         substitute = self._front_matter_substitute(chosen)
         rendered: list[tuple[str, FileReport]] = []
         for source, mentions in zip(corpus.sources, chosen, strict=True):
@@ -240,14 +240,16 @@ class Deidentifier:
             rendered.append((front + body, report))
         return rendered
 
-    def _plan_pseudonyms(self, chosen: list[list[Mention]]) -> None:
+    def _plan_pseudonyms(self, sources: list[Source], chosen: list[list[Mention]]) -> None:
+        """Number entities in reading order (front matter, then body); a name's kind is the majority's."""
         votes: dict[str, Counter[str]] = {}
         order: list[tuple[str, str]] = []
-        for mentions in chosen:
-            for mention in mentions:
-                weight = 3 if mention.detector in ("roster", "key", "speaker-label") else 1
-                votes.setdefault(name_key(mention.text), Counter())[mention.kind] += weight
-                order.append((mention.text, mention.kind))
+        for source, mentions in zip(sources, chosen, strict=True):
+            listed = [(name, kind, "front-matter") for name, kind in front_matter_names(source, self)]
+            for text, kind, detector in listed + [(m.text, m.kind, m.detector) for m in mentions]:
+                weight = 3 if detector in ("roster", "key", "speaker-label", "front-matter") else 1
+                votes.setdefault(name_key(text), Counter())[kind] += weight
+                order.append((text, kind))
         ordered = [(text, votes[name_key(text)].most_common(1)[0][0]) for text, _kind in order]
         self.pseudonyms.plan(ordered)
 

@@ -65,9 +65,10 @@ def load_roster(path: str | Path) -> list[RosterEntry]:
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise IngestError(path, f"malformed roster: {len(row)} fields, header has {len(header)}", line=number)
-        kind = _kind_from(row[kind_col]) if kind_col is not None else PERSON
+        raw_kind = row[kind_col] if kind_col is not None else ""
+        kind = _kind_from(raw_kind)
         if kind is None:
-            raise IngestError(path, f"unknown kind {row[kind_col]!r} in roster", line=number)
+            raise IngestError(path, f"unknown kind {raw_kind!r} in roster", line=number)
         names = [row[name_col]]
         if alias_col is not None:
             names.extend(row[alias_col].replace("|", ";").split(";"))

@@ -130,8 +130,8 @@ def find_private_dates(text: str) -> Iterator[Mention]:
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(mark, 0, start) for mark in (". ", "? ", "! ", "\n"))
-    rights = [i for i in (text.find(mark, end) for mark in (". ", "? ", "! ", "\n")) if i >= 0]
+    left = max(text.rfind(mark, 0, start) for mark in (". ", "? ", "! ", "\n\n"))  # lines may be wrapped
+    rights = [i for i in (text.find(mark, end) for mark in (". ", "? ", "! ", "\n\n")) if i >= 0]
     return text[left + 1 : min(rights) if rights else len(text)]
 
 
