@@ -82,9 +82,7 @@ def publication_table(table: pd.DataFrame) -> pd.DataFrame:
         "note": "Note",
     }
     view = table.drop(columns=["code"]).rename(columns=renamed)
-    view = view.rename(
-        columns={c: f"Positives ({c[10:]})" for c in view.columns if c.startswith("positives_")}
-    )
+    view = view.rename(columns={c: f"Positives ({c[10:]})" for c in view.columns if c.startswith("positives_")})
     if "Agreement (%)" in view:
         view["Agreement (%)"] = (view["Agreement (%)"].astype("Float64") * 100).round(1)
     for column in ("Cohen's kappa", "Fleiss' kappa", "Krippendorff's alpha"):
@@ -105,14 +103,10 @@ def disagreement_list(project: Project, coder_a: str, coder_b: str, units: str =
     memos = project.memos()
     for coder in (coder_a, coder_b):
         mine = memos[memos["coder"] == coder].set_index("segment_id")["memo"]
-        table[f"memo_{coder}"] = table["segment_id"].map(mine).fillna("")
+        table[f"memo_{coder}"] = table["segment_id"].map(mine).astype(object).fillna("")
     decided = _consensus_decisions(project)
-    table["consensus"] = [
-        decided.get((int(s), c), "") for s, c in zip(table["segment_id"], table["code"], strict=True)
-    ]
-    quotes = project.quotes(table["segment_id"].unique().tolist())[
-        ["segment_id", "document", "respondent_id", "text"]
-    ]
+    table["consensus"] = [decided.get((int(s), c), "") for s, c in zip(table["segment_id"], table["code"], strict=True)]
+    quotes = project.quotes(table["segment_id"].unique().tolist())[["segment_id", "document", "respondent_id", "text"]]
     return table.merge(quotes, on="segment_id", how="left").sort_values(["document", "segment_id", "code"])
 
 

@@ -181,7 +181,7 @@ class Store:
         if names is not None:
             query = query.where(DocumentRow.name.in_(list(names)))
         with transaction(self.engine) as session:
-            return dict(session.execute(query).tuples().all())
+            return dict(session.execute(query).all())
 
     def turns_frame(self, document: str | None = None) -> pd.DataFrame:
         query = (
@@ -219,15 +219,13 @@ class Store:
                 select(DocumentRow.name, DocumentRow.id).where(
                     DocumentRow.name.in_(names), DocumentRow.replaced_by.is_(None)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         turn_ids = dict(
             ((doc_id, index), turn_id)
             for turn_id, doc_id, index in session.execute(
                 select(TurnRow.id, TurnRow.document_id, TurnRow.index).where(TurnRow.document_id.in_(docs.values()))
-            ).tuples()
+            )
         )
         rows = [
             {
@@ -312,7 +310,7 @@ class Store:
             )
             .order_by(DocumentRow.name, SegmentRow.start)
         )
-        return [tuple(row) for row in session.execute(query).tuples()]  # type: ignore[misc]
+        return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
     def segment_units(self) -> dict[str, int]:
         """How many segments exist per unit (active documents only)."""
@@ -323,7 +321,7 @@ class Store:
             .group_by(SegmentRow.unit)
         )
         with transaction(self.engine) as session:
-            return dict(session.execute(query).tuples().all())
+            return dict(session.execute(query).all())
 
     # ----- codes ------------------------------------------------------------------------------
     @staticmethod
@@ -371,9 +369,7 @@ class Store:
             select(CodingRow.id, CodingRow.segment_id, CodingRow.coder).where(CodingRow.code_id == source_code)
         ).all()
         taken = set(
-            session.execute(
-                select(CodingRow.segment_id, CodingRow.coder).where(CodingRow.code_id == target_code)
-            ).tuples()
+            session.execute(select(CodingRow.segment_id, CodingRow.coder).where(CodingRow.code_id == target_code))
         )
         moved = [row.id for row in rows if (row.segment_id, row.coder) not in taken]
         duplicates = [row.id for row in rows if (row.segment_id, row.coder) in taken]
@@ -387,7 +383,7 @@ class Store:
     @staticmethod
     def existing_coding_keys(session: Session, coders: Sequence[str]) -> set[tuple[int, str, str]]:
         query = select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(CodingRow.coder.in_(coders))
-        return set(session.execute(query).tuples())
+        return set(session.execute(query))
 
     @staticmethod
     def add_human_codings(
@@ -525,7 +521,7 @@ class Store:
             .group_by(SegmentRow.unit)
         )
         with transaction(self.engine) as session:
-            return dict(session.execute(query).tuples().all())
+            return dict(session.execute(query).all())
 
     @staticmethod
     def codings_on_document(session: Session, document_id: int) -> list[tuple[CodingRow, int, int, str]]:
@@ -535,7 +531,7 @@ class Store:
             .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
             .where(SegmentRow.document_id == document_id)
         )
-        return [(row, start, end, unit) for row, start, end, unit in session.execute(query).tuples()]
+        return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
 
     @staticmethod
     def copy_coding(session: Session, row: CodingRow, segment_id: int) -> None:
@@ -547,7 +543,7 @@ class Store:
         query = select(SegmentRow.id, SegmentRow.start, SegmentRow.end).where(
             SegmentRow.document_id == document_id, SegmentRow.unit == unit
         )
-        return list(session.execute(query.order_by(SegmentRow.start)).tuples())
+        return list(session.execute(query.order_by(SegmentRow.start)))
 
     @staticmethod
     def document_text_by_id(session: Session, document_id: int) -> str:

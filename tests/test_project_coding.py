@@ -1,0 +1,95 @@
+"""A person's decisions are never lost: suggestions, accept/reject, re-autocoding, merge, rename, log."""
+
+from __future__ import annotations
+
+import pytest
+from project_factory import make_project, segment_id
+
+from coding.errors import UsageError
+
+
+@pytest.fixture()
+def project(tmp_path):
+    return make_project(tmp_path)
+
+
+def _suggestion(project, document, contains, code):
+    seg = segment_id(project, document, contains)
+    frame = project.codings("auto")
+    row = frame[(frame["segment_id"] == seg) & (frame["code"] == code)]
+    assert len(row) == 1, f"expected one suggestion of {code} on {contains!r}"
+    return int(row.iloc[0]["coding_id"])
+
+
+def test_rules_suggest_child_and_parent(project):
+    project.autocode(rules=True)
+    auto = project.codings("auto")
+    seg = segment_id(project, "P01", "Moscow")
+    assert {"actors", "actors.russia"} <= set(auto.loc[auto["segment_id"] == seg, "code"])
+    assert set(auto["status"]) == {"suggested"}
+    assert set(auto["source_name"]) == {"rules.v1"}
+
+
+def test_rejected_suggestion_stays_rejected_after_autocoding_again(project):
+    project.autocode(rules=True)
+    coding_id = _suggestion(project, "P01", "Moscow", "actors.russia")
+    project.decide_suggestion(coding_id, accept=False, coder="anna")
+    project.autocode(rules=True)
+    frame = project.codings("all", include_rejected=True)
+    row = frame[frame["coding_id"] == coding_id].iloc[0]
+    assert row["status"] == "rejected" and row["decided_by"] == "anna"
+    assert coding_id not in set(project.codings("all")["coding_id"])
+
+
+def test_accepted_suggestion_counts_as_human_and_survives_autocoding(project):
+    project.autocode(rules=True)
+    coding_id = _suggestion(project, "P02", "Tehran", "actors")
+    project.decide_suggestion(coding_id, accept=True, coder="anna")
+    project.autocode(rules=True)
+    human = project.codings("human", coders=["anna"])
+    assert list(human["coding_id"]) == [coding_id]
+    assert project.crosstab(by="group", source="human").loc["actors", "b"] == 1
+
+
+def test_apply_and_remove_code_change_the_crosstab_and_are_logged(project):
+    seg = segment_id(project, "P03", "sold")
+    project.apply_code(seg, "money", "anna")
+    assert project.crosstab(by="group").loc["money", "b"] == 1
+    project.remove_code(seg, "money", "anna")
+    assert project.crosstab(by="group").loc["money", "b"] == 0
+    actions = list(project.store.log_frame()["action"])
+    assert actions[:2] == ["remove_code", "apply_code"]
+
+
+def test_blind_coding_filters_by_coder(project):
+    seg = segment_id(project, "P03", "sold")
+    project.apply_code(seg, "money", "anna")
+    assert project.codings("human", coders=["ben"]).empty
+    assert len(project.codings("human", coders=["anna"])) == 1
+
+
+def test_merge_moves_codings_and_rename_keeps_ids(project):
+    seg = segment_id(project, "P03", "Russia")
+    project.apply_code(seg, "actors.russia", "anna")
+    project.rename_code("actors", "Foreign states", "anna")
+    assert project.codebook.by_id()["actors"].name == "Foreign states"
+    moved = project.merge_codes("actors.russia", "actors", "anna")
+    assert moved == 1
+    codes = set(project.codings("human")["code"])
+    assert codes == {"actors"}
+    assert "actors.russia" not in project.codebook.by_id()
+
+
+def test_move_code_refuses_a_cycle(project):
+    with pytest.raises(UsageError):
+        project.move_code("actors", "actors.russia", "anna")
+
+
+def test_memo_is_kept_and_logged_with_previous_text(project):
+    seg = segment_id(project, "P01", "bribe")
+    project.set_memo(seg, "first thought", "anna")
+    project.set_memo(seg, "second thought", "anna")
+    memos = project.memos()
+    assert list(memos["memo"]) == ["second thought"]
+    log = project.store.log_frame()
+    assert log.iloc[0]["details"]["previous"] == "first thought"
