@@ -26,9 +26,7 @@ def rolled_up(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     pairs = codings[["segment_id", "code"]].drop_duplicates()
     ancestors = {code.id: codebook.ancestors(code.id) for code in codebook.codes}
     extra = [
-        (segment_id, parent)
-        for segment_id, code in pairs.itertuples(index=False)
-        for parent in ancestors.get(code, [])
+        (segment_id, parent) for segment_id, code in pairs.itertuples(index=False) for parent in ancestors.get(code, [])
     ]
     if extra:
         pairs = pd.concat([pairs, pd.DataFrame(extra, columns=["segment_id", "code"])], ignore_index=True)
@@ -83,8 +81,9 @@ def crosstab(
     elif percent == "column":
         base = column_bases(segments, respondents, by, count).reindex(columns + [TOTAL])
         table = table.div(base.where(base > 0), axis=1).mul(100).round(1)
-    table.columns.name = by
-    return codes.join(table)
+    result = codes.join(table)
+    result.columns.name = by  # join drops the name of the attribute the columns are values of
+    return result
 
 
 def column_bases(segments: pd.DataFrame, respondents: pd.DataFrame, by: str, count: str) -> pd.Series:
@@ -113,9 +112,7 @@ def frequencies(
     return table
 
 
-def cooccurrence(
-    codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str] | None = None
-) -> pd.DataFrame:
+def cooccurrence(codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str] | None = None) -> pd.DataFrame:
     """Code x code: segments where both codes apply (diagonal: segments with the code)."""
     pairs = rolled_up(codings, codebook)
     order = list(codes) if codes is not None else [c.id for c in codebook.tree_order()]

@@ -8,6 +8,7 @@ codings whose segment text is found unchanged in the new version are carried ove
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,17 +53,18 @@ def read_respondents_csv(path: str | Path) -> dict[str, dict[str, str]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows or not any(cell.strip() for cell in rows[0]):
+    reader = csv.reader(io.StringIO(text, newline=""))  # quoted fields may span lines
+    rows = [(reader.line_num, row) for row in reader]
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise IngestError(path, "empty file: expected a header row with a respondent_id column")
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows[0][1]]
     if "respondent_id" not in header:
         raise IngestError(path, "no respondent_id column in the header row", line=1)
     if len(set(header)) != len(header):
         raise IngestError(path, "duplicate column names in the header row", line=1)
     key = header.index("respondent_id")
     result: dict[str, dict[str, str]] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -156,12 +158,11 @@ def _replace(
     new_id = _add(store, session, document, metadata)
     store.retire_document(session, old_id, new_id)
     carried = 0
+    copied: set[tuple[int, str, str]] = set()  # (segment, code, coder) is unique: two old codings may meet
     units = sorted({unit for _, _, _, unit in old_codings} | store.document_units(session, old_id))
     for unit in units:
         store.add_segments(session, segmenter([document], unit), unit)
-        new_spans = {
-            (start, end): seg_id for seg_id, start, end in store.segment_spans(session, new_id, unit)
-        }
+        new_spans = {(start, end): seg_id for seg_id, start, end in store.segment_spans(session, new_id, unit)}
         by_text: dict[str, list[tuple[int, int]]] = {}
         for start, end in new_spans:
             by_text.setdefault(document.text[start:end], []).append((start, end))
@@ -171,6 +172,9 @@ def _replace(
             candidates = by_text.get(old_text[start:end], [])
             if candidates:  # the nearest occurrence of the same text
                 target = min(candidates, key=lambda span: abs(span[0] - start))
-                store.copy_coding(session, row, new_spans[target])
-                carried += 1
+                key = (new_spans[target], row.code_id, row.coder)
+                if key not in copied:  # two old codings on the same text and code: the second stays behind
+                    copied.add(key)
+                    store.copy_coding(session, row, new_spans[target])
+                    carried += 1
     return carried, len(old_codings) - carried

@@ -5,6 +5,7 @@ Sentences never cross paragraph boundaries: each paragraph goes through spaCy on
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from spacy.language import Language
@@ -103,12 +104,32 @@ def _sentence_spans(
                 progress(1)
 
     for doc, (document, turn, offset, last) in nlp.pipe(paragraphs(), as_tuples=True, batch_size=batch_size):
+        bounds: list[tuple[int, int]] = []
         for sent in doc.sents:
-            start, end = _trim(sent.text, offset + sent.start_char)
+            if bounds and _inside_cluster(doc.text, sent.start_char):
+                bounds[-1] = (bounds[-1][0], sent.end_char)  # never cut an emoji or accented letter in two
+            else:
+                bounds.append((sent.start_char, sent.end_char))
+        for sent_start, sent_end in bounds:
+            start, end = _trim(doc.text[sent_start:sent_end], offset + sent_start)
             if end > start:
                 yield document, turn, start, end
         if last and progress:
             progress(1)
+
+
+def _inside_cluster(text: str, index: int) -> bool:
+    """Whether a boundary before text[index] splits characters read as one (ZWJ emoji, modifiers, accents)."""
+    if not 0 < index < len(text):
+        return False
+    char = text[index]
+    return (
+        text[index - 1] == "\u200d"
+        or char == "\u200d"
+        or unicodedata.combining(char) > 0
+        or "\ufe00" <= char <= "\ufe0f"
+        or "\U0001f3fb" <= char <= "\U0001f3ff"
+    )
 
 
 def _trim(text: str, start: int) -> tuple[int, int]:

@@ -25,9 +25,7 @@ GENERIC_RESPONDENT_LABELS = ("Respondent", "R", "A", "Interviewee")
 
 # A speaker label: up to four words at the start of a line, each starting with a capital, a digit or
 # a bracket (pseudonyms such as "[PERSON_3]"), followed by a colon and a space or the line's end.
-LABEL_RE = re.compile(
-    r"^(?P<label>[\[A-Z0-9][\w.'\[\]\-]*(?: [\[A-Z0-9][\w.'\[\]\-]*){0,3}):(?:[ \t]+|$)", re.M
-)
+LABEL_RE = re.compile(r"^(?P<label>[\[A-Z0-9][\w.'\[\]\-]*(?: [\[A-Z0-9][\w.'\[\]\-]*){0,3}):(?:[ \t]+|$)", re.M)
 RESPONDENT_ID_IN_NAME = re.compile(r"^([A-Za-z]{0,4}\d+)(?:[\W_]|$)")
 FRONT_MATTER_FENCE = "---"
 
@@ -99,12 +97,14 @@ def _read_docx(path: Path) -> str:
     import zipfile
 
     import docx  # python-docx
+    from docx.opc.exceptions import OpcError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OpcError) as exc:
         raise IngestError(path, f"not a readable .docx file ({exc.__class__.__name__})") from None
-    return "\n".join(paragraph.text for paragraph in document.paragraphs)
+    # Each Word paragraph is a paragraph of the transcript: blank lines separate paragraphs (the contract).
+    return "\n\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
 def split_front_matter(text: str, path: str | Path = "<text>") -> FrontMatter:
@@ -169,9 +169,7 @@ def parse_turns(
         line = first_line + len(leading[: len(leading) - len(leading.lstrip())].split("\n")) - 1
         raise IngestError(path, "text before the first speaker label", line=line)
     interviewer = {label.casefold() for label in options.interviewer_labels}
-    known_respondent = {
-        label.casefold() for label in (*GENERIC_RESPONDENT_LABELS, respondent_id, *declared_speakers)
-    }
+    known_respondent = {label.casefold() for label in (*GENERIC_RESPONDENT_LABELS, respondent_id, *declared_speakers)}
     undeclared: str | None = None  # a respondent may be labelled by name: one such label is accepted
     turns: list[Turn] = []
     for index, match in enumerate(labels):

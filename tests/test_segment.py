@@ -1,0 +1,201 @@
+"""Segmentation: coding units over respondent turns whose offsets re-cut their text exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coding.models import INTERVIEWER, RESPONDENT, UNITS
+from coding.segment import segment_documents
+from coding.transcripts import find_transcripts, read_transcript
+
+FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+
+
+@pytest.fixture(scope="module")
+def fixture_documents():
+    return [read_transcript(path) for path in find_transcripts([FIXTURES])]
+
+
+@pytest.fixture(scope="module")
+def trained_nlp():
+    """The pipeline `qcode segment` uses (a trained one if installed, else the blank fallback)."""
+    from coding.nlp import load_pipeline
+
+    return load_pipeline(None, "segment")
+
+
+def assert_exact_offsets(documents, segments, include_interviewer: bool = False) -> None:
+    """Every segment re-cuts its text from its document, lies inside one turn, and units do not overlap."""
+    by_name = {d.name: d for d in documents}
+    per_document: dict[str, list] = {}
+    for segment in segments:
+        document = by_name[segment.document]
+        assert document.text[segment.start : segment.end] == segment.text
+        assert segment.text and segment.text == segment.text.strip()
+        turn = document.turns[segment.turn_index]
+        assert turn.start <= segment.start < segment.end <= turn.end
+        assert (segment.speaker, segment.role) == (turn.speaker, turn.role)
+        if not include_interviewer:
+            assert segment.role == RESPONDENT
+        per_document.setdefault(segment.document, []).append(segment)
+    for items in per_document.values():
+        assert [s.index for s in items] == list(range(len(items)))
+        for before, after in zip(items, items[1:], strict=False):
+            assert before.end <= after.start
+
+
+# ----- units -------------------------------------------------------------------------------------
+
+
+def test_turn_units_are_the_respondent_turns(fixture_documents):
+    segments = segment_documents(fixture_documents, "turn")
+    expected = [
+        (d.name, t.index, d.text[t.start : t.end]) for d in fixture_documents for t in d.turns if t.role == RESPONDENT
+    ]
+    assert [(s.document, s.turn_index, s.text) for s in segments] == expected
+    assert_exact_offsets(fixture_documents, segments)
+
+
+def test_paragraph_units_split_turns_at_blank_lines(fixture_documents):
+    segments = segment_documents(fixture_documents, "paragraph")
+    r101 = [s.text for s in segments if s.document == "R101"]
+    assert r101 == [
+        "In Dushanbe. I worked for a women's group that ran a small clinic near the bazaar.",
+        "We had no money, only volunteers. Some days there was no electricity at all. Still, people came.",
+        "Slowly. The checkpoints went away first. Then the refugees came back from Afghanistan, "
+        "and we had twice as many patients.",
+    ]
+    assert_exact_offsets(fixture_documents, segments)
+
+
+def test_sentence_units_split_sentences_and_never_cross_a_paragraph(fixture_documents, blank_nlp):
+    segments = segment_documents(fixture_documents, "sentence", blank_nlp)
+    r101 = [s.text for s in segments if s.document == "R101"]
+    assert r101[:5] == [
+        "In Dushanbe.",
+        "I worked for a women's group that ran a small clinic near the bazaar.",
+        "We had no money, only volunteers.",
+        "Some days there was no electricity at all.",
+        "Still, people came.",
+    ]
+    paragraphs = {(d.name, span) for d in fixture_documents for t in d.turns for span in t.paragraphs}
+    for segment in segments:
+        assert any(
+            name == segment.document and start <= segment.start and segment.end <= end
+            for name, (start, end) in paragraphs
+        ), segment
+    assert_exact_offsets(fixture_documents, segments)
+
+
+def test_sentence_is_the_default_unit(fixture_documents, blank_nlp):
+    assert segment_documents(fixture_documents, nlp=blank_nlp) == segment_documents(
+        fixture_documents, "sentence", blank_nlp
+    )
+
+
+def test_interviewer_turns_are_not_segmented_by_default(fixture_documents, blank_nlp):
+    for unit in UNITS:
+        segments = segment_documents(fixture_documents, unit, blank_nlp)
+        assert {s.role for s in segments} == {RESPONDENT}
+
+
+def test_interviewer_turns_can_be_segmented_on_request(fixture_documents):
+    segments = segment_documents(fixture_documents, "turn", include_interviewer=True)
+    assert sum(1 for s in segments if s.role == INTERVIEWER) == sum(
+        1 for d in fixture_documents for t in d.turns if t.role == INTERVIEWER
+    )
+    assert_exact_offsets(fixture_documents, segments, include_interviewer=True)
+
+
+def test_an_empty_turn_gives_no_segment(tmp_path):
+    path = tmp_path / "R05.txt"
+    path.write_text("Interviewer: Hi?\n\nR05:\n\nInterviewer: Still there?\n\nR05: Yes.\n", encoding="utf-8")
+    document = read_transcript(path)
+    for unit in ("turn", "paragraph"):
+        assert [s.text for s in segment_documents([document], unit)] == ["Yes."]
+
+
+def test_unknown_unit_and_sentences_without_a_pipeline_are_refused(fixture_documents):
+    with pytest.raises(ValueError, match="unknown unit"):
+        segment_documents(fixture_documents, "word")
+    with pytest.raises(ValueError, match="needs a spaCy pipeline"):
+        segment_documents(fixture_documents, "sentence", None)
+
+
+def test_progress_is_reported_once_per_document(fixture_documents, blank_nlp):
+    for unit in UNITS:
+        ticks: list[int] = []
+        segment_documents(fixture_documents, unit, blank_nlp, progress=ticks.append)
+        assert sum(ticks) == len(fixture_documents), unit
+
+
+def test_small_batches_give_the_same_segments(fixture_documents, blank_nlp):
+    assert segment_documents(fixture_documents, "sentence", blank_nlp, batch_size=1) == segment_documents(
+        fixture_documents, "sentence", blank_nlp, batch_size=256
+    )
+
+
+# ----- exact offsets on non-ASCII text and CRLF input --------------------------------------------
+
+
+@pytest.mark.parametrize("pipeline", ["blank", "trained"])
+def test_offsets_are_exact_on_cyrillic_emoji_combining_accents_and_crlf(tmp_path, pipeline, blank_nlp, request):
+    nlp = blank_nlp if pipeline == "blank" else request.getfixturevalue("trained_nlp")
+    original = (FIXTURES / "R104.txt").read_text(encoding="utf-8")
+    crlf = tmp_path / "R104.txt"
+    crlf.write_bytes(original.replace("\n", "\r\n").encode("utf-8"))
+    document = read_transcript(crlf)
+    for unit in UNITS:
+        segments = segment_documents([document], unit, nlp)
+        assert_exact_offsets([document], segments)
+        joined = " ".join(s.text for s in segments)
+        for needle in ("Ғарм", "ғ", "Гарм", "«Ҷонам, ватанам» 🎶", "👍🏽", "cafe\u0301", "café", "👨\u200d👩\u200d👧"):
+            assert needle in joined, (unit, needle)
+    sentences = segment_documents([document], "sentence", nlp)
+    smile = next(s for s in sentences if "👍🏽" in s.text)
+    assert smile.start == document.text.index("With a smile")
+    # The text after the front matter, with "\n" line endings, is what offsets count in code points.
+    body = original.split("---\n", 2)[2]
+    assert body[smile.start : smile.end] == smile.text
+
+
+def test_every_eval_dev_transcript_is_segmented_with_exact_offsets(eval_dev, trained_nlp):
+    documents = [read_transcript(path) for path in sorted(eval_dev.glob("*.txt"))]
+    assert len(documents) >= 18
+    for unit in UNITS:
+        segments = segment_documents(documents, unit, trained_nlp)
+        assert_exact_offsets(documents, segments)
+        assert {s.document for s in segments} == {d.name for d in documents}
+    # Every character of every respondent paragraph except white space lands in exactly one sentence.
+    sentences = segment_documents(documents, "sentence", trained_nlp)
+    covered = {d.name: 0 for d in documents}
+    for s in sentences:
+        covered[s.document] += sum(1 for ch in s.text if not ch.isspace())
+    for d in documents:
+        expected = sum(1 for t in d.turns if t.role == RESPONDENT for ch in d.text[t.start : t.end] if not ch.isspace())
+        assert covered[d.name] == expected, d.name
+
+
+def test_a_sentence_boundary_inside_an_emoji_sequence_or_modifier_is_ignored(tmp_path):
+    import spacy
+    from spacy.language import Language
+
+    name = "qcode_test_every_token_a_sentence"
+    if name not in Language.factories:
+
+        @Language.component(name)
+        def every_token_a_sentence(doc):
+            for token in doc[1:]:
+                token.is_sent_start = True
+            return doc
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe(name)
+    path = tmp_path / "R05.txt"
+    path.write_text("Interviewer: And then?\n\nR05: Family 👨\u200d👩\u200d👧 thumbs 👍🏽 ok\n", encoding="utf-8")
+    document = read_transcript(path)
+    segments = segment_documents([document], "sentence", nlp)
+    assert [s.text for s in segments] == ["Family", "👨\u200d👩\u200d👧", "thumbs", "👍🏽", "ok"]
+    assert_exact_offsets([document], segments)
