@@ -109,19 +109,14 @@ def ratings_from_counts(counts: npt.ArrayLike, categories: Sequence[Hashable] | 
     return pd.DataFrame([row + [None] * (width - len(row)) for row in rows])
 
 
-def ratings_from_contingency(
-    table: npt.ArrayLike, categories: Sequence[Hashable] | None = None
-) -> pd.DataFrame:
+def ratings_from_contingency(table: npt.ArrayLike, categories: Sequence[Hashable] | None = None) -> pd.DataFrame:
     """Expand a two-coder contingency table (rows = first coder, columns = second) into one row per unit."""
     cells = np.asarray(table, dtype=int)
     if cells.ndim != 2 or cells.shape[0] != cells.shape[1]:
         raise ValueError("a contingency table is square: both coders choose from the same categories")
     labels = list(range(cells.shape[0])) if categories is None else list(categories)
     pairs = [
-        (labels[i], labels[j])
-        for i in range(cells.shape[0])
-        for j in range(cells.shape[1])
-        for _ in range(cells[i, j])
+        (labels[i], labels[j]) for i in range(cells.shape[0]) for j in range(cells.shape[1]) for _ in range(cells[i, j])
     ]
     return pd.DataFrame(pairs, columns=["first", "second"])
 
@@ -234,9 +229,7 @@ def krippendorff_alpha(
     return Statistic(float(value))
 
 
-def _shared_agreement(
-    ratings: Ratings, categories: Sequence[Hashable] | None
-) -> tuple[np.ndarray, float] | Statistic:
+def _shared_agreement(ratings: Ratings, categories: Sequence[Hashable] | None) -> tuple[np.ndarray, float] | Statistic:
     """Category counts and observed agreement, or the reason they cannot be used."""
     counts = category_counts(ratings, categories).to_numpy()
     if counts.shape[1] < 2:
@@ -297,9 +290,7 @@ def _check_inputs(codings: pd.DataFrame, coders: Sequence[str]) -> None:
         raise UsageError(f"coder name(s) clash with table columns: {', '.join(sorted(clashes))}")
 
 
-def presence(
-    codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str], codes: Sequence[str]
-) -> pd.DataFrame:
+def presence(codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str], codes: Sequence[str]) -> pd.DataFrame:
     """Did each coder apply each code to each unit? One row per (segment_id, code), one bool column per coder.
 
     Rows of `codings` outside units, coders or codes are ignored; applying a code twice to one segment
@@ -367,9 +358,7 @@ def agreement_by_code(
     table = presence(codings, units, coders, codes)
     n_segments = len(dict.fromkeys(units))
     by_code = table.index.get_level_values("code")
-    rows = [
-        _summary_row(code, table[by_code == code], n_segments, "this code") for code in dict.fromkeys(codes)
-    ]
+    rows = [_summary_row(code, table[by_code == code], n_segments, "this code") for code in dict.fromkeys(codes)]
     rows.append(_summary_row(POOLED, table, n_segments, "any code"))
     result = pd.DataFrame(rows)
     stat_columns = [column for column in result.columns if column in STAT_LABELS]

@@ -20,7 +20,8 @@ from .errors import QcodeError
 from .models import UNITS
 
 console = Console(stderr=True)
-out = Console()
+# Wide tables stay readable when printed to a file or a pipe (rich assumes 80 columns there).
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def fail(message: str) -> None:

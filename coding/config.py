@@ -33,9 +33,7 @@ class ProjectConfig:
 def read_config(folder: Path) -> ProjectConfig:
     path = folder / CONFIG_NAME
     if not path.is_file():
-        raise ProjectError(
-            f"{folder}: not a qcode project (no {CONFIG_NAME}); create one with 'qcode init {folder}'"
-        )
+        raise ProjectError(f"{folder}: not a qcode project (no {CONFIG_NAME}); create one with 'qcode init {folder}'")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

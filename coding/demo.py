@@ -49,7 +49,8 @@ def build_demo(folder: Path, corpus: Path = CORPUS, echo=print) -> Project:  # t
     transcripts = folder / "transcripts"
     echo("1/5 de-identifying the demo transcripts ...")
     report = deidentify_folder(corpus / "transcripts", transcripts, key_path=private / "key.json")
-    echo(f"    {report.summary()}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.summary().items()))
+    echo(f"    {report.replacement_count} mentions replaced ({kinds}); key and audit in {private}")
     echo("2/5 creating the project and ingesting the de-identified copies ...")
     project = create_project(folder / "project", name="Tajik peace process (demo)")
     project.ingest([transcripts], metadata=corpus / "respondents.csv")
