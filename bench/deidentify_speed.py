@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ from coding.nlp import load_pipeline  # noqa: E402
 from coding.transcripts import find_transcripts, read_text_file, split_front_matter  # noqa: E402
 
 
-def best_of(repeat: int, run) -> float:  # type: ignore[no-untyped-def]
+def best_of(repeat: int, run: Callable[[], None]) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -64,7 +65,8 @@ def main() -> int:
             for _doc in nlp.pipe(bodies):
                 pass
 
-        bare(), full()  # warm-up: model load and caches
+        bare()  # warm-up: model load and caches
+        full()
         bare_s = best_of(args.repeat, bare)
         full_s = best_of(args.repeat, full)
     print(f"text: {len(bodies)} files, {words} words; pipes: {', '.join(nlp.pipe_names)}")

@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..transcripts import GENERIC_RESPONDENT_LABELS, LABEL_RE
 from .audit import residuals
-from .detectors import WORD_RE, cue_mentions, lexicon, ner_mentions, unknown_word_mentions
-from .keep_list import KeepList
+from .detectors import STOP_WORDS, WORD_RE, cue_mentions, lexicon, ner_mentions, unknown_word_mentions
+from .keep_list import HONORIFICS, KeepList
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
-from .rewrite import front_matter_parses, rewrite_body, rewrite_front_matter
+from .rewrite import Substitute, front_matter_parses, rewrite_body, rewrite_front_matter
 from .structured import find_structured
 
 if TYPE_CHECKING:
@@ -170,7 +170,9 @@ class Deidentifier:
         found: list[Mention] = []
         texts = [recase(body[start:end], self.lex) for start, end in lower]
         for (start, _end), doc in zip(lower, self.nlp.pipe(texts), strict=True):
-            for mention in ner_mentions(doc, self.keep, self.lex, detector="ner-recased", shift=start):
+            recased = ner_mentions(doc, self.keep, self.lex, detector="ner-recased", shift=start)
+            cued = [replace(m, start=m.start + start, end=m.end + start) for m in cue_mentions(doc.text, self.keep)]
+            for mention in recased + cued:
                 found.append(
                     Mention(
                         mention.start,
@@ -253,7 +255,7 @@ class Deidentifier:
         ordered = [(text, votes[name_key(text)].most_common(1)[0][0]) for text, _kind in order]
         self.pseudonyms.plan(ordered)
 
-    def _front_matter_substitute(self, chosen: list[list[Mention]]):  # type: ignore[no-untyped-def]
+    def _front_matter_substitute(self, chosen: list[list[Mention]]) -> Substitute:
         names: dict[str, str] = {}
         for mentions in chosen:
             for mention in mentions:
@@ -280,7 +282,7 @@ class Deidentifier:
 
         return substitute
 
-    def _render_front(self, source: Source, substitute) -> tuple[str, list[Replacement]]:  # type: ignore[no-untyped-def]
+    def _render_front(self, source: Source, substitute: Substitute) -> tuple[str, list[Replacement]]:
         if not source.front:
             return "", []
         block = source.front[:-1] if source.front.endswith("\n") else source.front
@@ -358,14 +360,39 @@ def lower_case_lines(body: str) -> list[tuple[int, int]]:
     return spans
 
 
+NAME_CUES = frozenset(HONORIFICS) | frozenset(
+    [
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "brother",
+        "sister",
+        "mother",
+        "father",
+        "cousin",
+        "friend",
+        "colleague",
+        "neighbour",
+        "neighbor",
+        "called",
+        "named",
+    ]
+)
+
+
 def recase(text: str, lex: frozenset[str]) -> str:
-    """Capitalise sentence starts, 'i', and words the vocabulary does not know; same length as text."""
+    """Capitalise sentence starts, 'i', words the vocabulary does not know and words after a name cue
+    ('my brother karim', 'hoji karim'); the copy has the same length as the text."""
     chars = list(text)
     start_of_sentence = True
+    after_cue = False
     for match in WORD_RE.finditer(text):
         word = match.group()
         unknown = word not in lex and len(word) > 2
-        if start_of_sentence or word == "i" or unknown:
+        cued = after_cue and word not in STOP_WORDS
+        after_cue = word in NAME_CUES
+        if start_of_sentence or word == "i" or unknown or cued:
             first = word[0].upper()
             if len(first) == 1:
                 chars[match.start()] = first

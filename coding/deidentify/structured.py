@@ -30,7 +30,8 @@ NUMBERED_RE = re.compile(r"\b(?:number|No\.?|Nr\.?|#)\s?\d+[A-Za-z]?\b")
 NUMBERED_ORG_RE = re.compile(
     r"\b(?:School|Hospital|Clinic|Polyclinic|Kindergarten|Lyceum|Gymnasium|Factory|Plant|Camp|Prison|"
     r"Colony|Kolkhoz|Sovkhoz|Farm|Brigade|Unit|Regiment|Battalion|Section|Mine|Depot)\s+(?:No\.?|Nr\.?|Number|#)"
-    r"\s?\d+[A-Za-z]?\b"
+    r"\s?\d+[A-Za-z]?\b",
+    re.I,
 )
 STREET_WORDS = (
     r"Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Lane|Prospect|Prospekt|Boulevard|Blvd\.?|Square|Drive|Kucha|"
@@ -39,7 +40,7 @@ STREET_WORDS = (
 UNIT = r"(?:,?\s+(?:flat|apartment|apt\.?|house|building|block|room|entrance|floor|kv\.?|dom)\s+\d+[A-Za-z]?)*"
 ADDRESS_RES = (
     # 14 Bokhtar Street, flat 9
-    re.compile(rf"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'\-]*\s+){{1,3}}(?:{STREET_WORDS})\b{UNIT}"),
+    re.compile(rf"\b\d+[A-Za-z]?,?\s+(?:[^\W\d_][\w'\-]*\s+){{1,3}}(?:{STREET_WORDS})\b{UNIT}", re.I),
     # Rudaki Avenue 45 / ulitsa Lenina 5
     re.compile(rf"\b(?:[A-Z][\w'\-]*\s+){{1,3}}(?:{STREET_WORDS})\s+\d+[A-Za-z]?\b{UNIT}"),
     # Lindenstraße 23, Hagen / Storgatan 5 / ulica Lipowa 3
@@ -53,8 +54,8 @@ MONTHS = (
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 DAY_DATE_RES = (
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\.?,?(?:\s+\d{{4}})?\b"),
-    re.compile(rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"),
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{MONTHS})\.?,?(?:\s+\d{{4}})?\b"),
+    re.compile(rf"\b(?i:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"),
     re.compile(r"\b\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})\b"),
     re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 )
