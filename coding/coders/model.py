@@ -1,0 +1,603 @@
+"""Learned coder: code suggestions learned from the researcher's own coding.
+
+One linear classifier per code over word and character n-gram TF-IDF (coding.coders.features).
+Each code's decision threshold and its confidence calibration come from out-of-fold scores of an
+inner cross-validation grouped by respondent, so a respondent's own turns never vouch for themselves.
+When the caller supplies keyword-rule hits, the code's own rule hit enters the calibration as a
+second input next to the classifier's score: the data decide how much a rule match is worth.
+
+Pure: texts in, confidences out. Saving uses skops with plain data only, so loading runs no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from coding.coders.active import rank_for_coding
+from coding.coders.features import TextFeatures
+from coding.errors import QcodeError
+from coding.models import MODEL, Proposal, Segment
+
+NAME = "model.v1"
+
+__all__ = [
+    "NAME",
+    "CodeModel",
+    "ModelCodebookWarning",
+    "ModelConfig",
+    "ModelError",
+    "code_metrics",
+    "cross_validate_model",
+    "cross_validated_predictions",
+    "grouped_folds",
+    "load_model",
+    "rank_for_coding",
+    "save_model",
+    "train_model",
+    "training_hash",
+]
+
+
+class ModelError(QcodeError):
+    """A model cannot be trained, loaded or applied as asked."""
+
+
+class ModelCodebookWarning(UserWarning):
+    """The codebook gained codes (or changed rules) since the model was trained: retraining helps."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters, chosen by respondent-grouped cross-validation on the dev set (docs/model.md)."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    C: float = 0.1  # LinearSVC regularisation
+    inner_splits: int = 5  # grouped folds for thresholds and calibration
+    use_rules: bool = True  # use rule hits in calibration when the caller supplies them
+    n_jobs: int = 2  # threads over codes (liblinear releases the GIL)
+
+
+@dataclass
+class CodeModel:
+    """A trained model: per-code linear scores, Platt calibration and thresholds on the probability."""
+
+    code_ids: list[str]  # every code of the codebook it was trained with
+    modelled: list[str]  # codes with a classifier, in the column order of predict_proba
+    skipped: dict[str, str]  # code id -> why it has no classifier
+    features: TextFeatures
+    weights: np.ndarray  # (n_features, n_modelled)
+    bias: np.ndarray  # (n_modelled,)
+    calibration: np.ndarray  # (n_modelled, 3): score slope, rule-hit slope, intercept
+    thresholds: np.ndarray  # (n_modelled,) on calibrated probability
+    parents: dict[str, str] = field(default_factory=dict)  # child -> parent, among modelled codes
+    uses_rules: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source_name: str = NAME
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw classifier margins, (n_texts, n_modelled)."""
+        features = self.features.transform(list(texts))
+        return np.asarray(features @ self.weights) + self.bias
+
+    def predict_proba(self, texts: Sequence[str], rule_hits: Sequence[set[str]] | None = None) -> np.ndarray:
+        """Calibrated confidence of every modelled code, (n_texts, n_modelled) in `modelled` order.
+
+        A child code implies its parent, so a parent is at least as likely as its likeliest child.
+        """
+        rules = self._rule_matrix(rule_hits, len(texts))
+        proba = _calibrate(self.scores(texts), rules, self.calibration)
+        column = {code: j for j, code in enumerate(self.modelled)}
+        for child, parent in self.parents.items():
+            proba[:, column[parent]] = np.maximum(proba[:, column[parent]], _decided(proba, column, child, self))
+        return proba
+
+    def predict(self, texts: Sequence[str], rule_hits: Sequence[set[str]] | None = None) -> list[dict[str, float]]:
+        """Per text, {code id: confidence} for the codes at or above their threshold."""
+        proba = self.predict_proba(texts, rule_hits)
+        chosen = proba >= self.thresholds
+        return [
+            {self.modelled[j]: round(float(proba[i, j]), 4) for j in np.flatnonzero(chosen[i])}
+            for i in range(len(proba))
+        ]
+
+    def propose(self, segments: Sequence[Segment], rule_hits: Sequence[set[str]] | None = None) -> list[Proposal]:
+        """One proposal per (stored segment, suggested code)."""
+        if any(segment.id is None for segment in segments):
+            raise ModelError("segments must be stored (have an id) before autocoding")
+        predicted = self.predict([segment.text for segment in segments], rule_hits)
+        return [
+            Proposal(int(segment.id or 0), code, MODEL, self.source_name, confidence)
+            for segment, codes in zip(segments, predicted, strict=True)
+            for code, confidence in codes.items()
+        ]
+
+    def _rule_matrix(self, rule_hits: Sequence[set[str]] | None, n_texts: int) -> np.ndarray:
+        if not self.uses_rules:
+            return np.zeros((n_texts, len(self.modelled)), dtype=np.float32)
+        if rule_hits is None:
+            raise ModelError("this model was trained with keyword-rule hits; pass rule_hits to predict")
+        if len(rule_hits) != n_texts:
+            raise ModelError(f"got {len(rule_hits)} rule-hit sets for {n_texts} texts")
+        return _indicator(rule_hits, self.modelled)
+
+
+def _decided(proba: np.ndarray, column: dict[str, int], child: str, model: CodeModel) -> np.ndarray:
+    """The child's confidence where it passes its own threshold, else 0."""
+    j = column[child]
+    return np.where(proba[:, j] >= model.thresholds[j], proba[:, j], 0.0)
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def train_model(
+    texts: Sequence[str],
+    labels: Sequence[set[str]],
+    groups: Sequence[str],
+    code_ids: Sequence[str],
+    *,
+    rule_hits: Sequence[set[str]] | None = None,
+    min_positives: int = 8,
+    parents: Mapping[str, str | None] | None = None,
+    codebook_version: str = "",
+    config: ModelConfig | None = None,
+) -> CodeModel:
+    """Learn one classifier per code that has at least `min_positives` positive (and negative) texts.
+
+    `groups` names the respondent of each text: thresholds and calibration are tuned on folds that
+    keep a respondent's texts together. `parents` maps a code to its parent code (child implies parent).
+    """
+    config = config or ModelConfig()
+    _check_lengths(texts, labels, groups, rule_hits)
+    if len(set(groups)) < 2:
+        raise ModelError("training needs coded texts from at least 2 respondents (grouped cross-validation)")
+    targets = _indicator(labels, list(code_ids))
+    modelled, skipped = _modelled_codes(targets, list(code_ids), min_positives)
+    if not modelled:
+        raise ModelError(f"no code has {min_positives} or more coded examples yet; keep coding and retrain")
+    columns = [list(code_ids).index(code) for code in modelled]
+    y = targets[:, columns]
+    features = TextFeatures(config.word_ngrams, config.char_ngrams).fit(list(texts))
+    x = features.transform(list(texts))
+    out_of_fold = _out_of_fold_scores(x, y, np.asarray(groups), config)
+    weights, bias = _fit_all(x, y, config)
+    use_rules = config.use_rules and rule_hits is not None
+    rules = _indicator(rule_hits, modelled) if use_rules and rule_hits is not None else np.zeros_like(y)
+    calibration = np.vstack([_fit_platt(out_of_fold[:, j], rules[:, j], y[:, j]) for j in range(len(modelled))])
+    thresholds = np.array(
+        [
+            _best_threshold(y[:, j], _calibrate(out_of_fold[:, [j]], rules[:, [j]], calibration[[j]])[:, 0])
+            for j in range(len(modelled))
+        ]
+    )
+    return CodeModel(
+        code_ids=list(code_ids),
+        modelled=modelled,
+        skipped=skipped,
+        features=features,
+        weights=weights,
+        bias=bias,
+        calibration=calibration,
+        thresholds=thresholds,
+        parents={c: p for c, p in (parents or {}).items() if p and c in modelled and p in modelled},
+        uses_rules=use_rules,
+        metadata=_metadata(texts, labels, codebook_version, config, min_positives),
+    )
+
+
+def _check_lengths(
+    texts: Sequence[str], labels: Sequence[set[str]], groups: Sequence[str], rule_hits: Sequence[set[str]] | None
+) -> None:
+    sizes = {"texts": len(texts), "labels": len(labels), "groups": len(groups)}
+    if rule_hits is not None:
+        sizes["rule_hits"] = len(rule_hits)
+    if len(set(sizes.values())) != 1:
+        raise ModelError(f"inputs differ in length: {sizes}")
+
+
+def _indicator(sets: Sequence[set[str]], code_ids: Sequence[str]) -> np.ndarray:
+    """0/1 matrix (n_texts, n_codes): does text i carry code j."""
+    column = {code: j for j, code in enumerate(code_ids)}
+    matrix = np.zeros((len(sets), len(code_ids)), dtype=np.float32)
+    for i, codes in enumerate(sets):
+        for code in codes:
+            if code in column:
+                matrix[i, column[code]] = 1.0
+    return matrix
+
+
+def _modelled_codes(targets: np.ndarray, code_ids: list[str], min_positives: int) -> tuple[list[str], dict[str, str]]:
+    positives = targets.sum(axis=0).astype(int)
+    negatives = len(targets) - positives
+    modelled: list[str] = []
+    skipped: dict[str, str] = {}
+    for code, n_pos, n_neg in zip(code_ids, positives, negatives, strict=True):
+        if n_pos < min_positives:
+            skipped[code] = f"too few examples (n={n_pos})"
+        elif n_neg < min_positives:
+            skipped[code] = f"too few texts without this code (n={n_neg})"
+        else:
+            modelled.append(code)
+    return modelled, skipped
+
+
+def _fit_one(x: sp.csr_matrix, y: np.ndarray, config: ModelConfig) -> tuple[np.ndarray, float]:
+    if y.min() == y.max():  # a fold without positives: score everything as clearly negative
+        return np.zeros(x.shape[1], dtype=np.float32), -1.0
+    # Balanced weights: codes are rare, and the unweighted hinge loss would learn "never".
+    classifier = LinearSVC(C=config.C, class_weight="balanced")
+    classifier.fit(x, y)
+    return classifier.coef_.ravel().astype(np.float32), float(classifier.intercept_[0])
+
+
+def _fit_all(x: sp.csr_matrix, y: np.ndarray, config: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """One classifier per column of y, in threads; returns weights (n_features, n_codes) and biases."""
+    with ThreadPoolExecutor(max_workers=max(1, config.n_jobs)) as pool:
+        fitted = list(pool.map(lambda j: _fit_one(x, y[:, j], config), range(y.shape[1])))
+    weights = np.column_stack([w for w, _ in fitted]).astype(np.float32)
+    return weights, np.array([b for _, b in fitted], dtype=np.float32)
+
+
+def grouped_folds(
+    groups: Sequence[str] | np.ndarray, n_splits: int, targets: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index arrays; each group sits wholly in one test fold.
+
+    Groups are dealt out greedily, biggest first, each to the fold where it least upsets the balance of
+    texts and (given a 0/1 `targets` matrix) of every code's positives. Without the code balance a fold
+    can end up holding most of a code that a few respondents talk about, and its model learns nothing.
+    """
+    labels = np.asarray(groups)
+    names, index = np.unique(labels, return_inverse=True)
+    n_splits = min(n_splits, len(names))
+    if n_splits < 2:
+        raise ModelError("grouped cross-validation needs at least 2 respondents")
+    columns = [np.ones(len(labels))] if targets is None else [np.ones(len(labels)), *np.asarray(targets).T]
+    counts = np.zeros((len(names), len(columns)))
+    for c, column in enumerate(columns):
+        np.add.at(counts[:, c], index, column)
+    share = counts / np.maximum(counts.sum(axis=0), 1)  # each group's share of texts and of each code
+    load = np.zeros((n_splits, len(columns)))
+    fold_of = np.zeros(len(names), dtype=int)
+    for g in np.argsort(-share.sum(axis=1), kind="stable"):
+        cost = ((load + share[g]) ** 2).sum(axis=1)
+        fold_of[g] = int(np.argmin(cost))
+        load[fold_of[g]] += share[g]
+    assignment = fold_of[index]
+    return [(np.flatnonzero(assignment != f), np.flatnonzero(assignment == f)) for f in range(n_splits)]
+
+
+def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, groups: np.ndarray, config: ModelConfig) -> np.ndarray:
+    scores = np.zeros(y.shape, dtype=np.float32)
+    for train, test in grouped_folds(groups, config.inner_splits, y):
+        weights, bias = _fit_all(x[train], y[train], config)
+        scores[test] = np.asarray(x[test] @ weights) + bias
+    return scores
+
+
+def _fit_platt(scores: np.ndarray, rule_hit: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic map from (score, rule hit) to probability, fitted on out-of-fold scores."""
+    inputs = np.column_stack([scores, rule_hit])
+    if rule_hit.min() == rule_hit.max():
+        inputs = inputs[:, :1]
+    if y.min() == y.max():
+        return np.array([0.0, 0.0, -10.0 if y.max() == 0 else 10.0])
+    fitted = LogisticRegression(C=1.0).fit(inputs, y)
+    slopes = list(fitted.coef_.ravel()) + [0.0] * (2 - inputs.shape[1])
+    return np.array([*slopes, float(fitted.intercept_[0])])
+
+
+def _calibrate(scores: np.ndarray, rules: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    logits = scores * calibration[:, 0] + rules * calibration[:, 1] + calibration[:, 2]
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
+def _kappas(y: np.ndarray, order_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cohen's kappa of 'top k are positive' for every k, and the sorted scores."""
+    order = np.argsort(-order_scores, kind="stable")
+    ranked, truth = order_scores[order], y[order]
+    n = len(y)
+    k = np.arange(1, n + 1)
+    tp = np.cumsum(truth)
+    fp = k - tp
+    fn = truth.sum() - tp
+    tn = n - k - fn
+    observed = (tp + tn) / n
+    expected = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kappa = np.where(expected < 1, (observed - expected) / (1 - expected), 0.0)
+    return kappa, ranked
+
+
+def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
+    """The probability cut with the best out-of-fold kappa, placed halfway into the gap below it."""
+    kappa, ranked = _kappas(y, proba)
+    # Only cut between distinct values: the last index of each run of equal probabilities.
+    valid = np.append(ranked[1:] < ranked[:-1], True)
+    kappa = np.where(valid, kappa, -np.inf)
+    best = int(np.argmax(kappa))
+    if kappa[best] <= 0:
+        return 0.5
+    below = ranked[best + 1] if best + 1 < len(ranked) else 0.0
+    return float((ranked[best] + below) / 2)
+
+
+def _metadata(
+    texts: Sequence[str], labels: Sequence[set[str]], codebook_version: str, config: ModelConfig, min_positives: int
+) -> dict[str, Any]:
+    import platform
+
+    import scipy
+    import sklearn
+    import skops
+
+    return {
+        "training_sha256": training_hash(texts, labels),
+        "codebook_version": codebook_version,
+        "n_texts": len(texts),
+        "min_positives": min_positives,
+        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "scikit-learn": sklearn.__version__,
+            "skops": skops.__version__,
+        },
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def training_hash(texts: Sequence[str], labels: Sequence[set[str]]) -> str:
+    """sha256 over the texts and their sorted codes, in order."""
+    digest = hashlib.sha256()
+    for text, codes in zip(texts, labels, strict=True):
+        digest.update(json.dumps([text, sorted(codes)], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+# -- saving and loading ---------------------------------------------------------------------------
+
+FORMAT = 1
+# Types skops may rebuild from a model file. The file holds plain data only (dicts, lists, str,
+# numbers, numpy arrays), which skops treats as safe, so nothing else is trusted: a file that asks for
+# any other type (a crafted file, or another tool's model) is refused before anything is built.
+TRUSTED_TYPES: tuple[str, ...] = ()
+
+
+def save_model(
+    model: CodeModel, path: str | Path, *, codebook_version: str | None = None, data_hash: str | None = None
+) -> None:
+    """Write the model as a skops file of plain data (no pickle).
+
+    `codebook_version` and `data_hash` (the caller's own training-data hash) are stored in the metadata
+    next to the model's own, when the caller knows them better than the model does.
+    """
+    import skops.io as sio
+
+    if codebook_version is not None:
+        model.metadata["codebook_version"] = codebook_version
+    if data_hash is not None:
+        model.metadata["caller_data_hash"] = data_hash
+
+    state = {
+        "format": FORMAT,
+        "source_name": model.source_name,
+        "code_ids": list(model.code_ids),
+        "modelled": list(model.modelled),
+        "skipped": dict(model.skipped),
+        "features": model.features.state(),
+        "weights": model.weights,
+        "bias": model.bias,
+        "calibration": model.calibration,
+        "thresholds": model.thresholds,
+        "parents": dict(model.parents),
+        "uses_rules": model.uses_rules,
+        "metadata": json.dumps(model.metadata),
+    }
+    sio.dump(state, Path(path))
+
+
+def load_model(
+    path: str | Path, *, codebook_version: str | None = None, code_ids: Sequence[str] | None = None
+) -> CodeModel:
+    """Read a model saved by save_model and check it against the current codebook.
+
+    Refuses (ModelError) when a modelled code is missing from `code_ids`; warns when the codebook only
+    gained codes or its version changed.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no model file")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise ModelError(f"{path}: refusing to load a model file that contains untrusted types {unexpected}")
+        state = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except ModelError:
+        raise
+    except Exception as error:  # a corrupt or foreign file: say so instead of a stack trace
+        raise ModelError(f"{path}: not a readable qcode model ({error})") from error
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a qcode model file of format {FORMAT}")
+    model = _from_state(state)
+    _check_codebook(model, path, codebook_version, code_ids)
+    return model
+
+
+def _from_state(state: dict[str, Any]) -> CodeModel:
+    return CodeModel(
+        code_ids=list(state["code_ids"]),
+        modelled=list(state["modelled"]),
+        skipped=dict(state["skipped"]),
+        features=TextFeatures.from_state(state["features"]),
+        weights=np.asarray(state["weights"], dtype=np.float32),
+        bias=np.asarray(state["bias"], dtype=np.float32),
+        calibration=np.asarray(state["calibration"], dtype=np.float64),
+        thresholds=np.asarray(state["thresholds"], dtype=np.float64),
+        parents=dict(state["parents"]),
+        uses_rules=bool(state["uses_rules"]),
+        metadata=json.loads(state["metadata"]),
+        source_name=str(state["source_name"]),
+    )
+
+
+def _check_codebook(model: CodeModel, path: Path, codebook_version: str | None, code_ids: Sequence[str] | None) -> None:
+    if code_ids is not None:
+        missing = [code for code in model.modelled if code not in set(code_ids)]
+        if missing:
+            raise ModelError(
+                f"{path}: the codebook no longer has codes this model suggests ({', '.join(missing)}); "
+                "retrain the model on the current codebook"
+            )
+        added = [code for code in code_ids if code not in set(model.code_ids)]
+        if added:
+            warnings.warn(
+                f"the codebook has codes this model never learned ({', '.join(added)}); "
+                "they get no suggestions until the model is retrained",
+                ModelCodebookWarning,
+                stacklevel=3,
+            )
+    trained_with = model.metadata.get("codebook_version", "")
+    if codebook_version and trained_with and codebook_version != trained_with:
+        warnings.warn(
+            f"the model was trained with codebook version {trained_with}, the codebook is now "
+            f"{codebook_version}; suggestions may drift until the model is retrained",
+            ModelCodebookWarning,
+            stacklevel=3,
+        )
+
+
+# -- cross-validation -----------------------------------------------------------------------------
+
+
+def cross_validated_predictions(
+    texts: Sequence[str],
+    labels: Sequence[set[str]],
+    groups: Sequence[str],
+    code_ids: Sequence[str],
+    *,
+    rule_hits: Sequence[set[str]] | None = None,
+    min_positives: int = 8,
+    parents: Mapping[str, str | None] | None = None,
+    n_splits: int = 5,
+    config: ModelConfig | None = None,
+) -> list[dict[str, float]]:
+    """Each text's suggestions from a model that never saw its respondent (folds grouped by `groups`).
+
+    Training folds hold (k-1)/k of the texts, so the positives needed per fold scale down alike: a
+    code that the full data would model is modelled in the folds too.
+    """
+    _check_lengths(texts, labels, groups, rule_hits)
+    predicted: list[dict[str, float]] = [{} for _ in texts]
+    folds = grouped_folds(groups, n_splits, _indicator(labels, code_ids))
+    fold_min = max(2, int(min_positives * (len(folds) - 1) / len(folds)))
+    for train, test in folds:
+        try:
+            model = train_model(
+                [texts[i] for i in train],
+                [labels[i] for i in train],
+                [groups[i] for i in train],
+                code_ids,
+                rule_hits=None if rule_hits is None else [rule_hits[i] for i in train],
+                min_positives=fold_min,
+                parents=parents,
+                config=config,
+            )
+        except ModelError:  # nothing learnable in this fold: it suggests nothing
+            continue
+        hits = None if rule_hits is None else [rule_hits[i] for i in test]
+        for i, suggestion in zip(test, model.predict([texts[i] for i in test], hits), strict=True):
+            predicted[i] = suggestion
+    return predicted
+
+
+def cross_validate_model(
+    texts: Sequence[str],
+    labels: Sequence[set[str]],
+    groups: Sequence[str],
+    code_ids: Sequence[str],
+    *,
+    rule_hits: Sequence[set[str]] | None = None,
+    min_positives: int = 8,
+    parents: Mapping[str, str | None] | None = None,
+    n_splits: int = 5,
+    config: ModelConfig | None = None,
+) -> pd.DataFrame:
+    """Per-code precision, recall, F1 and Cohen's kappa of respondent-grouped cross-validation.
+
+    One row per code (n_positives, status, metrics; NaN metrics for codes with too few examples) and a
+    'macro' row averaging the codes with at least `min_positives` positives. With `rule_hits`, columns
+    rules_* give the keyword-rule baseline on the same texts.
+    """
+    predicted = cross_validated_predictions(
+        texts,
+        labels,
+        groups,
+        code_ids,
+        rule_hits=rule_hits,
+        min_positives=min_positives,
+        parents=parents,
+        n_splits=n_splits,
+        config=config,
+    )
+    table = code_metrics(labels, [set(p) for p in predicted], code_ids)
+    if rule_hits is not None:
+        baseline = code_metrics(labels, rule_hits, code_ids)
+        for column in ("precision", "recall", "f1", "kappa"):
+            table[f"rules_{column}"] = baseline[column]
+    enough = table["n_positives"] >= min_positives
+    table["status"] = np.where(enough, "modelled", [f"too few examples (n={n})" for n in table["n_positives"]])
+    metrics = [c for c in table.columns if c not in ("n_positives", "status")]
+    for column in metrics:
+        table.loc[~enough, column] = np.nan
+    macro: dict[str, Any] = dict(table.loc[enough, metrics].mean())
+    macro["n_positives"] = int(table.loc[enough, "n_positives"].sum())
+    macro["status"] = f"mean over {int(enough.sum())} codes with >= {min_positives} examples"
+    table.loc["macro"] = pd.Series(macro)
+    return table
+
+
+def code_metrics(truth: Sequence[set[str]], predicted: Sequence[set[str]], code_ids: Sequence[str]) -> pd.DataFrame:
+    """Precision, recall, F1 and Cohen's kappa of predicted against true code sets, one row per code."""
+    from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+
+    y_true = _indicator(truth, code_ids).astype(int)
+    y_pred = _indicator(predicted, code_ids).astype(int)
+    rows = []
+    for j, code in enumerate(code_ids):
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            y_true[:, j], y_pred[:, j], average="binary", zero_division=0.0
+        )
+        agree = np.array_equal(y_true[:, j], y_pred[:, j])
+        kappa = 1.0 if agree else float(cohen_kappa_score(y_true[:, j], y_pred[:, j]))
+        rows.append(
+            {
+                "code": code,
+                "n_positives": int(y_true[:, j].sum()),
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+                "kappa": kappa,
+            }
+        )
+    return pd.DataFrame(rows).set_index("code")
