@@ -1,0 +1,138 @@
+"""The same end-to-end flow on PostgreSQL (a team's shared database) as on SQLite.
+
+Set QCODE_TEST_POSTGRES to a SQLAlchemy URL of a server database whose role may CREATE DATABASE, e.g.
+postgresql+psycopg://qcode:qcode@127.0.0.1:5432/postgres. Each run creates a fresh, uniquely named database
+and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+POSTGRES = os.environ.get("QCODE_TEST_POSTGRES", "")
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+
+pytestmark = pytest.mark.skipif(
+    not POSTGRES,
+    reason="QCODE_TEST_POSTGRES is not set (a SQLAlchemy URL of a PostgreSQL database whose role may CREATE DATABASE)",
+)
+
+
+def run(*args: object):
+    from coding.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, (args, result.output)
+    return result
+
+
+@pytest.fixture
+def database_url():
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from coding.store.database import engine_for
+
+    server = make_url(POSTGRES)
+    name = f"qcode_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"QCODE_TEST_POSTGRES is set but the server refused to create a database: {exc.orig}")
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flow(project: Path, gold: Path, *init_options: object) -> pd.DataFrame:
+    """init, ingest, segment, import-codings, crosstab --out: the crosstab written."""
+    run("init", project, *init_options)
+    run("ingest", CORPUS / "transcripts", "--metadata", CORPUS / "respondents.csv", "--project", project)
+    run("segment", "--project", project)
+    run("import-codings", gold, "--coder", "gold", "--project", project)
+    out = project.parent / f"{project.name}-crosstab.csv"
+    run("crosstab", "--by", "group", "--count", "respondents", "--out", out, "--project", project)
+    return pd.read_csv(out)
+
+
+def test_end_to_end_on_postgresql_gives_the_same_results_as_sqlite(database_url, tmp_path):
+    import coding
+    from coding.demo import turn_codings_to_csv
+
+    gold = tmp_path / "gold.csv"
+    turn_codings_to_csv(CORPUS / "gold.jsonl", CORPUS / "transcripts", gold)
+    on_postgres = flow(tmp_path / "team", gold, "--db", database_url)
+    on_sqlite = flow(tmp_path / "solo", gold)
+
+    assert not (tmp_path / "team" / "qcode.sqlite").exists()  # the data went to the server
+    assert database_url in (tmp_path / "team" / "qcode.toml").read_text(encoding="utf-8")
+    team, solo = coding.open_project(tmp_path / "team"), coding.open_project(tmp_path / "solo")
+    assert team.store.engine.dialect.name == "postgresql"
+    assert team.counts() == solo.counts()
+    assert team.counts()["documents"] == 18
+    pd.testing.assert_frame_equal(on_postgres, on_sqlite)
+    assert on_postgres.set_index("code").loc["external_actors", "Total"] == 18
+    long_team = team.store.codings_frame(team.unit)
+    long_solo = solo.store.codings_frame(solo.unit)
+    assert len(long_team) == len(long_solo) > 0
+
+
+def test_postgresql_database_is_migrated_to_head(database_url):
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from coding.store import Store
+    from coding.store.database import alembic_config
+
+    store = Store(database_url)
+    Store(database_url)  # opening again is harmless
+    with store.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    assert current == ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def test_replace_and_a_refused_import_on_postgresql(database_url, tmp_path):
+    import coding
+
+    transcript = tmp_path / "R101.txt"
+    shutil.copyfile(FIXTURES / "R101.txt", transcript)
+    project = coding.create_project(tmp_path / "project", db=database_url)
+    project.ingest([transcript])
+    project.segment("paragraph")
+    codings = tmp_path / "codings.csv"
+    codings.write_text(
+        "document,code,text\nR101,civil_society,women's group\nR101,refugees,the refugees came back\n",
+        encoding="utf-8",
+    )
+    assert project.import_codings(codings, "ann")["added"] == 2
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("document,code,text\nR101,womens_roles,Still\nR101,nope,x\n", encoding="utf-8")
+    before = project.counts()
+    with pytest.raises(coding.QcodeError):
+        project.import_codings(bad, "ann")
+    assert project.counts() == before
+
+    transcript.write_text(transcript.read_text(encoding="utf-8").replace("Slowly.", "Very slowly."), encoding="utf-8")
+    report = project.ingest([transcript], replace=True)
+    assert (report.codings_carried, report.codings_left_on_previous) == (1, 1)
+    assert list(project.codings()["code"]) == ["civil_society"]
