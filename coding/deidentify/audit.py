@@ -6,6 +6,7 @@ owner-only permissions, never into the de-identified folder.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
@@ -81,7 +82,9 @@ def _in_public_phrase(words: list[re.Match[str]], index: int, keep: KeepList) ->
 
 
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= offset < end for start, end in spans)
+    """Whether offset falls in one of the sorted, non-overlapping spans."""
+    index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= offset < spans[index][1]
 
 
 def audit_rows(report: DeidReport) -> list[dict[str, object]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 COUNTRIES = """
 Afghanistan Albania Algeria Andorra Angola Argentina Armenia Australia Austria Azerbaijan Bahrain Bangladesh
@@ -655,6 +656,7 @@ HONORIFICS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Comparison form: case-folded, accents and possessives removed, hyphens and spaces unified."""
     folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
@@ -684,9 +686,16 @@ class KeepList:
         self.names |= self.extra
         self.groups = {normalise(word) for word in _words(DEMONYMS)}
         self.common = {normalise(word) for word in _words(COMMON_TERMS)}
+        self._memo: dict[str, bool] = {}
 
     def is_public(self, text: str) -> bool:
         """True when the whole name, or each capitalised word of it, is a known public name."""
+        known = self._memo.get(text)
+        if known is None:
+            known = self._memo[text] = self._is_public(text)
+        return known
+
+    def _is_public(self, text: str) -> bool:
         key = normalise(text)
         if not key:
             return False
