@@ -410,9 +410,12 @@ def _strip_honorific(text: str) -> str:
     return " ".join(words)
 
 
-def ner_mentions(doc: Doc, keep: KeepList, lex: frozenset[str], detector: str = "ner", shift: int = 0) -> list[Mention]:
-    """Named entities of name-like labels, whatever label the model chose (labels are unreliable)."""
-    text = doc.text
+def ner_mentions(
+    doc: Doc, text: str, keep: KeepList, lex: frozenset[str], detector: str = "ner", shift: int = 0
+) -> list[Mention]:
+    """Named entities of name-like labels, whatever label the model chose (labels are unreliable).
+
+    `text` is the text the doc was made from (doc.text would rebuild it token by token)."""
     found: list[Mention] = []
     for ent in doc.ents:
         kind = NER_KINDS.get(ent.label_)

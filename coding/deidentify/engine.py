@@ -155,7 +155,7 @@ class Deidentifier:
     def _first_pass(self, source: Source, doc: Doc, lower: list[tuple[int, int]]) -> list[Mention]:
         body = source.body
         mentions = find_structured(body)
-        mentions += ner_mentions(doc, self.keep, self.lex)
+        mentions += ner_mentions(doc, body, self.keep, self.lex)
         mentions += self._recased_ner(body, lower)
         mentions += cue_mentions(body, self.keep)
         mentions += unknown_word_mentions(body, self.keep, self.lex, lower)
@@ -169,9 +169,9 @@ class Deidentifier:
             return []
         found: list[Mention] = []
         texts = [recase(body[start:end], self.lex) for start, end in lower]
-        for (start, _end), doc in zip(lower, self.nlp.pipe(texts), strict=True):
-            recased = ner_mentions(doc, self.keep, self.lex, detector="ner-recased", shift=start)
-            cued = [replace(m, start=m.start + start, end=m.end + start) for m in cue_mentions(doc.text, self.keep)]
+        for (start, _end), text, doc in zip(lower, texts, self.nlp.pipe(texts), strict=True):
+            recased = ner_mentions(doc, text, self.keep, self.lex, detector="ner-recased", shift=start)
+            cued = [replace(m, start=m.start + start, end=m.end + start) for m in cue_mentions(text, self.keep)]
             for mention in recased + cued:
                 found.append(
                     Mention(
@@ -222,7 +222,11 @@ class Deidentifier:
         self.finder = finder
         for index, doc in enumerate(corpus.docs):
             labels = corpus.sources[index].labels
-            extra = [m for m in finder.find(doc, corpus.lower[index]) if not _overlaps_label(m, labels)]
+            extra = [
+                m
+                for m in finder.find(doc, corpus.sources[index].body, corpus.lower[index])
+                if not _overlaps_label(m, labels)
+            ]
             corpus.found[index].extend(extra)
 
     # -- output ----------------------------------------------------------------------------------

@@ -76,8 +76,8 @@ class NameFinder:
         if old is None or SOURCE_RANK[variant.source] < SOURCE_RANK[old.source] or (variant.whole and not old.whole):
             self.variants[key] = variant
 
-    def find(self, doc: Doc, lower_lines: list[tuple[int, int]]) -> list[Mention]:
-        text = doc.text
+    def find(self, doc: Doc, text: str, lower_lines: list[tuple[int, int]]) -> list[Mention]:
+        """Matches in a doc made from `text` (passed in: doc.text would rebuild it token by token)."""
         found: list[Mention] = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
