@@ -33,6 +33,7 @@ from coding.errors import QcodeError
 from coding.models import MODEL, Proposal, Segment
 
 NAME = "model.v1"
+PLATT_C = 10.0  # nearly unregularised Platt scaling, yet finite under perfect separation
 
 __all__ = [
     "NAME",
@@ -64,7 +65,6 @@ class ModelCodebookWarning(UserWarning):
 class ModelConfig:
     """Hyper-parameters, chosen by respondent-grouped cross-validation on the dev set (docs/model.md)."""
 
-    word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
     C: float = 0.1  # LinearSVC regularisation
     inner_splits: int = 5  # grouped folds for thresholds and calibration
@@ -172,7 +172,7 @@ def train_model(
         raise ModelError(f"no code has {min_positives} or more coded examples yet; keep coding and retrain")
     columns = [list(code_ids).index(code) for code in modelled]
     y = targets[:, columns]
-    features = TextFeatures(config.word_ngrams, config.char_ngrams).fit(list(texts))
+    features = TextFeatures(config.char_ngrams).fit(list(texts))
     x = features.transform(list(texts))
     out_of_fold = _out_of_fold_scores(x, y, np.asarray(groups), config)
     weights, bias = _fit_all(x, y, config)
@@ -297,7 +297,7 @@ def _fit_platt(scores: np.ndarray, rule_hit: np.ndarray, y: np.ndarray) -> np.nd
         inputs = inputs[:, :1]
     if y.min() == y.max():
         return np.array([0.0, 0.0, -10.0 if y.max() == 0 else 10.0])
-    fitted = LogisticRegression(C=1.0).fit(inputs, y)
+    fitted = LogisticRegression(C=PLATT_C).fit(inputs, y)
     slopes = list(fitted.coef_.ravel()) + [0.0] * (2 - inputs.shape[1])
     return np.array([*slopes, float(fitted.intercept_[0])])
 
