@@ -97,3 +97,25 @@ def test_codings_export_escapes_formula_cells(project, tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures" / "refiqda"
+
+
+def test_real_nvivo_export_imports_into_a_project(tmp_path):
+    project = create_project(tmp_path / "nvivo")
+    project.segment("paragraph")  # one coding unit per line block keeps the 1.2M-character sources fast
+    report = project.import_qdpx(FIXTURES / "oltas0517.qdpx")
+    assert report.documents_added == 2 and report.codes_added == 152
+    # 303 selections; several selections of one code fall in the same paragraph, which gets the code once
+    assert 50 < report.codings_added <= 303 and report.problems == []
+    coders = set(project.codings("human")["coder"])
+    assert coders == {"Gergo", "floriansipos"}
+
+
+def test_real_atlas_export_without_sources_reports_what_it_skipped(tmp_path):
+    project = create_project(tmp_path / "atlas")
+    report = project.import_qdpx(FIXTURES / "TestProject.qdpx")
+    assert report.documents_added == 0 and report.codes_added == 14
+    assert any("PDF" in line or "pdf" in line for line in report.problems)
+    assert project.counts()["codings"] == 0
