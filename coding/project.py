@@ -406,6 +406,10 @@ class Project:
     def _write_codebook_file(self) -> None:
         write_codebook(self.codebook, self.folder / self.config.codebook)
 
+    def state_token(self) -> tuple[int, ...]:
+        """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app."""
+        return tuple(self.store.state_token())
+
 
 def filter_codings(
     frame: pd.DataFrame, source: str, coders: Sequence[str] | None = None, include_rejected: bool = False
