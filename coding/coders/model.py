@@ -178,13 +178,9 @@ def train_model(
     weights, bias = _fit_all(x, y, config)
     use_rules = config.use_rules and rule_hits is not None
     rules = _indicator(rule_hits, modelled) if use_rules and rule_hits is not None else np.zeros_like(y)
-    calibration = np.vstack([_fit_platt(out_of_fold[:, j], rules[:, j], y[:, j]) for j in range(len(modelled))])
-    thresholds = np.array(
-        [
-            _best_threshold(y[:, j], _calibrate(out_of_fold[:, [j]], rules[:, [j]], calibration[[j]])[:, 0])
-            for j in range(len(modelled))
-        ]
-    )
+    decisions = [_decision(out_of_fold[:, j], rules[:, j], y[:, j]) for j in range(len(modelled))]
+    calibration = np.vstack([row for row, _ in decisions])
+    thresholds = np.array([threshold for _, threshold in decisions])
     return CodeModel(
         code_ids=list(code_ids),
         modelled=modelled,
@@ -302,6 +298,26 @@ def _fit_platt(scores: np.ndarray, rule_hit: np.ndarray, y: np.ndarray) -> np.nd
     return np.array([*slopes, float(fitted.intercept_[0])])
 
 
+def _decision(scores: np.ndarray, rule_hit: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Calibration row and probability threshold for one code, from its out-of-fold scores.
+
+    When the code's keyword rule alone agrees with the coder at least as well (out of fold) as the
+    calibrated model does, the code follows the rule: a learned decision has to earn its place.
+    """
+    row = _fit_platt(scores, rule_hit, y)
+    threshold, kappa = _best_threshold(y, _calibrate(scores[:, None], rule_hit[:, None], row[None, :])[:, 0])
+    if rule_hit.min() == rule_hit.max() or _kappa(y, rule_hit) < kappa:
+        return row, threshold
+    rule_only = _fit_platt(np.zeros_like(scores), rule_hit, y)
+    proba = _calibrate(np.zeros((len(y), 1)), rule_hit[:, None], rule_only[None, :])[:, 0]
+    return rule_only, float(proba.min() + proba.max()) / 2
+
+
+def _kappa(y: np.ndarray, decided: np.ndarray) -> float:
+    kappas, _ = _kappas(y, decided.astype(float))
+    return float(kappas[int(decided.sum()) - 1]) if decided.sum() > 0 else 0.0
+
+
 def _calibrate(scores: np.ndarray, rules: np.ndarray, calibration: np.ndarray) -> np.ndarray:
     logits = scores * calibration[:, 0] + rules * calibration[:, 1] + calibration[:, 2]
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
@@ -324,17 +340,17 @@ def _kappas(y: np.ndarray, order_scores: np.ndarray) -> tuple[np.ndarray, np.nda
     return kappa, ranked
 
 
-def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
-    """The probability cut with the best out-of-fold kappa, placed halfway into the gap below it."""
+def _best_threshold(y: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
+    """The probability cut with the best out-of-fold kappa (placed halfway into the gap below it), and that kappa."""
     kappa, ranked = _kappas(y, proba)
     # Only cut between distinct values: the last index of each run of equal probabilities.
     valid = np.append(ranked[1:] < ranked[:-1], True)
     kappa = np.where(valid, kappa, -np.inf)
     best = int(np.argmax(kappa))
     if kappa[best] <= 0:
-        return 0.5
+        return 0.5, 0.0
     below = ranked[best + 1] if best + 1 < len(ranked) else 0.0
-    return float((ranked[best] + below) / 2)
+    return float((ranked[best] + below) / 2), float(kappa[best])
 
 
 def _metadata(
@@ -437,11 +453,25 @@ def load_model(
         raise
     except Exception as error:  # a corrupt or foreign file: say so instead of a stack trace
         raise ModelError(f"{path}: not a readable qcode model ({error})") from error
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or state.get("format") != FORMAT or not _plain(state):
         raise ModelError(f"{path}: not a qcode model file of format {FORMAT}")
-    model = _from_state(state)
+    try:
+        model = _from_state(state)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"{path}: not a complete qcode model ({error!r} is missing or malformed)") from error
     _check_codebook(model, path, codebook_version, code_ids)
     return model
+
+
+def _plain(value: object) -> bool:
+    """True when value is built only of dicts, lists, tuples, str, numbers, None and numeric arrays."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf"
+    return value is None or isinstance(value, str | int | float | np.integer | np.floating)
 
 
 def _from_state(state: dict[str, Any]) -> CodeModel:
