@@ -1,0 +1,178 @@
+"""Altair heatmaps: codes as rows (indented by hierarchy, each with its codebook colour), a click picks a cell."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from coding.analysis import TOTAL
+from coding.models import Codebook
+
+from . import data
+from .state import ProjectKey, plain
+
+SELECTION = "cell"
+PERCENT_LABELS = {"none": "Counts only", "row": "% of the code (row)", "column": "% of the column"}
+NEUTRAL = "#9e9e9e"
+ROW_STEP = 24
+COLUMN_STEP = 64
+NARROW_STEP = 40  # with NARROW_FROM columns or more, cells show one number only
+NARROW_FROM = 8
+LABEL_WIDTH = 210  # pixels left of the grid for code names
+LEVEL_STEP = 14  # indentation per level of the code tree
+
+
+def code_rows(book: Codebook, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """code, name, level, color and label (a unique row key): one row per code in tree order."""
+    rows = [
+        (code.id, code.name, book.depth(code.id), code.color or NEUTRAL)
+        for code in book.tree_order()
+        if codes is None or code.id in codes
+    ]
+    frame = pd.DataFrame(rows, columns=["code", "name", "level", "color"])
+    # Two codes may share a name; chart rows are keyed by label, so keep them apart.
+    duplicated = frame["name"].duplicated(keep=False)
+    frame["label"] = frame["name"].where(~duplicated, frame["name"] + " (" + frame["code"] + ")")
+    return frame
+
+
+def heatmap(
+    cells: pd.DataFrame,
+    rows: pd.DataFrame,
+    columns: Sequence[str],
+    column_title: str,
+    column_labels: dict[str, str] | None = None,
+) -> alt.LayerChart:
+    """cells: code, column, shade, text, short (for narrow cells) and muted (drawn grey: a Total, a diagonal).
+
+    One layered chart over one dataset: the code names sit left of the grid as text at a fixed pixel
+    position, left-aligned so that their indentation shows (axis labels are right-aligned).
+    """
+    data = cells.merge(rows, on="code")
+    data["column_label"] = data["column"].map(column_labels or {}).fillna(data["column"])
+    order = [(column_labels or {}).get(c, c) for c in columns]
+    pick = alt.selection_point(name=SELECTION, fields=["code", "column"], on="click", clear="dblclick")
+    shaded = data.loc[~data["muted"], "shade"]
+    top = float(shaded.max()) if len(shaded) and pd.notna(shaded.max()) and shaded.max() > 0 else 1.0
+    scale = alt.Scale(scheme="blues", domain=[0, top])
+    fill = (
+        alt.when(alt.datum.muted).then(alt.value("#ececec")).otherwise(alt.Color("shade:Q", scale=scale, legend=None))
+    )
+    narrow = len(order) >= NARROW_FROM
+    step = NARROW_STEP if narrow else COLUMN_STEP
+    # Long column names are slanted on one line; short ones stand upright over their n.
+    slanted = narrow or max((len(part) for c in order for part in c.split("|")), default=0) * 6.5 > step
+    label_expr = "replace(datum.label, '|', ' ')" if slanted else "split(datum.label, '|')"
+    x = alt.X(
+        "column_label:N",
+        sort=order,
+        title=column_title,
+        axis=alt.Axis(
+            orient="top", labelAngle=-35 if slanted else 0, labelExpr=label_expr, labelOverlap=False, labelLimit=160
+        ),
+    )
+    y = alt.Y("label:N", sort=rows["label"].tolist(), title=None, axis=None)
+    tooltip = [alt.Tooltip("label:N", title="Code"), alt.Tooltip("column_label:N", title=column_title)]
+    tooltip += [alt.Tooltip("text:N", title="Value")]
+    base = alt.Chart(data).encode(x=x, y=y)
+    rect = base.mark_rect(cursor="pointer").encode(
+        color=fill,
+        stroke=alt.when(pick, empty=False).then(alt.value("#d6336c")).otherwise(alt.value("white")),
+        strokeWidth=alt.when(pick, empty=False).then(alt.value(3)).otherwise(alt.value(1)),
+        tooltip=tooltip,
+    )
+    dark = (alt.datum.shade > top * 0.6) & ~alt.datum.muted
+    text = base.mark_text(fontSize=11 if narrow else 12).encode(
+        text="short:N" if narrow else "text:N",
+        color=alt.when(dark).then(alt.value("white")).otherwise(alt.value("#222")),
+    )
+    # Streamlit drops charts whose layers carry different datasets, so names come from the cells too;
+    # chart text loses leading spaces, so each level of the tree gets its own layer further right.
+    names = base.transform_filter(alt.datum.column == str(columns[0]))
+    labels: list[alt.Chart] = []
+    for level in sorted(set(data["level"])):
+        left = -LABEL_WIDTH + LEVEL_STEP * int(level)
+        at_level = names.transform_filter(alt.datum.level == int(level))
+        labels.append(
+            at_level.mark_text(align="left", fontSize=12, text="\u25a0").encode(
+                x=alt.value(left), color=alt.Color("color:N", scale=None), tooltip=alt.value(None)
+            )
+        )
+        labels.append(
+            at_level.mark_text(align="left", fontSize=12, limit=LABEL_WIDTH - left - 24, color="#1d2330").encode(
+                x=alt.value(left + 16), text="name:N", tooltip=alt.value(None)
+            )
+        )
+    width = max(len(order), 1) * step
+    # The grid's shade scale and the codebook colours must not be merged into one colour scale.
+    chart = (
+        alt.layer(rect.add_params(pick), text, *labels)
+        .resolve_scale(color="independent")
+        .properties(width=width, height=alt.Step(ROW_STEP))
+    )
+    return chart.configure_view(stroke=None).properties(autosize=alt.AutoSizeParams(type="pad"))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def crosstab_spec(
+    key: ProjectKey, token: tuple[int, ...], filters: data.Filters, by: str, count: str, percent: str
+) -> dict:
+    """The Themes heatmap as a Vega-Lite spec; cached because building and validating it is the slow part."""
+    counts = data.crosstab(key, token, filters, by, count, "none")
+    shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
+    bases = data.column_bases(key, token, filters, by, count)
+    values = [c for c in counts.columns if c not in ("name", "level")]
+    cells = counts[values].stack().rename("count").reset_index()
+    cells.columns = ["code", "column", "count"]
+    if shares is None:
+        cells["shade"] = cells["count"].astype(float)
+        cells["text"] = cells["short"] = cells["count"].astype(str)
+    else:
+        pct = shares[values].stack().rename("pct").reset_index()
+        pct.columns = ["code", "column", "pct"]
+        cells = cells.merge(pct, on=["code", "column"])
+        cells["shade"] = cells["pct"].fillna(0.0)
+        cells["short"] = cells["pct"].map(_percent)
+        cells["text"] = cells["count"].astype(str) + " · " + cells["short"]
+    cells["muted"] = cells["column"] == TOTAL
+    headers = {v: f"{v}|n={int(bases.get(v, 0)):,}" for v in values}
+    rows = code_rows(data.codebook(key, token))
+    return heatmap(cells, rows, values, plain(by), headers).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cooccurrence_spec(key: ProjectKey, token: tuple[int, ...], filters: data.Filters, codes: tuple[str, ...]) -> dict:
+    """Code x code heatmap of segments coded with both; the diagonal (segments with the code) is grey."""
+    matrix = data.cooccurrence(key, token, filters).loc[list(codes), list(codes)]
+    matrix.index.name, matrix.columns.name = "code", "column"
+    cells = matrix.stack().rename("count").reset_index()
+    cells.columns = ["code", "column", "count"]
+    cells["shade"] = cells["count"].astype(float)
+    cells["text"] = cells["short"] = cells["count"].astype(str)
+    cells["muted"] = cells["code"] == cells["column"]
+    rows = code_rows(data.codebook(key, token), codes)
+    headers = dict(zip(rows["code"], rows["label"], strict=True))
+    return heatmap(cells, rows, list(codes), "with", headers).to_dict()
+
+
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.0f}%"
+
+
+def selected_cell(event: object) -> tuple[str, str] | None:
+    """(code, column) of the clicked cell from st.altair_chart's selection state, if any."""
+    selection = getattr(event, "selection", None) or (event.get("selection") if isinstance(event, dict) else None)
+    if not selection:
+        return None
+    picked = selection.get(SELECTION) if isinstance(selection, dict) else getattr(selection, SELECTION, None)
+    if isinstance(picked, dict):
+        picked = [picked]
+    if not picked:
+        return None
+    first = picked[0]
+    if "code" not in first or "column" not in first:
+        return None
+    return str(first["code"]), str(first["column"])

@@ -1,0 +1,189 @@
+"""Tables the pages draw, cached on the project's state token so an edit shows at once.
+
+Base frames (every coding, segment and respondent) are held once per state in st.cache_resource and never
+modified; the small tables derived from them under the sidebar filters go through st.cache_data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from coding import analysis
+from coding.models import ACCEPTED, HUMAN, SOURCES, SUGGESTED, Codebook, Document, Segment
+
+from .state import ProjectKey, cached_project
+
+Token = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's filters. Empty attribute or coder choices mean everyone."""
+
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    coders: tuple[str, ...] = ()
+    sources: tuple[str, ...] = SOURCES
+    statuses: tuple[str, ...] = (ACCEPTED,)
+
+
+@dataclass(frozen=True)
+class Frames:
+    codings: pd.DataFrame  # every coding with its status, plus `person`: who decided it
+    segments: pd.DataFrame  # respondents' segments only
+    respondents: pd.DataFrame
+    codebook: Codebook = field(repr=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def frames(key: ProjectKey, token: Token) -> Frames:
+    project = cached_project(key)
+    codings = project.codings("all", include_rejected=True)
+    # A person's own code belongs to them; a suggestion belongs to whoever accepted or rejected it.
+    person = codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"])
+    return Frames(codings.assign(person=person), project.segments_frame(), project.respondents(), project.codebook)
+
+
+def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Codings, segments and respondents left by the filters (rejected suggestions never count)."""
+    base = frames(key, token)
+    respondents = base.respondents
+    for attribute, values in filters.attributes:
+        if values and attribute in respondents:
+            respondents = respondents[respondents[attribute].fillna(analysis.MISSING).astype(str).isin(values)]
+    segments = base.segments
+    if len(respondents) < len(base.respondents):
+        segments = segments[segments["respondent_id"].isin(respondents["respondent_id"])]
+    codings = base.codings
+    keep = codings["source"].isin(filters.sources) & codings["status"].isin(filters.statuses)
+    if filters.coders:
+        # Pending suggestions belong to no coder yet, so the coder filter leaves them to the status filter.
+        keep &= codings["person"].isin(filters.coders) | (codings["status"] == SUGGESTED)
+    codings = codings[keep & codings["segment_id"].isin(segments["segment_id"])]
+    return codings, segments, respondents
+
+
+def codebook(key: ProjectKey, token: Token) -> Codebook:
+    return frames(key, token).codebook
+
+
+def attributes(key: ProjectKey, token: Token) -> dict[str, list[str]]:
+    """Each respondent attribute with its values, in the order the cross-tab uses."""
+    respondents = frames(key, token).respondents
+    result = {}
+    for column in respondents.columns:
+        if column != "respondent_id":
+            values = analysis.attribute_values(respondents, column)
+            result[column] = sorted(set(values), key=lambda v: (v == analysis.MISSING, v))
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def crosstab(key: ProjectKey, token: Token, filters: Filters, by: str, count: str, percent: str) -> pd.DataFrame:
+    codings, segments, respondents = filtered(key, token, filters)
+    return analysis.crosstab(codings, segments, respondents, codebook(key, token), by, count, percent)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def column_bases(key: ProjectKey, token: Token, filters: Filters, by: str, count: str) -> pd.Series:
+    _, segments, respondents = filtered(key, token, filters)
+    return analysis.column_bases(segments, respondents, by, count)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def frequencies(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
+    codings, segments, _ = filtered(key, token, filters)
+    return analysis.frequencies(codings, segments, codebook(key, token), segments["respondent_id"].nunique())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cooccurrence(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
+    codings, _, _ = filtered(key, token, filters)
+    return analysis.cooccurrence(codings, codebook(key, token))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cell_segments(
+    key: ProjectKey,
+    token: Token,
+    filters: Filters,
+    code: str,
+    by: str | None = None,
+    value: str | None = None,
+    also_code: str | None = None,
+) -> list[int]:
+    """The segment ids behind one number of a cross-tab or co-occurrence table."""
+    codings, segments, respondents = filtered(key, token, filters)
+    found = analysis.segments_in_cell(
+        codings, segments, respondents, codebook(key, token), code, by=by, value=value, also_code=also_code
+    )
+    return [int(s) for s in found["segment_id"]]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def quotes(key: ProjectKey, token: Token, segment_ids: tuple[int, ...]) -> pd.DataFrame:
+    return cached_project(key).quotes(list(segment_ids))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def respondent_table(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
+    """Attributes plus documents, segments, coded segments, codes and codings per respondent."""
+    codings, segments, respondents = filtered(key, token, filters)
+    per = segments.groupby("respondent_id").agg(documents=("document", "nunique"), segments=("segment_id", "size"))
+    located = codings.merge(segments[["segment_id", "respondent_id"]], on="segment_id")
+    coded = located.groupby("respondent_id").agg(
+        coded_segments=("segment_id", "nunique"), codes=("code", "nunique"), codings=("coding_id", "size")
+    )
+    table = respondents.set_index("respondent_id").join(per).join(coded)
+    counts = ["documents", "segments", "coded_segments", "codes", "codings"]
+    table[counts] = table[counts].fillna(0).astype(int)
+    return table.reset_index()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def document(key: ProjectKey, token: Token, name: str) -> tuple[Document, list[Segment]]:
+    project = cached_project(key)
+    found = project.documents([name])
+    return found[0], project.segments([name])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def documents(key: ProjectKey, token: Token) -> pd.DataFrame:
+    """Document names with their respondent, in name order."""
+    segments = frames(key, token).segments
+    return segments.groupby("document", sort=True)["respondent_id"].first().reset_index()
+
+
+def codings_on(key: ProjectKey, token: Token, segment_ids: Sequence[int]) -> pd.DataFrame:
+    codings = frames(key, token).codings
+    return codings[codings["segment_id"].isin(list(segment_ids))]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def memos(key: ProjectKey, token: Token) -> pd.DataFrame:
+    return cached_project(key).memos()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def code_next(key: ProjectKey, token: Token, k: int) -> list[int]:
+    """Segment ids the active-learning queue offers next (Project.code_next, when the library has it)."""
+    result = cached_project(key).code_next(k)  # type: ignore[attr-defined]
+    if isinstance(result, pd.DataFrame):
+        column = "segment_id" if "segment_id" in result.columns else result.columns[0]
+        return [int(s) for s in result[column]]
+    return [int(getattr(item, "id", None) or getattr(item, "segment_id", item)) for item in result]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def agreement(key: ProjectKey, token: Token, coders: tuple[str, ...], units: str) -> pd.DataFrame:
+    from coding.intercoder import publication_table
+
+    return publication_table(cached_project(key).agree(list(coders), units))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def disagreements(key: ProjectKey, token: Token, coder_a: str, coder_b: str, units: str) -> pd.DataFrame:
+    return cached_project(key).disagreements(coder_a, coder_b, units)

@@ -1,0 +1,49 @@
+"""qcode dashboard: `qcode app` runs `streamlit run app/main.py` with QCODE_PROJECT (and QCODE_DB) set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts only this folder on sys.path; the pages import the `app` package from the repository.
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from app import sidebar, state, widgets  # noqa: E402
+from app.getting_started import getting_started  # noqa: E402
+from coding.errors import QcodeError  # noqa: E402
+
+# Pages live in views/, not pages/: a pages/ folder beside the entry script switches Streamlit to its old
+# multipage mode, which runs a page without this script (no sidebar, no project) when opened by its URL.
+st.set_page_config(page_title="qcode", page_icon=":material/format_quote:", layout="wide")
+
+PAGES = [
+    st.Page("views/themes.py", title="Themes", icon=":material/grid_on:", default=True),
+    st.Page("views/cooccurrence.py", title="Co-occurrence", icon=":material/join_inner:"),
+    st.Page("views/transcripts.py", title="Transcripts and coding", icon=":material/edit_note:"),
+    st.Page("views/codebook.py", title="Codebook", icon=":material/account_tree:"),
+    st.Page("views/respondents.py", title="Respondents", icon=":material/group:"),
+    st.Page("views/export.py", title="Export", icon=":material/download:"),
+    st.Page("views/agreement.py", title="Agreement", icon=":material/handshake:"),
+]
+NEEDS_NO_SEGMENTS = {"Codebook", "Export"}
+
+page = st.navigation(PAGES)
+widgets.inject_style()
+try:
+    project = state.project()
+    counts = project.counts()
+    key = state.project_key()
+    assert key is not None  # state.project() raised otherwise
+    sidebar.draw(project, counts, key, state.token())
+    state.show_messages()
+    if not counts["segments"] and page.title not in NEEDS_NO_SEGMENTS:
+        getting_started(project, counts)
+    else:
+        page.run()
+except QcodeError as exc:
+    # A library error is the researcher's to fix: say what it is, never show a traceback.
+    st.error(str(exc), icon=":material/error:")

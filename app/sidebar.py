@@ -1,0 +1,88 @@
+"""The sidebar on every page: project and counts, the coder (chosen once), and the filters for every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
+from coding.project import Project
+
+from . import data
+from .state import CODER, ProjectKey, coder, plain
+
+FILTERS = "filters"
+SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
+STATUS_LABELS = {ACCEPTED: "Accepted", SUGGESTED: "Suggested, not yet decided"}
+
+
+def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
+    with st.sidebar:
+        st.markdown(f"### {project.name}")
+        st.caption(
+            f"{counts['respondents']:,} respondents · {counts['documents']:,} documents · "
+            f"{counts['segments']:,} segments · {counts['codings']:,} codings"
+        )
+        _coder_box(project)
+        filters = _filters(key, token, project) if counts["segments"] else data.Filters()
+    st.session_state[FILTERS] = filters
+    return filters
+
+
+def _coder_box(project: Project) -> None:
+    name = coder()
+    if name:
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.markdown(f"Coding as **{name}**")
+        right.button("Change", key="change_coder", on_click=_forget_coder, type="tertiary")
+        return
+    known = project.coders()
+    st.text_input(
+        "Your name as coder",
+        key="_coder_input",
+        placeholder="e.g. " + (known[0] if known else "your initials"),
+        help="Chosen once for this session; every code, decision and memo you make is recorded under it.",
+        on_change=_set_coder,
+    )
+    if known:
+        st.caption("Coders so far: " + ", ".join(known))
+
+
+def _set_coder() -> None:
+    st.session_state[CODER] = str(st.session_state.get("_coder_input", "")).strip()
+
+
+def _forget_coder() -> None:
+    st.session_state[CODER] = ""
+
+
+def _filters(key: ProjectKey, token: tuple[int, ...], project: Project) -> data.Filters:
+    st.markdown("**Filters** (every page)")
+    chosen: list[tuple[str, tuple[str, ...]]] = []
+    with st.expander("Respondents", expanded=False, icon=":material/group:"):
+        for attribute, values in data.attributes(key, token).items():
+            picked = st.multiselect(plain(attribute), values, key=f"f_attr_{attribute}", placeholder="All")
+            if picked:
+                chosen.append((attribute, tuple(picked)))
+    coders = st.multiselect("Coders", project.coders(), key="f_coders", placeholder="All coders")
+    sources = st.multiselect(
+        "Codes made by",
+        list(SOURCES),
+        default=list(SOURCES),
+        format_func=SOURCE_LABELS.get,
+        key="f_sources",
+        help="People code by hand; rules and the model suggest codes that a person accepts or rejects.",
+    )
+    statuses = st.multiselect(
+        "Status",
+        [ACCEPTED, SUGGESTED],
+        default=[ACCEPTED],
+        format_func=STATUS_LABELS.get,
+        key="f_statuses",
+        help="Rejected suggestions never count.",
+    )
+    return data.Filters(tuple(chosen), tuple(coders), tuple(sources), tuple(statuses))
+
+
+def current() -> data.Filters:
+    found = st.session_state.get(FILTERS)
+    return found if isinstance(found, data.Filters) else data.Filters()

@@ -1,0 +1,121 @@
+"""What every page shares: the open project and its state token, the coder, sticky choices and errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from coding.errors import QcodeError
+from coding.project import Project, open_project
+
+PROJECT_ENV = "QCODE_PROJECT"
+DB_ENV = "QCODE_DB"
+CODER = "coder"
+_MESSAGES = "_qcode_messages"
+
+
+@dataclass(frozen=True)
+class ProjectKey:
+    """Which project the app shows; part of every cache key so two projects never share a table."""
+
+    folder: str
+    db: str
+    config_mtime: float  # qcode.toml edited by the CLI (e.g. a new unit) opens the project afresh
+
+
+def project_key() -> ProjectKey | None:
+    folder = os.environ.get(PROJECT_ENV, "").strip()
+    if not folder:
+        return None
+    path = Path(folder).expanduser().resolve()
+    config = path / "qcode.toml"
+    mtime = config.stat().st_mtime if config.exists() else 0.0
+    return ProjectKey(str(path), os.environ.get(DB_ENV, "").strip(), mtime)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_project(key: ProjectKey) -> Project:
+    # One Project (and so one database engine) per folder for every session and rerun.
+    return open_project(key.folder, db=key.db or None)
+
+
+def project() -> Project:
+    key = project_key()
+    if key is None:
+        raise QcodeError(
+            f"no project given: start the dashboard with 'qcode app --project FOLDER' (or set {PROJECT_ENV})"
+        )
+    return cached_project(key)
+
+
+def token() -> tuple[int, ...]:
+    """Changes whenever codings, codes, documents or the audit log change: the key for cached tables."""
+    return project().state_token()
+
+
+def context() -> tuple[ProjectKey, tuple[int, ...]]:
+    """The project's cache key and its current state token, for the cached tables in app.data."""
+    key = project_key()
+    if key is None:
+        project()  # raises the error that explains what is missing
+    assert key is not None
+    return key, token()
+
+
+def coder() -> str:
+    return str(st.session_state.get(CODER, "")).strip()
+
+
+def sticky(name: str, default: Any = None, options: Sequence[Any] | None = None) -> dict[str, Any]:
+    """Widget arguments whose value survives page switches (Streamlit forgets widgets it does not draw).
+
+    Use as st.selectbox(..., **sticky("by", "group", options)) without a default of the widget's own; the
+    value is st.session_state[name]. A remembered value no longer among `options` falls back to `default`.
+    """
+    value = st.session_state.get(name, default)
+    if options is not None and value not in options:
+        value = default if default in options else (options[0] if options else None)
+    st.session_state[name] = value
+    st.session_state[f"_w_{name}"] = value
+    return {"key": f"_w_{name}", "on_change": _keep, "args": (name,)}
+
+
+def _keep(name: str) -> None:
+    st.session_state[name] = st.session_state[f"_w_{name}"]
+
+
+def act(action: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> None:
+    """Run a library call from a widget callback; a QcodeError becomes a message on the next run."""
+    try:
+        action(*args, **kwargs)
+    except QcodeError as exc:
+        _push("error", str(exc))
+        return
+    if done:
+        _push("success", done)
+
+
+def _push(kind: str, text: str) -> None:
+    st.session_state.setdefault(_MESSAGES, []).append((kind, text))
+
+
+def show_messages() -> None:
+    """Messages left by callbacks (their own run has no page to draw on)."""
+    for kind, text in st.session_state.pop(_MESSAGES, []):
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        else:
+            st.toast(text, icon=":material/check:")
+
+
+def plain(column: str) -> str:
+    """A column name in plain words: respondent_id -> Respondent, interview_date -> Interview date."""
+    if column == "respondent_id":
+        return "Respondent"
+    words = column.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

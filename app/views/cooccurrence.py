@@ -1,0 +1,58 @@
+"""Co-occurrence: which codes are applied to the same segments, with the quotes behind every pair."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, data, sidebar, state, widgets
+
+key, token = state.context()
+filters = sidebar.current()
+book = data.codebook(key, token)
+rows = charts.code_rows(book)
+names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
+order = rows["code"].tolist()
+by_id = book.by_id()
+
+st.title("Co-occurrence")
+st.caption(
+    "Segments coded with both codes (the diagonal: segments with the code at all). A parent code counts its "
+    "children too, so parents and their children always overlap."
+)
+chosen = st.multiselect(
+    "Codes to compare",
+    order,
+    format_func=names.get,
+    placeholder="All codes",
+    **state.sticky("cooc_codes", []),
+)
+codes = tuple(chosen) if chosen else tuple(order)
+
+heat, quotes = st.columns([2, 1], gap="medium") if len(codes) <= 8 else (st.container(), st.container())
+with heat:
+    spec = charts.cooccurrence_spec(key, token, filters, codes)
+    event = st.vega_lite_chart(spec, on_select="rerun", key="cooc_heatmap", width="content")
+    st.caption("Click a cell to read the segments where both codes apply; double-click to clear.")
+
+clicked = charts.selected_cell(event)
+if clicked and clicked != st.session_state.get("_cooc_clicked"):
+    st.session_state["_cooc_clicked"] = clicked
+    st.session_state["cooc_a"], st.session_state["cooc_b"] = clicked
+
+matrix = data.cooccurrence(key, token, filters)
+with quotes:
+    st.subheader("Quotes")
+    pairs = [c for c in order if c in codes]
+    busiest = max(pairs, key=lambda c: int(matrix.at[c, c]) if c in matrix.index else 0)
+    left, right = st.columns(2)
+    first = left.selectbox("Code", pairs, format_func=names.get, **state.sticky("cooc_a", busiest, pairs))
+    second = right.selectbox("with", pairs, format_func=names.get, **state.sticky("cooc_b", first, pairs))
+    ids = data.cell_segments(key, token, filters, first, also_code=second)
+    what = by_id[first].name if first == second else f"{by_id[first].name} and {by_id[second].name}"
+    widgets.quotes_panel(key, token, ids, f"{what}: {len(ids):,} segments", f"cooc-{first}-{second}")
+
+st.divider()
+shown = matrix.loc[list(codes), list(codes)]
+screen = shown.rename(index=names, columns=lambda c: by_id[c].name)
+screen.index.name = "Code"
+widgets.table(screen.reset_index(), "cooccurrence.csv", "cooc_matrix", "Segments coded with both codes.")

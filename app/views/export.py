@@ -1,0 +1,125 @@
+"""Export: the project's data as files, built only when a download is asked for (they can be large)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from app import state, widgets
+from coding import codings_io
+from coding.project import Project
+
+project = state.project()
+stem = widgets.slug(project.name)
+
+st.title("Export")
+st.caption(
+    "Each file is made from the project as it stands when you click. The sidebar's filters do not apply here: "
+    "exports hold everything, with the source and status of every coding."
+)
+
+
+def through_file(write: Callable[[Project, Path], object], suffix: str) -> Callable[[], bytes]:
+    """A download built by a facade export method that writes a file."""
+
+    def build() -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"export{suffix}"
+            write(project, path)
+            return path.read_bytes()
+
+    return build
+
+
+def offer(title: str, text: str, label: str, build: Callable[[], bytes | str], file_name: str, mime: str) -> None:
+    with st.container(border=True):
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.markdown(f"**{title}**  \n{text}")
+        right.download_button(
+            label, build, file_name=file_name, mime=mime, icon=":material/download:", on_click="ignore", width="stretch"
+        )
+
+
+offer(
+    "Codings (long format)",
+    "One row per coding: transcript, respondent and attributes, segment offsets and text, code, coder, source "
+    "(person, rules, model), confidence and status.",
+    "Codings CSV",
+    lambda: widgets.csv_bytes(codings_io.long_codings(project)),
+    f"{stem}-codings.csv",
+    "text/csv",
+)
+
+source = st.radio(
+    "Matrix of",
+    ["human", "auto", "all"],
+    format_func={"human": "people's codes", "auto": "suggestions", "all": "both"}.get,
+    horizontal=True,
+    key="export_matrix_source",
+)
+offer(
+    "Coding matrix",
+    "One row per segment, one 0/1 column per code: ready for statistics software.",
+    "Matrix CSV",
+    lambda: widgets.csv_bytes(codings_io.coding_matrix(project, source)),
+    f"{stem}-matrix-{source}.csv",
+    "text/csv",
+)
+
+if hasattr(project, "export_codebook"):
+    offer(
+        "Codebook",
+        "The codebook as qcode reads it (YAML), with every edit made here.",
+        "Codebook YAML",
+        through_file(lambda p, path: p.export_codebook(path), ".yaml"),
+        f"{stem}-codebook.yaml",
+        "application/yaml",
+    )
+    offer(
+        "Codebook for an appendix",
+        "Codes with definitions, criteria, examples and counts as a spreadsheet.",
+        "Codebook XLSX",
+        through_file(lambda p, path: p.export_codebook(path), ".xlsx"),
+        f"{stem}-codebook.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    offer(
+        "Codebook for other software",
+        "REFI-QDA codebook (.qdc), readable by ATLAS.ti, MAXQDA, NVivo and others.",
+        "Codebook QDC",
+        through_file(lambda p, path: p.export_codebook(path), ".qdc"),
+        f"{stem}-codebook.qdc",
+        "application/xml",
+    )
+else:
+    codebook_file = project.folder / project.config.codebook
+    offer(
+        "Codebook",
+        "The codebook as qcode reads it (YAML), with every edit made here.",
+        "Codebook YAML",
+        codebook_file.read_bytes,
+        f"{stem}-codebook.yaml",
+        "application/yaml",
+    )
+
+if hasattr(project, "export_qdpx"):
+    offer(
+        "Whole project for other software",
+        "REFI-QDA project (.qdpx): transcripts, codes, codings and respondents, for ATLAS.ti, MAXQDA, NVivo ...",
+        "Project QDPX",
+        through_file(lambda p, path: p.export_qdpx(path), ".qdpx"),
+        f"{stem}.qdpx",
+        "application/zip",
+    )
+
+offer(
+    "Memos",
+    "Every memo with its segment and coder.",
+    "Memos CSV",
+    lambda: widgets.csv_bytes(project.memos()),
+    f"{stem}-memos.csv",
+    "text/csv",
+)

@@ -1,0 +1,117 @@
+"""Themes: how often each code comes up, by any respondent attribute, with the quotes behind every number."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, data, sidebar, state, widgets
+from coding.analysis import TOTAL
+
+PERCENT_LABELS = charts.PERCENT_LABELS
+COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}
+
+key, token = state.context()
+filters = sidebar.current()
+book = data.codebook(key, token)
+attributes = data.attributes(key, token)
+
+st.title("Themes")
+if not attributes:
+    st.info("Respondents have no attributes yet: ingest them with `qcode ingest FOLDER --metadata respondents.csv`.")
+    st.stop()
+
+pick_by, pick_count, pick_percent = st.columns([2, 2, 3])
+names = list(attributes)
+by = pick_by.selectbox(
+    "Columns: respondents by",
+    names,
+    format_func=state.plain,
+    **state.sticky("themes_by", "group" if "group" in names else names[0], names),
+)
+count = pick_count.radio(
+    "Count",
+    list(COUNT_LABELS),
+    format_func=COUNT_LABELS.get,
+    horizontal=True,
+    **state.sticky("themes_count", "segments"),
+)
+percent = pick_percent.radio(
+    "Percentage",
+    list(PERCENT_LABELS),
+    format_func=PERCENT_LABELS.get,
+    horizontal=True,
+    **state.sticky("themes_percent", "none"),
+)
+
+counts = data.crosstab(key, token, filters, by, count, "none")
+shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
+bases = data.column_bases(key, token, filters, by, count)
+values = [c for c in counts.columns if c not in ("name", "level")]
+rows = charts.code_rows(book)
+
+
+# Side by side while the grid fits beside the quotes; many columns put the quotes underneath.
+heat, quotes = (
+    st.columns([2, 1], gap="medium") if len(values) < charts.NARROW_FROM else (st.container(), st.container())
+)
+with heat:
+    unit = COUNT_LABELS[count].lower()
+    spec = charts.crosstab_spec(key, token, filters, by, count, percent)
+    event = st.vega_lite_chart(spec, on_select="rerun", key="themes_heatmap", width="content")
+    st.caption(
+        f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number of "
+        f"{unit} in each column. Click a cell to read its quotes; double-click to clear."
+    )
+
+clicked = charts.selected_cell(event)
+if clicked and clicked != st.session_state.get("_themes_clicked"):
+    st.session_state["_themes_clicked"] = clicked
+    st.session_state["themes_code"], st.session_state["themes_value"] = clicked
+
+with quotes:
+    st.subheader("Quotes")
+    order = rows["code"].tolist()
+    busiest = counts[TOTAL].idxmax() if len(counts) and counts[TOTAL].max() > 0 else order[0]
+    code_names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
+    pick_code, pick_value = st.columns([3, 2])
+    code = pick_code.selectbox("Code", order, format_func=code_names.get, **state.sticky("themes_code", busiest, order))
+    value = pick_value.selectbox(state.plain(by), values, **state.sticky("themes_value", TOTAL, values))
+    ids = data.cell_segments(key, token, filters, code, by, value)
+    number = int(counts.at[code, value]) if code in counts.index else 0
+    where = "all respondents" if value == TOTAL else f"{state.plain(by).lower()} {value}"
+    heading = f"{book.by_id()[code].name} · {where}: {number:,} {unit}"
+    widgets.quotes_panel(key, token, ids, heading, f"{code}-{by}-{value}")
+
+st.divider()
+cross_tab, frequency = st.tabs(["Cross-tab table", "Code frequencies"])
+with cross_tab:
+    shown = counts if shares is None else shares
+    screen = shown.assign(name=widgets.tree_names(shown)).rename(columns={"name": "Code"}).drop(columns="level")
+    download = screen.assign(code_id=shown.index)
+    what = f"{unit} per code by {state.plain(by).lower()}" + (
+        "" if percent == "none" else f", {PERCENT_LABELS[percent]}"
+    )
+    base_text = ", ".join(f"{k} {int(v):,}" for k, v in bases.items())
+    widgets.table(
+        screen,
+        f"crosstab-{by}-{count}-{percent}.csv",
+        "themes_crosstab",
+        f"{what.capitalize()}. Column n: {base_text}",
+        download,
+    )
+with frequency:
+    freq = data.frequencies(key, token, filters)
+    screen = freq.assign(name=widgets.tree_names(freq)).drop(columns="level")
+    screen = screen.rename(columns={"name": "Code", "segments": "Segments", "respondents": "Respondents"})
+    widgets.table(
+        screen,
+        "code-frequencies.csv",
+        "themes_frequencies",
+        "Segments and respondents per code (a parent code counts its children too).",
+        screen.assign(code_id=freq.index),
+        column_config={
+            "% of respondents": st.column_config.ProgressColumn(
+                "% of respondents", format="%.1f%%", min_value=0, max_value=100
+            )
+        },
+    )

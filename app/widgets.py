@@ -1,0 +1,156 @@
+"""Pieces several pages draw: tables with their download, the quotes panel, tinted text."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from . import data
+from .state import ProjectKey, plain
+
+QUOTES_PER_PAGE = 20
+TRANSCRIPTS_PAGE = "views/transcripts.py"
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    return frame.to_csv(index=index).encode("utf-8")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
+
+
+def table(
+    frame: pd.DataFrame,
+    file_name: str,
+    key: str,
+    caption: str = "",
+    download: pd.DataFrame | None = None,
+    height: int | str = "auto",
+    **kwargs: object,
+) -> None:
+    """A table with its CSV download just above it (`download` if the file should say more than the screen)."""
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    if caption:
+        left.caption(caption)
+    right.download_button(
+        "Download CSV",
+        csv_bytes(frame if download is None else download),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"dl_{key}",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+    st.dataframe(frame, hide_index=True, height=height, key=f"df_{key}", **kwargs)  # type: ignore[arg-type]
+
+
+def tree_names(codes: pd.DataFrame) -> pd.Series:
+    """Code names indented by their level (for tables whose rows are codes in tree order)."""
+    return codes["level"].astype(int).map(lambda level: "\u00a0" * 4 * level) + codes["name"]
+
+
+def open_in_transcript(document: str, segment_id: int) -> None:
+    st.session_state["document"] = document
+    st.session_state["segment"] = int(segment_id)
+    st.session_state["step"] = "all"  # the segment must be among those the page offers
+    st.switch_page(TRANSCRIPTS_PAGE)
+
+
+def quotes_panel(key: ProjectKey, token: tuple[int, ...], segment_ids: Sequence[int], heading: str, name: str) -> None:
+    """Every quote behind one number, with its respondent and a way to its place in the transcript."""
+    st.markdown(f"**{html.escape(heading)}**")
+    if not segment_ids:
+        st.info("No quotes here: no coded segment matches this cell under the current filters.")
+        return
+    quotes = data.quotes(key, token, tuple(segment_ids))
+    attributes = [c for c in quotes.columns if c not in _QUOTE_INTERNALS]
+    export = quotes[["document", "respondent_id", "turn_index", "text", *attributes]]
+    export = export.rename(columns={c: plain(c) for c in export.columns})
+    st.download_button(
+        f"Download these {len(quotes)} quotes",
+        csv_bytes(export),
+        file_name=f"quotes-{slug(name)}.csv",
+        mime="text/csv",
+        key=f"dl_quotes_{slug(name)}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    pages = max(1, -(-len(quotes) // QUOTES_PER_PAGE))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"qpage_{slug(name)}"))
+    shown = quotes.iloc[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE]
+    with st.container(height=560 if len(shown) > 4 else "content"):
+        for row in shown.itertuples(index=False):
+            _quote(row, attributes)
+
+
+_QUOTE_INTERNALS = {
+    "segment_id",
+    "document",
+    "respondent_id",
+    "turn_index",
+    "speaker",
+    "role",
+    "position",
+    "start",
+    "end",
+    "text",
+}
+
+
+def _quote(row: object, attributes: Sequence[str]) -> None:
+    values = row._asdict()  # type: ignore[attr-defined]
+    facts = " · ".join(str(values[a]) for a in attributes if pd.notna(values[a]) and str(values[a]))
+    st.markdown(
+        f'<div class="qc-quote">{html.escape(str(values["text"]))}</div>'
+        f'<div class="qc-who"><b>{html.escape(str(values["respondent_id"]))}</b> · {html.escape(facts)}</div>',
+        unsafe_allow_html=True,
+    )
+    label = f"Open in transcript {values['document']}, turn {int(values['turn_index']) + 1}"
+    if st.button(label, key=f"open_{values['segment_id']}", type="tertiary", icon=":material/arrow_forward:"):
+        open_in_transcript(str(values["document"]), int(values["segment_id"]))
+
+
+def tint(colors: Sequence[str], dashed: Sequence[str] = ()) -> str:
+    """CSS for a segment: a light wash of its first code's colour and one underline per code."""
+    if not colors and not dashed:
+        return ""
+    first = (list(colors) or list(dashed))[0]
+    lines = [f"inset 0 -{3 * (i + 1)}px 0 {c}" for i, c in enumerate(colors)]
+    style = f"background:{first}{'22' if colors else '10'};"
+    if lines:
+        style += f"box-shadow:{', '.join(lines)};padding-bottom:{3 * len(lines)}px;"
+    if dashed:
+        style += f"outline:1px dashed {dashed[0]};"
+    return style
+
+
+STYLE = """
+<style>
+.qc-quote {border-left: 3px solid #1f4e9c; padding: 0.2rem 0.7rem; margin-top: 0.6rem; font-size: 0.95rem;}
+.qc-who {color: #555; font-size: 0.8rem; padding-left: 0.8rem;}
+.qc-turn {margin: 0 0 0.7rem 0; line-height: 1.9;}
+.qc-speaker {font-weight: 600; color: #333;}
+.qc-interviewer {color: #666;}
+.qc-seg {border-radius: 3px;}
+.qc-seg.qc-current {outline: 2px solid #d6336c !important; outline-offset: 1px;}
+.qc-num {font-size: 0.65rem; color: #888; vertical-align: super; margin: 0 0.15rem;}
+.qc-chip {display: inline-block; border-radius: 0.6rem; padding: 0 0.5rem; margin: 0 0.25rem 0.25rem 0;
+  font-size: 0.8rem; color: white;}
+</style>
+"""
+
+
+def inject_style() -> None:
+    st.markdown(STYLE, unsafe_allow_html=True)
+
+
+def chip(text: str, color: str) -> str:
+    return f'<span class="qc-chip" style="background:{color}">{html.escape(text)}</span>'

@@ -1,0 +1,136 @@
+"""The coding panel beside a transcript: a segment's codes as toggles, its suggestions, and a memo.
+
+Every change goes straight to the library (and so to the store and the audit log) from a widget callback;
+widget keys carry the state token, so after a change every toggle is drawn afresh from the database.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from coding.models import ACCEPTED, HUMAN, SUGGESTED, Codebook
+from coding.project import Project
+
+from . import state
+from .widgets import chip
+
+NEUTRAL = "#9e9e9e"
+
+
+def mine(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
+    """A coder's own codes: their human codings and the suggestions they accepted."""
+    return codings[(codings["status"] == ACCEPTED) & (codings["person"] == coder)]
+
+
+def pending(codings: pd.DataFrame) -> pd.DataFrame:
+    return codings[(codings["status"] == SUGGESTED) & (codings["source"] != HUMAN)]
+
+
+def others(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
+    return codings[(codings["status"] == ACCEPTED) & (codings["person"] != coder)]
+
+
+# ----- callbacks (run before the next script run; errors come back as messages) ----------------
+def _toggle(project: Project, widget: str, segment_id: int, code_id: str, coder: str, codings: pd.DataFrame) -> None:
+    here = codings[(codings["segment_id"] == segment_id) & (codings["code"] == code_id)]
+    if st.session_state.get(widget):
+        waiting = pending(here)
+        if len(waiting):  # taking up a suggestion records that it was accepted, and by whom
+            state.act(project.decide_suggestion, int(waiting["coding_id"].iloc[0]), True, coder)
+        else:
+            state.act(project.apply_code, segment_id, code_id, coder)
+        return
+    own = mine(here, coder)
+    if (own["source"] == HUMAN).any():
+        state.act(project.remove_code, segment_id, code_id, coder)
+    for coding_id in own.loc[own["source"] != HUMAN, "coding_id"]:
+        state.act(project.decide_suggestion, int(coding_id), False, coder)
+
+
+def _decide(project: Project, coding_id: int, accept: bool, coder: str) -> None:
+    state.act(project.decide_suggestion, coding_id, accept, coder, done="Accepted" if accept else "Rejected")
+
+
+def _save_memo(project: Project, widget: str, segment_id: int, coder: str) -> None:
+    state.act(project.set_memo, segment_id, str(st.session_state.get(widget, "")), coder, done="Memo saved")
+
+
+def go_to(segment_id: int, document: str | None = None) -> None:
+    """Select a segment (and its transcript); the sticky widgets pick it up on the next run."""
+    st.session_state["segment"] = int(segment_id)
+    if document is not None:
+        st.session_state["document"] = document
+        st.session_state["step"] = "all"  # the segment must be among those offered
+
+
+# ----- drawing -------------------------------------------------------------------------------
+def code_toggles(
+    project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str, stamp: str
+) -> None:
+    applied = set(mine(codings, coder)["code"])
+    suggested = set(pending(codings)["code"])
+    with st.container(height=360, border=True):
+        for code in book.tree_order():
+            widget = f"tg_{segment_id}_{code.id}_{stamp}"
+            hint = " (suggested)" if code.id in suggested and code.id not in applied else ""
+            st.toggle(
+                "\u00a0" * 5 * book.depth(code.id) + code.name + hint,
+                value=code.id in applied,
+                key=widget,
+                help=code.definition or None,
+                on_change=_toggle,
+                args=(project, widget, segment_id, code.id, coder, codings),
+            )
+
+
+def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str) -> None:
+    waiting = pending(codings)
+    if waiting.empty:
+        st.caption("No suggestions waiting for this segment.")
+        return
+    names = {c.id: c.name for c in book.codes}
+    for row in waiting.sort_values("confidence", ascending=False).itertuples(index=False):
+        text, accept, reject = st.columns([5, 2, 2], vertical_alignment="center")
+        confidence = (
+            "" if row.confidence is None or math.isnan(row.confidence) else f" · confidence {row.confidence:.2f}"
+        )
+        text.markdown(f"**{names.get(row.code, row.code)}**  \n{row.source} ({row.source_name}){confidence}")
+        accept.button(
+            "Accept",
+            key=f"acc_{row.coding_id}",
+            icon=":material/check:",
+            on_click=_decide,
+            args=(project, int(row.coding_id), True, coder),
+            width="stretch",
+        )
+        reject.button(
+            "Reject",
+            key=f"rej_{row.coding_id}",
+            icon=":material/close:",
+            on_click=_decide,
+            args=(project, int(row.coding_id), False, coder),
+            width="stretch",
+        )
+
+
+def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:
+    theirs = others(codings, coder)
+    if theirs.empty:
+        st.caption("No other coder has coded this segment.")
+        return
+    by_id = book.by_id()
+    for person, group in theirs.groupby("person"):
+        chips = "".join(
+            chip(by_id[c].name, by_id[c].color or NEUTRAL) if c in by_id else chip(c, NEUTRAL) for c in group["code"]
+        )
+        st.markdown(f"**{person}**: {chips}", unsafe_allow_html=True)
+
+
+def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str, stamp: str) -> None:
+    current = memos[(memos["segment_id"] == segment_id) & (memos["coder"] == coder)]["memo"]
+    widget = f"memo_{segment_id}_{stamp}"
+    st.text_area("Your memo on this segment", value=current.iloc[0] if len(current) else "", key=widget, height=90)
+    st.button("Save memo", key=f"save_{widget}", on_click=_save_memo, args=(project, widget, segment_id, coder))

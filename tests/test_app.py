@@ -1,0 +1,427 @@
+"""The Streamlit dashboard in Streamlit's AppTest: every page renders, filters and edits reach the tables.
+
+The project is tiny and cut into turns with a blank spaCy pipeline, so no trained pipeline is loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from coding.project import Project, create_project, open_project
+
+MAIN = Path(__file__).resolve().parents[1] / "app" / "main.py"
+PAGES = [
+    "views/themes.py",
+    "views/cooccurrence.py",
+    "views/transcripts.py",
+    "views/codebook.py",
+    "views/respondents.py",
+    "views/export.py",
+    "views/agreement.py",
+]
+TIMEOUT = 60  # the first run imports the library (spaCy, scikit-learn)
+
+CODEBOOK = """\
+name: Test codebook
+version: "1"
+codes:
+  - id: hope
+    name: Hope
+    definition: Looking forward to something better.
+    include: Plans and wishes for the future.
+    exclude: Nostalgia.
+    examples: ["We will rebuild the school."]
+    color: "#2e9e6b"
+    match: {keywords: [rebuild, future]}
+  - id: fear
+    name: Fear
+    definition: Being afraid of what may happen.
+    color: "#c0392b"
+    match: {keywords: [afraid]}
+  - id: fear.violence
+    name: Violence
+    parent: fear
+    definition: Fear of fighting and armed men.
+    color: "#8e44ad"
+    match: {keywords: [soldiers, shooting]}
+  - id: family
+    name: Family
+    definition: Relatives and the household.
+    color: "#1f4e9c"
+    match: {keywords: [mother, brother]}
+"""
+
+TRANSCRIPTS = {
+    "R01": ("north", "female", "I was afraid when the soldiers came.\n\nMy mother hid us in the cellar."),
+    "R02": ("north", "male", "We will rebuild the school next year.\n\nThe future is better now."),
+    "R03": ("south", "female", "My brother left for the city.\n\nNobody was afraid of the shooting any more."),
+}
+
+
+def write_corpus(folder: Path) -> tuple[Path, Path]:
+    transcripts = folder / "transcripts"
+    transcripts.mkdir(parents=True)
+    for rid, (group, gender, answer) in TRANSCRIPTS.items():
+        text = (
+            f"---\nrespondent_id: {rid}\ngroup: {group}\ngender: {gender}\n---\n"
+            f"Interviewer: What happened in the war?\n\n{rid}: {answer}\n"
+        )
+        (transcripts / f"{rid}.txt").write_text(text, encoding="utf-8")
+    metadata = folder / "respondents.csv"
+    with metadata.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["respondent_id", "group", "gender"])
+        writer.writerows([rid, group, gender] for rid, (group, gender, _) in TRANSCRIPTS.items())
+    return transcripts, metadata
+
+
+def new_project(folder: Path) -> Project:
+    """A project on the blank pipeline (no trained spaCy pipeline needed), coded in paragraphs."""
+    codebook = folder.parent / f"{folder.name}-codebook.yaml"
+    codebook.write_text(CODEBOOK, encoding="utf-8")
+    create_project(folder, codebook=codebook, name="Test study")
+    config = folder / "qcode.toml"
+    config.write_text(config.read_text().replace('pipeline = ""', 'pipeline = "blank"'), encoding="utf-8")
+    return open_project(folder)
+
+
+def import_rows(project: Project, folder: Path, coder: str, rows: list[tuple[str, str, str]]) -> None:
+    path = folder / f"{coder}.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["document", "code", "text"])
+        writer.writerows(rows)
+    project.import_codings(path, coder)
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "study"
+    project = new_project(folder)
+    transcripts, metadata = write_corpus(tmp_path / "corpus")
+    project.ingest([transcripts], metadata=metadata)
+    project.segment("paragraph")
+    import_rows(
+        project,
+        tmp_path,
+        "ann",
+        [
+            ("R01", "fear.violence", "I was afraid when the soldiers came."),
+            ("R01", "family", "My mother hid us in the cellar."),
+            ("R02", "hope", "We will rebuild the school next year."),
+            ("R03", "family", "My brother left for the city."),
+        ],
+    )
+    import_rows(
+        project,
+        tmp_path,
+        "ben",
+        [
+            ("R01", "fear", "I was afraid when the soldiers came."),
+            ("R02", "hope", "We will rebuild the school next year."),
+            ("R03", "fear.violence", "Nobody was afraid of the shooting any more."),
+        ],
+    )
+    project.autocode(rules=True, model=False)
+    monkeypatch.setenv("QCODE_PROJECT", str(folder))
+    monkeypatch.delenv("QCODE_DB", raising=False)
+    return folder
+
+
+def app(coder: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+    if coder:
+        at.session_state["coder"] = coder
+    return at.run()
+
+
+def page(at: AppTest, path: str) -> AppTest:
+    at.switch_page(path)
+    return at.run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with a {column!r} column"
+    return found[0]
+
+
+def code_row(table: pd.DataFrame, name: str) -> pd.Series:
+    rows = table[table["Code"].str.strip() == name]
+    assert len(rows) == 1, table["Code"].tolist()
+    return rows.iloc[0]
+
+
+def toggle(at: AppTest, name: str):  # type: ignore[no-untyped-def]
+    found = [t for t in at.toggle if t.label.replace("\u00a0", " ").strip().startswith(name)]
+    assert found, [t.label for t in at.toggle]
+    return found[0]
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+# ----- every page ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_without_errors(project_dir: Path, path: str) -> None:
+    at = page(app("ann"), path)
+    no_errors(at)
+    assert at.title, "every page has a title"
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "Test study" in sidebar
+    assert "3 respondents" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_sidebar_offers_coder_and_filters(project_dir: Path) -> None:
+    at = app()
+    labels = [m.label for m in at.sidebar.multiselect]
+    assert {"Group", "Gender", "Coders", "Codes made by", "Status"} <= set(labels)
+    at.sidebar.text_input[0].input("cara").run()
+    assert at.session_state["coder"] == "cara"
+    assert "Coding as **cara**" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> None:
+    at = app()
+    no_errors(at)
+    assert at.selectbox(key="_w_themes_by").value == "group"
+    assert at.get("vega_lite_chart"), "the heatmap is drawn"
+    table = frame_with(at, "north")
+    # Fear counts its child Violence: R01 (ann's violence, ben's fear) and R03 (ben's violence).
+    assert code_row(table, "Fear")["north"] == 1 and code_row(table, "Fear")["south"] == 1
+    assert code_row(table, "Family")["Total"] == 2
+    downloads = at.get("download_button")
+    assert len(downloads) >= 3, "crosstab, frequencies and quotes each have a download"
+    assert "respondent_id" not in table.columns and "Code" in table.columns
+
+
+def test_quotes_follow_the_chosen_cell(project_dir: Path) -> None:
+    at = app()
+    at.selectbox(key="_w_themes_code").set_value("family").run()
+    at.selectbox(key="_w_themes_value").set_value("south").run()
+    text = markdown_text(at)
+    assert "My brother left for the city." in text
+    assert "My mother hid us" not in text
+    assert "R03" in text and "female" in text, "each quote names its respondent and attributes"
+
+
+def test_percentages_and_respondent_counts(project_dir: Path) -> None:
+    at = app()
+    at.radio(key="_w_themes_count").set_value("respondents").run()
+    at.radio(key="_w_themes_percent").set_value("column").run()
+    table = frame_with(at, "north")
+    assert code_row(table, "Family")["north"] == 50.0  # one of the two northern respondents
+
+
+def test_a_respondent_filter_changes_the_table(project_dir: Path) -> None:
+    at = app()
+    assert "south" in frame_with(at, "north").columns
+    at.sidebar.multiselect(key="f_attr_group").set_value(["north"]).run()
+    table = frame_with(at, "north")
+    assert "south" not in table.columns
+    assert code_row(table, "Family")["Total"] == 1
+
+
+def test_coder_and_source_filters_change_the_table(project_dir: Path) -> None:
+    at = app()
+    at.sidebar.multiselect(key="f_coders").set_value(["ben"]).run()
+    assert code_row(frame_with(at, "north"), "Family")["Total"] == 0
+    at.sidebar.multiselect(key="f_coders").set_value([]).run()
+    at.sidebar.multiselect(key="f_statuses").set_value(["suggested"]).run()
+    at.sidebar.multiselect(key="f_sources").set_value(["rule"]).run()
+    # The rules suggest Family for the mother and the brother paragraphs.
+    assert code_row(frame_with(at, "north"), "Family")["Total"] == 2
+
+
+def test_coding_a_segment_changes_the_crosstab(project_dir: Path) -> None:
+    at = app("cara")
+    before = code_row(frame_with(at, "north"), "Hope")["Total"]
+    at = page(at, "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R02").run()
+    at.selectbox(key="_w_segment").select_index(1).run()  # "The future is better now."
+    toggle(at, "Hope").set_value(True).run()
+    no_errors(at)
+    codings = open_project(project_dir).codings("human", ["cara"])
+    assert codings["code"].tolist() == ["hope"]
+    assert toggle(at, "Hope").value is True
+    at = page(at, "views/themes.py")
+    assert code_row(frame_with(at, "north"), "Hope")["Total"] == before + 1
+
+
+def test_removing_a_code(project_dir: Path) -> None:
+    at = page(app("ann"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R03").run()
+    toggle(at, "Family").set_value(False).run()
+    no_errors(at)
+    assert open_project(project_dir).codings("human", ["ann"])["code"].tolist().count("family") == 1
+
+
+def test_accepting_a_suggestion_changes_its_status(project_dir: Path) -> None:
+    at = page(app("cara"), "views/transcripts.py")
+    at.radio(key="_w_step").set_value("open").run()
+    accept = [b for b in at.button if b.label == "Accept"]
+    assert accept, "the first segment with a suggestion offers Accept"
+    coding_id = int(accept[0].key.split("_")[1])
+    accept[0].click().run()
+    no_errors(at)
+    rows = open_project(project_dir).codings("all", include_rejected=True).set_index("coding_id")
+    assert rows.at[coding_id, "status"] == "accepted" and rows.at[coding_id, "decided_by"] == "cara"
+
+
+def test_rejecting_a_suggestion(project_dir: Path) -> None:
+    at = page(app("cara"), "views/transcripts.py")
+    at.radio(key="_w_step").set_value("open").run()
+    reject = [b for b in at.button if b.label == "Reject"][0]
+    coding_id = int(reject.key.split("_")[1])
+    reject.click().run()
+    rows = open_project(project_dir).codings("all", include_rejected=True).set_index("coding_id")
+    assert rows.at[coding_id, "status"] == "rejected"
+
+
+def test_blind_coding_hides_other_coders_until_asked(project_dir: Path) -> None:
+    at = page(app("ben"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R01").run()
+    at.selectbox(key="_w_segment").select_index(1).run()  # ann coded Family here, ben did not
+    assert toggle(at, "Family").value is False
+    assert "Other coders" not in markdown_text(at)
+    at.toggle(key="_w_show_others").set_value(True).run()
+    assert "**ann**" in markdown_text(at)
+
+
+def test_memo_is_saved(project_dir: Path) -> None:
+    at = page(app("ann"), "views/transcripts.py")
+    memo = [t for t in at.text_area if t.label.startswith("Your memo")][0]
+    memo.input("Hesitates before answering.").run()
+    [b for b in at.button if b.label == "Save memo"][0].click().run()
+    memos = open_project(project_dir).memos()
+    assert memos[memos["coder"] == "ann"]["memo"].tolist() == ["Hesitates before answering."]
+
+
+def test_reading_without_a_coder_asks_for_one(project_dir: Path) -> None:
+    at = page(app(), "views/transcripts.py")
+    no_errors(at)
+    assert any("coder name" in i.value for i in at.info)
+    assert not at.toggle(key="_w_show_others").value
+
+
+def test_a_quote_opens_its_place_in_the_transcript(project_dir: Path) -> None:
+    at = app()
+    at.selectbox(key="_w_themes_code").set_value("hope").run()
+    [b for b in at.button if b.label.startswith("Open in transcript R02")][0].click().run()
+    no_errors(at)
+    assert at.title[0].value == "Transcripts and coding"
+    assert at.selectbox(key="_w_document").value == "R02"
+
+
+def test_codebook_rename_keeps_codings(project_dir: Path) -> None:
+    at = page(app("ann"), "views/codebook.py")
+    assert "Looking forward to something better." in frame_with(at, "Definition")["Definition"].tolist()
+    at.selectbox(key="rename_which").set_value("family")
+    [t for t in at.text_input if t.label == "New name"][0].input("Kin")
+    [b for b in at.button if b.label == "Rename"][0].click().run()
+    no_errors(at)
+    project = open_project(project_dir)
+    assert project.codebook.by_id()["family"].name == "Kin"
+    assert (project.codings("human")["code"] == "family").sum() == 2
+    assert "Kin" in frame_with(page(at, "views/themes.py"), "north")["Code"].str.strip().tolist()
+
+
+def test_codebook_add_and_merge(project_dir: Path) -> None:
+    at = page(app("ann"), "views/codebook.py")
+    [t for t in at.text_input if t.label == "Name"][0].input("Anger")
+    [b for b in at.button if b.label == "Add code"][0].click().run()
+    assert "anger" in open_project(project_dir).codebook.by_id()
+    at.selectbox(key="merge_source").set_value("fear.violence")
+    at.selectbox(key="merge_into").set_value("fear")
+    [c for c in at.checkbox if c.label.startswith("I want to merge")][0].check()
+    [b for b in at.button if b.label == "Merge"][0].click().run()
+    no_errors(at)
+    project = open_project(project_dir)
+    assert "fear.violence" not in project.codebook.by_id()
+    assert (project.codings("human")["code"] == "fear").sum() == 3
+
+
+def test_respondents_table(project_dir: Path) -> None:
+    at = page(app(), "views/respondents.py")
+    table = frame_with(at, "Coded segments").set_index("Respondent")
+    assert table.at["R01", "Group"] == "north"
+    assert table.at["R01", "Segments"] == 2 and table.at["R01", "Coded segments"] == 2
+
+
+def test_export_offers_the_contract_files(project_dir: Path) -> None:
+    at = page(app(), "views/export.py")
+    no_errors(at)
+    labels = {d.proto.label for d in at.get("download_button")}
+    assert {"Codings CSV", "Matrix CSV", "Memos CSV"} <= labels
+    assert any(label.startswith("Codebook") for label in labels)
+
+
+def test_agreement_table_and_consensus(project_dir: Path) -> None:
+    at = page(app("cara"), "views/agreement.py")
+    no_errors(at)
+    table = frame_with(at, "Cohen's kappa")
+    assert "Family" in table["Code"].tolist()
+    assert at.get("download_button")
+    applies = [b for b in at.button if b.label == "Applies"]
+    assert applies, "each open disagreement can be settled"
+    applies[0].click().run()
+    no_errors(at)
+    assert "consensus" in open_project(project_dir).coders()
+
+
+def test_choices_survive_a_page_switch(project_dir: Path) -> None:
+    at = app()
+    at.selectbox(key="_w_themes_by").set_value("gender").run()
+    at = page(page(at, "views/respondents.py"), "views/themes.py")
+    assert at.selectbox(key="_w_themes_by").value == "gender"
+    assert "female" in frame_with(at, "female").columns
+
+
+# ----- empty projects and errors ------------------------------------------------------------------
+def test_empty_project_shows_how_to_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new_project(tmp_path / "empty")
+    monkeypatch.setenv("QCODE_PROJECT", str(tmp_path / "empty"))
+    at = app()
+    no_errors(at)
+    assert at.title[0].value == "Getting started"
+    assert "qcode ingest" in at.code[0].value
+    codebook = page(at, "views/codebook.py")
+    no_errors(codebook)
+    assert codebook.title[0].value == "Codebook"
+
+
+def test_a_folder_that_is_not_a_project_is_a_plain_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QCODE_PROJECT", str(tmp_path / "nowhere"))
+    at = app()
+    assert not at.exception
+    assert "not a qcode project" in at.error[0].value
+
+
+def test_no_project_at_all_is_a_plain_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QCODE_PROJECT", raising=False)
+    at = app()
+    assert not at.exception
+    assert "qcode app --project" in at.error[0].value
+
+
+def test_a_library_error_on_a_page_is_a_plain_error(project_dir: Path) -> None:
+    # Two coders who coded different transcripts have nothing to compare: the library says so.
+    project = open_project(project_dir)
+    segments = project.segments_frame().set_index("document")["segment_id"]
+    project.apply_code(int(segments["R01"].iloc[0]), "hope", "dora")
+    project.apply_code(int(segments["R02"].iloc[0]), "hope", "eve")
+    at = page(app(), "views/agreement.py")
+    at.multiselect(key="_w_agree_coders").set_value(["dora", "eve"]).run()
+    assert not at.exception
+    assert at.error and "in common" in at.error[0].value
