@@ -8,7 +8,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from .models import RESPONDENT, UNITS, Document, Segment, Turn
 
@@ -92,30 +94,40 @@ def _sentence_spans(
     batch_size: int,
     progress: Progress | None,
 ) -> Iterator[tuple[Document, Turn, int, int]]:
-    def paragraphs() -> Iterable[tuple[str, tuple[Document, Turn, int, bool]]]:
+    def paragraphs() -> Iterable[tuple[str, tuple[Document, Turn, int, int, bool]]]:
         for document in documents:
             turns = coded_turns(document, include_interviewer)
             for t_index, turn in enumerate(turns):
                 spans = _paragraphs(turn)
                 for p_index, (start, end) in enumerate(spans):
                     last = t_index == len(turns) - 1 and p_index == len(spans) - 1
-                    yield document.text[start:end], (document, turn, start, last)
+                    yield document.text[start:end], (document, turn, start, end, last)
             if not turns and progress:
                 progress(1)
 
-    for doc, (document, turn, offset, last) in nlp.pipe(paragraphs(), as_tuples=True, batch_size=batch_size):
-        bounds: list[tuple[int, int]] = []
-        for sent in doc.sents:
-            if bounds and _inside_cluster(doc.text, sent.start_char):
-                bounds[-1] = (bounds[-1][0], sent.end_char)  # never cut an emoji or accented letter in two
-            else:
-                bounds.append((sent.start_char, sent.end_char))
-        for sent_start, sent_end in bounds:
-            start, end = _trim(doc.text[sent_start:sent_end], offset + sent_start)
+    for doc, (document, turn, offset, stop, last) in nlp.pipe(paragraphs(), as_tuples=True, batch_size=batch_size):
+        text = document.text[offset:stop]  # doc.text would rebuild it from every token
+        starts = [0]
+        for start_char in _sentence_starts(doc)[1:]:
+            if not _inside_cluster(text, start_char):  # never cut an emoji or accented letter in two
+                starts.append(start_char)
+        for sent_start, sent_end in zip(starts, [*starts[1:], len(text)], strict=True):
+            start, end = _trim(text[sent_start:sent_end], offset + sent_start)
             if end > start:
                 yield document, turn, start, end
         if last and progress:
             progress(1)
+
+
+def _sentence_starts(doc: Doc) -> list[int]:
+    """Character offsets where doc's sentences start, read from one token array: `doc.sents` builds a
+    Python object for every token and took most of the segmentation time."""
+    if not len(doc):
+        return [0]
+    if not doc.has_annotation("SENT_START"):
+        return [sent.start_char for sent in doc.sents]  # spaCy's own error about missing boundaries
+    array = doc.to_array([IDX, SENT_START])
+    return [0] + [int(idx) for idx, flag in array[1:].tolist() if flag == 1]
 
 
 def _inside_cluster(text: str, index: int) -> bool:
