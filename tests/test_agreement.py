@@ -185,9 +185,7 @@ def test_krippendorff_alpha_rejects_bad_level_and_text_intervals() -> None:
 
 
 def test_category_counts_lists_unused_categories() -> None:
-    counts = category_counts(
-        pd.DataFrame({"ann": ["x", None], "ben": ["x", "y"]}), categories=["x", "y", "z"]
-    )
+    counts = category_counts(pd.DataFrame({"ann": ["x", None], "ben": ["x", "y"]}), categories=["x", "y", "z"])
     assert counts.columns.tolist() == ["x", "y", "z"]
     assert counts.to_numpy().tolist() == [[2, 0, 0], [0, 1, 0]]
 
