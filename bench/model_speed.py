@@ -1,0 +1,133 @@
+"""Speed of the learned coder: train on 5,000 segments, predict 100,000, against a floor from the same run.
+
+    .venv/bin/python bench/model_speed.py [EVAL_DEV_DIR] [--train 5000] [--predict 100000] [--unit sentence|turn]
+
+Segments are made from the dev-set turns: one to three consecutive sentences of a turn (unit
+'sentence', the default coding unit) or a whole turn (unit 'turn'), each carrying its turn's codes,
+with about one word in ten altered so the model keeps meeting words it has not seen. The floor is
+scikit-learn's plain TfidfVectorizer (word unigrams) fitted and applied to the same texts: what any
+bag-of-words model must pay. Training has a second floor: one plain LinearSVC per code on that TF-IDF,
+no cross-validation (what a one-vs-rest model without tuned thresholds costs). Machines here are
+noisy, so the ratios are the figures to compare.
+
+Rule hits are an input the caller computes (coding.coders.rules); the model's timings take them as
+given, and the rules' own cost is measured on a sample and printed separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.svm import LinearSVC  # noqa: E402
+
+from coding.coders.model import train_model  # noqa: E402
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def read_turns(folder: Path) -> list[dict]:
+    with (folder / "gold.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _alter(word: str, rng: random.Random) -> str:
+    return word + rng.choice("aeiou") + rng.choice("nrst") if rng.random() < 0.1 else word
+
+
+def make_segments(turns: list[dict], n: int, unit: str, seed: int) -> tuple[list[str], list[set[str]], list[str]]:
+    """n perturbed segments with their turn's codes; groups are 40 pseudo-respondents."""
+    rng = random.Random(seed)
+    texts, labels, groups = [], [], []
+    for i in range(n):
+        turn = rng.choice(turns)
+        if unit == "turn":
+            piece = turn["text"]
+        else:
+            sentences = SENTENCE_END.split(turn["text"])
+            start = rng.randrange(len(sentences))
+            piece = " ".join(sentences[start : start + rng.randint(1, 3)])
+        texts.append(" ".join(_alter(word, rng) for word in piece.split()))
+        labels.append(set(turn["codes"]))
+        groups.append(f"{turn['doc']}-{i % 40}")
+    return texts, labels, groups
+
+
+def floor_seconds(texts: list[str]) -> float:
+    started = time.perf_counter()
+    TfidfVectorizer(sublinear_tf=True).fit_transform(texts)
+    return time.perf_counter() - started
+
+
+def one_vs_rest_seconds(texts: list[str], labels: list[set[str]], codes: list[str]) -> float:
+    started = time.perf_counter()
+    features = TfidfVectorizer(sublinear_tf=True).fit_transform(texts)
+    for code in codes:
+        LinearSVC().fit(features, [code in codes_of_text for codes_of_text in labels])
+    return time.perf_counter() - started
+
+
+def rule_hits(texts: list[str]) -> tuple[list[set[str]] | None, str]:
+    """Rule hits for the texts, and a note on what the rules cost per 1,000 texts."""
+    try:
+        from coding.codebook import load_codebook
+        from coding.coders.rules import RuleCoder
+    except ImportError:
+        return None, "rules module not available: model trained without rule hits"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        coder = RuleCoder(load_codebook(REPO / "codebooks" / "peace_process.yaml"))
+        started = time.perf_counter()
+        hits = coder.match_texts(texts)
+    per_thousand = (time.perf_counter() - started) / len(texts) * 1000
+    return hits, f"rules (spaCy lemma pipeline) cost {per_thousand:.2f} s per 1,000 segments, not counted above"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("eval_dev", nargs="?", default=str(REPO.parent / "shared" / "eval-dev"))
+    parser.add_argument("--train", type=int, default=5000)
+    parser.add_argument("--predict", type=int, default=100_000)
+    parser.add_argument("--unit", choices=("sentence", "turn"), default="sentence")
+    args = parser.parse_args(argv)
+
+    turns = read_turns(Path(args.eval_dev))
+    codes = sorted({code for turn in turns for code in turn["codes"]})
+    texts, labels, groups = make_segments(turns, args.train, args.unit, seed=1)
+    hits, rules_note = rule_hits(texts)
+    words = sum(len(text.split()) for text in texts) / len(texts)
+    print(f"unit {args.unit}: {args.train} training segments ({words:.0f} words each on average)")
+
+    floor = floor_seconds(texts)
+    plain = one_vs_rest_seconds(texts, labels, codes)
+    started = time.perf_counter()
+    model = train_model(texts, labels, groups, codes, rule_hits=hits)
+    train = time.perf_counter() - started
+    print(f"train {args.train:>7}: {train:6.2f} s  floor {floor:5.2f} s  ratio {train / floor:6.1f}x  (target < 10 s)")
+    print(f"  vs plain one-vs-rest LinearSVC {plain:5.2f} s: ratio {train / plain:4.1f}x")
+
+    new_texts, _, _ = make_segments(turns, args.predict, args.unit, seed=2)
+    # Rule hits are the caller's input; reuse a training set's pattern so the model pays only its own way.
+    new_hits = None if hits is None else [hits[i % len(hits)] for i in range(len(new_texts))]
+    floor = floor_seconds(new_texts)
+    started = time.perf_counter()
+    model.predict(new_texts, rule_hits=new_hits)
+    predict = time.perf_counter() - started
+    ratio = predict / floor
+    print(f"predict {args.predict:>5}: {predict:6.2f} s  floor {floor:5.2f} s  ratio {ratio:6.1f}x  (target < 30 s)")
+    print(f"{len(model.modelled)} codes modelled, {model.features.n_features} features; {rules_note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
