@@ -53,6 +53,7 @@ def heatmap(
     """
     data = cells.merge(rows, on="code")
     data["column_label"] = data["column"].map(column_labels or {}).fillna(data["column"])
+    data["column_name"] = data["column_label"].str.split("|").str[0]  # the label without its n, for tooltips
     order = [(column_labels or {}).get(c, c) for c in columns]
     pick = alt.selection_point(name=SELECTION, fields=["code", "column"], on="click", clear="dblclick")
     shaded = data.loc[~data["muted"], "shade"]
@@ -75,7 +76,7 @@ def heatmap(
         ),
     )
     y = alt.Y("label:N", sort=rows["label"].tolist(), title=None, axis=None)
-    tooltip = [alt.Tooltip("label:N", title="Code"), alt.Tooltip("column_label:N", title=column_title)]
+    tooltip = [alt.Tooltip("label:N", title="Code"), alt.Tooltip("column_name:N", title=column_title)]
     tooltip += [alt.Tooltip("text:N", title="Value")]
     base = alt.Chart(data).encode(x=x, y=y)
     rect = base.mark_rect(cursor="pointer").encode(
@@ -140,7 +141,7 @@ def crosstab_spec(
     cells["muted"] = cells["column"] == TOTAL
     headers = {v: f"{v}|n={int(bases.get(v, 0)):,}" for v in values}
     rows = code_rows(data.codebook(key, token))
-    return heatmap(cells, rows, values, plain(by), headers).to_dict()
+    return heatmap(cells, rows, values, plain(by), headers).to_dict(validate=False)  # checked by the tests
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -155,7 +156,7 @@ def cooccurrence_spec(key: ProjectKey, token: tuple[int, ...], filters: data.Fil
     cells["muted"] = cells["code"] == cells["column"]
     rows = code_rows(data.codebook(key, token), codes)
     headers = dict(zip(rows["code"], rows["label"], strict=True))
-    return heatmap(cells, rows, list(codes), "with", headers).to_dict()
+    return heatmap(cells, rows, list(codes), "with", headers).to_dict(validate=False)
 
 
 def _percent(value: float) -> str:

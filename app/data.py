@@ -44,7 +44,9 @@ def frames(key: ProjectKey, token: Token) -> Frames:
     codings = project.codings("all", include_rejected=True)
     # A person's own code belongs to them; a suggestion belongs to whoever accepted or rejected it.
     person = codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"])
-    return Frames(codings.assign(person=person), project.segments_frame(), project.respondents(), project.codebook)
+    # Plain Python strings: the tables iterate over codes row by row, which is slow on Arrow strings.
+    codings = codings.assign(person=person).astype({"code": object})
+    return Frames(codings, project.segments_frame(), project.respondents(), project.codebook)
 
 
 def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -64,6 +66,14 @@ def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFr
         keep &= codings["person"].isin(filters.coders) | (codings["status"] == SUGGESTED)
     codings = codings[keep & codings["segment_id"].isin(segments["segment_id"])]
     return codings, segments, respondents
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def coders(key: ProjectKey, token: Token) -> list[str]:
+    """People who made or decided codings (as Project.coders, read from the frames already loaded)."""
+    codings = frames(key, token).codings
+    people = codings.loc[codings["source"] == HUMAN, "coder"].unique().tolist()
+    return sorted(set(people) | set(codings["decided_by"].dropna().unique().tolist()))
 
 
 def codebook(key: ProjectKey, token: Token) -> Codebook:
@@ -125,7 +135,14 @@ def cell_segments(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def quotes(key: ProjectKey, token: Token, segment_ids: tuple[int, ...]) -> pd.DataFrame:
-    return cached_project(key).quotes(list(segment_ids))
+    """As Project.quotes (text, respondent and attributes, in document order), reading only the transcripts
+    the segments are in: Project.quotes reads every segment of the project each time."""
+    base = frames(key, token)
+    chosen = base.segments[base.segments["segment_id"].isin(segment_ids)]
+    documents = chosen["document"].unique().tolist()
+    texts = {s.id: s.text for s in cached_project(key).segments(documents)} if documents else {}
+    chosen = chosen.assign(text=chosen["segment_id"].map(texts))
+    return chosen.merge(base.respondents, on="respondent_id", how="left").sort_values(["document", "start"])
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -177,13 +194,49 @@ def code_next(key: ProjectKey, token: Token, k: int) -> list[int]:
     return [int(getattr(item, "id", None) or getattr(item, "segment_id", item)) for item in result]
 
 
+def coders_state(key: ProjectKey, token: Token, coders: Sequence[str]) -> tuple[object, ...]:
+    """What agreement figures depend on: these coders' codings and memos, the codes and the segments.
+
+    Agreement tables are keyed on this instead of the state token, so that recording a consensus decision
+    (or anyone else's coding) does not recompute them: the library reads every coding several times there.
+    """
+    base = frames(key, token)
+    codings = base.codings[base.codings["person"].isin(coders) | base.codings["coder"].isin(coders)]
+    notes = memos(key, token)
+    notes = notes[notes["coder"].isin(coders)]
+    return (
+        len(codings),
+        int(codings["coding_id"].sum()),
+        str(codings["updated_at"].max()),
+        int((codings["status"] == ACCEPTED).sum()),
+        hash(tuple(zip(notes["segment_id"], notes["coder"], notes["memo"], strict=True))),
+        tuple((c.id, c.name, c.parent) for c in base.codebook.codes),
+        len(base.segments),
+        int(base.segments["segment_id"].sum()),
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def agreement(key: ProjectKey, token: Token, coders: tuple[str, ...], units: str) -> pd.DataFrame:
+def agreement(key: ProjectKey, coders_key: tuple[object, ...], coders: tuple[str, ...], units: str) -> pd.DataFrame:
     from coding.intercoder import publication_table
 
     return publication_table(cached_project(key).agree(list(coders), units))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def disagreements(key: ProjectKey, token: Token, coder_a: str, coder_b: str, units: str) -> pd.DataFrame:
+def disagreements(
+    key: ProjectKey, coders_key: tuple[object, ...], coder_a: str, coder_b: str, units: str
+) -> pd.DataFrame:
     return cached_project(key).disagreements(coder_a, coder_b, units)
+
+
+def consensus(key: ProjectKey, token: Token) -> dict[tuple[int, str], str]:
+    """(segment, code) -> the consensus decision recorded so far, read from the current codings."""
+    from coding.intercoder import CONSENSUS
+
+    codings = frames(key, token).codings
+    decided = codings[codings["coder"] == CONSENSUS]
+    return {
+        (int(s), str(c)): ("applied" if status == ACCEPTED else "not applied")
+        for s, c, status in zip(decided["segment_id"], decided["code"], decided["status"], strict=True)
+    }

@@ -22,20 +22,20 @@ def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: tuple
             f"{counts['respondents']:,} respondents · {counts['documents']:,} documents · "
             f"{counts['segments']:,} segments · {counts['codings']:,} codings"
         )
-        _coder_box(project)
-        filters = _filters(key, token, project) if counts["segments"] else data.Filters()
+        _coder_box(key, token, counts)
+        filters = _filters(key, token) if counts["segments"] else data.Filters()
     st.session_state[FILTERS] = filters
     return filters
 
 
-def _coder_box(project: Project) -> None:
+def _coder_box(key: ProjectKey, token: tuple[int, ...], counts: dict[str, int]) -> None:
     name = coder()
     if name:
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.markdown(f"Coding as **{name}**")
         right.button("Change", key="change_coder", on_click=_forget_coder, type="tertiary")
         return
-    known = project.coders()
+    known = data.coders(key, token) if counts["codings"] else []
     st.text_input(
         "Your name as coder",
         key="_coder_input",
@@ -55,7 +55,7 @@ def _forget_coder() -> None:
     st.session_state[CODER] = ""
 
 
-def _filters(key: ProjectKey, token: tuple[int, ...], project: Project) -> data.Filters:
+def _filters(key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
     st.markdown("**Filters** (every page)")
     chosen: list[tuple[str, tuple[str, ...]]] = []
     with st.expander("Respondents", expanded=False, icon=":material/group:"):
@@ -63,7 +63,7 @@ def _filters(key: ProjectKey, token: tuple[int, ...], project: Project) -> data.
             picked = st.multiselect(plain(attribute), values, key=f"f_attr_{attribute}", placeholder="All")
             if picked:
                 chosen.append((attribute, tuple(picked)))
-    coders = st.multiselect("Coders", project.coders(), key="f_coders", placeholder="All coders")
+    coders = st.multiselect("Coders", data.coders(key, token), key="f_coders", placeholder="All coders")
     sources = st.multiselect(
         "Codes made by",
         list(SOURCES),

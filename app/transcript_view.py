@@ -65,3 +65,27 @@ def transcript_html(
         turn_html(document, turn, by_turn.get(turn.index, []), numbers, colors, pending, current)
         for turn in document.turns
     )
+
+
+# Brings the chosen segment into view inside the transcript's scrolling box (the page itself stays put).
+_SCROLL = """<script>
+(function () {
+  let tries = 0;
+  function bring() {
+    const segment = document.getElementById("seg-%d");
+    if (!segment) { if (tries++ < 40) setTimeout(bring, 100); return; }
+    let box = segment.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight + 4 && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+      box = box.parentElement;
+    }
+    if (!box) return;
+    const offset = segment.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += offset - box.clientHeight / 3;
+  }
+  bring();
+})();
+</script>"""
+
+
+def scroll_script(segment_id: int) -> str:
+    return _SCROLL % int(segment_id)

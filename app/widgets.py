@@ -63,32 +63,39 @@ def open_in_transcript(document: str, segment_id: int) -> None:
 
 
 def quotes_panel(key: ProjectKey, token: tuple[int, ...], segment_ids: Sequence[int], heading: str, name: str) -> None:
-    """Every quote behind one number, with its respondent and a way to its place in the transcript."""
+    """Every quote behind one number, with its respondent and a way to its place in the transcript.
+
+    Only the page on screen is fetched; the download builds the full list when it is clicked.
+    """
     st.markdown(f"**{html.escape(heading)}**")
     if not segment_ids:
         st.info("No quotes here: no coded segment matches this cell under the current filters.")
         return
-    quotes = data.quotes(key, token, tuple(segment_ids))
-    attributes = [c for c in quotes.columns if c not in _QUOTE_INTERNALS]
-    export = quotes[["document", "respondent_id", "turn_index", "text", *attributes]]
-    export = export.rename(columns={c: plain(c) for c in export.columns})
+    ids = tuple(int(s) for s in segment_ids)
     st.download_button(
-        f"Download these {len(quotes)} quotes",
-        csv_bytes(export),
+        f"Download these {len(ids):,} quotes",
+        lambda: csv_bytes(_plain_quotes(data.quotes(key, token, ids))),
         file_name=f"quotes-{slug(name)}.csv",
         mime="text/csv",
         key=f"dl_quotes_{slug(name)}",
         icon=":material/download:",
         on_click="ignore",
     )
-    pages = max(1, -(-len(quotes) // QUOTES_PER_PAGE))
+    pages = max(1, -(-len(ids) // QUOTES_PER_PAGE))
     page = 1
     if pages > 1:
         page = int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"qpage_{slug(name)}"))
-    shown = quotes.iloc[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE]
+    shown = data.quotes(key, token, ids[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE])
+    attributes = [c for c in shown.columns if c not in _QUOTE_INTERNALS]
     with st.container(height=560 if len(shown) > 4 else "content"):
         for row in shown.itertuples(index=False):
             _quote(row, attributes)
+
+
+def _plain_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
+    attributes = [c for c in quotes.columns if c not in _QUOTE_INTERNALS]
+    export = quotes[["document", "respondent_id", "turn_index", "text", *attributes]]
+    return export.rename(columns={c: plain(c) for c in export.columns})
 
 
 _QUOTE_INTERNALS = {
@@ -123,10 +130,10 @@ def tint(colors: Sequence[str], dashed: Sequence[str] = ()) -> str:
     if not colors and not dashed:
         return ""
     first = (list(colors) or list(dashed))[0]
-    lines = [f"inset 0 -{3 * (i + 1)}px 0 {c}" for i, c in enumerate(colors)]
+    lines = [f"inset 0 -{2 * (i + 1)}px 0 {c}" for i, c in enumerate(colors)]
     style = f"background:{first}{'22' if colors else '10'};"
     if lines:
-        style += f"box-shadow:{', '.join(lines)};padding-bottom:{3 * len(lines)}px;"
+        style += f"box-shadow:{', '.join(lines)};padding-bottom:{2 * len(lines)}px;"
     if dashed:
         style += f"outline:1px dashed {dashed[0]};"
     return style

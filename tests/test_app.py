@@ -202,8 +202,16 @@ def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> 
     assert code_row(table, "Fear")["north"] == 1 and code_row(table, "Fear")["south"] == 1
     assert code_row(table, "Family")["Total"] == 2
     downloads = at.get("download_button")
-    assert len(downloads) >= 3, "crosstab, frequencies and quotes each have a download"
+    assert len(downloads) >= 2, "the table and the quotes each have a download"
     assert "respondent_id" not in table.columns and "Code" in table.columns
+
+
+def test_code_frequencies_with_the_hierarchy(project_dir: Path) -> None:
+    at = app()
+    at.segmented_control(key="_w_themes_table").set_value("Code frequencies").run()
+    table = frame_with(at, "% of respondents")
+    assert table["Code"].tolist() == ["Hope", "Fear", "\u00a0" * 4 + "Violence", "Family"], "children under parents"
+    assert code_row(table, "Fear")["Respondents"] == 2 and code_row(table, "Fear")["Segments"] == 2
 
 
 def test_quotes_follow_the_chosen_cell(project_dir: Path) -> None:
@@ -373,11 +381,16 @@ def test_agreement_table_and_consensus(project_dir: Path) -> None:
     table = frame_with(at, "Cohen's kappa")
     assert "Family" in table["Code"].tolist()
     assert at.get("download_button")
+    at.toggle(key="_w_agree_review").set_value(True).run()
     applies = [b for b in at.button if b.label == "Applies"]
     assert applies, "each open disagreement can be settled"
+    before = len(applies)
     applies[0].click().run()
     no_errors(at)
     assert "consensus" in open_project(project_dir).coders()
+    assert len([b for b in at.button if b.label == "Applies"]) == before - 1, "settled ones leave the open list"
+    at.toggle(key="_w_agree_open").set_value(False).run()
+    assert "consensus: **applied**" in markdown_text(at)
 
 
 def test_choices_survive_a_page_switch(project_dir: Path) -> None:

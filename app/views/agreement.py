@@ -25,7 +25,7 @@ st.title("Agreement")
 st.caption(
     "Each coder's own codes (and the suggestions they accepted) are compared; the sidebar's filters do not apply."
 )
-coders = [c for c in project.coders() if c != CONSENSUS]
+coders = [c for c in data.coders(key, token) if c != CONSENSUS]
 if len(coders) < 2:
     st.info(
         "Agreement needs two coders. Import another coder's work with "
@@ -43,7 +43,7 @@ if len(chosen) < 2:
     st.stop()
 
 try:
-    table = data.agreement(key, token, tuple(chosen), units)
+    table = data.agreement(key, data.coders_state(key, token, chosen), tuple(chosen), units)
 except QcodeError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -66,13 +66,21 @@ if len(chosen) > 2:
     first = left.selectbox("Between", chosen, **state.sticky("agree_a", chosen[0], chosen))
     rest = [c for c in chosen if c != first]
     second = right.selectbox("and", rest, **state.sticky("agree_b", rest[0], rest))
-found = data.disagreements(key, token, first, second, units)
+if not st.toggle("Review the disagreements", **state.sticky("agree_review", False)):
+    st.caption("Lists every segment and code the two coders decided differently, to settle them one by one.")
+    st.stop()
+found = data.disagreements(key, data.coders_state(key, token, [first, second]), first, second, units)
 if found.empty:
     st.success(f"{first} and {second} agree on every segment compared.")
     st.stop()
 
 names = {c.id: c.name for c in data.codebook(key, token).codes}
-view = found.assign(code_name=found["code"].map(names).fillna(found["code"]))
+settled = data.consensus(key, token)  # current, while the list itself is cached on the two coders' work
+found = found.assign(
+    code_name=found["code"].map(names).fillna(found["code"]),
+    consensus=[settled.get((int(s), str(c)), "") for s, c in zip(found["segment_id"], found["code"], strict=True)],
+)
+view = found
 open_only = st.toggle("Only those without a consensus yet", **state.sticky("agree_open", True))
 if open_only:
     view = view[view["consensus"] == ""]

@@ -76,30 +76,22 @@ with quotes:
     pick_code, pick_value = st.columns([3, 2])
     code = pick_code.selectbox("Code", order, format_func=code_names.get, **state.sticky("themes_code", busiest, order))
     value = pick_value.selectbox(state.plain(by), values, **state.sticky("themes_value", TOTAL, values))
-    ids = data.cell_segments(key, token, filters, code, by, value)
+    # A Total holds the same segments whatever the columns are: keyed without them, it stays cached.
+    ids = data.cell_segments(key, token, filters, code, *((None, None) if value == TOTAL else (by, value)))
     number = int(counts.at[code, value]) if code in counts.index else 0
     where = "all respondents" if value == TOTAL else f"{state.plain(by).lower()} {value}"
     heading = f"{book.by_id()[code].name} · {where}: {number:,} {unit}"
     widgets.quotes_panel(key, token, ids, heading, f"{code}-{by}-{value}")
 
 st.divider()
-cross_tab, frequency = st.tabs(["Cross-tab table", "Code frequencies"])
-with cross_tab:
-    shown = counts if shares is None else shares
-    screen = shown.assign(name=widgets.tree_names(shown)).rename(columns={"name": "Code"}).drop(columns="level")
-    download = screen.assign(code_id=shown.index)
-    what = f"{unit} per code by {state.plain(by).lower()}" + (
-        "" if percent == "none" else f", {PERCENT_LABELS[percent]}"
-    )
-    base_text = ", ".join(f"{k} {int(v):,}" for k, v in bases.items())
-    widgets.table(
-        screen,
-        f"crosstab-{by}-{count}-{percent}.csv",
-        "themes_crosstab",
-        f"{what.capitalize()}. Column n: {base_text}",
-        download,
-    )
-with frequency:
+# Only the table asked for is computed (tabs would compute both on every run).
+shown_table = st.segmented_control(
+    "Table",
+    ["Cross-tab", "Code frequencies"],
+    label_visibility="collapsed",
+    **state.sticky("themes_table", "Cross-tab"),
+)
+if shown_table == "Code frequencies":
     freq = data.frequencies(key, token, filters)
     screen = freq.assign(name=widgets.tree_names(freq)).drop(columns="level")
     screen = screen.rename(columns={"name": "Code", "segments": "Segments", "respondents": "Respondents"})
@@ -114,4 +106,18 @@ with frequency:
                 "% of respondents", format="%.1f%%", min_value=0, max_value=100
             )
         },
+    )
+else:
+    shown = counts if shares is None else shares
+    screen = shown.assign(name=widgets.tree_names(shown)).rename(columns={"name": "Code"}).drop(columns="level")
+    what = f"{unit} per code by {state.plain(by).lower()}"
+    if percent != "none":
+        what += f", {PERCENT_LABELS[percent]}"
+    base_text = ", ".join(f"{k} {int(v):,}" for k, v in bases.items())
+    widgets.table(
+        screen,
+        f"crosstab-{by}-{count}-{percent}.csv",
+        "themes_crosstab",
+        f"{what.capitalize()}. Column n: {base_text}",
+        screen.assign(code_id=shown.index),
     )

@@ -7,7 +7,7 @@ import html
 import streamlit as st
 
 from app import data, sidebar, state, workbench
-from app.transcript_view import transcript_html
+from app.transcript_view import scroll_script, transcript_html
 
 STEPS = {"all": "Every segment", "open": "Suggestions waiting", "uncoded": "Not coded by me yet"}
 
@@ -105,6 +105,8 @@ with read:
     )
     with st.container(height=720, border=True):
         st.markdown(transcript_html(document, segments, numbers, tinted, dashed, segment_id), unsafe_allow_html=True)
+    if segment_id is not None:
+        st.html(scroll_script(segment_id), unsafe_allow_javascript=True)
 
 if segment_id is not None:
     here = codings[codings["segment_id"] == segment_id]

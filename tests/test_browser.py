@@ -1,0 +1,136 @@
+"""The dashboard in a real browser: `qcode app` serves it, headless Chromium (Debian's, driven by Playwright)
+opens Themes, clicks a heatmap cell, reads its quotes and follows one into its transcript."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coding.demo import turn_codings_to_csv
+from coding.project import create_project
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"no Chromium binary at {CHROMIUM} (apt-get install chromium)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo transcripts, attributes and gold coding, cut into paragraphs (quick, no spaCy model)."""
+    folder = tmp_path_factory.mktemp("browser") / "demo"
+    project = create_project(folder, codebook=REPO / "codebooks" / "peace_process.yaml", name="Browser demo")
+    project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+    project.segment("paragraph")
+    gold = folder.parent / "gold.csv"
+    turn_codings_to_csv(CORPUS / "gold.jsonl", CORPUS / "transcripts", gold)
+    project.import_codings(gold, "gold")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(demo_project: Path) -> Iterator[str]:
+    port = free_port()
+    log = (demo_project.parent / "server.log").open("w")
+    command = [sys.executable, "-m", "coding", "app", "--project", str(demo_project), "--port", str(port)]
+    # Its own process group: `qcode app` starts Streamlit as a child, and both must stop at the end.
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError((demo_project.parent / "server.log").read_text())
+            time.sleep(0.5)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh --user-data-dir
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1600, "height": 1100},
+        )
+        page = browser.new_page()
+        page.goto(server)
+        # The page shell loads first and fills over the websocket: wait for the app's own words.
+        expect(page.get_by_role("heading", name="Themes")).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("Browser demo").first).to_be_visible()
+        expect(page.get_by_text("External actors · all respondents").first).to_be_visible(timeout=60_000)
+
+        # Vega draws each heatmap cell as an SVG mark labelled with its values: click the last code's Total.
+        cell = page.locator(
+            "[data-testid='stVegaLiteChart'] path[aria-label*='label: Lessons for Afghanistan;'][aria-label*='Total']"
+        )
+        expect(cell).to_have_count(1, timeout=30_000)
+        cell.click()
+        expect(page.get_by_text("Lessons for Afghanistan · all respondents").first).to_be_visible(timeout=30_000)
+        first_quote = page.locator(".qc-quote").first
+        expect(first_quote).to_be_visible()
+        quote = first_quote.inner_text().strip()
+        assert quote
+        themes_shot = tmp_path / "themes.png"
+        page.screenshot(path=str(themes_shot))
+
+        page.get_by_role("button", name="Open in transcript").first.click()
+        expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=30_000)
+        current = page.locator(".qc-seg.qc-current")
+        expect(current).to_be_visible(timeout=30_000)
+        assert quote[:40] in current.inner_text()
+        transcript_shot = tmp_path / "transcript.png"
+        page.screenshot(path=str(transcript_shot))
+        browser.close()
+
+    for shot in (themes_shot, transcript_shot):
+        assert shot.exists() and shot.stat().st_size > 30_000, f"{shot} looks empty"
