@@ -119,3 +119,24 @@ def test_real_atlas_export_without_sources_reports_what_it_skipped(tmp_path):
     assert report.documents_added == 0 and report.codes_added == 14
     assert any("PDF" in line or "pdf" in line for line in report.problems)
     assert project.counts()["codings"] == 0
+
+
+def _schema(name: str):
+    from lxml import etree
+
+    return etree.XMLSchema(etree.parse(str(FIXTURES / name)))
+
+
+def test_project_exports_validate_against_the_refi_qda_schemas(project, tmp_path):
+    from lxml import etree
+
+    project.export_codebook(tmp_path / "codebook.qdc")
+    codebook = etree.parse(str(tmp_path / "codebook.qdc"))
+    assert _schema("Codebook.xsd").validate(codebook), _schema("Codebook.xsd").error_log
+    path = project.export_qdpx(tmp_path / "project.qdpx")
+    with zipfile.ZipFile(path) as archive:
+        document = etree.fromstring(archive.read("project.qde"))
+        names = archive.namelist()
+    schema = _schema("Project-mrt2019.xsd")
+    assert schema.validate(document), schema.error_log
+    assert sum(name.startswith("sources/") and name.endswith(".txt") for name in names) == 3
