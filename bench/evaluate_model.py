@@ -65,29 +65,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", type=int, default=6, help="respondent-grouped folds (default 6)")
     parser.add_argument("--min-positives", type=int, default=8)
     parser.add_argument("--no-rules", action="store_true", help="train without rule hits (ablation)")
+    parser.add_argument("--ablation", action="store_true", help="also cross-validate without rule hits")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for docs)")
     parser.add_argument("--csv", help="also write the per-code table here")
     args = parser.parse_args(argv)
 
     texts, labels, groups = read_gold(Path(args.eval_dev))
     codes, parents, codebook = codebook_parts(Path(args.codebook))
     hits = rule_hits(codebook, texts)
-    config = ModelConfig(use_rules=not args.no_rules)
+
+    def run(use_rules: bool) -> pd.DataFrame:
+        config = ModelConfig(use_rules=use_rules)
+        return cross_validate_model(
+            texts,
+            labels,
+            groups,
+            codes,
+            rule_hits=hits,
+            parents=parents,
+            min_positives=args.min_positives,
+            n_splits=args.splits,
+            config=config,
+        )
+
     started = time.perf_counter()
-    table = cross_validate_model(
-        texts,
-        labels,
-        groups,
-        codes,
-        rule_hits=hits,
-        parents=parents,
-        min_positives=args.min_positives,
-        n_splits=args.splits,
-        config=config,
-    )
+    table = run(not args.no_rules)
     seconds = time.perf_counter() - started
+    if args.ablation:
+        table["kappa_without_rules"] = run(False)["kappa"]
     print(f"{len(texts)} turns, {len(set(groups))} respondents, {args.splits} grouped folds, {seconds:.1f} s")
     print(f"model: {'without' if args.no_rules or hits is None else 'with'} rule hits as calibration input")
-    print(_format(table))
+    print(_markdown(table) if args.markdown else _format(table))
     _summary(table, args.min_positives)
     if args.csv:
         table.to_csv(args.csv)
@@ -100,6 +108,16 @@ def _format(table: pd.DataFrame) -> str:
         shown["beats_rules"] = (shown["kappa"] > shown["rules_kappa"]).where(shown["kappa"].notna())
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         return shown.to_string()
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    columns = ["n_positives", "precision", "recall", "f1", "kappa"]
+    columns += [c for c in ("kappa_without_rules", "rules_kappa") if c in table]
+    lines = ["| code | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for code, row in table.iterrows():
+        cells = [str(int(row["n_positives"]))] + ["" if pd.isna(row[c]) else f"{row[c]:.3f}" for c in columns[1:]]
+        lines.append(f"| {code} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _summary(table: pd.DataFrame, min_positives: int) -> None:

@@ -90,6 +90,12 @@ def test_model_learns_topics_it_was_shown(model: CodeModel) -> None:
     assert model.source_name == NAME == "model.v1"
 
 
+def test_training_is_reproducible(corpus, model: CodeModel) -> None:
+    again = train_model(*corpus, CODES, codebook_version="cb-1")
+    assert np.array_equal(again.weights, model.weights)
+    assert np.array_equal(again.thresholds, model.thresholds)
+
+
 def test_rare_code_is_reported_not_guessed(model: CodeModel) -> None:
     assert model.modelled == ["weather", "food", "sport"]
     assert model.skipped == {"music": "too few examples (n=3)"}

@@ -72,7 +72,9 @@ class ModelConfig:
     # training 5,000 segments stays under 10 s on 2 cores (docs/model.md).
     large: int = 2000
     use_rules: bool = True  # use rule hits in calibration when the caller supplies them
-    n_jobs: int = 2  # threads over codes (liblinear releases the GIL)
+    # Threads over codes. liblinear's random generator is process-global, so parallel fits are not
+    # bit-reproducible; one thread is, and on a busy 2-core machine threads gained little (docs/model.md).
+    n_jobs: int = 1
 
 
 @dataclass
@@ -240,7 +242,7 @@ def _fit_one(x: sp.csr_matrix, y: np.ndarray, config: ModelConfig) -> tuple[np.n
         return np.zeros(x.shape[1], dtype=np.float32), -1.0
     # Balanced weights: codes are rare, and the unweighted hinge loss would learn "never".
     # tol 1e-2 (default 1e-4): same cross-validated kappa on the dev set, half the training time.
-    classifier = LinearSVC(C=config.C, class_weight="balanced", tol=1e-2)
+    classifier = LinearSVC(C=config.C, class_weight="balanced", tol=1e-2, random_state=0)  # reproducible
     classifier.fit(x, y)
     return classifier.coef_.ravel().astype(np.float32), float(classifier.intercept_[0])
 
