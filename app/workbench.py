@@ -93,23 +93,22 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
         return
     names = {c.id: c.name for c in book.codes}
     for row in waiting.sort_values("confidence", ascending=False).itertuples(index=False):
-        text, accept, reject = st.columns([5, 2, 2], vertical_alignment="center")
         confidence = (
             "" if row.confidence is None or math.isnan(row.confidence) else f" · confidence {row.confidence:.2f}"
         )
-        text.markdown(f"**{names.get(row.code, row.code)}**  \n{row.source} ({row.source_name}){confidence}")
+        st.markdown(f"**{names.get(row.code, row.code)}** · {row.source} ({row.source_name}){confidence}")
+        accept, reject, _ = st.columns([1, 1, 1])
         accept.button(
             "Accept",
             key=f"acc_{row.coding_id}",
-            icon=":material/check:",
             on_click=_decide,
             args=(project, int(row.coding_id), True, coder),
+            type="primary",
             width="stretch",
         )
         reject.button(
             "Reject",
             key=f"rej_{row.coding_id}",
-            icon=":material/close:",
             on_click=_decide,
             args=(project, int(row.coding_id), False, coder),
             width="stretch",
