@@ -118,14 +118,16 @@ def test_confidence_is_higher_on_topic_than_off_topic(model: CodeModel) -> None:
     assert proba[0, weather] > 0.5 > proba[1, weather]
 
 
-def test_child_code_implies_parent() -> None:
+def test_child_code_implies_parent_and_grandparent() -> None:
     texts, labels, groups = make_corpus(seed=3)
     labels = [codes | ({"outdoors"} if codes & {"weather", "sport"} else set()) for codes in labels]
-    fitted = train_model(texts, labels, groups, [*CODES, "outdoors"], parents={"weather": "outdoors"})
-    assert fitted.parents == {"weather": "outdoors"}
-    for suggestion in fitted.predict(["rain and storm and thunder and drizzle", "bread and soup"]):
-        if "weather" in suggestion:
-            assert suggestion["outdoors"] >= suggestion["weather"]
+    labels = [codes | ({"anything"} if codes else set()) for codes in labels]
+    parents = {"weather": "outdoors", "outdoors": "anything", "food": None}
+    fitted = train_model(texts, labels, groups, [*CODES, "outdoors", "anything"], parents=parents)
+    assert fitted.parents == {"weather": "outdoors", "outdoors": "anything"}
+    suggestions = fitted.predict(["rain and storm and thunder and drizzle", "bread and soup"])
+    assert "weather" in suggestions[0]
+    assert suggestions[0]["anything"] >= suggestions[0]["outdoors"] >= suggestions[0]["weather"]
 
 
 def test_bad_inputs_raise_model_errors(corpus) -> None:

@@ -107,9 +107,18 @@ class CodeModel:
         rules = self._rule_matrix(rule_hits, len(texts))
         proba = _calibrate(self.scores(texts), rules, self.calibration)
         column = {code: j for j, code in enumerate(self.modelled)}
-        for child, parent in self.parents.items():
+        for child in sorted(self.parents, key=self._depth, reverse=True):  # grandchildren first
+            parent = self.parents[child]
             proba[:, column[parent]] = np.maximum(proba[:, column[parent]], _decided(proba, column, child, self))
         return proba
+
+    def _depth(self, code: str) -> int:
+        depth, seen = 0, {code}
+        while code in self.parents and self.parents[code] not in seen:
+            code = self.parents[code]
+            seen.add(code)
+            depth += 1
+        return depth
 
     def predict(self, texts: Sequence[str], rule_hits: Sequence[set[str]] | None = None) -> list[dict[str, float]]:
         """Per text, {code id: confidence} for the codes at or above their threshold."""
