@@ -385,6 +385,7 @@ def train(ctx: click.Context, coders: tuple[str, ...], project_dir: Path | None,
     project = open_from(ctx, project_dir, db)
     with console.status("training (cross-validated by respondent) ..."):
         report = project.train(list(coders) or None)
+    report = report.reset_index().rename(columns={"index": "code"})
     view = Table(title="Cross-validated by respondent (segments of one respondent never on both sides)")
     for column in report.columns:
         view.add_column(str(column), justify="left" if column in ("code", "note") else "right")

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import analysis, codings_io, exchange, intercoder, training
-from .codebook import codebook_version, write_codebook
+from . import analysis, codings_io
 from .config import ProjectConfig, read_config, write_config
 from .errors import ProjectError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, UNITS, Code, Codebook, Document, Segment, Turn
-from .nlp import load_pipeline
-from .segment import segment_documents
 from .store import Store
 from .transcripts import TranscriptOptions, make_turn
+
+if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
+    from .exchange import ExchangeReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CODEBOOK = REPO_ROOT / "codebooks" / "peace_process.yaml"
@@ -35,7 +36,10 @@ def create_project(
     if (folder / "qcode.toml").exists():
         raise ProjectError(f"{folder}: a qcode project already exists here")
     source = Path(codebook) if codebook else DEFAULT_CODEBOOK
-    book = exchange.read_any_codebook(source)  # validate before creating anything
+    from .codebook import write_codebook
+    from .exchange import read_any_codebook
+
+    book = read_any_codebook(source)  # validate before creating anything
     folder.mkdir(parents=True, exist_ok=True)
     config = ProjectConfig(name=name or folder.resolve().name, database=db or "", codebook="codebook.yaml")
     write_codebook(book, folder / config.codebook)
@@ -85,6 +89,8 @@ class Project:
         )
 
     def codebook_version(self) -> str:
+        from .codebook import codebook_version
+
         return codebook_version(self.codebook)
 
     def counts(self) -> dict[str, int]:
@@ -116,6 +122,9 @@ class Project:
         )
 
     def _segment(self, documents: Sequence[Document], unit: str, progress: Progress | None = None) -> list[Segment]:
+        from .nlp import load_pipeline
+        from .segment import segment_documents
+
         nlp = load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
         return segment_documents(documents, unit, nlp, progress=progress)
 
@@ -308,6 +317,8 @@ class Project:
 
     # ----- learned model ----------------------------------------------------------------------
     def has_model(self) -> bool:
+        from . import training
+
         return training.model_path(self).exists()
 
     def can_train(self) -> bool:
@@ -315,38 +326,58 @@ class Project:
 
     def train(self, coders: Sequence[str] | None = None) -> pd.DataFrame:
         """Train on human codings (all coders, or `coders`); returns cross-validated figures per code."""
+        from . import training
+
         self._require_segments()
         return training.train(self, coders)
 
     def code_next(self, k: int = 10) -> pd.DataFrame:
         """Uncoded segments ordered by how much a person's decision would teach the model."""
+        from . import training
+
         return training.code_next(self, k)
 
     # ----- exchange and publication -----------------------------------------------------------
     def export_codebook(self, path: str | Path) -> int:
+        from . import exchange
+
         return exchange.export_codebook(self, Path(path))
 
     def export_qdpx(self, path: str | Path) -> Path:
+        from . import exchange
+
         return exchange.export_qdpx(self, Path(path))
 
-    def import_qdpx(self, path: str | Path, actor: str = "qcode") -> exchange.ExchangeReport:
+    def import_qdpx(self, path: str | Path, actor: str = "qcode") -> ExchangeReport:
+        from . import exchange
+
         return exchange.import_qdpx(self, Path(path), actor)
 
     def import_qdc(self, path: str | Path, actor: str = "qcode") -> int:
+        from . import exchange
+
         return exchange.import_qdc(self, Path(path), actor)
 
     # ----- intercoder agreement ---------------------------------------------------------------
     def agree(self, coders: Sequence[str], units: str = "documents") -> pd.DataFrame:
         """Per-code and pooled agreement between two or more coders (see coding.intercoder)."""
+        from . import intercoder
+
         return intercoder.agreement_table(self, coders, units)
 
     def disagreements(self, coder_a: str, coder_b: str, units: str = "documents") -> pd.DataFrame:
+        from . import intercoder
+
         return intercoder.disagreement_list(self, coder_a, coder_b, units)
 
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
+        from . import intercoder
+
         intercoder.resolve(self, segment_id, code_id, applies, actor)
 
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
+        from . import intercoder
+
         return intercoder.seed_consensus(self, coder_a, coder_b, actor)
 
     # ----- codebook edits ---------------------------------------------------------------------
@@ -404,6 +435,8 @@ class Project:
         return code
 
     def _write_codebook_file(self) -> None:
+        from .codebook import write_codebook
+
         write_codebook(self.codebook, self.folder / self.config.codebook)
 
     def state_token(self) -> tuple[int, ...]:

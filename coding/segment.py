@@ -107,16 +107,28 @@ def _sentence_spans(
 
     for doc, (document, turn, offset, stop, last) in nlp.pipe(paragraphs(), as_tuples=True, batch_size=batch_size):
         text = document.text[offset:stop]  # doc.text would rebuild it from every token
-        starts = [0]
-        for start_char in _sentence_starts(doc)[1:]:
-            if not _inside_cluster(text, start_char):  # never cut an emoji or accented letter in two
-                starts.append(start_char)
+        starts = _tidy_starts(text, [0] + [i for i in _sentence_starts(doc)[1:] if not _inside_cluster(text, i)])
         for sent_start, sent_end in zip(starts, [*starts[1:], len(text)], strict=True):
             start, end = _trim(text[sent_start:sent_end], offset + sent_start)
             if end > start:
                 yield document, turn, start, end
         if last and progress:
             progress(1)
+
+
+def _tidy_starts(text: str, starts: list[int]) -> list[int]:
+    """Sentence starts a reader would accept: a piece with no letter or digit (a stray "." or "]", an
+    emoji) stays with the sentence before it, and an opening bracket goes with the words after it."""
+    kept: list[int] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        if kept and not any(ch.isalnum() for ch in text[start:end]):
+            continue
+        kept.append(start)
+    for index in range(1, len(kept)):
+        while kept[index] - 1 > kept[index - 1] and text[kept[index] - 1] in '([{"“‘':
+            kept[index] -= 1
+    return kept
 
 
 def _sentence_starts(doc: Doc) -> list[int]:

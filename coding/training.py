@@ -53,7 +53,7 @@ def _data_hash(segments: Sequence[Segment], labels: Sequence[set[str]]) -> str:
 
 def train(project: Project, coders: Sequence[str] | None = None, progress=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Cross-validate by respondent, fit on everything, save the model; returns the per-code report."""
-    from .coders import model as learner
+    from .coders.model import cross_validate_model, save_model, train_model
     from .coders.rules import RuleCoder
 
     segments, labels = training_data(project, coders)
@@ -61,15 +61,15 @@ def train(project: Project, coders: Sequence[str] | None = None, progress=None) 
         raise UsageError(f"only {len(segments)} coded segments: code at least {MIN_SEGMENTS} before training")
     texts = [s.text for s in segments]
     groups = [_respondent(project, s) for s in segments]
-    codes = [code.id for code in project.codebook.tree_order()]
-    rule_hits = RuleCoder(project.codebook, project.config.pipeline or None).match_texts(texts)
-    report = learner.cross_validate_model(texts, labels, groups, codes, rule_hits=rule_hits)
-    fitted = learner.train_model(texts, labels, groups, codes, rule_hits=rule_hits)
+    codebook = project.codebook
+    codes = [code.id for code in codebook.tree_order()]
+    parents = {code.id: code.parent for code in codebook.codes}
+    rule_hits = RuleCoder(codebook, project.config.pipeline or None).match_texts(texts)
+    report = cross_validate_model(texts, labels, groups, codes, rule_hits=rule_hits, parents=parents)
+    fitted = train_model(texts, labels, groups, codes, rule_hits=rule_hits, parents=parents)
     path = model_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
-    learner.save_model(
-        fitted, path, codebook_version=project.codebook_version(), data_hash=_data_hash(segments, labels)
-    )
+    save_model(fitted, path, codebook_version=project.codebook_version(), data_hash=_data_hash(segments, labels))
     with project.store.transaction() as session:
         project.store.log(
             session,
@@ -95,12 +95,12 @@ def _respondent(project: Project, segment: Segment) -> str:
 
 
 def load(project: Project):  # type: ignore[no-untyped-def]
-    from .coders import model as learner
+    from .coders.model import load_model
 
     path = model_path(project)
     if not path.exists():
         raise UsageError("no trained model in this project: run 'qcode train' first")
-    return learner.load_model(
+    return load_model(
         path, codebook_version=project.codebook_version(), code_ids=[c.id for c in project.codebook.codes]
     )
 
@@ -129,7 +129,7 @@ def suggest(project: Project, segments: Sequence[Segment]) -> tuple[str, list[Pr
 
 def code_next(project: Project, k: int = 10) -> pd.DataFrame:
     """The uncoded segments whose human coding would teach the model most (uncertain, varied respondents)."""
-    from .coders import model as learner
+    from .coders.active import rank_for_coding
     from .coders.rules import RuleCoder
 
     fitted = load(project)
@@ -139,7 +139,7 @@ def code_next(project: Project, k: int = 10) -> pd.DataFrame:
     texts = [s.text for s in todo]
     rule_hits = RuleCoder(project.codebook, project.config.pipeline or None).match_texts(texts)
     groups = [_respondent(project, s) for s in todo]
-    order = learner.rank_for_coding(fitted, texts, groups, k, rule_hits=rule_hits)
+    order = rank_for_coding(fitted, texts, groups, k, rule_hits=rule_hits)
     chosen = [todo[i] for i in order]
     return pd.DataFrame(
         {

@@ -197,5 +197,15 @@ def test_a_sentence_boundary_inside_an_emoji_sequence_or_modifier_is_ignored(tmp
     path.write_text("Interviewer: And then?\n\nR05: Family 👨\u200d👩\u200d👧 thumbs 👍🏽 ok\n", encoding="utf-8")
     document = read_transcript(path)
     segments = segment_documents([document], "sentence", nlp)
-    assert [s.text for s in segments] == ["Family", "👨\u200d👩\u200d👧", "thumbs", "👍🏽", "ok"]
+    # no emoji is cut in two, and a piece without a letter or digit stays with the words before it
+    assert [s.text for s in segments] == ["Family 👨\u200d👩\u200d👧", "thumbs 👍🏽", "ok"]
     assert_exact_offsets([document], segments)
+
+
+def test_stray_punctuation_and_opening_brackets_stay_with_their_words():
+    from coding.segment import _tidy_starts
+
+    text = "I said no. [laughs] No, fine. . Ok"
+    starts = _tidy_starts(text, [0, 11, 12, 30, 32])
+    pieces = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    assert pieces == ["I said no. ", "[laughs] No, fine. . ", "Ok"]
