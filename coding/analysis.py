@@ -24,13 +24,14 @@ TOTAL = "Total"
 def rolled_up(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """(segment_id, code) pairs with every ancestor of each code added, without duplicates."""
     pairs = codings[["segment_id", "code"]].drop_duplicates()
-    ancestors = {code.id: codebook.ancestors(code.id) for code in codebook.codes}
-    extra = [
-        (segment_id, parent) for segment_id, code in pairs.itertuples(index=False) for parent in ancestors.get(code, [])
-    ]
-    if extra:
-        pairs = pd.concat([pairs, pd.DataFrame(extra, columns=["segment_id", "code"])], ignore_index=True)
-    return pairs.drop_duplicates().reset_index(drop=True)
+    lineage = pd.DataFrame(
+        [(code.id, parent) for code in codebook.codes for parent in codebook.ancestors(code.id)],
+        columns=["code", "ancestor"],
+    )
+    if lineage.empty:
+        return pairs.reset_index(drop=True)
+    parents = pairs.merge(lineage, on="code")[["segment_id", "ancestor"]].rename(columns={"ancestor": "code"})
+    return pd.concat([pairs, parents], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
 def attribute_values(respondents: pd.DataFrame, by: str) -> pd.Series:
@@ -114,13 +115,18 @@ def frequencies(
 
 def cooccurrence(codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str] | None = None) -> pd.DataFrame:
     """Code x code: segments where both codes apply (diagonal: segments with the code)."""
+    from scipy import sparse
+
     pairs = rolled_up(codings, codebook)
     order = list(codes) if codes is not None else [c.id for c in codebook.tree_order()]
     pairs = pairs[pairs["code"].isin(order)]
-    indicator = pd.crosstab(pairs["segment_id"], pairs["code"]).reindex(columns=order, fill_value=0)
-    indicator = (indicator > 0).astype(int)
-    matrix = indicator.T.dot(indicator)
-    return matrix.reindex(index=order, columns=order, fill_value=0)
+    column = pd.Categorical(pairs["code"], categories=order).codes
+    row = pd.factorize(pairs["segment_id"])[0]
+    indicator = sparse.csr_matrix(
+        ([1] * len(pairs), (row, column)), shape=(int(row.max()) + 1 if len(row) else 0, len(order))
+    )
+    matrix = (indicator.T @ indicator).toarray()
+    return pd.DataFrame(matrix, index=pd.Index(order, name="code"), columns=pd.Index(order, name="code"))
 
 
 def segments_in_cell(

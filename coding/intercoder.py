@@ -22,14 +22,18 @@ CONSENSUS = "consensus"
 UNIT_CHOICES = ("documents", "touched")
 
 
-def coder_codings(project: Project, coders: Sequence[str]) -> pd.DataFrame:
-    """segment_id, code, coder: who decided each code (accepted suggestions count for who accepted them)."""
+def decisions(project: Project) -> pd.DataFrame:
+    """segment_id, code, coder of every accepted coding, with accepted suggestions under who accepted them."""
     frame = project.store.codings_frame(project.unit)
     frame = frame[frame["status"] == ACCEPTED]
     who = frame["coder"].where(frame["source"] == HUMAN, frame["decided_by"])
-    frame = frame.assign(coder=who)
-    frame = frame[frame["coder"].isin(list(coders))]
-    return frame[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)
+    return frame.assign(coder=who)[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)
+
+
+def coder_codings(project: Project, coders: Sequence[str], every: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The decisions of the chosen coders only (blind: nobody else's codes come along)."""
+    every = decisions(project) if every is None else every
+    return every[every["coder"].isin(list(coders))].reset_index(drop=True)
 
 
 def counted_segments(project: Project, codings: pd.DataFrame, coders: Sequence[str], units: str) -> list[int]:
@@ -45,10 +49,10 @@ def counted_segments(project: Project, codings: pd.DataFrame, coders: Sequence[s
     return sorted(segments.loc[segments["document"].isin(shared), "segment_id"].tolist())
 
 
-def _check_coders(project: Project, coders: Sequence[str]) -> None:
+def _check_coders(every: pd.DataFrame, coders: Sequence[str]) -> None:
     if len(coders) < 2:
         raise UsageError("agreement needs at least two coders")
-    known = set(project.coders())
+    known = set(every["coder"].dropna())
     unknown = [c for c in coders if c not in known]
     if unknown:
         raise UsageError(
@@ -58,8 +62,9 @@ def _check_coders(project: Project, coders: Sequence[str]) -> None:
 
 def agreement_table(project: Project, coders: Sequence[str], units: str = "documents") -> pd.DataFrame:
     """Per code and pooled: n segments, positives per coder, % agreement, kappa, alpha, and notes."""
-    _check_coders(project, coders)
-    codings = coder_codings(project, coders)
+    every = decisions(project)
+    _check_coders(every, coders)
+    codings = coder_codings(project, coders, every)
     counted = counted_segments(project, codings, coders, units)
     if not counted:
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
@@ -93,8 +98,9 @@ def publication_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def disagreement_list(project: Project, coder_a: str, coder_b: str, units: str = "documents") -> pd.DataFrame:
     """Segments where two coders differ on a code, with both decisions, memos, text and any consensus."""
-    _check_coders(project, [coder_a, coder_b])
-    codings = coder_codings(project, [coder_a, coder_b])
+    every = decisions(project)
+    _check_coders(every, [coder_a, coder_b])
+    codings = coder_codings(project, [coder_a, coder_b], every)
     counted = counted_segments(project, codings, [coder_a, coder_b], units)
     codes = [code.id for code in project.codebook.tree_order()]
     table = agreement.disagreements(codings, counted, [coder_a, coder_b], codes)

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import String, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -504,7 +504,7 @@ class Store:
                 CodingRow.confidence,
                 CodingRow.status,
                 CodingRow.decided_by,
-                CodingRow.updated_at,
+                cast(CodingRow.updated_at, String),  # a timestamp string: parsing 100,000s of them is slow
             )
             .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
             .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
@@ -573,9 +573,18 @@ class Store:
 
     # ----- helpers ----------------------------------------------------------------------------
     def _frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
-        with transaction(self.engine) as session:
-            rows = session.execute(query).all()
-        return pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+        """Rows as a DataFrame built column by column: text stays plain Python objects, which is several
+        times faster than letting pandas infer string columns row by row on large projects."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+        data: dict[str, pd.Series] = {}
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+            sample = next((v for v in values if v is not None), None)
+            numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
+            data[name] = pd.Series(values) if numeric else pd.Series(values, dtype=object)
+        return pd.DataFrame(data)
 
     def counts(self) -> dict[str, int]:
         with transaction(self.engine) as session:
