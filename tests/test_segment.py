@@ -178,21 +178,29 @@ def test_every_eval_dev_transcript_is_segmented_with_exact_offsets(eval_dev, tra
         assert covered[d.name] == expected, d.name
 
 
-def test_a_sentence_boundary_inside_an_emoji_sequence_or_modifier_is_ignored(tmp_path):
+EVERY_TOKEN = "qcode_test_every_token_a_sentence"
+
+
+def every_token_a_sentence_pipeline():
+    """A blank pipeline that starts a sentence at every token: the worst a sentence splitter can do."""
     import spacy
     from spacy.language import Language
 
-    name = "qcode_test_every_token_a_sentence"
-    if name not in Language.factories:
+    if EVERY_TOKEN not in Language.factories:
 
-        @Language.component(name)
+        @Language.component(EVERY_TOKEN)
         def every_token_a_sentence(doc):
             for token in doc[1:]:
                 token.is_sent_start = True
             return doc
 
     nlp = spacy.blank("en")
-    nlp.add_pipe(name)
+    nlp.add_pipe(EVERY_TOKEN)
+    return nlp
+
+
+def test_a_sentence_boundary_inside_an_emoji_sequence_or_modifier_is_ignored(tmp_path):
+    nlp = every_token_a_sentence_pipeline()
     path = tmp_path / "R05.txt"
     path.write_text("Interviewer: And then?\n\nR05: Family 👨\u200d👩\u200d👧 thumbs 👍🏽 ok\n", encoding="utf-8")
     document = read_transcript(path)
@@ -209,3 +217,23 @@ def test_stray_punctuation_and_opening_brackets_stay_with_their_words():
     starts = _tidy_starts(text, [0, 11, 12, 30, 32])
     pieces = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
     assert pieces == ["I said no. ", "[laughs] No, fine. . ", "Ok"]
+
+
+def test_a_sentence_boundary_before_a_combining_accent_is_ignored(tmp_path):
+    """Even when the piece after the boundary has letters, "cafe" + U+0301 + "s" stays one word."""
+    from spacy.tokens import Doc
+
+    nlp = every_token_a_sentence_pipeline()
+
+    def split_before_accents(text: str) -> Doc:
+        words = ["Nice", "cafe", "\u0301s", "and", "nai", "\u0308ve", "people."]
+        spaces = [True, False, True, True, False, True, False]
+        assert "".join(w + (" " if s else "") for w, s in zip(words, spaces, strict=True)) == text
+        return Doc(nlp.vocab, words=words, spaces=spaces)
+
+    nlp.tokenizer = split_before_accents
+    path = tmp_path / "R05.txt"
+    path.write_text("Interviewer: Who?\n\nR05: Nice cafe\u0301s and nai\u0308ve people.\n", encoding="utf-8")
+    document = read_transcript(path)
+    segments = segment_documents([document], "sentence", nlp)
+    assert [s.text for s in segments] == ["Nice", "cafe\u0301s", "and", "nai\u0308ve", "people."]

@@ -106,11 +106,16 @@ class Store:
     # ----- respondents and documents ----------------------------------------------------------
     @staticmethod
     def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str, str]) -> int:
-        row = session.scalar(select(Respondent).where(Respondent.respondent_id == respondent_id))
+        # One query per transaction, not one per call: ingest calls this twice for every document.
+        known = session.info.get("respondents")
+        if known is None:
+            known = session.info["respondents"] = {r.respondent_id: r for r in session.scalars(select(Respondent))}
+        row = known.get(respondent_id)
         if row is None:
             row = Respondent(respondent_id=respondent_id, attributes=dict(attributes))
             session.add(row)
             session.flush()
+            known[respondent_id] = row
         elif attributes:
             merged = {**row.attributes, **attributes}
             if merged != row.attributes:
