@@ -19,6 +19,7 @@ from coding.coders.model import (
     NAME,
     CodeModel,
     ModelCodebookWarning,
+    ModelConfig,
     ModelError,
     cross_validate_model,
     grouped_folds,
@@ -322,7 +323,8 @@ def test_rank_for_coding_defers_near_duplicates(model: CodeModel) -> None:
 
 # -- quality on the dev set ---------------------------------------------------------------------------
 
-DEV_KAPPA_FLOOR = 0.65  # measured 0.72 (6 grouped folds, with rule hits); docs/model.md
+DEV_KAPPA_FLOOR = 0.65  # measured 0.696 (6 grouped folds, with rule hits); docs/model.md
+DEV_KAPPA_FLOOR_WITHOUT_RULES = 0.61  # measured 0.648
 
 
 def test_dev_set_macro_kappa_stays_above_floor(eval_dev: Path) -> None:
@@ -342,3 +344,7 @@ def test_dev_set_macro_kappa_stays_above_floor(eval_dev: Path) -> None:
     table = cross_validate_model(texts, labels, groups, codes, rule_hits=hits, parents=parents, n_splits=6)
     assert table.loc["macro", "kappa"] >= DEV_KAPPA_FLOOR
     assert table.loc["macro", "kappa"] > table.loc["macro", "rules_kappa"]
+    alone = cross_validate_model(
+        texts, labels, groups, codes, parents=parents, n_splits=6, config=ModelConfig(use_rules=False)
+    )
+    assert alone.loc["macro", "kappa"] >= DEV_KAPPA_FLOOR_WITHOUT_RULES
