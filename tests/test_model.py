@@ -198,6 +198,7 @@ def test_save_load_round_trip(model: CodeModel, corpus, tmp_path: Path) -> None:
     assert {"scikit-learn", "numpy", "skops"} <= set(meta["versions"])
     assert meta["trained_at"]
     assert np.allclose(loaded.thresholds, model.thresholds)
+    assert meta["code_ids"] == CODES and set(meta["thresholds"]) == set(model.modelled)
 
 
 def test_load_refuses_a_codebook_without_a_modelled_code(model: CodeModel, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Learned coder: code suggestions learned from the researcher's own coding.
 
-One linear classifier per code over word and character n-gram TF-IDF (coding.coders.features).
+One linear SVM per code over word and character n-gram TF-IDF (coding.coders.features), with the
+features scaled by the code's naive-Bayes log-count ratios (NB-SVM).
 Each code's decision threshold and its confidence calibration come from out-of-fold scores of an
 inner cross-validation grouped by respondent, so a respondent's own turns never vouch for themselves.
 When the caller supplies keyword-rule hits, the code's own rule hit enters the calibration as a
@@ -206,7 +207,12 @@ def train_model(
         thresholds=thresholds,
         parents={c: p for c, p in (parents or {}).items() if p and c in modelled and p in modelled},
         uses_rules=use_rules,
-        metadata=_metadata(texts, labels, codebook_version, config, min_positives),
+        metadata={
+            **_metadata(texts, labels, codebook_version, config, min_positives),
+            "code_ids": list(code_ids),
+            "thresholds": {code: round(float(t), 6) for code, t in zip(modelled, thresholds, strict=True)},
+            "skipped": skipped,
+        },
     )
 
 
