@@ -212,11 +212,10 @@ def report(figures: dict[str, dict[str, float]], counts: dict[str, int]) -> str:
         "",
         "Where the time goes: a cold view starts by reading every coding and every segment through the facade "
         "(the *library alone* rows); the app does that once per project state and keeps the frames, so pages "
-        "visited after it and filter changes cost only their own tables. Agreement and co-occurrence first "
-        "visits are the library's own tables (intercoder reads the codings several times per table; "
-        "analysis.cooccurrence builds a dense pandas crosstab), and every table rolls codes up to their parents "
-        "in a Python loop (analysis.rolled_up). Coding a segment changes the state token, so the codings are "
-        "read again: that is the last row. The figures vary by a third from run to run on a shared machine.",
+        "visited after it and filter changes cost only their own tables. Coding a segment changes the state "
+        "token, so the codings are read again: that is the last row. The cold figures include the one-time "
+        "import of scikit-learn and spaCy in the server process. The figures vary by a third from run to run "
+        "on a shared machine.",
     ]
     return "\n".join(lines) + "\n"
 

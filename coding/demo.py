@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
     table = project.crosstab(by="group", count="respondents", source="human", coders=["gold"])
     print_crosstab(table, project.column_bases("group", "respondents"), "group", "respondents", "none", "gold")
+    pooled = project.agree(list(CODERS)).set_index("code").loc["All codes"]
+    print(
+        f"intercoder agreement, gold vs second (all codes, {int(pooled['n_segments'])} {project.unit} segments): "
+        f"Cohen's kappa {pooled['cohen_kappa']:.2f}, Krippendorff's alpha {pooled['krippendorff_alpha']:.2f}"
+    )
     print(f"demo project ready: {folder / 'project'}")
     return 0
 
