@@ -110,6 +110,7 @@ def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
     store = project.store
     texts = store.document_texts()
     rows = read_codings_csv(path, texts, set(project.codebook.by_id()), coder)
+    project._require_segments()  # only once the file is known to be good: a refused import changes nothing
     segments = project.segments_frame()
     starts: dict[str, list[int]] = defaultdict(list)
     spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)

@@ -126,6 +126,8 @@ def ingest(
             report.replaced.append(document.name)
             report.codings_carried += carried
             report.codings_left_on_previous += left
+        if not (report.added or report.replaced or attributes):
+            return report  # nothing changed: nothing to log
         store.log(
             session,
             actor,

@@ -202,7 +202,8 @@ class Project:
         return sorted(people)
 
     def import_codings(self, path: str | Path, coder: str) -> dict[str, int]:
-        self._require_segments()
+        if self.counts()["documents"] == 0:
+            raise UsageError("the project has no documents yet: run 'qcode ingest FOLDER' first")
         return codings_io.import_codings(self, Path(path), coder)
 
     def export_codings(self, path: str | Path) -> int:

@@ -25,9 +25,15 @@ GENERIC_RESPONDENT_LABELS = ("Respondent", "R", "A", "Interviewee")
 
 # A speaker label: up to four words at the start of a line, each starting with a capital, a digit or
 # a bracket (pseudonyms such as "[PERSON_3]"), followed by a colon and a space or the line's end.
-LABEL_RE = re.compile(r"^(?P<label>[\[A-Z0-9][\w.'\[\]\-]*(?: [\[A-Z0-9][\w.'\[\]\-]*){0,3}):(?:[ \t]+|$)", re.M)
+# Capitals of every script in the Basic Multilingual Plane, so that "Нодира:" is a label like "Nodira:".
+_CAPITALS = re.escape("".join(ch for ch in map(chr, range(0x10000)) if ch.isupper() or ch.istitle()))
+_WORD_START = rf"[\[0-9{_CAPITALS}]"
+LABEL_RE = re.compile(
+    rf"^(?P<label>{_WORD_START}[\w.'\[\]\-]*(?: {_WORD_START}[\w.'\[\]\-]*){{0,3}}):(?:[ \t]+|$)", re.M
+)
 RESPONDENT_ID_IN_NAME = re.compile(r"^([A-Za-z]{0,4}\d+)(?:[\W_]|$)")
 FRONT_MATTER_FENCE = "---"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when PyYAML has it
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def split_front_matter(text: str, path: str | Path = "<text>") -> FrontMatter:
         raise IngestError(path, "front matter opened with '---' is never closed", line=1) from None
     block = "\n".join(lines[1:close])
     try:
-        data = yaml.safe_load(block) if block.strip() else {}
+        data = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -170,7 +176,10 @@ def parse_turns(
         raise IngestError(path, "text before the first speaker label", line=line)
     interviewer = {label.casefold() for label in options.interviewer_labels}
     known_respondent = {label.casefold() for label in (*GENERIC_RESPONDENT_LABELS, respondent_id, *declared_speakers)}
-    undeclared: str | None = None  # a respondent may be labelled by name: one such label is accepted
+    # A respondent may be labelled by name: one such label is accepted, but only in a transcript that does
+    # not also use a known respondent label (there a second name is a speaker nobody declared).
+    uses_known = any(match.group("label").casefold() in known_respondent for match in labels)
+    undeclared: str | None = "" if uses_known else None
     turns: list[Turn] = []
     for index, match in enumerate(labels):
         speaker = match.group("label")

@@ -190,10 +190,6 @@ def test_a_bad_codings_csv_is_refused_and_nothing_is_imported(project, tmp_path,
     assert dump(project) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Project.import_codings segments (and commits) an unsegmented project before it validates the CSV",
-)
 def test_importing_into_an_unsegmented_project_with_a_bad_row_changes_nothing(tmp_path):
     project = tmp_path / "project"
     assert invoke("init", project).exit_code == 0
@@ -217,3 +213,17 @@ def test_an_unknown_crosstab_attribute_is_one_line(project):
     [line] = result.stderr.splitlines()
     assert line.startswith("qcode: error: unknown respondent attribute 'religion' (known: ")
     assert all(attribute in line for attribute in ("gender", "group", "interview_date", "region"))
+
+
+def test_usage_errors_are_one_line_with_status_2(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "coding", "segment", "--unit", "word", "--project", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "'word' is not one of" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -265,7 +265,7 @@ def test_a_corrupt_docx_is_an_ingest_error_not_a_crash(tmp_path):
         ("interview.txt", b"Interviewer: Hi?\n\nR01: Hi.\n", "missing respondent_id", None),
         ("R01.txt", b"Just some notes without speakers.\n", "no speaker labels", None),
         ("R01.txt", b"Recorded in May.\n\nInterviewer: Hi?\n\nR01: Hi.\n", "text before the first speaker", 1),
-        ("R01.txt", b"Interviewer: Hi?\n\nR01: Hi.\n\nFarrukh: Me too.\n\nNodira: And me.\n", "unknown speaker", 7),
+        ("R01.txt", b"Interviewer: Hi?\n\nR01: Hi.\n\nFarrukh: Me too.\n\nNodira: And me.\n", "unknown speaker", 5),
         ("R01.txt", b"Interviewer: Hi?\n\nInterviewer: Anyone?\n", "no respondent turn", None),
     ],
     ids=[
@@ -350,3 +350,15 @@ def test_find_transcripts_refuses_missing_paths_and_unknown_file_types(tmp_path)
     (tmp_path / "R01.pdf").write_text("x")
     with pytest.raises(IngestError, match="not a transcript file type"):
         find_transcripts([tmp_path / "R01.pdf"])
+
+
+def test_a_name_label_is_the_respondent_only_when_no_known_label_is_used(tmp_path):
+    named = tmp_path / "R09.txt"
+    named.write_text("Interviewer: Hi?\n\nНодира: Салом.\n\nInterviewer: And?\n\nНодира: Ещё.\n", encoding="utf-8")
+    document = read_transcript(named)
+    assert [turn.role for turn in document.turns] == ["interviewer", "respondent"] * 2
+    assert document.turns[1].speaker == "Нодира"
+    mixed = tmp_path / "R10.txt"
+    mixed.write_text("Interviewer: Hi?\n\nR10: Hello.\n\nResearcher: Note this.\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="unknown speaker label 'Researcher'"):
+        read_transcript(mixed)
