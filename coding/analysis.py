@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .models import Codebook
@@ -22,16 +23,27 @@ TOTAL = "Total"
 
 
 def rolled_up(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """(segment_id, code) pairs with every ancestor of each code added, without duplicates."""
-    pairs = codings[["segment_id", "code"]].drop_duplicates()
-    lineage = pd.DataFrame(
-        [(code.id, parent) for code in codebook.codes for parent in codebook.ancestors(code.id)],
-        columns=["code", "ancestor"],
-    )
-    if lineage.empty:
-        return pairs.reset_index(drop=True)
-    parents = pairs.merge(lineage, on="code")[["segment_id", "ancestor"]].rename(columns={"ancestor": "code"})
-    return pd.concat([pairs, parents], ignore_index=True).drop_duplicates().reset_index(drop=True)
+    """(segment_id, code) pairs with every ancestor of each code added, without duplicates.
+
+    Done on integer keys (segment * number of codes + code) because the dashboard calls it on every
+    filter change over hundreds of thousands of codings."""
+    factor, seen = pd.factorize(codings["code"])  # one pass over the strings; the rest is integers
+    ids = [code.id for code in codebook.codes]
+    ids += sorted(set(seen) - set(ids))  # codes the codebook no longer has stay
+    position = {code_id: i for i, code_id in enumerate(ids)}
+    lineage = [[i, *(position[a] for a in codebook.ancestors(code_id))] for i, code_id in enumerate(ids)]
+    lengths = np.array([len(chain) for chain in lineage], dtype=np.int64)
+    flat = np.fromiter((i for chain in lineage for i in chain), dtype=np.int64)
+    firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    code = np.array([position[c] for c in seen], dtype=np.int64)[factor] if len(seen) else factor.astype(np.int64)
+    segment = codings["segment_id"].to_numpy(dtype=np.int64)
+    repeats = lengths[code]
+    # for each coding, the positions of its code and its ancestors in `flat`
+    within = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    expanded = flat[np.repeat(firsts[code], repeats) + within]
+    keys = np.unique(np.repeat(segment, repeats) * len(ids) + expanded)
+    names = np.array(ids, dtype=object)
+    return pd.DataFrame({"segment_id": keys // len(ids), "code": names[keys % len(ids)]})
 
 
 def attribute_values(respondents: pd.DataFrame, by: str) -> pd.Series:
