@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from coding.project import SEGMENT_COLUMNS
+
 from . import data
 from .state import ProjectKey, plain
 
@@ -98,18 +100,7 @@ def _plain_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
     return export.rename(columns={c: plain(c) for c in export.columns})
 
 
-_QUOTE_INTERNALS = {
-    "segment_id",
-    "document",
-    "respondent_id",
-    "turn_index",
-    "speaker",
-    "role",
-    "position",
-    "start",
-    "end",
-    "text",
-}
+_QUOTE_INTERNALS = {*SEGMENT_COLUMNS, "text"}
 
 
 def _quote(row: object, attributes: Sequence[str]) -> None:

@@ -13,7 +13,7 @@ from .config import ProjectConfig, read_config, write_config
 from .errors import ProjectError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, UNITS, Code, Codebook, Document, Segment, Turn
-from .store import Store
+from .store import SEGMENT_COLUMNS, Store
 from .transcripts import TranscriptOptions, make_turn
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step need
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CODEBOOK = REPO_ROOT / "codebooks" / "peace_process.yaml"
 SOURCE_FILTERS = ("human", "auto", "all")
+__all__ = ["SEGMENT_COLUMNS", "SOURCE_FILTERS", "Project", "create_project", "filter_codings", "open_project"]
 Progress = Callable[[int], None]
 
 

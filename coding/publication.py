@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import analysis
+from .store import SEGMENT_COLUMNS
 from .tables import write_table
 
 if TYPE_CHECKING:
@@ -87,23 +88,7 @@ def quotes_by_code(project: Project, source: str, coders: Sequence[str] | None) 
     """For each code, its quotes with respondent pseudonym and attributes, by document and position."""
     codings = analysis.rolled_up(project.codings(source, coders), project.codebook)
     quotes = project.quotes(codings["segment_id"].unique().tolist())
-    attributes = [
-        c
-        for c in quotes.columns
-        if c
-        not in (
-            "segment_id",
-            "document",
-            "respondent_id",
-            "turn_index",
-            "speaker",
-            "role",
-            "position",
-            "start",
-            "end",
-            "text",
-        )
-    ]
+    attributes = [c for c in quotes.columns if c not in (*SEGMENT_COLUMNS, "text")]
     result = {}
     for code in project.codebook.tree_order():
         ids = set(codings.loc[codings["code"] == code.id, "segment_id"])

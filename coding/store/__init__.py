@@ -41,8 +41,20 @@ from .schema import (
     utcnow,
 )
 
-__all__ = ["Store", "transaction"]
+__all__ = ["CODING_COLUMNS", "SEGMENT_COLUMNS", "Store", "transaction"]
 
+# What a segments frame holds (no text: it is re-cut from the document when needed).
+SEGMENT_COLUMNS = [
+    "segment_id",
+    "document",
+    "respondent_id",
+    "turn_index",
+    "speaker",
+    "role",
+    "position",
+    "start",
+    "end",
+]
 CODING_COLUMNS = [
     "coding_id",
     "segment_id",
@@ -268,18 +280,7 @@ class Store:
         )
         if documents is not None:
             query = query.where(DocumentRow.name.in_(list(documents)))
-        columns = [
-            "segment_id",
-            "document",
-            "respondent_id",
-            "turn_index",
-            "speaker",
-            "role",
-            "position",
-            "start",
-            "end",
-        ]
-        return self._frame(query, columns)
+        return self._frame(query, SEGMENT_COLUMNS)
 
     def segments(self, unit: str, documents: Sequence[str] | None = None) -> list[Segment]:
         frame = self.segments_frame(unit, documents)
