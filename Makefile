@@ -29,7 +29,7 @@ typecheck: $(BIN)/qcode
 	$(BIN)/mypy
 
 pytest: $(BIN)/qcode
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 bench: $(BIN)/qcode
 	$(BIN)/python bench/pipeline.py
