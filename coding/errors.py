@@ -32,7 +32,9 @@ class CodebookError(QcodeError):
         self.problems = list(problems)
         summary = "; ".join(self.problems[:5])
         more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__(f"{self.path}: {summary}{more}")
+        # Problems usually name the file and line already ("x.yaml:7: codes[0].parent: ...").
+        named = all(problem.startswith(self.path) for problem in self.problems[:5])
+        super().__init__(f"{summary}{more}" if named and self.problems else f"{self.path}: {summary}{more}")
 
 
 class ProjectError(QcodeError):
