@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import String, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -280,7 +281,7 @@ class Store:
         )
         if documents is not None:
             query = query.where(DocumentRow.name.in_(list(documents)))
-        return self._frame(query, SEGMENT_COLUMNS)
+        return self._frame(query, SEGMENT_COLUMNS, plain=True)
 
     def segments(self, unit: str, documents: Sequence[str] | None = None) -> list[Segment]:
         frame = self.segments_frame(unit, documents)
@@ -518,7 +519,7 @@ class Store:
         )
         if unit is not None:
             query = query.where(SegmentRow.unit == unit)
-        return self._frame(query, CODING_COLUMNS)
+        return self._frame(query, CODING_COLUMNS, plain=True)
 
     def coding_counts_by_unit(self) -> dict[str, int]:
         query = (
@@ -578,18 +579,28 @@ class Store:
         return self._frame(query, ["memo_id", "segment_id", "code", "coder", "memo", "updated_at"])
 
     # ----- helpers ----------------------------------------------------------------------------
-    def _frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
-        """Rows as a DataFrame built column by column: text stays plain Python objects, which is several
-        times faster than letting pandas infer string columns row by row on large projects."""
+    def _frame(self, query: Any, columns: list[str], plain: bool = False) -> pd.DataFrame:
+        """Rows as a DataFrame built column by column, text kept as plain Python objects (pandas would
+        otherwise infer string columns row by row, several times slower on large projects).
+
+        plain=True reads the driver's own tuples, skipping SQLAlchemy's per-row processing: only for
+        queries whose columns are integers, floats and text, which every driver returns as they are."""
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
+            result = connection.execute(query)
+            rows = result.cursor.fetchall() if plain and result.cursor is not None else result.all()
         if not rows:
             return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+        table = np.array(rows, dtype=object).reshape(len(rows), len(columns))
         data: dict[str, pd.Series] = {}
-        for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+        for index, name in enumerate(columns):
+            values = table[:, index]
             sample = next((v for v in values if v is not None), None)
-            numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
-            data[name] = pd.Series(values) if numeric else pd.Series(values, dtype=object)
+            if isinstance(sample, bool) or not isinstance(sample, int | float):
+                data[name] = pd.Series(values, dtype=object)
+            elif isinstance(sample, int) and not pd.isna(values).any():
+                data[name] = pd.Series(values.astype(np.int64))
+            else:  # floats, or whole numbers with gaps: NaN marks the gaps
+                data[name] = pd.Series(pd.to_numeric(values))
         return pd.DataFrame(data)
 
     def counts(self) -> dict[str, int]:
