@@ -49,6 +49,8 @@ def frames(key: ProjectKey, token: Token) -> Frames:
     return Frames(codings, project.segments_frame(), project.respondents(), project.codebook)
 
 
+# Shared, never modified: every table of a rerun starts from the same filtered frames.
+@st.cache_resource(show_spinner=False, max_entries=8)
 def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Codings, segments and respondents left by the filters (rejected suggestions never count)."""
     base = frames(key, token)
