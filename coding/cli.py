@@ -454,7 +454,8 @@ def app(ctx: click.Context, host: str, port: int, project_dir: Path | None, db: 
         "false",
     ]
     click.echo(f"qcode dashboard for {project.name!r}: http://{host}:{port}", err=True)
-    raise SystemExit(subprocess.call(command, env=env))
+    # From the repository root, so that Streamlit reads its .streamlit/config.toml (theme, no usage statistics).
+    raise SystemExit(subprocess.call(command, env=env, cwd=script.parents[1]))
 
 
 def _register_optional_commands() -> None:
