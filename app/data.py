@@ -93,10 +93,18 @@ def attributes(key: ProjectKey, token: Token) -> dict[str, list[str]]:
     return result
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def rolled(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
+    """The filtered codings with parent codes added, computed once for every table of a filter state."""
+    codings, _, _ = filtered(key, token, filters)
+    return analysis.rolled_up(codings, codebook(key, token))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def crosstab(key: ProjectKey, token: Token, filters: Filters, by: str, count: str, percent: str) -> pd.DataFrame:
-    codings, segments, respondents = filtered(key, token, filters)
-    return analysis.crosstab(codings, segments, respondents, codebook(key, token), by, count, percent)
+    _, segments, respondents = filtered(key, token, filters)
+    pairs = rolled(key, token, filters)
+    return analysis.crosstab(pairs, segments, respondents, codebook(key, token), by, count, percent, rolled=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -107,14 +115,15 @@ def column_bases(key: ProjectKey, token: Token, filters: Filters, by: str, count
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def frequencies(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
-    codings, segments, _ = filtered(key, token, filters)
-    return analysis.frequencies(codings, segments, codebook(key, token), segments["respondent_id"].nunique())
+    _, segments, _ = filtered(key, token, filters)
+    pairs = rolled(key, token, filters)
+    total = segments["respondent_id"].nunique()
+    return analysis.frequencies(pairs, segments, codebook(key, token), total, rolled=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cooccurrence(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
-    codings, _, _ = filtered(key, token, filters)
-    return analysis.cooccurrence(codings, codebook(key, token))
+    return analysis.cooccurrence(rolled(key, token, filters), codebook(key, token), rolled=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -128,9 +137,17 @@ def cell_segments(
     also_code: str | None = None,
 ) -> list[int]:
     """The segment ids behind one number of a cross-tab or co-occurrence table."""
-    codings, segments, respondents = filtered(key, token, filters)
+    _, segments, respondents = filtered(key, token, filters)
     found = analysis.segments_in_cell(
-        codings, segments, respondents, codebook(key, token), code, by=by, value=value, also_code=also_code
+        rolled(key, token, filters),
+        segments,
+        respondents,
+        codebook(key, token),
+        code,
+        by=by,
+        value=value,
+        also_code=also_code,
+        rolled=True,
     )
     return [int(s) for s in found["segment_id"]]
 
@@ -219,10 +236,16 @@ def coders_state(key: ProjectKey, token: Token, coders: Sequence[str]) -> tuple[
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def agreement(key: ProjectKey, coders_key: tuple[object, ...], coders: tuple[str, ...], units: str) -> pd.DataFrame:
+def agreement(
+    key: ProjectKey, coders_key: tuple[object, ...], coders: tuple[str, ...], units: str, _token: Token
+) -> pd.DataFrame:
+    """Keyed on the coders' own work (coders_key); _token only says which cached frames to read from."""
     from coding.intercoder import publication_table
 
-    return publication_table(cached_project(key).agree(list(coders), units))
+    base = frames(key, _token)
+    accepted = base.codings[base.codings["status"] == ACCEPTED]
+    decided = accepted.assign(coder=accepted["person"])[["segment_id", "code", "coder"]].drop_duplicates()
+    return publication_table(cached_project(key).agree(list(coders), units, decided, base.segments))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

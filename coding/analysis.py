@@ -46,6 +46,11 @@ def rolled_up(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame({"segment_id": keys // len(ids), "code": names[keys % len(ids)]})
 
 
+def _pairs(codings: pd.DataFrame, codebook: Codebook, rolled: bool) -> pd.DataFrame:
+    """rolled=True: the caller already passed rolled_up(...) (the dashboard shares one per filter state)."""
+    return codings[["segment_id", "code"]] if rolled else rolled_up(codings, codebook)
+
+
 def attribute_values(respondents: pd.DataFrame, by: str) -> pd.Series:
     if by not in respondents.columns:
         known = ", ".join(c for c in respondents.columns if c != "respondent_id") or "none"
@@ -73,6 +78,7 @@ def crosstab(
     by: str,
     count: str = "segments",
     percent: str = "none",
+    rolled: bool = False,
 ) -> pd.DataFrame:
     """Codes (rows, tree order) by the values of one respondent attribute (columns), plus Total."""
     if count not in COUNTS:
@@ -83,7 +89,7 @@ def crosstab(
     columns = _value_order(values)
     units = segments[["segment_id", "respondent_id"]].copy()
     units["value"] = units["respondent_id"].map(values).fillna(MISSING)
-    coded = rolled_up(codings, codebook).merge(units, on="segment_id")
+    coded = _pairs(codings, codebook, rolled).merge(units, on="segment_id")
     key = "segment_id" if count == "segments" else "respondent_id"
     counts = coded.groupby(["code", "value"])[key].nunique().unstack("value", fill_value=0)
     codes = code_frame(codebook)
@@ -112,10 +118,14 @@ def column_bases(segments: pd.DataFrame, respondents: pd.DataFrame, by: str, cou
 
 
 def frequencies(
-    codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook, respondents_total: int | None = None
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    respondents_total: int | None = None,
+    rolled: bool = False,
 ) -> pd.DataFrame:
     """Per code: segments, respondents, and the share of respondents who mention it."""
-    coded = rolled_up(codings, codebook).merge(segments[["segment_id", "respondent_id"]], on="segment_id")
+    coded = _pairs(codings, codebook, rolled).merge(segments[["segment_id", "respondent_id"]], on="segment_id")
     codes = code_frame(codebook)
     table = codes.copy()
     table["segments"] = coded.groupby("code")["segment_id"].nunique().reindex(codes.index, fill_value=0)
@@ -125,11 +135,13 @@ def frequencies(
     return table
 
 
-def cooccurrence(codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str] | None = None) -> pd.DataFrame:
+def cooccurrence(
+    codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str] | None = None, rolled: bool = False
+) -> pd.DataFrame:
     """Code x code: segments where both codes apply (diagonal: segments with the code)."""
     from scipy import sparse
 
-    pairs = rolled_up(codings, codebook)
+    pairs = _pairs(codings, codebook, rolled)
     order = list(codes) if codes is not None else [c.id for c in codebook.tree_order()]
     pairs = pairs[pairs["code"].isin(order)]
     column = pd.Categorical(pairs["code"], categories=order).codes
@@ -150,9 +162,10 @@ def segments_in_cell(
     by: str | None = None,
     value: str | None = None,
     also_code: str | None = None,
+    rolled: bool = False,
 ) -> pd.DataFrame:
     """The segments behind one number: coded `code` (or below it), in group `value`, with `also_code`."""
-    pairs = rolled_up(codings, codebook)
+    pairs = _pairs(codings, codebook, rolled)
     ids = set(pairs.loc[pairs["code"] == code, "segment_id"])
     if also_code is not None:
         ids &= set(pairs.loc[pairs["code"] == also_code, "segment_id"])

@@ -36,13 +36,19 @@ def coder_codings(project: Project, coders: Sequence[str], every: pd.DataFrame |
     return every[every["coder"].isin(list(coders))].reset_index(drop=True)
 
 
-def counted_segments(project: Project, codings: pd.DataFrame, coders: Sequence[str], units: str) -> list[int]:
+def counted_segments(
+    project: Project,
+    codings: pd.DataFrame,
+    coders: Sequence[str],
+    units: str,
+    segments: pd.DataFrame | None = None,
+) -> list[int]:
     """documents: every segment of documents that all coders coded; touched: segments any coder coded."""
     if units not in UNIT_CHOICES:
         raise UsageError(f"units must be one of {', '.join(UNIT_CHOICES)}")
     if units == "touched":
         return sorted(codings["segment_id"].unique().tolist())
-    segments = project.segments_frame()[["segment_id", "document"]]
+    segments = (project.segments_frame() if segments is None else segments)[["segment_id", "document"]]
     located = codings.merge(segments, on="segment_id")
     per_coder = [set(located.loc[located["coder"] == c, "document"]) for c in coders]
     shared = set.intersection(*per_coder) if per_coder else set()
@@ -60,12 +66,21 @@ def _check_coders(every: pd.DataFrame, coders: Sequence[str]) -> None:
         )
 
 
-def agreement_table(project: Project, coders: Sequence[str], units: str = "documents") -> pd.DataFrame:
-    """Per code and pooled: n segments, positives per coder, % agreement, kappa, alpha, and notes."""
-    every = decisions(project)
+def agreement_table(
+    project: Project,
+    coders: Sequence[str],
+    units: str = "documents",
+    every: pd.DataFrame | None = None,
+    segments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per code and pooled: n segments, positives per coder, % agreement, kappa, alpha, and notes.
+
+    `every` (as from decisions()) and `segments` (as from Project.segments_frame()) may be passed by a caller
+    that already holds them, such as the dashboard."""
+    every = decisions(project) if every is None else every
     _check_coders(every, coders)
     codings = coder_codings(project, coders, every)
-    counted = counted_segments(project, codings, coders, units)
+    counted = counted_segments(project, codings, coders, units, segments)
     if not counted:
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
     codes = [code.id for code in project.codebook.tree_order()]

@@ -361,11 +361,18 @@ class Project:
         return exchange.import_qdc(self, Path(path), actor)
 
     # ----- intercoder agreement ---------------------------------------------------------------
-    def agree(self, coders: Sequence[str], units: str = "documents") -> pd.DataFrame:
-        """Per-code and pooled agreement between two or more coders (see coding.intercoder)."""
+    def agree(
+        self,
+        coders: Sequence[str],
+        units: str = "documents",
+        decisions: pd.DataFrame | None = None,
+        segments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Per-code and pooled agreement between two or more coders (see coding.intercoder). A caller that
+        already holds every decision (segment_id, code, coder) and the segments frame may pass them."""
         from . import intercoder
 
-        return intercoder.agreement_table(self, coders, units)
+        return intercoder.agreement_table(self, coders, units, decisions, segments)
 
     def disagreements(self, coder_a: str, coder_b: str, units: str = "documents") -> pd.DataFrame:
         from . import intercoder

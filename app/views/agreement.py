@@ -43,7 +43,7 @@ if len(chosen) < 2:
     st.stop()
 
 try:
-    table = data.agreement(key, data.coders_state(key, token, chosen), tuple(chosen), units)
+    table = data.agreement(key, data.coders_state(key, token, chosen), tuple(chosen), units, token)
 except QcodeError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
