@@ -290,21 +290,36 @@ def _check_inputs(codings: pd.DataFrame, coders: Sequence[str]) -> None:
         raise UsageError(f"coder name(s) clash with table columns: {', '.join(sorted(clashes))}")
 
 
+def _presence_matrices(
+    codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str], codes: Sequence[str]
+) -> tuple[list[Any], list[str], dict[str, np.ndarray]]:
+    """Per coder a units x codes boolean matrix: did the coder apply the code to the unit?"""
+    _check_inputs(codings, coders)
+    unit_list = list(dict.fromkeys(units))
+    code_list = list(dict.fromkeys(codes))
+    unit_position = pd.Index(unit_list)
+    code_position = pd.Index(code_list)
+    matrices = {}
+    for coder in coders:
+        mine = codings[codings["coder"] == coder]
+        rows = unit_position.get_indexer(mine["segment_id"])
+        columns = code_position.get_indexer(mine["code"])
+        inside = (rows >= 0) & (columns >= 0)  # rows outside the units or codes are ignored
+        matrix = np.zeros((len(unit_list), len(code_list)), dtype=bool)
+        matrix[rows[inside], columns[inside]] = True
+        matrices[coder] = matrix
+    return unit_list, code_list, matrices
+
+
 def presence(codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str], codes: Sequence[str]) -> pd.DataFrame:
     """Did each coder apply each code to each unit? One row per (segment_id, code), one bool column per coder.
 
     Rows of `codings` outside units, coders or codes are ignored; applying a code twice to one segment
     counts once.
     """
-    _check_inputs(codings, coders)
-    index = pd.MultiIndex.from_product(
-        [list(dict.fromkeys(units)), list(dict.fromkeys(codes))], names=["segment_id", "code"]
-    )
-    table = pd.DataFrame(index=index)
-    for coder in coders:
-        mine = codings[codings["coder"] == coder]
-        table[coder] = index.isin(list(zip(mine["segment_id"], mine["code"], strict=True)))
-    return table
+    unit_list, code_list, matrices = _presence_matrices(codings, units, coders, codes)
+    index = pd.MultiIndex.from_product([unit_list, code_list], names=["segment_id", "code"])
+    return pd.DataFrame({coder: matrix.ravel() for coder, matrix in matrices.items()}, index=index)
 
 
 def _presence_stats(table: pd.DataFrame) -> dict[str, Statistic]:
@@ -355,11 +370,14 @@ def agreement_by_code(
     krippendorff_alpha, note. The pooled row is computed over all n_segments x len(codes) (segment, code)
     decisions. Undefined statistics are <NA> (nullable Float64) and the note says why.
     """
-    table = presence(codings, units, coders, codes)
+    _, code_list, matrices = _presence_matrices(codings, units, coders, codes)
     n_segments = len(dict.fromkeys(units))
-    by_code = table.index.get_level_values("code")
-    rows = [_summary_row(code, table[by_code == code], n_segments, "this code") for code in dict.fromkeys(codes)]
-    rows.append(_summary_row(POOLED, table, n_segments, "any code"))
+    rows = [
+        _summary_row(code, pd.DataFrame({c: m[:, j] for c, m in matrices.items()}), n_segments, "this code")
+        for j, code in enumerate(code_list)
+    ]
+    pooled = pd.DataFrame({coder: matrix.ravel() for coder, matrix in matrices.items()})
+    rows.append(_summary_row(POOLED, pooled, n_segments, "any code"))
     result = pd.DataFrame(rows)
     stat_columns = [column for column in result.columns if column in STAT_LABELS]
     return result.astype({column: "Float64" for column in stat_columns})
