@@ -156,7 +156,7 @@ class Project:
         if names is not None:
             docs = docs[docs["document"].isin(list(names))]
         texts = self.store.document_texts(docs["document"].tolist())
-        turns = self.store.turns_frame()
+        turns = self.store.turns_frame(None if names is None else docs["document"].tolist())
         by_doc: dict[str, list[Turn]] = {}
         for row in turns.itertuples(index=False):
             by_doc.setdefault(row.document, []).append(

@@ -201,7 +201,8 @@ class Store:
         with transaction(self.engine) as session:
             return dict(session.execute(query).all())
 
-    def turns_frame(self, document: str | None = None) -> pd.DataFrame:
+    def turns_frame(self, document: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Turns of active documents: one document by name, several, or all (None)."""
         query = (
             select(
                 TurnRow.id,
@@ -216,8 +217,10 @@ class Store:
             .where(DocumentRow.replaced_by.is_(None))
             .order_by(DocumentRow.name, TurnRow.index)
         )
-        if document is not None:
+        if isinstance(document, str):
             query = query.where(DocumentRow.name == document)
+        elif document is not None:
+            query = query.where(DocumentRow.name.in_(list(document)))
         return self._frame(query, ["turn_id", "document", "turn_index", "speaker", "role", "start", "end"])
 
     # ----- segments ---------------------------------------------------------------------------
