@@ -72,10 +72,8 @@ def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFr
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def coders(key: ProjectKey, token: Token) -> list[str]:
-    """People who made or decided codings (as Project.coders, read from the frames already loaded)."""
-    codings = frames(key, token).codings
-    people = codings.loc[codings["source"] == HUMAN, "coder"].unique().tolist()
-    return sorted(set(people) | set(codings["decided_by"].dropna().unique().tolist()))
+    """People who made or decided codings."""
+    return cached_project(key).coders()
 
 
 def codebook(key: ProjectKey, token: Token) -> Codebook:
@@ -244,7 +242,10 @@ def agreement(
 
     base = frames(key, _token)
     accepted = base.codings[base.codings["status"] == ACCEPTED]
-    decided = accepted.assign(coder=accepted["person"])[["segment_id", "code", "coder"]].drop_duplicates()
+    # Duplicates (a person's own code and a suggestion they accepted) count once in agreement anyway.
+    decided = pd.DataFrame(
+        {"segment_id": accepted["segment_id"], "code": accepted["code"], "coder": accepted["person"]}
+    )
     return publication_table(cached_project(key).agree(list(coders), units, decided, base.segments))
 
 

@@ -49,8 +49,11 @@ def counted_segments(
     if units == "touched":
         return sorted(codings["segment_id"].unique().tolist())
     segments = (project.segments_frame() if segments is None else segments)[["segment_id", "document"]]
-    located = codings.merge(segments, on="segment_id")
-    per_coder = [set(located.loc[located["coder"] == c, "document"]) for c in coders]
+    document_of = segments.set_index("segment_id")["document"]
+    per_coder = [
+        set(document_of.reindex(codings.loc[codings["coder"] == c, "segment_id"].unique()).dropna().unique())
+        for c in coders
+    ]
     shared = set.intersection(*per_coder) if per_coder else set()
     return sorted(segments.loc[segments["document"].isin(shared), "segment_id"].tolist())
 
@@ -58,7 +61,7 @@ def counted_segments(
 def _check_coders(every: pd.DataFrame, coders: Sequence[str]) -> None:
     if len(coders) < 2:
         raise UsageError("agreement needs at least two coders")
-    known = set(every["coder"].dropna())
+    known = set(every["coder"].dropna().unique())
     unknown = [c for c in coders if c not in known]
     if unknown:
         raise UsageError(

@@ -198,9 +198,7 @@ class Project:
 
     def coders(self) -> list[str]:
         """People who made or decided codings (suggesters are not coders)."""
-        frame = self.store.codings_frame()
-        people = set(frame.loc[frame["source"] == HUMAN, "coder"]) | set(frame["decided_by"].dropna())
-        return sorted(people)
+        return self.store.people()
 
     def import_codings(self, path: str | Path, coder: str) -> dict[str, int]:
         if self.counts()["documents"] == 0:

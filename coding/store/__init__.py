@@ -524,6 +524,14 @@ class Store:
             query = query.where(SegmentRow.unit == unit)
         return self._frame(query, CODING_COLUMNS, plain=True)
 
+    def people(self) -> list[str]:
+        """Everyone who made a coding by hand or decided a suggestion (suggesters are not people)."""
+        coded = select(CodingRow.coder).where(CodingRow.source == HUMAN).distinct()
+        decided = select(CodingRow.decided_by).where(CodingRow.decided_by.is_not(None)).distinct()
+        with self.engine.connect() as connection:
+            names = set(connection.execute(coded).scalars()) | set(connection.execute(decided).scalars())
+        return sorted(name for name in names if name)
+
     def coding_counts_by_unit(self) -> dict[str, int]:
         query = (
             select(SegmentRow.unit, func.count(CodingRow.id))
