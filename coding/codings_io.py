@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 from collections import defaultdict
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import ImportFormatError
+from .spans import SegmentIndex
 from .tables import unescape_cell, write_table
 
 if TYPE_CHECKING:
@@ -112,16 +112,20 @@ def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
     rows = read_codings_csv(path, texts, set(project.codebook.by_id()), coder)
     project._require_segments()  # only once the file is known to be good: a refused import changes nothing
     segments = project.segments_frame()
-    starts: dict[str, list[int]] = defaultdict(list)
-    spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for seg in segments.sort_values(["document", "start"]).itertuples(index=False):
-        starts[seg.document].append(int(seg.start))
-        spans[seg.document].append((int(seg.start), int(seg.end), int(seg.segment_id)))
+    index = SegmentIndex(
+        zip(
+            segments["document"],
+            segments["start"].astype(int),
+            segments["end"].astype(int),
+            segments["segment_id"].astype(int),
+            strict=True,
+        )
+    )
     pairs: dict[str, set[tuple[int, str]]] = defaultdict(set)
     memos: dict[tuple[int, str], str] = {}
     unplaced = 0
     for row in rows:
-        hits = _overlapping(starts[row.document], spans[row.document], row.start, row.end)
+        hits = index.overlapping(row.document, row.start, row.end)
         if not hits:
             unplaced += 1
         for segment_id in hits:
@@ -142,17 +146,6 @@ def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
         "already_present": total - added,
         "rows_without_segment": unplaced,
     }
-
-
-def _overlapping(starts: list[int], spans: list[tuple[int, int, int]], start: int, end: int) -> list[int]:
-    first = max(bisect.bisect_right(starts, start) - 1, 0)
-    hits = []
-    for seg_start, seg_end, segment_id in spans[first:]:
-        if seg_start >= end:
-            break
-        if seg_end > start:
-            hits.append(segment_id)
-    return hits
 
 
 def long_codings(project: Project) -> pd.DataFrame:

@@ -7,9 +7,7 @@ documents, codes, respondents and codings in one transaction; what cannot be imp
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +16,7 @@ from . import refiqda
 from .errors import ImportFormatError, IngestError
 from .models import RESPONDENT, Codebook, Document
 from .refiqda import QdaCase, QdaCoding, QdaNote, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
+from .spans import SegmentIndex
 from .transcripts import TranscriptOptions, make_turn, parse_turns, sha256_text
 
 if TYPE_CHECKING:
@@ -143,14 +142,14 @@ def import_qdpx(project: Project, path: Path, actor: str = "qcode") -> ExchangeR
         store.add_segments(session, project._segment(documents, project.unit), project.unit)
         session.flush()
         names_in_project = matched | {d.name for d in documents}
-        spans = _segment_spans(store.segment_offsets(session, project.unit, sorted(names_in_project)))
+        index = SegmentIndex(store.segment_offsets(session, project.unit, sorted(names_in_project)))
         by_user: dict[str, set[tuple[int, str]]] = defaultdict(set)
         names = {source.guid: source.name for source in qda.sources}
         for selection in qda.selections:
             name = names.get(selection.source)
             if name is None or name not in names_in_project:
                 continue
-            hits = _overlapping(spans.get(name, ([], [])), selection.start, selection.end)
+            hits = index.overlapping(name, selection.start, selection.end)
             if not hits:
                 report.problems.append(f"selection {selection.guid}: covers no coding unit (interviewer text?)")
             for coding in selection.codings:
@@ -213,29 +212,6 @@ def _document(name: str, respondent: str, text: str, options: TranscriptOptions)
     except IngestError:
         turns = [make_turn(text, 0, respondent, RESPONDENT, 0, len(text))]
     return Document(name, respondent, text, turns, {}, sha256_text(text), f"qdpx:{name}")
-
-
-def _segment_spans(
-    rows: Sequence[tuple[str, int, int, int]],
-) -> dict[str, tuple[list[int], list[tuple[int, int, int]]]]:
-    spans: dict[str, tuple[list[int], list[tuple[int, int, int]]]] = {}
-    for document, start, end, segment_id in rows:
-        starts, items = spans.setdefault(document, ([], []))
-        starts.append(start)
-        items.append((start, end, segment_id))
-    return spans
-
-
-def _overlapping(spans: tuple[list[int], list[tuple[int, int, int]]], start: int, end: int) -> list[int]:
-    starts, items = spans
-    first = max(bisect.bisect_right(starts, start) - 1, 0)
-    hits = []
-    for seg_start, seg_end, segment_id in items[first:]:
-        if seg_start >= end:
-            break
-        if seg_end > start:
-            hits.append(segment_id)
-    return hits
 
 
 # ----- codebooks ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ can group all its writes into one transaction (see database.transaction).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -658,7 +657,3 @@ def _code_from_row(row: CodeRow) -> Code:
             patterns=list(rules.get("patterns", [])),
         ),
     )
-
-
-def now() -> dt.datetime:
-    return utcnow()
