@@ -60,7 +60,7 @@ def train(project: Project, coders: Sequence[str] | None = None, progress=None) 
     if len(segments) < MIN_SEGMENTS:
         raise UsageError(f"only {len(segments)} coded segments: code at least {MIN_SEGMENTS} before training")
     texts = [s.text for s in segments]
-    groups = [_respondent(project, s) for s in segments]
+    groups = respondents_of(project, segments)
     codebook = project.codebook
     codes = [code.id for code in codebook.tree_order()]
     parents = {code.id: code.parent for code in codebook.codes}
@@ -83,15 +83,11 @@ def train(project: Project, coders: Sequence[str] | None = None, progress=None) 
     return report
 
 
-_RESPONDENTS: dict[int, dict[str, str]] = {}
-
-
-def _respondent(project: Project, segment: Segment) -> str:
-    key = id(project)
-    if key not in _RESPONDENTS:
-        docs = project.store.documents_frame()
-        _RESPONDENTS[key] = dict(zip(docs["document"], docs["respondent_id"], strict=True))
-    return _RESPONDENTS[key].get(segment.document, segment.document)
+def respondents_of(project: Project, segments: Sequence[Segment]) -> list[str]:
+    """Each segment's respondent, read now (a cache here would miss documents ingested later)."""
+    docs = project.store.documents_frame()
+    respondent = dict(zip(docs["document"], docs["respondent_id"], strict=True))
+    return [respondent.get(segment.document, segment.document) for segment in segments]
 
 
 def load(project: Project):  # type: ignore[no-untyped-def]
@@ -138,7 +134,7 @@ def code_next(project: Project, k: int = 10) -> pd.DataFrame:
         return pd.DataFrame(columns=["segment_id", "document", "respondent_id", "text"])
     texts = [s.text for s in todo]
     rule_hits = RuleCoder(project.codebook, project.config.pipeline or None).match_texts(texts)
-    groups = [_respondent(project, s) for s in todo]
+    groups = respondents_of(project, todo)
     order = rank_for_coding(fitted, texts, groups, k, rule_hits=rule_hits)
     chosen = [todo[i] for i in order]
     return pd.DataFrame(
