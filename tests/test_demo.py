@@ -48,3 +48,14 @@ def test_demo_project_never_holds_the_planted_private_names(demo, eval_dev):
     ]
     assert leaked == []
     assert "[PERSON_" in text
+
+
+def test_code_next_offers_uncoded_segments_from_several_respondents(demo):
+    _, project = demo
+    queue = project.code_next(6)
+    assert len(queue) == 6
+    coded = set(project.codings("human")["segment_id"])
+    assert not set(queue["segment_id"]) & coded
+    assert queue["respondent_id"].nunique() >= 3  # spread across respondents, not one transcript
+    texts = {s.id: s.text for s in project.segments()}
+    assert [texts[i] for i in queue["segment_id"]] == list(queue["text"])
