@@ -152,14 +152,9 @@ def cell_segments(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def quotes(key: ProjectKey, token: Token, segment_ids: tuple[int, ...]) -> pd.DataFrame:
-    """As Project.quotes (text, respondent and attributes, in document order), reading only the transcripts
-    the segments are in: Project.quotes reads every segment of the project each time."""
+    """Project.quotes over the frames already loaded (text, respondent and attributes, in document order)."""
     base = frames(key, token)
-    chosen = base.segments[base.segments["segment_id"].isin(segment_ids)]
-    documents = chosen["document"].unique().tolist()
-    texts = {s.id: s.text for s in cached_project(key).segments(documents)} if documents else {}
-    chosen = chosen.assign(text=chosen["segment_id"].map(texts))
-    return chosen.merge(base.respondents, on="respondent_id", how="left").sort_values(["document", "start"])
+    return cached_project(key).quotes(list(segment_ids), base.segments, base.respondents)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -302,9 +302,16 @@ class Project:
     def cooccurrence(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
         return analysis.cooccurrence(self.codings(source, coders), self.codebook)
 
-    def quotes(self, segment_ids: Sequence[int]) -> pd.DataFrame:
-        """Segments with their text, respondent and attributes, in document order."""
-        frame = self.segments_frame()
+    def quotes(
+        self,
+        segment_ids: Sequence[int],
+        segments: pd.DataFrame | None = None,
+        respondents: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Segments with their text, respondent and attributes, in document order. A caller that already
+        holds the segments and respondents frames (the dashboard) may pass them; only the transcripts the
+        segments are in are read."""
+        frame = self.segments_frame() if segments is None else segments
         frame = frame[frame["segment_id"].isin(list(segment_ids))]
         texts = self.store.document_texts(frame["document"].unique().tolist())
         frame = frame.assign(
@@ -313,7 +320,8 @@ class Project:
                 for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
             ]
         )
-        return frame.merge(self.respondents(), on="respondent_id", how="left").sort_values(["document", "start"])
+        people = self.respondents() if respondents is None else respondents
+        return frame.merge(people, on="respondent_id", how="left").sort_values(["document", "start"])
 
     # ----- learned model ----------------------------------------------------------------------
     def has_model(self) -> bool:
