@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import codings_io
 from .errors import QcodeError
 from .models import UNITS
 
@@ -357,9 +356,9 @@ def export(
     who = list(coders) or None
     about = publication.provenance(project, source, who)
     if what == "codings":
-        write_table(codings_io.long_codings(project), out_path, bom=bool(bom), header=about)
+        project.export_codings(out_path, bom=bool(bom))
     elif what == "matrix":
-        write_table(codings_io.coding_matrix(project, source, who), out_path, bom=bool(bom), header=about)
+        project.export_matrix(out_path, source, who, bom=bool(bom))
     elif what == "codebook":
         project.export_codebook(out_path)
     elif what == "qdpx":

@@ -166,12 +166,6 @@ def long_codings(project: Project) -> pd.DataFrame:
     return frame.merge(project.respondents(), on="respondent_id", how="left")
 
 
-def export_codings(project: Project, path: Path) -> int:
-    frame = long_codings(project)
-    _write_csv(frame, path)
-    return len(frame)
-
-
 def coding_matrix(project: Project, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per coding unit, one 0/1 column per code (direct codings by any of the chosen coders)."""
     segments = project.segments_frame()
@@ -183,11 +177,21 @@ def coding_matrix(project: Project, source: str = "human", coders: Sequence[str]
     return pd.concat([base, matrix.reset_index(drop=True)], axis=1)
 
 
-def export_matrix(project: Project, path: Path, source: str = "human") -> int:
-    frame = coding_matrix(project, source)
-    _write_csv(frame, path)
+def export_codings(project: Project, path: Path, *, bom: bool = False) -> int:
+    """The long export (every coding, all sources and statuses), with a provenance sidecar."""
+    from .publication import provenance
+
+    frame = long_codings(project)
+    write_table(frame, path, bom=bom, header=provenance(project, "all", None))
     return len(frame)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    write_table(frame, path, bom=False)
+def export_matrix(
+    project: Project, path: Path, source: str = "human", coders: Sequence[str] | None = None, *, bom: bool = False
+) -> int:
+    """The 0/1 matrix of `source` codings by `coders`, with a provenance sidecar."""
+    from .publication import provenance
+
+    frame = coding_matrix(project, source, coders)
+    write_table(frame, path, bom=bom, header=provenance(project, source, coders))
+    return len(frame)

@@ -205,11 +205,13 @@ class Project:
             raise UsageError("the project has no documents yet: run 'qcode ingest FOLDER' first")
         return codings_io.import_codings(self, Path(path), coder)
 
-    def export_codings(self, path: str | Path) -> int:
-        return codings_io.export_codings(self, Path(path))
+    def export_codings(self, path: str | Path, bom: bool = False) -> int:
+        return codings_io.export_codings(self, Path(path), bom=bom)
 
-    def export_matrix(self, path: str | Path, source: str = "human") -> int:
-        return codings_io.export_matrix(self, Path(path), source)
+    def export_matrix(
+        self, path: str | Path, source: str = "human", coders: Sequence[str] | None = None, bom: bool = False
+    ) -> int:
+        return codings_io.export_matrix(self, Path(path), source, coders, bom=bom)
 
     def apply_code(self, segment_id: int, code_id: str, coder: str) -> None:
         """A person puts a code on a segment (no-op if they already did)."""
