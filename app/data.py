@@ -6,9 +6,11 @@ modified; the small tables derived from them under the sidebar filters go throug
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -32,7 +34,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class Frames:
-    codings: pd.DataFrame  # every coding with its status, plus `person`: who decided it
+    codings: pd.DataFrame  # Project.decisions(): every coding with its status and `person`, who decided it
     segments: pd.DataFrame  # respondents' segments only
     respondents: pd.DataFrame
     codebook: Codebook = field(repr=False)
@@ -41,18 +43,43 @@ class Frames:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def frames(key: ProjectKey, token: Token) -> Frames:
     project = cached_project(key)
-    codings = project.codings("all", include_rejected=True)
-    # A person's own code belongs to them; a suggestion belongs to whoever accepted or rejected it.
-    person = codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"])
-    # Plain Python strings: the tables iterate over codes row by row, which is slow on Arrow strings.
-    codings = codings.assign(person=person).astype({"code": object})
-    return Frames(codings, project.segments_frame(), project.respondents(), project.codebook)
+    latest = _latest_frames()
+    refreshed = _refreshed(key, token, *latest[key]) if key in latest else None
+    if refreshed is None:
+        refreshed = Frames(project.decisions(), project.segments_frame(), project.respondents(), project.codebook)
+    latest[key] = (token, refreshed)
+    return refreshed
+
+
+@st.cache_resource(show_spinner=False)
+def _latest_frames() -> dict[ProjectKey, tuple[Token, Frames]]:
+    """The newest frames read per project, the starting point for refreshing them after an edit."""
+    return {}
+
+
+def _refreshed(key: ProjectKey, token: Token, old_token: Token, old: Frames) -> Frames | None:
+    """The old frames with only the edited segments' codings read again, or None if a full read is needed.
+
+    Coding by hand edits one segment at a time; reading every coding again after each click would cost a
+    second on a large project. Anything but such edits (an import, autocoding, a codebook change) reads all.
+    """
+    project = cached_project(key)
+    edited = project.edited_segments(old_token, token)
+    if edited is None or token[3] != old_token[3]:  # token[3] counts segments: none may come or go
+        return None
+    fresh = project.decisions(sorted(edited))
+    kept = old.codings[~old.codings["segment_id"].isin(edited)]
+    codings = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
+    if len(codings) - len(old.codings) != token[1] - old_token[1]:  # token[1] counts codings: a check
+        return None
+    return Frames(codings, old.segments, old.respondents, old.codebook)
 
 
 # Shared, never modified: every table of a rerun starts from the same filtered frames.
 @st.cache_resource(show_spinner=False, max_entries=8)
 def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Codings, segments and respondents left by the filters (rejected suggestions never count)."""
+    """Codings (id, segment and code), segments and respondents left by the filters (rejected suggestions
+    never count)."""
     base = frames(key, token)
     respondents = base.respondents
     for attribute, values in filters.attributes:
@@ -66,7 +93,9 @@ def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFr
     if filters.coders:
         # Pending suggestions belong to no coder yet, so the coder filter leaves them to the status filter.
         keep &= codings["person"].isin(filters.coders) | (codings["status"] == SUGGESTED)
-    codings = codings[keep & codings["segment_id"].isin(segments["segment_id"])]
+    keep &= codings["segment_id"].isin(segments["segment_id"])  # respondents' segments only
+    # Only the columns the tables count with: copying all of them for every filter state is slow.
+    codings = codings.loc[keep.to_numpy(), ["coding_id", "segment_id", "code"]]
     return codings, segments, respondents
 
 
@@ -186,9 +215,12 @@ def documents(key: ProjectKey, token: Token) -> pd.DataFrame:
     return segments.groupby("document", sort=True)["respondent_id"].first().reset_index()
 
 
-def codings_on(key: ProjectKey, token: Token, segment_ids: Sequence[int]) -> pd.DataFrame:
-    codings = frames(key, token).codings
-    return codings[codings["segment_id"].isin(list(segment_ids))]
+@st.cache_data(show_spinner=False, max_entries=16)
+def codings_on(key: ProjectKey, token: Token, segment_ids: tuple[int, ...]) -> pd.DataFrame:
+    """Every coding on these segments with all its columns (source name, confidence), plus `person`."""
+    codings = cached_project(key).codings("all", include_rejected=True, segment_ids=segment_ids)
+    # A person's own code belongs to them; a suggestion belongs to whoever accepted or rejected it.
+    return codings.assign(person=codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -210,22 +242,29 @@ def coders_state(key: ProjectKey, token: Token, coders: Sequence[str]) -> tuple[
     """What agreement figures depend on: these coders' codings and memos, the codes and the segments.
 
     Agreement tables are keyed on this instead of the state token, so that recording a consensus decision
-    (or anyone else's coding) does not recompute them: the library reads every coding several times there.
+    (or anyone else's coding) does not recompute them.
     """
     base = frames(key, token)
-    codings = base.codings[base.codings["person"].isin(coders) | base.codings["coder"].isin(coders)]
+    codings = base.codings
+    mine = codings["person"].isin(coders).to_numpy()
+    # Which codings, and whether each is accepted: a fingerprint of plain arrays (copying rows is slower).
+    decided = codings["coding_id"].to_numpy()[mine] * 2 + (codings["status"].to_numpy()[mine] == ACCEPTED)
     notes = memos(key, token)
     notes = notes[notes["coder"].isin(coders)]
     return (
-        len(codings),
-        int(codings["coding_id"].sum()),
-        str(codings["updated_at"].max()),
-        int((codings["status"] == ACCEPTED).sum()),
+        hashlib.sha1(np.sort(decided).tobytes()).hexdigest(),
         hash(tuple(zip(notes["segment_id"], notes["coder"], notes["memo"], strict=True))),
         tuple((c.id, c.name, c.parent) for c in base.codebook.codes),
         len(base.segments),
         int(base.segments["segment_id"].sum()),
     )
+
+
+def _decided(key: ProjectKey, token: Token) -> pd.DataFrame:
+    """segment_id, code, coder of every accepted coding, a suggestion under whoever accepted it."""
+    codings = frames(key, token).codings
+    accepted = codings.loc[codings["status"] == ACCEPTED, ["segment_id", "code", "person"]]
+    return accepted.rename(columns={"person": "coder"})
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -235,20 +274,16 @@ def agreement(
     """Keyed on the coders' own work (coders_key); _token only says which cached frames to read from."""
     from coding.intercoder import publication_table
 
-    base = frames(key, _token)
-    accepted = base.codings[base.codings["status"] == ACCEPTED]
-    # Duplicates (a person's own code and a suggestion they accepted) count once in agreement anyway.
-    decided = pd.DataFrame(
-        {"segment_id": accepted["segment_id"], "code": accepted["code"], "coder": accepted["person"]}
-    )
-    return publication_table(cached_project(key).agree(list(coders), units, decided, base.segments))
+    segments = frames(key, _token).segments
+    return publication_table(cached_project(key).agree(list(coders), units, _decided(key, _token), segments))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def disagreements(
-    key: ProjectKey, coders_key: tuple[object, ...], coder_a: str, coder_b: str, units: str
+    key: ProjectKey, coders_key: tuple[object, ...], coder_a: str, coder_b: str, units: str, _token: Token
 ) -> pd.DataFrame:
-    return cached_project(key).disagreements(coder_a, coder_b, units)
+    segments = frames(key, _token).segments
+    return cached_project(key).disagreements(coder_a, coder_b, units, _decided(key, _token), segments)
 
 
 def consensus(key: ProjectKey, token: Token) -> dict[tuple[int, str], str]:
@@ -256,7 +291,7 @@ def consensus(key: ProjectKey, token: Token) -> dict[tuple[int, str], str]:
     from coding.intercoder import CONSENSUS
 
     codings = frames(key, token).codings
-    decided = codings[codings["coder"] == CONSENSUS]
+    decided = codings[(codings["source"] == HUMAN) & (codings["person"] == CONSENSUS)]
     return {
         (int(s), str(c)): ("applied" if status == ACCEPTED else "not applied")
         for s, c, status in zip(decided["segment_id"], decided["code"], decided["status"], strict=True)

@@ -299,14 +299,16 @@ def _presence_matrices(
     code_list = list(dict.fromkeys(codes))
     unit_position = pd.Index(unit_list)
     code_position = pd.Index(code_list)
+    # Positions computed once for all rows; comparing strings per coder is slow on large projects.
+    all_rows = unit_position.get_indexer(codings["segment_id"])
+    all_columns = code_position.get_indexer(codings["code"])
+    who = pd.Index(list(coders)).get_indexer(codings["coder"])
+    inside = (all_rows >= 0) & (all_columns >= 0)  # rows outside the units or codes are ignored
     matrices = {}
-    for coder in coders:
-        mine = codings[codings["coder"] == coder]
-        rows = unit_position.get_indexer(mine["segment_id"])
-        columns = code_position.get_indexer(mine["code"])
-        inside = (rows >= 0) & (columns >= 0)  # rows outside the units or codes are ignored
+    for position, coder in enumerate(coders):
+        mine = inside & (who == position)
         matrix = np.zeros((len(unit_list), len(code_list)), dtype=bool)
-        matrix[rows[inside], columns[inside]] = True
+        matrix[all_rows[mine], all_columns[mine]] = True
         matrices[coder] = matrix
     return unit_list, code_list, matrices
 
@@ -322,22 +324,45 @@ def presence(codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str],
     return pd.DataFrame({coder: matrix.ravel() for coder, matrix in matrices.items()}, index=index)
 
 
-def _presence_stats(table: pd.DataFrame) -> dict[str, Statistic]:
-    stats = {"percent_agreement": percent_agreement(table)}
-    if table.shape[1] == 2:
-        stats["cohen_kappa"] = cohen_kappa(table)
+def _presence_stats(decisions: np.ndarray) -> dict[str, Statistic]:
+    """The statistics of a units x coders boolean table, computed straight from its presence counts.
+
+    Same values as the general functions on the same table (a test checks this), without building a
+    ratings frame per code: the dashboard computes them for every code at once.
+    """
+    units, coders = decisions.shape
+    applied = decisions.sum(axis=1)
+    counts = np.column_stack([coders - applied, applied])  # Fleiss' layout: (not applied, applied) per unit
+    if units == 0:
+        kappa = "cohen_kappa" if coders == 2 else "fleiss_kappa"
+        return {name: _undefined(NO_PAIRS) for name in ("percent_agreement", kappa, "krippendorff_alpha")}
+    stats = {"percent_agreement": Statistic(float(_unit_agreement(counts).mean()))}
+    varied = np.count_nonzero(counts.sum(axis=0)) == 2
+    if coders == 2:
+        first, second = decisions[:, 0], decisions[:, 1]
+        observed = float(np.mean(first == second))
+        share_first, share_second = float(first.mean()), float(second.mean())
+        expected = share_first * share_second + (1 - share_first) * (1 - share_second)
+        stats["cohen_kappa"] = _chance_corrected(observed, expected) if varied else _undefined(NO_VARIATION)
     else:
-        stats["fleiss_kappa"] = fleiss_kappa(table)
-    stats["krippendorff_alpha"] = krippendorff_alpha(table)
+        stats["fleiss_kappa"] = fleiss_kappa_from_counts(counts)
+    if varied:
+        # Nominal alpha for two values (Krippendorff 2011): 1 - (n - 1) * sum_u n_u0 n_u1 / (m_u - 1) / (n_0 n_1)
+        absent, present = counts[:, 0].astype(float), counts[:, 1].astype(float)
+        disagreeing = float((absent * present).sum() / (coders - 1))
+        n_absent, n_present = absent.sum(), present.sum()
+        alpha = 1 - (n_absent + n_present - 1) * disagreeing / (n_absent * n_present)
+        stats["krippendorff_alpha"] = Statistic(float(alpha))
+    else:
+        stats["krippendorff_alpha"] = _undefined(NO_VARIATION)
     return stats
 
 
-def _note(table: pd.DataFrame, stats: dict[str, Statistic], subject: str) -> str:
+def _note(decisions: np.ndarray, stats: dict[str, Statistic], subject: str) -> str:
     """Why a statistic is missing, in words a researcher can report."""
     undefined = [STAT_LABELS[name] for name, stat in stats.items() if not stat.defined]
     if not undefined:
         return ""
-    decisions = table.to_numpy()
     if decisions.size == 0:
         reason = "no segments to compare"
     elif not decisions.any():
@@ -350,12 +375,14 @@ def _note(table: pd.DataFrame, stats: dict[str, Statistic], subject: str) -> str
     return f"{names} undefined: {reason}"
 
 
-def _summary_row(label: str, table: pd.DataFrame, n_segments: int, subject: str) -> dict[str, Any]:
-    stats = _presence_stats(table)
+def _summary_row(
+    label: str, decisions: np.ndarray, coders: Sequence[str], n_segments: int, subject: str
+) -> dict[str, Any]:
+    stats = _presence_stats(decisions)
     row: dict[str, Any] = {"code": label, "n_segments": n_segments}
-    row.update({f"positives_{coder}": int(table[coder].sum()) for coder in table.columns})
+    row.update({f"positives_{coder}": int(decisions[:, i].sum()) for i, coder in enumerate(coders)})
     row.update({name: stat.value for name, stat in stats.items()})
-    row["note"] = _note(table, stats, subject)
+    row["note"] = _note(decisions, stats, subject)
     return row
 
 
@@ -372,12 +399,10 @@ def agreement_by_code(
     """
     _, code_list, matrices = _presence_matrices(codings, units, coders, codes)
     n_segments = len(dict.fromkeys(units))
-    rows = [
-        _summary_row(code, pd.DataFrame({c: m[:, j] for c, m in matrices.items()}), n_segments, "this code")
-        for j, code in enumerate(code_list)
-    ]
-    pooled = pd.DataFrame({coder: matrix.ravel() for coder, matrix in matrices.items()})
-    rows.append(_summary_row(POOLED, pooled, n_segments, "any code"))
+    stacked = np.stack([matrices[coder] for coder in coders], axis=-1)  # units x codes x coders
+    rows = [_summary_row(code, stacked[:, j, :], coders, n_segments, "this code") for j, code in enumerate(code_list)]
+    pooled = stacked.reshape(-1, len(coders))
+    rows.append(_summary_row(POOLED, pooled, coders, n_segments, "any code"))
     result = pd.DataFrame(rows)
     stat_columns = [column for column in result.columns if column in STAT_LABELS]
     return result.astype({column: "Float64" for column in stat_columns})

@@ -24,10 +24,9 @@ UNIT_CHOICES = ("documents", "touched")
 
 def decisions(project: Project) -> pd.DataFrame:
     """segment_id, code, coder of every accepted coding, with accepted suggestions under who accepted them."""
-    frame = project.store.codings_frame(project.unit)
-    frame = frame[frame["status"] == ACCEPTED]
-    who = frame["coder"].where(frame["source"] == HUMAN, frame["decided_by"])
-    return frame.assign(coder=who)[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)
+    frame = project.decisions()
+    frame = frame.loc[frame["status"] == ACCEPTED, ["segment_id", "code", "person"]]
+    return frame.rename(columns={"person": "coder"}).drop_duplicates().reset_index(drop=True)
 
 
 def coder_codings(project: Project, coders: Sequence[str], every: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -50,10 +49,9 @@ def counted_segments(
         return sorted(codings["segment_id"].unique().tolist())
     segments = (project.segments_frame() if segments is None else segments)[["segment_id", "document"]]
     document_of = segments.set_index("segment_id")["document"]
-    per_coder = [
-        set(document_of.reindex(codings.loc[codings["coder"] == c, "segment_id"].unique()).dropna().unique())
-        for c in coders
-    ]
+    documents = document_of.reindex(codings["segment_id"])
+    who = pd.Index(list(coders)).get_indexer(codings["coder"])  # integers: string compares per coder are slow
+    per_coder = [set(documents[who == position].dropna().unique()) for position in range(len(coders))]
     shared = set.intersection(*per_coder) if per_coder else set()
     return sorted(segments.loc[segments["document"].isin(shared), "segment_id"].tolist())
 
@@ -114,12 +112,21 @@ def publication_table(table: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def disagreement_list(project: Project, coder_a: str, coder_b: str, units: str = "documents") -> pd.DataFrame:
-    """Segments where two coders differ on a code, with both decisions, memos, text and any consensus."""
-    every = decisions(project)
+def disagreement_list(
+    project: Project,
+    coder_a: str,
+    coder_b: str,
+    units: str = "documents",
+    every: pd.DataFrame | None = None,
+    segments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Segments where two coders differ on a code, with both decisions, memos, text and any consensus.
+
+    `every` and `segments` as in agreement_table."""
+    every = decisions(project) if every is None else every
     _check_coders(every, [coder_a, coder_b])
     codings = coder_codings(project, [coder_a, coder_b], every)
-    counted = counted_segments(project, codings, [coder_a, coder_b], units)
+    counted = counted_segments(project, codings, [coder_a, coder_b], units, segments)
     codes = [code.id for code in project.codebook.tree_order()]
     table = agreement.disagreements(codings, counted, [coder_a, coder_b], codes)
     if table.empty:
@@ -135,8 +142,8 @@ def disagreement_list(project: Project, coder_a: str, coder_b: str, units: str =
 
 
 def _consensus_decisions(project: Project) -> dict[tuple[int, str], str]:
-    frame = project.store.codings_frame(project.unit)
-    frame = frame[frame["coder"] == CONSENSUS]
+    frame = project.decisions()
+    frame = frame[(frame["source"] == HUMAN) & (frame["person"] == CONSENSUS)]
     return {
         (int(s), c): ("applied" if status == ACCEPTED else "not applied")
         for s, c, status in zip(frame["segment_id"], frame["code"], frame["status"], strict=True)

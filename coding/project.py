@@ -191,10 +191,19 @@ class Project:
         source: str = "all",
         coders: Sequence[str] | None = None,
         include_rejected: bool = False,
+        segment_ids: Sequence[int] | None = None,
     ) -> pd.DataFrame:
-        """Codings on the project's unit: segment_id, code, coder, source, source_name, confidence, status."""
-        frame = self.store.codings_frame(self.unit)
+        """Codings on the project's unit: segment_id, code, coder, source, source_name, confidence, status.
+
+        segment_ids: only the codings on these segments (to refresh a few after an edit)."""
+        frame = self.store.codings_frame(self.unit, segment_ids)
         return filter_codings(frame, source, coders, include_rejected)
+
+    def decisions(self, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Every coding on the project's unit with whose it is, in few columns (fast on large projects):
+        coding_id, segment_id, code, source, status, person (the coder of a person's own code; whoever
+        accepted or rejected a suggestion; empty while a suggestion waits)."""
+        return self.store.decisions_frame(self.unit, segment_ids)
 
     def coders(self) -> list[str]:
         """People who made or decided codings (suggesters are not coders)."""
@@ -382,10 +391,18 @@ class Project:
 
         return intercoder.agreement_table(self, coders, units, decisions, segments)
 
-    def disagreements(self, coder_a: str, coder_b: str, units: str = "documents") -> pd.DataFrame:
+    def disagreements(
+        self,
+        coder_a: str,
+        coder_b: str,
+        units: str = "documents",
+        decisions: pd.DataFrame | None = None,
+        segments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Where two coders differ, with memos, text and any consensus; `decisions` and `segments` as in agree."""
         from . import intercoder
 
-        return intercoder.disagreement_list(self, coder_a, coder_b, units)
+        return intercoder.disagreement_list(self, coder_a, coder_b, units, decisions, segments)
 
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
         from . import intercoder
@@ -457,8 +474,17 @@ class Project:
         write_codebook(self.codebook, self.folder / self.config.codebook)
 
     def state_token(self) -> tuple[int, ...]:
-        """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app."""
+        """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app.
+
+        The first number is the newest audit-log entry, the one edited_segments() counts from."""
         return tuple(self.store.state_token())
+
+    def edited_segments(self, after: tuple[int, ...], upto: tuple[int, ...]) -> set[int] | None:
+        """Segments edited one at a time (codes applied or removed, suggestions decided, memos, consensus)
+        between two state tokens; None if anything else changed in between, so that a reader reloads all."""
+        if upto[0] < after[0]:
+            return None
+        return self.store.edited_segments(after[0], upto[0])
 
 
 def filter_codings(
@@ -467,6 +493,8 @@ def filter_codings(
     """human: a person's codes and the suggestions a person accepted; auto: rule and model suggestions."""
     if source not in SOURCE_FILTERS:
         raise UsageError(f"source must be one of {', '.join(SOURCE_FILTERS)}, not {source!r}")
+    if source == "all" and not coders and include_rejected:
+        return frame  # nothing to filter: spare a copy of a large frame
     if not include_rejected:
         frame = frame[frame["status"] != REJECTED]
     if source == "human":

@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -276,6 +277,40 @@ def test_agreement_by_code_three_coders() -> None:
     assert cost["krippendorff_alpha"] == pytest.approx(7 / 18)
     # With a single code the pooled row is the same computation.
     assert table.iloc[-1]["fleiss_kappa"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("coders", [2, 3, 5])
+def test_per_code_statistics_equal_the_general_functions(coders: int) -> None:
+    # agreement_by_code computes from presence counts directly; the general functions are the reference.
+    rng = np.random.default_rng(coders)
+    names = [f"c{i}" for i in range(coders)]
+    units = list(range(60))
+    rows = []
+    for code, share in (("common", 0.5), ("rare", 0.05), ("never", 0.0), ("always", 1.0)):
+        truth = rng.random(len(units)) < share
+        for name in names:
+            decided = truth ^ (rng.random(len(units)) < 0.1) if 0 < share < 1 else truth
+            rows += [(unit, code, name) for unit, applied in zip(units, decided, strict=True) if applied]
+    codings = pd.DataFrame(rows, columns=["segment_id", "code", "coder"])
+    codes = ["common", "rare", "never", "always"]
+    table = agreement_by_code(codings, units, names, codes).set_index("code")
+    full = presence(codings, units, names, codes)
+    for code in codes:
+        ratings = full.xs(code, level="code")
+        expected = {"percent_agreement": percent_agreement(ratings), "krippendorff_alpha": krippendorff_alpha(ratings)}
+        if coders == 2:
+            expected["cohen_kappa"] = cohen_kappa(ratings)
+        else:
+            expected["fleiss_kappa"] = fleiss_kappa(ratings)
+        for name, statistic in expected.items():
+            got = table.loc[code, name]
+            if statistic.defined:
+                assert got == pytest.approx(statistic.value), (code, name)
+            else:
+                assert got is pd.NA, (code, name)
+    pooled = {"percent_agreement": percent_agreement(full), "krippendorff_alpha": krippendorff_alpha(full)}
+    for name, statistic in pooled.items():
+        assert table.loc[POOLED, name] == pytest.approx(statistic.value)
 
 
 def test_no_segments_to_compare() -> None:

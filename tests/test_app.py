@@ -267,6 +267,34 @@ def test_coding_a_segment_changes_the_crosstab(project_dir: Path) -> None:
     assert code_row(frame_with(at, "north"), "Hope")["Total"] == before + 1
 
 
+def test_frames_refreshed_after_edits_equal_a_full_read(project_dir: Path) -> None:
+    from app import data, state
+
+    key = state.project_key()
+    assert key is not None
+    project = state.cached_project(key)
+    before = data.frames(key, project.state_token())
+    every = project.codings("all", include_rejected=True)
+    suggestion = int(every.loc[every["status"] == "suggested", "coding_id"].iloc[0])
+    segments = every["segment_id"].unique()
+    project.apply_code(int(segments[0]), "hope", "cara")
+    project.remove_code(int(segments[0]), "family", "ann")
+    project.decide_suggestion(suggestion, accept=True, coder="cara")
+    project.resolve(int(segments[1]), "fear", True, "cara")
+    after = data.frames(key, project.state_token())
+    assert after.segments is before.segments, "single edits refresh the codings only"
+    full = project.decisions()
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values("coding_id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(after.codings), rows(full))
+    project.autocode(rules=True, model=False)  # not a single edit: everything is read again
+    again = data.frames(key, project.state_token())
+    assert again.segments is not after.segments
+    pd.testing.assert_frame_equal(rows(again.codings), rows(project.decisions()))
+
+
 def test_removing_a_code(project_dir: Path) -> None:
     at = page(app("ann"), "views/transcripts.py")
     at.selectbox(key="_w_document").set_value("R03").run()

@@ -93,3 +93,44 @@ def test_memo_is_kept_and_logged_with_previous_text(project):
     assert list(memos["memo"]) == ["second thought"]
     log = project.store.log_frame()
     assert log.iloc[0]["details"]["previous"] == "first thought"
+
+
+def test_edited_segments_names_each_edit_since_a_state(project):
+    project.autocode(rules=True)
+    start = project.state_token()
+    moscow, sold, bribe = (segment_id(project, d, t) for d, t in (("P01", "Moscow"), ("P03", "sold"), ("P01", "bribe")))
+    project.apply_code(sold, "money", "anna")
+    project.decide_suggestion(_suggestion(project, "P01", "Moscow", "actors.russia"), accept=False, coder="anna")
+    project.set_memo(bribe, "a thought", "anna")
+    now = project.state_token()
+    assert project.edited_segments(start, now) == {moscow, sold, bribe}
+    assert project.edited_segments(now, now) == set()
+    fresh = project.codings("all", include_rejected=True, segment_ids=[sold, moscow])
+    every = project.codings("all", include_rejected=True)
+    assert set(fresh["coding_id"]) == set(every.loc[every["segment_id"].isin([sold, moscow]), "coding_id"])
+
+
+def test_edited_segments_is_none_after_anything_but_single_edits(project):
+    start = project.state_token()
+    project.apply_code(segment_id(project, "P03", "sold"), "money", "anna")
+    project.autocode(rules=True)  # many segments at once: a reader must reload everything
+    assert project.edited_segments(start, project.state_token()) is None
+    after = project.state_token()
+    project.rename_code("actors", "Foreign states", "anna")
+    assert project.edited_segments(after, project.state_token()) is None
+    assert project.edited_segments(project.state_token(), start) is None  # going back in time: reload
+
+
+def test_decisions_say_whose_each_coding_is(project):
+    project.autocode(rules=True)
+    accepted = _suggestion(project, "P02", "Tehran", "actors")
+    rejected = _suggestion(project, "P01", "Moscow", "actors.russia")
+    project.decide_suggestion(accepted, accept=True, coder="anna")
+    project.decide_suggestion(rejected, accept=False, coder="ben")
+    project.apply_code(segment_id(project, "P03", "sold"), "money", "cara")
+    decisions = project.decisions().set_index("coding_id")
+    assert decisions.columns.tolist() == ["segment_id", "code", "source", "status", "person"]
+    assert decisions.at[accepted, "person"] == "anna" and decisions.at[rejected, "person"] == "ben"
+    assert set(decisions.loc[decisions["source"] == "human", "person"]) == {"cara"}
+    assert decisions.loc[decisions["status"] == "suggested", "person"].isna().all()
+    assert len(decisions) == len(project.codings("all", include_rejected=True))

@@ -69,7 +69,7 @@ if len(chosen) > 2:
 if not st.toggle("Review the disagreements", **state.sticky("agree_review", False)):
     st.caption("Lists every segment and code the two coders decided differently, to settle them one by one.")
     st.stop()
-found = data.disagreements(key, data.coders_state(key, token, [first, second]), first, second, units)
+found = data.disagreements(key, data.coders_state(key, token, [first, second]), first, second, units, token)
 if found.empty:
     st.success(f"{first} and {second} agree on every segment compared.")
     st.stop()

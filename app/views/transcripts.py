@@ -45,7 +45,7 @@ show_others = pick_others.toggle(
 document, segments = data.document(key, token, name)
 units = [s for s in segments if s.role == "respondent"]
 numbers = {int(s.id or 0): i + 1 for i, s in enumerate(units)}
-codings = data.codings_on(key, token, list(numbers))
+codings = data.codings_on(key, token, tuple(numbers))
 own = workbench.mine(codings, me) if me else codings[codings["status"] == "accepted"]
 waiting = workbench.pending(codings)
 visible = own if not (me and show_others) else codings[codings["status"] == "accepted"]

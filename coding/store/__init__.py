@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, delete, func, insert, select, update
+from sqlalchemy import String, case, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -41,7 +41,7 @@ from .schema import (
     utcnow,
 )
 
-__all__ = ["CODING_COLUMNS", "SEGMENT_COLUMNS", "Store", "transaction"]
+__all__ = ["CODING_COLUMNS", "DECISION_COLUMNS", "SEGMENT_COLUMNS", "Store", "transaction"]
 
 # What a segments frame holds (no text: it is re-cut from the document when needed).
 SEGMENT_COLUMNS = [
@@ -67,6 +67,12 @@ CODING_COLUMNS = [
     "decided_by",
     "updated_at",
 ]
+
+DECISION_COLUMNS = ["coding_id", "segment_id", "code", "source", "status", "person"]
+
+# Log actions that edit the codings or memo of one segment (target "segment N") or one coding ("coding N").
+SEGMENT_EDITS = frozenset({"apply_code", "remove_code", "memo", "consensus"})
+CODING_EDITS = frozenset({"accept", "reject"})
 
 
 class Store:
@@ -104,6 +110,29 @@ class Store:
         if limit:
             query = query.limit(limit)
         return self._frame(query, ["id", "at", "actor", "action", "target", "details"])
+
+    def edited_segments(self, after: int, upto: int) -> set[int] | None:
+        """Segments whose codings or memos were edited one by one in log entries after..upto.
+
+        None when any entry in that range did something else (an import, autocoding, a codebook or document
+        change): then a reader must reload everything instead of refreshing these segments.
+        """
+        query = select(LogRow.action, LogRow.target).where(LogRow.id > after, LogRow.id <= upto)
+        segments: set[int] = set()
+        codings: set[int] = set()
+        with self.engine.connect() as connection:
+            for action, target in connection.execute(query):
+                kind, _, number = str(target).partition(" ")
+                if action in SEGMENT_EDITS and kind == "segment" and number.isdigit():
+                    segments.add(int(number))
+                elif action in CODING_EDITS and kind == "coding" and number.isdigit():
+                    codings.add(int(number))
+                else:
+                    return None
+            for chunk in _chunks(sorted(codings)):
+                found = select(CodingRow.segment_id).where(CodingRow.id.in_(chunk))
+                segments.update(connection.execute(found).scalars())
+        return segments
 
     def state_token(self) -> tuple[int, int, int, int]:
         """Changes whenever codings, codes, documents or the log change: a cache key for the app."""
@@ -500,8 +529,8 @@ class Store:
         row.decided_by = person
         row.updated_at = utcnow()
 
-    def codings_frame(self, unit: str | None = None) -> pd.DataFrame:
-        """Every coding on active documents' segments (of `unit` if given), as a long frame."""
+    def codings_frame(self, unit: str | None = None, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Every coding on active documents' segments (of `unit`, and among `segment_ids`, if given)."""
         query = (
             select(
                 CodingRow.id,
@@ -521,7 +550,22 @@ class Store:
         )
         if unit is not None:
             query = query.where(SegmentRow.unit == unit)
-        return self._frame(query, CODING_COLUMNS, plain=True)
+        return self._read_segments(query, CODING_COLUMNS, segment_ids)
+
+    def decisions_frame(self, unit: str, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Every coding on the unit's active segments, lean: coding_id, segment_id, code, source, status and
+        person (the coder of a person's own code, whoever accepted or rejected a suggestion, else empty).
+
+        What counting and agreement need, in fewer columns than codings_frame: reading a column of
+        hundreds of thousands of rows costs about as much as the table work after it."""
+        person = case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
+        query = (
+            select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.source, CodingRow.status, person)
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(DocumentRow.replaced_by.is_(None), SegmentRow.unit == unit)
+        )
+        return self._read_segments(query, DECISION_COLUMNS, segment_ids)
 
     def people(self) -> list[str]:
         """Everyone who made a coding by hand or decided a suggestion (suggesters are not people)."""
@@ -589,6 +633,14 @@ class Store:
         return self._frame(query, ["memo_id", "segment_id", "code", "coder", "memo", "updated_at"])
 
     # ----- helpers ----------------------------------------------------------------------------
+    def _read_segments(self, query: Any, columns: list[str], segment_ids: Sequence[int] | None) -> pd.DataFrame:
+        """A codings query as a frame, for every segment or only for `segment_ids`."""
+        if segment_ids is None:
+            return self._frame(query, columns, plain=True)
+        chunks = _chunks(sorted(set(segment_ids))) or [[]]
+        parts = [self._frame(query.where(CodingRow.segment_id.in_(chunk)), columns, plain=True) for chunk in chunks]
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
     def _frame(self, query: Any, columns: list[str], plain: bool = False) -> pd.DataFrame:
         """Rows as a DataFrame built column by column, text kept as plain Python objects (pandas would
         otherwise infer string columns row by row, several times slower on large projects).
@@ -623,6 +675,11 @@ class Store:
                 or 0,
                 "codings": session.scalar(select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)) or 0,
             }
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    """Pieces of an id list small enough for one IN (...) on every database."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _code_values(code: Code, position: int) -> dict[str, Any]:
