@@ -15,6 +15,7 @@ from . import data
 from .state import ProjectKey, plain
 
 SELECTION = "cell"
+DATASET = "cells"
 PERCENT_LABELS = {"none": "Counts only", "row": "% of the code (row)", "column": "% of the column"}
 NEUTRAL = "#9e9e9e"
 ROW_STEP = 24
@@ -45,11 +46,12 @@ def heatmap(
     columns: Sequence[str],
     column_title: str,
     column_labels: dict[str, str] | None = None,
-) -> alt.LayerChart:
+) -> dict:
     """cells: code, column, shade, text, short (for narrow cells) and muted (drawn grey: a Total, a diagonal).
 
     One layered chart over one dataset: the code names sit left of the grid as text at a fixed pixel
-    position, left-aligned so that their indentation shows (axis labels are right-aligned).
+    position, left-aligned so that their indentation shows (axis labels are right-aligned). Returned as a
+    Vega-Lite spec whose cells sit in `datasets`: Altair builds the spec without them, several times faster.
     """
     data = cells.merge(rows, on="code")
     data["column_label"] = data["column"].map(column_labels or {}).fillna(data["column"])
@@ -78,7 +80,7 @@ def heatmap(
     y = alt.Y("label:N", sort=rows["label"].tolist(), title=None, axis=None)
     tooltip = [alt.Tooltip("label:N", title="Code"), alt.Tooltip("column_name:N", title=column_title)]
     tooltip += [alt.Tooltip("text:N", title="Value")]
-    base = alt.Chart(data).encode(x=x, y=y)
+    base = alt.Chart(alt.NamedData(DATASET)).encode(x=x, y=y)
     rect = base.mark_rect(cursor="pointer").encode(
         color=fill,
         stroke=alt.when(pick, empty=False).then(alt.value("#d6336c")).otherwise(alt.value("white")),
@@ -114,7 +116,10 @@ def heatmap(
         .resolve_scale(color="independent")
         .properties(width=width, height=alt.Step(ROW_STEP))
     )
-    return chart.configure_view(stroke=None).properties(autosize=alt.AutoSizeParams(type="pad"))
+    chart = chart.configure_view(stroke=None).properties(autosize=alt.AutoSizeParams(type="pad"))
+    spec = chart.to_dict(validate=False)  # tests validate the spec against the Vega-Lite schema
+    spec["datasets"] = {DATASET: data.to_dict("records")}
+    return spec
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -141,7 +146,7 @@ def crosstab_spec(
     cells["muted"] = cells["column"] == TOTAL
     headers = {v: f"{v}|n={int(bases.get(v, 0)):,}" for v in values}
     rows = code_rows(data.codebook(key, token))
-    return heatmap(cells, rows, values, plain(by), headers).to_dict(validate=False)  # checked by the tests
+    return heatmap(cells, rows, values, plain(by), headers)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -156,7 +161,7 @@ def cooccurrence_spec(key: ProjectKey, token: tuple[int, ...], filters: data.Fil
     cells["muted"] = cells["code"] == cells["column"]
     rows = code_rows(data.codebook(key, token), codes)
     headers = dict(zip(rows["code"], rows["label"], strict=True))
-    return heatmap(cells, rows, list(codes), "with", headers).to_dict(validate=False)
+    return heatmap(cells, rows, list(codes), "with", headers)
 
 
 def _percent(value: float) -> str:

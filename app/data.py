@@ -100,6 +100,12 @@ def filtered(key: ProjectKey, token: Token, filters: Filters) -> tuple[pd.DataFr
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def counts(key: ProjectKey, token: Token) -> dict[str, int]:
+    """Respondents, documents, segments and codings (not rejected) in the project."""
+    return cached_project(key).counts()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def coders(key: ProjectKey, token: Token) -> list[str]:
     """People who made or decided codings."""
     return cached_project(key).coders()
@@ -129,6 +135,10 @@ def rolled(key: ProjectKey, token: Token, filters: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def crosstab(key: ProjectKey, token: Token, filters: Filters, by: str, count: str, percent: str) -> pd.DataFrame:
+    if percent != "none":  # percentages of the cached counts, not a second count
+        counted = crosstab(key, token, filters, by, count, "none")
+        bases = column_bases(key, token, filters, by, count) if percent == "column" else None
+        return analysis.percentages(counted, percent, bases)
     _, segments, respondents = filtered(key, token, filters)
     pairs = rolled(key, token, filters)
     return analysis.crosstab(pairs, segments, respondents, codebook(key, token), by, count, percent, rolled=True)

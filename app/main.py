@@ -12,7 +12,7 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app import sidebar, state, widgets  # noqa: E402
+from app import data, sidebar, state, widgets  # noqa: E402
 from app.getting_started import getting_started  # noqa: E402
 from coding.errors import QcodeError  # noqa: E402
 
@@ -35,10 +35,11 @@ page = st.navigation(PAGES)
 widgets.inject_style()
 try:
     project = state.project()
-    counts = project.counts()
     key = state.project_key()
     assert key is not None  # state.project() raised otherwise
-    sidebar.draw(project, counts, key, state.token())
+    token = state.start_run()
+    counts = data.counts(key, token)
+    sidebar.draw(project, counts, key, token)
     state.show_messages()
     if not counts["segments"] and page.title not in NEEDS_NO_SEGMENTS:
         getting_started(project, counts)

@@ -17,6 +17,7 @@ PROJECT_ENV = "QCODE_PROJECT"
 DB_ENV = "QCODE_DB"
 CODER = "coder"
 _MESSAGES = "_qcode_messages"
+_RUN_TOKEN = "_qcode_run_token"
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,17 @@ def project() -> Project:
     return cached_project(key)
 
 
+def start_run() -> tuple[int, ...]:
+    """Read the project's state token once per script run: main calls this after the widget callbacks (which
+    may have edited the project) and before drawing any page."""
+    st.session_state[_RUN_TOKEN] = project().state_token()
+    return st.session_state[_RUN_TOKEN]
+
+
 def token() -> tuple[int, ...]:
     """Changes whenever codings, codes, documents or the audit log change: the key for cached tables."""
-    return project().state_token()
+    found = st.session_state.get(_RUN_TOKEN)
+    return tuple(found) if found is not None else project().state_token()
 
 
 def context() -> tuple[ProjectKey, tuple[int, ...]]:

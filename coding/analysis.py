@@ -95,13 +95,30 @@ def crosstab(
     codes = code_frame(codebook)
     table = counts.reindex(index=codes.index, columns=columns, fill_value=0).fillna(0).astype(int)
     table[TOTAL] = coded.groupby("code")[key].nunique().reindex(codes.index, fill_value=0).astype(int)
-    if percent == "row":
-        table = table.div(table[TOTAL].where(table[TOTAL] > 0), axis=0).mul(100).round(1)
-    elif percent == "column":
-        base = column_bases(segments, respondents, by, count).reindex(columns + [TOTAL])
-        table = table.div(base.where(base > 0), axis=1).mul(100).round(1)
     result = codes.join(table)
     result.columns.name = by  # join drops the name of the attribute the columns are values of
+    if percent == "none":
+        return result
+    bases = column_bases(segments, respondents, by, count) if percent == "column" else None
+    return percentages(result, percent, bases)
+
+
+def percentages(counts: pd.DataFrame, percent: str, bases: pd.Series | None = None) -> pd.DataFrame:
+    """A crosstab of counts as row percentages (of the code's Total) or column percentages (of `bases`,
+    as from column_bases), rounded to one decimal; a zero base gives a blank."""
+    if percent not in ("row", "column"):
+        raise ValueError("percent must be row or column")
+    values = [c for c in counts.columns if c not in ("name", "level")]
+    table = counts[values]
+    if percent == "row":
+        table = table.div(table[TOTAL].where(table[TOTAL] > 0), axis=0)
+    else:
+        if bases is None:
+            raise ValueError("column percentages need the column bases")
+        base = bases.reindex(values)
+        table = table.div(base.where(base > 0), axis=1)
+    result = counts[["name", "level"]].join(table.mul(100).round(1))
+    result.columns.name = counts.columns.name
     return result
 
 

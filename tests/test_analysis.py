@@ -98,6 +98,16 @@ def test_column_percentages_divide_by_the_column_base():
     assert segments.loc["actors", "x"] == round(3 / 4 * 100, 1)  # group x has four segments
 
 
+def test_percentages_of_a_counted_table_equal_the_crosstab_asked_for_them():
+    # The dashboard counts once and derives both kinds of percentages from the cached counts.
+    counts = table("respondents")
+    bases = analysis.column_bases(SEGMENTS, RESPONDENTS, "group", "respondents")
+    pd.testing.assert_frame_equal(analysis.percentages(counts, "row"), table("respondents", "row"))
+    pd.testing.assert_frame_equal(analysis.percentages(counts, "column", bases), table("respondents", "column"))
+    with pytest.raises(ValueError):
+        analysis.percentages(counts, "column")
+
+
 def test_an_unknown_attribute_names_the_known_ones():
     with pytest.raises(KeyError, match="unknown respondent attribute 'side' \\(known: group\\)"):
         analysis.crosstab(CODINGS, SEGMENTS, RESPONDENTS, BOOK, "side")

@@ -206,6 +206,27 @@ def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> 
     assert "respondent_id" not in table.columns and "Code" in table.columns
 
 
+def test_heatmaps_are_valid_vega_lite_with_their_cells(project_dir: Path) -> None:
+    import altair as alt
+
+    from app import charts, data, state
+
+    key = state.project_key()
+    assert key is not None
+    token = state.cached_project(key).state_token()
+    codes = ("hope", "fear", "fear.violence", "family")
+    specs = [
+        charts.crosstab_spec(key, token, data.Filters(), "group", "segments", "column"),
+        charts.cooccurrence_spec(key, token, data.Filters(), codes),
+    ]
+    for spec in specs:
+        alt.LayerChart.from_dict(spec, validate=True)  # raises on anything Vega-Lite would not accept
+        cells = spec["datasets"][charts.DATASET]
+        assert spec["data"] == {"name": charts.DATASET} and {cell["code"] for cell in cells} == set(codes)
+    crosstab = pd.DataFrame(specs[0]["datasets"][charts.DATASET]).set_index(["code", "column"])
+    assert crosstab.loc[("family", "Total"), "count"] == 2
+
+
 def test_code_frequencies_with_the_hierarchy(project_dir: Path) -> None:
     at = app()
     at.segmented_control(key="_w_themes_table").set_value("Code frequencies").run()
