@@ -94,6 +94,14 @@ def test_end_to_end_on_postgresql_gives_the_same_results_as_sqlite(database_url,
     long_team = team.store.codings_frame(team.unit)
     long_solo = solo.store.codings_frame(solo.unit)
     assert len(long_team) == len(long_solo) > 0
+    # The dashboard's lean read and its refresh after a single edit, on the server too.
+    lean = team.decisions()
+    assert len(lean) == len(long_team) and set(lean["person"].dropna()) == set(solo.decisions()["person"].dropna())
+    before = team.state_token()
+    segment = int(lean["segment_id"].iloc[0])
+    team.apply_code(segment, "corruption", "pat")
+    assert team.edited_segments(before, team.state_token()) == {segment}
+    assert "pat" in set(team.decisions([segment])["person"])
 
 
 def test_postgresql_database_is_migrated_to_head(database_url):
