@@ -97,6 +97,14 @@ def test_training_is_reproducible(corpus, model: CodeModel) -> None:
     assert np.array_equal(again.thresholds, model.thresholds)
 
 
+def test_fits_in_worker_processes_equal_fits_in_one(corpus, model: CodeModel) -> None:
+    # Large inputs are fitted in two processes; each fit is seeded alone, so the model is the same.
+    parallel = train_model(*corpus, CODES, codebook_version="cb-1", config=ModelConfig(n_jobs=2))
+    assert np.array_equal(parallel.weights, model.weights)
+    assert np.array_equal(parallel.calibration, model.calibration)
+    assert np.array_equal(parallel.thresholds, model.thresholds)
+
+
 def test_rare_code_is_reported_not_guessed(model: CodeModel) -> None:
     assert model.modelled == ["weather", "food", "sport"]
     assert model.skipped == {"music": "too few examples (n=3)"}
