@@ -1,8 +1,8 @@
 """Bring transcripts and respondent attributes into a project, all or nothing.
 
 Re-ingesting an unchanged file does nothing. A changed file is refused unless `replace`: then the new
-version becomes the document, the previous version stays in the database with all its codings, and
-codings whose segment text is found unchanged in the new version are carried over to it.
+version becomes the document, the previous version stays in the database with all its codings and memos,
+and codings and memos whose segment text is found unchanged in the new version are carried over to it.
 """
 
 from __future__ import annotations
@@ -31,13 +31,20 @@ class IngestReport:
     respondents: int = 0
     codings_carried: int = 0
     codings_left_on_previous: int = 0
+    memos_carried: int = 0
+    memos_left_on_previous: int = 0
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{len(self.unchanged)} unchanged"]
         if self.replaced:
             parts.append(
                 f"{len(self.replaced)} replaced ({self.codings_carried} codings carried over, "
-                f"{self.codings_left_on_previous} kept only on the previous version)"
+                f"{self.codings_left_on_previous} kept only on the previous version"
+                + (
+                    f"; {self.memos_carried} memos carried over, {self.memos_left_on_previous} kept only there)"
+                    if self.memos_carried or self.memos_left_on_previous
+                    else ")"
+                )
             )
         if self.respondents:
             parts.append(f"{self.respondents} respondents' attributes read")
@@ -122,10 +129,12 @@ def ingest(
             _add(store, session, document, attributes)
             report.added.append(document.name)
         for document, old_id in to_replace:
-            carried, left = _replace(store, session, document, old_id, attributes, segmenter)
+            carried, left, memos_carried, memos_left = _replace(store, session, document, old_id, attributes, segmenter)
             report.replaced.append(document.name)
             report.codings_carried += carried
             report.codings_left_on_previous += left
+            report.memos_carried += memos_carried
+            report.memos_left_on_previous += memos_left
         if not (report.added or report.replaced or attributes):
             return report  # nothing changed: nothing to log
         store.log(
@@ -153,30 +162,42 @@ def _replace(
     old_id: int,
     metadata: dict[str, dict[str, str]],
     segmenter: Segmenter,
-) -> tuple[int, int]:
-    """Add the new version, retire the old one, carry codings whose text is found unchanged."""
+) -> tuple[int, int, int, int]:
+    """Add the new version, retire the old one, carry codings and memos whose text is found unchanged.
+
+    Returns codings carried and left on the previous version, then memos carried and left."""
     old_codings = store.codings_on_document(session, old_id)
+    old_memos = store.memos_on_document(session, old_id)
     old_text = store.document_text_by_id(session, old_id)
     new_id = _add(store, session, document, metadata)
     store.retire_document(session, old_id, new_id)
-    carried = 0
     copied: set[tuple[int, str, str]] = set()  # (segment, code, coder) is unique: two old codings may meet
-    units = sorted({unit for _, _, _, unit in old_codings} | store.document_units(session, old_id))
-    for unit in units:
+    noted: set[tuple[int, str]] = set()  # one memo per segment and coder
+    units = {unit for _, _, _, unit in old_codings} | {unit for _, _, _, unit in old_memos}
+    for unit in sorted(units | store.document_units(session, old_id)):
         store.add_segments(session, segmenter([document], unit), unit)
-        new_spans = {(start, end): seg_id for seg_id, start, end in store.segment_spans(session, new_id, unit)}
-        by_text: dict[str, list[tuple[int, int]]] = {}
-        for start, end in new_spans:
-            by_text.setdefault(document.text[start:end], []).append((start, end))
+        target = _same_text(old_text, document.text, store.segment_spans(session, new_id, unit))
         for row, start, end, coded_unit in old_codings:
-            if coded_unit != unit:
-                continue
-            candidates = by_text.get(old_text[start:end], [])
-            if candidates:  # the nearest occurrence of the same text
-                target = min(candidates, key=lambda span: abs(span[0] - start))
-                key = (new_spans[target], row.code_id, row.coder)
-                if key not in copied:  # two old codings on the same text and code: the second stays behind
-                    copied.add(key)
-                    store.copy_coding(session, row, new_spans[target])
-                    carried += 1
-    return carried, len(old_codings) - carried
+            segment = target(start, end) if coded_unit == unit else None
+            if segment is not None and (segment, row.code_id, row.coder) not in copied:
+                copied.add((segment, row.code_id, row.coder))
+                store.copy_coding(session, row, segment)
+        for memo, start, end, memo_unit in old_memos:
+            segment = target(start, end) if memo_unit == unit else None
+            if segment is not None and (segment, memo.coder) not in noted:
+                noted.add((segment, memo.coder))
+                store.copy_memo(session, memo, segment)
+    return len(copied), len(old_codings) - len(copied), len(noted), len(old_memos) - len(noted)
+
+
+def _same_text(old_text: str, new_text: str, new_spans: list[tuple[int, int, int]]) -> Callable[[int, int], int | None]:
+    """A finder: the new segment with exactly the old span's text, the nearest if it occurs more than once."""
+    by_text: dict[str, list[tuple[int, int]]] = {}
+    for segment_id, start, end in new_spans:
+        by_text.setdefault(new_text[start:end], []).append((start, segment_id))
+
+    def find(start: int, end: int) -> int | None:
+        candidates = by_text.get(old_text[start:end], [])
+        return min(candidates, key=lambda found: abs(found[0] - start))[1] if candidates else None
+
+    return find

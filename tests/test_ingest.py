@@ -213,6 +213,29 @@ def test_replace_carries_codings_on_unchanged_text_and_keeps_the_previous_versio
     assert sorted(code for (code,) in old_codings) == ["civil_society", "refugees", "womens_roles"]
 
 
+def test_replace_carries_memos_on_unchanged_text(project, tmp_path):
+    path = tmp_path / "R101.txt"
+    shutil.copyfile(FIXTURES / "R101.txt", path)
+    project.ingest([path])
+    project.segment("paragraph")
+    by_text = {s.text: s.id for s in project.segments()}
+    kept = next(i for text, i in by_text.items() if "women's group" in text)
+    lost = next(i for text, i in by_text.items() if "only volunteers" in text)
+    project.set_memo(kept, "ask about the group's funding", "ann")
+    project.set_memo(lost, "money again", "ann")
+    edited = path.read_text(encoding="utf-8").replace("We had no money, only volunteers.", "We had no money at all.")
+    path.write_text(edited, encoding="utf-8")
+    report = project.ingest([path], replace=True)
+    assert (report.memos_carried, report.memos_left_on_previous) == (1, 1)
+    assert "1 memos carried over, 1 kept only there" in report.summary()
+    memos = project.memos()
+    active = {s.id: s.text for s in project.segments()}
+    carried = memos[memos["segment_id"].isin(list(active))]
+    assert carried["memo"].tolist() == ["ask about the group's funding"]
+    assert "women's group" in active[int(carried["segment_id"].iloc[0])]
+    assert set(memos["memo"]) == {"ask about the group's funding", "money again"}  # the old ones stay too
+
+
 def test_replace_keeps_suggestions_and_their_decisions(project, tmp_path):
     from coding.models import Proposal
 

@@ -595,6 +595,29 @@ class Store:
         return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
 
     @staticmethod
+    def memos_on_document(session: Session, document_id: int) -> list[tuple[MemoRow, int, int, str]]:
+        """Memos on a document's segments with the segment offsets and unit (for carrying them over)."""
+        query = (
+            select(MemoRow, SegmentRow.start, SegmentRow.end, SegmentRow.unit)
+            .join(SegmentRow, SegmentRow.id == MemoRow.segment_id)
+            .where(SegmentRow.document_id == document_id)
+        )
+        return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
+
+    @staticmethod
+    def copy_memo(session: Session, row: MemoRow, segment_id: int) -> None:
+        session.add(
+            MemoRow(
+                segment_id=segment_id,
+                code_id=row.code_id,
+                coder=row.coder,
+                text=row.text,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+        )
+
+    @staticmethod
     def copy_coding(session: Session, row: CodingRow, segment_id: int) -> None:
         data = {c: getattr(row, c) for c in ("code_id", "coder", "source", "source_name", "confidence", "status")}
         session.add(CodingRow(segment_id=segment_id, decided_by=row.decided_by, **data))
