@@ -44,11 +44,11 @@ class Frames:
 def frames(key: ProjectKey, token: Token) -> Frames:
     project = cached_project(key)
     latest = _latest_frames()
-    refreshed = _refreshed(key, token, *latest[key]) if key in latest else None
-    if refreshed is None:
-        refreshed = Frames(project.decisions(), project.segments_frame(), project.respondents(), project.codebook)
-    latest[key] = (token, refreshed)
-    return refreshed
+    current = _refreshed(key, token, *latest[key]) if key in latest else None
+    if current is None:  # the first read, or a change that is not a single edit: read everything
+        current = Frames(project.decisions(), project.segments_frame(), project.respondents(), project.codebook)
+    latest[key] = (token, current)
+    return current
 
 
 @st.cache_resource(show_spinner=False)
