@@ -23,6 +23,9 @@ COLUMN_STEP = 64
 NARROW_STEP = 40  # with NARROW_FROM columns or more, cells show one number only
 NARROW_FROM = 8
 LABEL_WIDTH = 210  # pixels left of the grid for code names
+MAX_WIDTH = 940  # the widest chart that fits the page beside the sidebar on a 1400-pixel screen
+MIN_STEP = 30  # narrowest cell that still shows a four-digit count
+BESIDE_WIDTH = 560  # the widest chart that leaves room for the quotes beside it
 LEVEL_STEP = 14  # indentation per level of the code tree
 
 
@@ -38,6 +41,17 @@ def code_rows(book: Codebook, codes: Sequence[str] | None = None) -> pd.DataFram
     duplicated = frame["name"].duplicated(keep=False)
     frame["label"] = frame["name"].where(~duplicated, frame["name"] + " (" + frame["code"] + ")")
     return frame
+
+
+def column_step(n_columns: int) -> int:
+    """Cell width in pixels: wide cells for a few columns, narrower ones so that many still fit the page."""
+    step = NARROW_STEP if n_columns >= NARROW_FROM else COLUMN_STEP
+    return min(step, max(MIN_STEP, (MAX_WIDTH - LABEL_WIDTH) // max(n_columns, 1)))
+
+
+def fits_beside(n_columns: int) -> bool:
+    """Whether a heatmap of this many columns leaves room for the quotes beside it."""
+    return LABEL_WIDTH + n_columns * column_step(n_columns) <= BESIDE_WIDTH
 
 
 def heatmap(
@@ -65,7 +79,7 @@ def heatmap(
         alt.when(alt.datum.muted).then(alt.value("#ececec")).otherwise(alt.Color("shade:Q", scale=scale, legend=None))
     )
     narrow = len(order) >= NARROW_FROM
-    step = NARROW_STEP if narrow else COLUMN_STEP
+    step = column_step(len(order))
     # Long column names are slanted on one line; short ones stand upright over their n.
     slanted = narrow or max((len(part) for c in order for part in c.split("|")), default=0) * 6.5 > step
     label_expr = "replace(datum.label, '|', ' ')" if slanted else "split(datum.label, '|')"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coding.intercoder import CONSENSUS
 from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
 from coding.project import Project
 
@@ -39,7 +40,7 @@ def _coder_box(key: ProjectKey, token: tuple[int, ...], counts: dict[str, int]) 
     st.text_input(
         "Your name as coder",
         key="_coder_input",
-        placeholder="e.g. " + (known[0] if known else "your initials"),
+        placeholder="e.g. " + next((k for k in known if k != CONSENSUS), "your initials"),
         help="Chosen once for this session; every code, decision and memo you make is recorded under it.",
         on_change=_set_coder,
     )
@@ -63,7 +64,14 @@ def _filters(key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
             picked = st.multiselect(plain(attribute), values, key=f"f_attr_{attribute}", placeholder="All")
             if picked:
                 chosen.append((attribute, tuple(picked)))
-    coders = st.multiselect("Coders", data.coders(key, token), key="f_coders", placeholder="All coders")
+    coders = st.multiselect(
+        "Coders",
+        data.coders(key, token),
+        key="f_coders",
+        placeholder="All coders, pooled",
+        help="With none chosen, a segment counts if any coder applied the code. Choose one coder (or "
+        f"'{CONSENSUS}') for one reading of the data.",
+    )
     sources = st.multiselect(
         "Codes made by",
         list(SOURCES),

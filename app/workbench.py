@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from coding.models import ACCEPTED, HUMAN, SUGGESTED, Codebook
+from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook
 from coding.project import Project
 
 from . import state
@@ -38,8 +38,9 @@ def _toggle(project: Project, widget: str, segment_id: int, code_id: str, coder:
     here = codings[(codings["segment_id"] == segment_id) & (codings["code"] == code_id)]
     if st.session_state.get(widget):
         waiting = pending(here)
-        if len(waiting):  # taking up a suggestion records that it was accepted, and by whom
-            state.act(project.decide_suggestion, int(waiting["coding_id"].iloc[0]), True, coder)
+        if len(waiting):  # taking up suggestions (rules and model alike) records that, and by whom
+            for coding_id in waiting["coding_id"]:
+                state.act(project.decide_suggestion, int(coding_id), True, coder)
         else:
             state.act(project.apply_code, segment_id, code_id, coder)
         return
@@ -50,12 +51,23 @@ def _toggle(project: Project, widget: str, segment_id: int, code_id: str, coder:
         state.act(project.decide_suggestion, int(coding_id), False, coder)
 
 
-def _decide(project: Project, coding_id: int, accept: bool, coder: str) -> None:
-    state.act(project.decide_suggestion, coding_id, accept, coder, done="Accepted" if accept else "Rejected")
+def _decide(project: Project, coding_ids: tuple[int, ...], accept: bool, coder: str) -> None:
+    """One decision on a code for this segment settles every source that suggested it."""
+    for coding_id in coding_ids[:-1]:
+        state.act(project.decide_suggestion, coding_id, accept, coder)
+    state.act(project.decide_suggestion, coding_ids[-1], accept, coder, done="Accepted" if accept else "Rejected")
 
 
 def _save_memo(project: Project, widget: str, segment_id: int, coder: str) -> None:
     state.act(project.set_memo, segment_id, str(st.session_state.get(widget, "")), coder, done="Memo saved")
+
+
+def next_after(segment: object, candidates: list[int], numbers: dict[int, int]) -> int:
+    """Where to go when the current segment leaves the list (just coded, say): the next one, not the first.
+
+    numbers: each segment's position in the transcript."""
+    here = numbers.get(int(segment), 0) if isinstance(segment, int) else 0
+    return next((c for c in candidates if numbers[c] > here), candidates[0])
 
 
 def go_to(segment_id: int, document: str | None = None) -> None:
@@ -87,32 +99,42 @@ def code_toggles(
 
 
 def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str) -> None:
+    applied = set(mine(codings, coder)["code"])
     waiting = pending(codings)
+    waiting = waiting[~waiting["code"].isin(applied)]  # the coder already applies these
     if waiting.empty:
         st.caption("No suggestions waiting for this segment.")
         return
     names = {c.id: c.name for c in book.codes}
-    for row in waiting.sort_values("confidence", ascending=False).itertuples(index=False):
-        confidence = (
-            "" if row.confidence is None or math.isnan(row.confidence) else f" · confidence {row.confidence:.2f}"
+    by_code = waiting.groupby("code", sort=False)
+    order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
+    for code in order:
+        group = by_code.get_group(code)
+        origins = " · ".join(
+            _origin(str(source), confidence)
+            for source, confidence in zip(group["source"], group["confidence"], strict=True)
         )
-        st.markdown(f"**{names.get(row.code, row.code)}** · {row.source} ({row.source_name}){confidence}")
+        st.markdown(f"**{names.get(code, code)}** · {origins}")
+        ids = tuple(int(i) for i in group["coding_id"])
         accept, reject, _ = st.columns([1, 1, 1])
         accept.button(
             "Accept",
-            key=f"acc_{row.coding_id}",
+            key=f"acc_{ids[0]}",
             on_click=_decide,
-            args=(project, int(row.coding_id), True, coder),
+            args=(project, ids, True, coder),
             type="primary",
             width="stretch",
         )
         reject.button(
-            "Reject",
-            key=f"rej_{row.coding_id}",
-            on_click=_decide,
-            args=(project, int(row.coding_id), False, coder),
-            width="stretch",
+            "Reject", key=f"rej_{ids[0]}", on_click=_decide, args=(project, ids, False, coder), width="stretch"
         )
+
+
+def _origin(source: str, confidence: float | None) -> str:
+    """Who suggested a code: 'keyword rules' or 'model, 83% sure' (rules match or not, so no confidence)."""
+    if source != MODEL or confidence is None or math.isnan(confidence):
+        return "keyword rules" if source == RULE else str(source)
+    return f"model, {confidence:.0%} sure"
 
 
 def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:

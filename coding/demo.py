@@ -73,8 +73,13 @@ def build_demo(folder: Path, corpus: Path = CORPUS, echo=print) -> Project:  # t
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = argv if argv is not None else sys.argv[1:]
-    folder = Path(args[0]) if args else REPO_ROOT / "demo"
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m coding.demo", description="Build the demo project from corpus/ and print its cross-tab."
+    )
+    parser.add_argument("folder", nargs="?", type=Path, default=REPO_ROOT / "demo", help="where (default: demo/)")
+    folder = parser.parse_args(argv if argv is not None else sys.argv[1:]).folder
     project = build_demo(folder)
     from .cli import print_crosstab
 

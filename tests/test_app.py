@@ -487,3 +487,57 @@ def test_a_library_error_on_a_page_is_a_plain_error(project_dir: Path) -> None:
     at.multiselect(key="_w_agree_coders").set_value(["dora", "eve"]).run()
     assert not at.exception
     assert at.error and "in common" in at.error[0].value
+
+
+def test_one_decision_settles_a_code_suggested_by_rules_and_model(project_dir: Path) -> None:
+    from coding.models import MODEL, Proposal
+
+    project = open_project(project_dir)
+    rules = project.codings("auto")
+    first = rules.iloc[0]
+    segment, code = int(first["segment_id"]), str(first["code"])
+    with project.store.transaction() as session:
+        project.store.add_proposals(session, [Proposal(segment, code, MODEL, "model.v1", 0.8)])
+    at = page(app("cara"), "views/transcripts.py")
+    at.radio(key="_w_step").set_value("open").run()
+    at.session_state["segment"] = segment
+    at.run()
+    assert "keyword rules · model, 80% sure" in markdown_text(at), "one entry names both sources"
+    [b for b in at.button if b.label == "Accept"][0].click().run()
+    no_errors(at)
+    both = open_project(project_dir).codings("all", include_rejected=True)
+    both = both[(both["segment_id"] == segment) & (both["code"] == code) & (both["source"] != "human")]
+    assert set(both["source"]) == {"rule", "model"}
+    assert set(both["status"]) == {"accepted"} and set(both["decided_by"]) == {"cara"}
+
+
+def test_not_coded_yet_moves_on_to_the_next_segment(project_dir: Path) -> None:
+    at = page(app("dan"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R02").run()
+    at.radio(key="_w_step").set_value("uncoded").run()
+    second = at.selectbox(key="_w_segment").options[1]
+    toggle(at, "Hope").set_value(True).run()
+    no_errors(at)
+    assert at.selectbox(key="_w_segment").options == [second]
+    # Deeper in a transcript: the segment after the one just coded, not the first left over.
+    from app.workbench import next_after
+
+    numbers = {10: 1, 11: 2, 12: 3, 13: 4}
+    assert next_after(12, [10, 13], numbers) == 13
+    assert next_after(13, [10, 11], numbers) == 10  # nothing after it: back to the first
+    assert next_after(None, [11, 12], numbers) == 11
+
+
+def test_cooccurrence_rows_and_columns_share_one_order(project_dir: Path) -> None:
+    at = page(app(), "views/cooccurrence.py")
+    at.multiselect(key="_w_cooc_codes").set_value(["family", "hope", "fear"]).run()
+    no_errors(at)
+    table = frame_with(at, "Code")
+    assert table["Code"].str.strip().tolist() == ["Hope", "Fear", "Family"]  # codebook order, not picking order
+    assert [c for c in table.columns if c != "Code"] == ["Hope", "Fear", "Family"]
+
+
+def test_agreement_shows_the_pooled_figures_first(project_dir: Path) -> None:
+    at = page(app("cara"), "views/agreement.py")
+    labels = [m.label for m in at.metric]
+    assert labels[0] == "Segments compared, all codes" and "Cohen's kappa, all codes" in labels

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from app import data, state, widgets
@@ -12,7 +13,7 @@ from coding.intercoder import CONSENSUS
 from coding.project import Project
 
 UNITS = {
-    "documents": "Every segment of the transcripts all of them coded",
+    "documents": "Every segment of the transcripts that each of them coded",
     "touched": "Only segments at least one of them coded",
 }
 PER_PAGE = 10
@@ -47,6 +48,12 @@ try:
 except QcodeError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
+pooled = table.iloc[-1]  # the "All codes" row: every (segment, code) decision together
+kappa = "Cohen's kappa" if "Cohen's kappa" in table.columns else "Fleiss' kappa"
+figures = [("Segments compared", pooled["Segments (n)"], "{:,.0f}"), ("Agreement", pooled["Agreement (%)"], "{:.1f}%")]
+figures += [(kappa, pooled[kappa], "{:.3f}"), ("Krippendorff's alpha", pooled["Krippendorff's alpha"], "{:.3f}")]
+for column, (label, value, shape) in zip(st.columns(len(figures)), figures, strict=True):
+    column.metric(f"{label}, all codes", "undefined" if pd.isna(value) else shape.format(float(value)))
 widgets.table(
     table,
     f"agreement-{'-'.join(chosen)}.csv",
@@ -111,10 +118,11 @@ def said(value: object) -> str:
 
 for row in view.iloc[(page - 1) * PER_PAGE : page * PER_PAGE].to_dict("records"):
     with st.container(border=True):
+        where = str(row["respondent_id"])
+        where += "" if row["document"] == row["respondent_id"] else f" · {row['document']}"
         st.markdown(
             f'<div class="qc-quote">{html.escape(str(row["text"]))}</div>'
-            f'<div class="qc-who"><b>{html.escape(str(row["respondent_id"]))}</b> · {html.escape(str(row["document"]))}'
-            "</div>",
+            f'<div class="qc-who"><b>{html.escape(where)}</b></div>',
             unsafe_allow_html=True,
         )
         memo_text = " ".join(
@@ -125,9 +133,16 @@ for row in view.iloc[(page - 1) * PER_PAGE : page * PER_PAGE].to_dict("records")
             f"**{row['code_name']}**: {first} {said(row[first])}, {second} {said(row[second])}{verdict}"
             + (f"  \n{memo_text}" if memo_text else "")
         )
+        segment, code = int(row["segment_id"]), str(row["code"])
+        if st.button(
+            "Read it in the transcript",
+            key=f"open_{segment}_{code}",
+            type="tertiary",
+            icon=":material/arrow_forward:",
+        ):
+            widgets.open_in_transcript(str(row["document"]), segment)
         if me:
             yes, no, _ = st.columns([1, 1, 3])
-            segment, code = int(row["segment_id"]), str(row["code"])
             yes.button(
                 "Applies", key=f"yes_{segment}_{code}", on_click=resolve, args=(project, segment, code, True, me)
             )

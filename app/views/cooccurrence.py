@@ -26,9 +26,9 @@ chosen = st.multiselect(
     placeholder="All codes",
     **state.sticky("cooc_codes", []),
 )
-codes = tuple(chosen) if chosen else tuple(order)
+codes = tuple(c for c in order if c in chosen) if chosen else tuple(order)  # rows and columns alike
 
-heat, quotes = st.columns([2, 1], gap="medium") if len(codes) <= 8 else (st.container(), st.container())
+heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(codes)) else (st.container(), st.container())
 with heat:
     spec = charts.cooccurrence_spec(key, token, filters, codes)
     event = st.vega_lite_chart(spec, on_select="rerun", key="cooc_heatmap", width="content")

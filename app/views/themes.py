@@ -51,16 +51,15 @@ rows = charts.code_rows(book)
 
 
 # Side by side while the grid fits beside the quotes; many columns put the quotes underneath.
-heat, quotes = (
-    st.columns([2, 1], gap="medium") if len(values) < charts.NARROW_FROM else (st.container(), st.container())
-)
+heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(values)) else (st.container(), st.container())
 with heat:
     unit = COUNT_LABELS[count].lower()
     spec = charts.crosstab_spec(key, token, filters, by, count, percent)
     event = st.vega_lite_chart(spec, on_select="rerun", key="themes_heatmap", width="content")
+    who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
     st.caption(
         f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number of "
-        f"{unit} in each column. Click a cell to read its quotes; double-click to clear."
+        f"{unit} in each column. Coders: {who}. Click a cell to read its quotes; double-click to clear."
     )
 
 clicked = charts.selected_cell(event)

@@ -19,6 +19,7 @@ book = data.codebook(key, token)
 colors = {c.id: c.color or workbench.NEUTRAL for c in book.codes}
 stamp = "-".join(map(str, token))
 
+
 st.title("Transcripts and coding")
 documents = data.documents(key, token)
 _, _, respondents = data.filtered(key, token, filters)
@@ -31,7 +32,10 @@ who = dict(zip(documents["document"], documents["respondent_id"], strict=True))
 
 pick_doc, pick_step, pick_others = st.columns([3, 3, 2], vertical_alignment="bottom")
 name = pick_doc.selectbox(
-    "Transcript", names, format_func=lambda d: f"{d} (respondent {who[d]})", **state.sticky("document", names[0], names)
+    "Transcript",
+    names,
+    format_func=lambda d: d if who[d] == d else f"{d} (respondent {who[d]})",
+    **state.sticky("document", names[0], names),
 )
 step = pick_step.radio(
     "Step through", list(STEPS), format_func=STEPS.get, horizontal=True, **state.sticky("step", "all")
@@ -48,6 +52,9 @@ numbers = {int(s.id or 0): i + 1 for i, s in enumerate(units)}
 codings = data.codings_on(key, token, tuple(numbers))
 own = workbench.mine(codings, me) if me else codings[codings["status"] == "accepted"]
 waiting = workbench.pending(codings)
+if me:  # a suggestion of a code the coder already applies waits for nothing
+    decided = set(zip(own["segment_id"], own["code"], strict=True))
+    waiting = waiting[[pair not in decided for pair in zip(waiting["segment_id"], waiting["code"], strict=True)]]
 visible = own if not (me and show_others) else codings[codings["status"] == "accepted"]
 
 candidates = list(numbers)
@@ -74,7 +81,9 @@ with panel:
             "Segment",
             candidates,
             format_func=lambda s: f"{numbers[s]} · {texts[s][:70]}",
-            **state.sticky("segment", candidates[0], candidates),
+            **state.sticky(
+                "segment", workbench.next_after(st.session_state.get("segment"), candidates, numbers), candidates
+            ),
         )
         position = candidates.index(segment_id)
         back, forward = st.columns(2)
