@@ -151,4 +151,18 @@ def inject_style() -> None:
 
 
 def chip(text: str, color: str) -> str:
-    return f'<span class="qc-chip" style="background:{color}">{html.escape(text)}</span>'
+    ink = "#1d2330" if _light(color) else "#ffffff"  # readable on pale and on dark code colours alike
+    return f'<span class="qc-chip" style="background:{color};color:{ink}">{html.escape(text)}</span>'
+
+
+def _light(color: str) -> bool:
+    """Whether a #rrggbb colour is light enough to need dark text (relative luminance above 0.45)."""
+    digits = color.lstrip("#")
+    if len(digits) != 6:
+        return False
+    try:
+        red, green, blue = (int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return False
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] > 0.45

@@ -541,3 +541,19 @@ def test_agreement_shows_the_pooled_figures_first(project_dir: Path) -> None:
     at = page(app("cara"), "views/agreement.py")
     labels = [m.label for m in at.metric]
     assert labels[0] == "Segments compared, all codes" and "Cohen's kappa, all codes" in labels
+
+
+def test_codebook_says_why_nothing_happened(project_dir: Path) -> None:
+    at = page(app("ann"), "views/codebook.py")
+    [b for b in at.button if b.label == "Merge"][0].click().run()
+    assert any("Tick the box" in w.value for w in at.warning)
+    [b for b in at.button if b.label == "Add code"][0].click().run()
+    assert any("Give the new code a name" in w.value for w in at.warning)
+    assert "fear.violence" in open_project(project_dir).codebook.by_id(), "nothing was merged"
+
+
+def test_code_chips_stay_readable_on_pale_and_dark_colours() -> None:
+    from app.widgets import chip
+
+    assert "color:#1d2330" in chip("Hope", "#f5e663")  # pale yellow: dark text
+    assert "color:#ffffff" in chip("Violence", "#1f4e9c")  # dark blue: white text

@@ -68,7 +68,10 @@ with add, st.form("add_code", clear_on_submit=True):
     exclude = st.text_area("Exclude when", height=68)
     examples = st.text_area("Examples (one per line)", height=68)
     color = st.color_picker("Colour", by_id[parent].color if parent in by_id else "#607d8b")
-    if st.form_submit_button("Add code", icon=":material/add:") and name.strip():
+    added = st.form_submit_button("Add code", icon=":material/add:")
+    if added and not name.strip():
+        st.warning("Give the new code a name.")
+    elif added:
         slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_") or "code"
         new = Code(
             id=f"{parent}.{slug}" if parent else slug,
@@ -87,7 +90,10 @@ with rename, st.form("rename_code"):
     target = st.selectbox("Code", order, format_func=indented.get, key="rename_which")
     new_name = st.text_input("New name")
     st.caption("The code keeps its id: codings and exports stay attached to it.")
-    if st.form_submit_button("Rename", icon=":material/edit:") and new_name.strip():
+    renamed = st.form_submit_button("Rename", icon=":material/edit:")
+    if renamed and not new_name.strip():
+        st.warning("Type the new name first.")
+    elif renamed:
         state.act(project.rename_code, target, new_name.strip(), me, done=f"Renamed to {new_name.strip()}")
         st.rerun()
 
@@ -106,6 +112,9 @@ with merge, st.form("merge_codes"):
         "no longer offered). Its children move under the second code."
     )
     sure = st.checkbox("I want to merge these codes")
-    if st.form_submit_button("Merge", icon=":material/merge:") and sure:
+    merged = st.form_submit_button("Merge", icon=":material/merge:")
+    if merged and not sure:
+        st.warning("Tick the box to confirm: a merge moves every coding of the first code.")
+    elif merged:
         state.act(project.merge_codes, source, into, me, done=f"Merged {by_id[source].name} into {by_id[into].name}")
         st.rerun()

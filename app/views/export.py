@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app import state, widgets
@@ -34,6 +35,13 @@ def through_file(write: Callable[[Project, Path], object], suffix: str) -> Calla
     return build
 
 
+def _memos_with_text(project: Project) -> pd.DataFrame:
+    memos = project.memos()
+    ids = [int(s) for s in memos["segment_id"].dropna()]
+    where = project.quotes(ids)[["segment_id", "document", "respondent_id", "text"]] if ids else None
+    return memos if where is None else memos.merge(where, on="segment_id", how="left")
+
+
 def offer(title: str, text: str, label: str, build: Callable[[], bytes | str], file_name: str, mime: str) -> None:
     with st.container(border=True):
         left, right = st.columns([3, 1], vertical_alignment="center")
@@ -53,19 +61,23 @@ offer(
     "text/csv",
 )
 
-source = st.radio(
+kind, who = st.columns([2, 3])
+source = kind.radio(
     "Matrix of",
     ["human", "auto", "all"],
     format_func={"human": "people's codes", "auto": "suggestions", "all": "both"}.get,
     horizontal=True,
     key="export_matrix_source",
 )
+coders = who.multiselect(
+    "Coded by", project.coders(), key="export_matrix_coders", placeholder="Anyone (a 1 if any coder applied it)"
+)
 offer(
     "Coding matrix",
     "One row per segment, one 0/1 column per code: ready for statistics software.",
     "Matrix CSV",
-    lambda: widgets.csv_bytes(codings_io.coding_matrix(project, source)),
-    f"{stem}-matrix-{source}.csv",
+    lambda: widgets.csv_bytes(codings_io.coding_matrix(project, source, coders or None)),
+    f"{stem}-matrix-{source}{''.join('-' + widgets.slug(c) for c in coders)}.csv",
     "text/csv",
 )
 
@@ -117,9 +129,9 @@ if hasattr(project, "export_qdpx"):
 
 offer(
     "Memos",
-    "Every memo with its segment and coder.",
+    "Every memo with its coder, transcript, respondent and the segment's text.",
     "Memos CSV",
-    lambda: widgets.csv_bytes(project.memos()),
+    lambda: widgets.csv_bytes(_memos_with_text(project)),
     f"{stem}-memos.csv",
     "text/csv",
 )

@@ -113,10 +113,14 @@ else:
     if percent != "none":
         what += f", {PERCENT_LABELS[percent]}"
     base_text = ", ".join(f"{k} {int(v):,}" for k, v in bases.items())
+    percent_columns = (
+        {v: st.column_config.NumberColumn(v, format="%.1f%%") for v in values} if percent != "none" else None
+    )
     widgets.table(
         screen,
         f"crosstab-{by}-{count}-{percent}.csv",
         "themes_crosstab",
         f"{what.capitalize()}. Column n: {base_text}",
         screen.assign(code_id=shown.index),
+        column_config=percent_columns,
     )
