@@ -190,10 +190,11 @@ def cell_segments(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def quotes(key: ProjectKey, token: Token, segment_ids: tuple[int, ...]) -> pd.DataFrame:
-    """Project.quotes over the frames already loaded (text, respondent and attributes, in document order)."""
+def quotes(key: ProjectKey, token: Token, segment_ids: tuple[int, ...], context: bool = False) -> pd.DataFrame:
+    """Project.quotes over the frames already loaded (text, respondent and attributes, in document order;
+    with context, the rest of each quote's turn)."""
     base = frames(key, token)
-    return cached_project(key).quotes(list(segment_ids), base.segments, base.respondents)
+    return cached_project(key).quotes(list(segment_ids), base.segments, base.respondents, context=context)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -12,9 +12,10 @@ import streamlit as st
 from coding.project import SEGMENT_COLUMNS
 
 from . import data
-from .state import ProjectKey, plain
+from .state import ProjectKey, plain, sticky
 
 QUOTES_PER_PAGE = 20
+CONTEXT_CHARS = 400  # turn text shown on each side of a quote
 TRANSCRIPTS_PAGE = "views/transcripts.py"
 
 
@@ -85,9 +86,15 @@ def quotes_panel(key: ProjectKey, token: tuple[int, ...], segment_ids: Sequence[
     )
     pages = max(1, -(-len(ids) // QUOTES_PER_PAGE))
     page = 1
+    paging, context_switch = st.columns(2, vertical_alignment="bottom")
     if pages > 1:
-        page = int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"qpage_{slug(name)}"))
-    shown = data.quotes(key, token, ids[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE])
+        page = int(paging.number_input(f"Page (of {pages})", 1, pages, 1, key=f"qpage_{slug(name)}"))
+    context = context_switch.toggle(
+        "Show the whole turn",
+        help="Each quote inside the rest of what the respondent said in that turn.",
+        **sticky("quotes_context", False),
+    )
+    shown = data.quotes(key, token, ids[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE], context)
     attributes = [c for c in shown.columns if c not in _QUOTE_INTERNALS]
     with st.container(height=560 if len(shown) > 4 else "content"):
         for row in shown.itertuples(index=False):
@@ -100,20 +107,35 @@ def _plain_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
     return export.rename(columns={c: plain(c) for c in export.columns})
 
 
-_QUOTE_INTERNALS = {*SEGMENT_COLUMNS, "text"}
+_QUOTE_INTERNALS = {*SEGMENT_COLUMNS, "text", "before", "after"}
 
 
 def _quote(row: object, attributes: Sequence[str]) -> None:
     values = row._asdict()  # type: ignore[attr-defined]
     facts = " · ".join(str(values[a]) for a in attributes if pd.notna(values[a]) and str(values[a]))
+    quote = html.escape(str(values["text"]))
+    if values.get("before") or values.get("after"):  # the quote in its turn, the rest in grey
+        before, after = _trimmed(str(values.get("before") or ""), True), _trimmed(str(values.get("after") or ""), False)
+        quote = f'<span class="qc-context">{before}</span> <b>{quote}</b> <span class="qc-context">{after}</span>'
     st.markdown(
-        f'<div class="qc-quote">{html.escape(str(values["text"]))}</div>'
+        f'<div class="qc-quote">{quote}</div>'
         f'<div class="qc-who"><b>{html.escape(str(values["respondent_id"]))}</b> · {html.escape(facts)}</div>',
         unsafe_allow_html=True,
     )
     label = f"Open in transcript {values['document']}, turn {int(values['turn_index']) + 1}"
     if st.button(label, key=f"open_{values['segment_id']}", type="tertiary", icon=":material/arrow_forward:"):
         open_in_transcript(str(values["document"]), int(values["segment_id"]))
+
+
+def _trimmed(text: str, keep_end: bool, limit: int = CONTEXT_CHARS) -> str:
+    """Context around a quote, cut at a word to about `limit` characters on the side away from the quote."""
+    if len(text) <= limit:
+        return html.escape(text)
+    if keep_end:
+        cut = text[-limit:]
+        return "… " + html.escape(cut[cut.find(" ") + 1 :])
+    cut = text[:limit]
+    return html.escape(cut[: cut.rfind(" ")] if " " in cut else cut) + " …"
 
 
 def tint(colors: Sequence[str], dashed: Sequence[str] = ()) -> str:
@@ -134,6 +156,7 @@ STYLE = """
 <style>
 .qc-quote {border-left: 3px solid #1f4e9c; padding: 0.2rem 0.7rem; margin-top: 0.6rem; font-size: 0.95rem;}
 .qc-who {color: #555; font-size: 0.8rem; padding-left: 0.8rem;}
+.qc-context {color: #6b7280;}
 .qc-turn {margin: 0 0 0.7rem 0; line-height: 1.9;}
 .qc-speaker {font-weight: 600; color: #333;}
 .qc-interviewer {color: #666;}

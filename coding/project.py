@@ -318,19 +318,35 @@ class Project:
         segment_ids: Sequence[int],
         segments: pd.DataFrame | None = None,
         respondents: pd.DataFrame | None = None,
+        context: bool = False,
     ) -> pd.DataFrame:
         """Segments with their text, respondent and attributes, in document order. A caller that already
         holds the segments and respondents frames (the dashboard) may pass them; only the transcripts the
-        segments are in are read."""
+        segments are in are read. context=True adds `before` and `after`: the rest of the speaker's turn
+        around the segment (a sentence alone can mean little)."""
         frame = self.segments_frame() if segments is None else segments
         frame = frame[frame["segment_id"].isin(list(segment_ids))]
-        texts = self.store.document_texts(frame["document"].unique().tolist())
+        documents = frame["document"].unique().tolist()
+        texts = self.store.document_texts(documents)
         frame = frame.assign(
             text=[
                 texts[d][int(s) : int(e)]
                 for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
             ]
         )
+        if context and len(frame):
+            turns = self.store.turns_frame(documents)[["document", "turn_index", "start", "end"]]
+            spans = frame.merge(turns, on=["document", "turn_index"], how="left", suffixes=("", "_turn"))
+            frame = frame.assign(
+                before=[
+                    texts[d][int(t) : int(s)].strip() if pd.notna(t) else ""
+                    for d, t, s in zip(spans["document"], spans["start_turn"], spans["start"], strict=True)
+                ],
+                after=[
+                    texts[d][int(e) : int(t)].strip() if pd.notna(t) else ""
+                    for d, e, t in zip(spans["document"], spans["end"], spans["end_turn"], strict=True)
+                ],
+            )
         people = self.respondents() if respondents is None else respondents
         return frame.merge(people, on="respondent_id", how="left").sort_values(["document", "start"])
 

@@ -557,3 +557,17 @@ def test_code_chips_stay_readable_on_pale_and_dark_colours() -> None:
 
     assert "color:#1d2330" in chip("Hope", "#f5e663")  # pale yellow: dark text
     assert "color:#ffffff" in chip("Violence", "#1f4e9c")  # dark blue: white text
+
+
+def test_quotes_can_show_their_whole_turn(project_dir: Path) -> None:
+    project = open_project(project_dir)
+    segments = project.segments_frame()
+    mother = next(s.id for s in project.segments(["R01"]) if "mother" in s.text)
+    quote = project.quotes([int(mother)], context=True).iloc[0]
+    assert quote["text"] == "My mother hid us in the cellar."
+    assert quote["before"] == "I was afraid when the soldiers came." and quote["after"] == ""
+    assert "before" not in project.quotes(segments["segment_id"].tolist()).columns
+    at = app()
+    at.toggle(key="_w_quotes_context").set_value(True).run()
+    no_errors(at)
+    assert 'class="qc-context"' in markdown_text(at)
