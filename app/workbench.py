@@ -25,8 +25,14 @@ def mine(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
     return codings[(codings["status"] == ACCEPTED) & (codings["person"] == coder)]
 
 
-def pending(codings: pd.DataFrame) -> pd.DataFrame:
-    return codings[(codings["status"] == SUGGESTED) & (codings["source"] != HUMAN)]
+def pending(codings: pd.DataFrame, coder: str = "") -> pd.DataFrame:
+    """Suggestions waiting; given a coder, those the coder has not yet decided (or coded themselves)."""
+    waiting = codings[(codings["status"] == SUGGESTED) & (codings["source"] != HUMAN)]
+    if not coder:
+        return waiting
+    theirs = codings[codings["person"] == coder]
+    decided = set(zip(theirs["segment_id"], theirs["code"], strict=True))
+    return waiting[[pair not in decided for pair in zip(waiting["segment_id"], waiting["code"], strict=True)]]
 
 
 def others(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
@@ -37,7 +43,7 @@ def others(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
 def _toggle(project: Project, widget: str, segment_id: int, code_id: str, coder: str, codings: pd.DataFrame) -> None:
     here = codings[(codings["segment_id"] == segment_id) & (codings["code"] == code_id)]
     if st.session_state.get(widget):
-        waiting = pending(here)
+        waiting = pending(here, coder)
         if len(waiting):  # taking up suggestions (rules and model alike) records that, and by whom
             for coding_id in waiting["coding_id"]:
                 state.act(project.decide_suggestion, int(coding_id), True, coder)
@@ -83,7 +89,7 @@ def code_toggles(
     project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str, stamp: str
 ) -> None:
     applied = set(mine(codings, coder)["code"])
-    suggested = set(pending(codings)["code"])
+    suggested = set(pending(codings, coder)["code"])
     with st.container(height=360, border=True):
         for code in book.tree_order():
             widget = f"tg_{segment_id}_{code.id}_{stamp}"
@@ -99,9 +105,7 @@ def code_toggles(
 
 
 def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str) -> None:
-    applied = set(mine(codings, coder)["code"])
-    waiting = pending(codings)
-    waiting = waiting[~waiting["code"].isin(applied)]  # the coder already applies these
+    waiting = pending(codings, coder)
     if waiting.empty:
         st.caption("No suggestions waiting for this segment.")
         return

@@ -188,8 +188,7 @@ def autocode(
     for name, stats in results.items():
         click.echo(
             f"{name}: {stats['proposed']} suggestions ({stats['added']} new, {stats['refreshed']} updated, "
-            f"{stats['decided_kept']} already decided by a person and left as they are, "
-            f"{stats['withdrawn']} withdrawn)"
+            f"{stats['withdrawn']} withdrawn); people's decisions on earlier suggestions stay as they are"
         )
 
 

@@ -12,7 +12,7 @@ from . import analysis, codings_io
 from .config import ProjectConfig, read_config, write_config
 from .errors import ProjectError, UsageError
 from .ingest import IngestReport, ingest
-from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, UNITS, Code, Codebook, Document, Segment, Turn
+from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
 from .store import SEGMENT_COLUMNS, Store
 from .transcripts import TranscriptOptions, make_turn
 
@@ -239,13 +239,19 @@ class Project:
         """A person takes their own code off a segment; the log keeps that it was there."""
         with self.store.transaction() as session:
             existing = self.store.find_coding(session, segment_id, code_id, coder)
-            if existing is None:
+            if existing is None or existing.status == REJECTED:
                 return
-            self.store.delete_coding(session, existing)
+            if existing.source == HUMAN:
+                self.store.delete_coding(session, existing)
+            else:  # their decision on a suggestion: it now says no
+                self.store.decide(session, existing, REJECTED, coder)
             self.store.log(session, coder, "remove_code", f"segment {segment_id}", code=code_id)
 
     def decide_suggestion(self, coding_id: int, accept: bool, coder: str) -> None:
-        """Accept or reject a rule or model suggestion; the decision survives later autocoding."""
+        """Accept or reject a rule or model suggestion for oneself; the decision survives later autocoding.
+
+        The decision is the coder's own row: the suggestion stays pending for everyone else, so coders
+        working blind each decide it, and nobody's decision replaces another's."""
         status = ACCEPTED if accept else REJECTED
         with self.store.transaction() as session:
             row = self.store.coding_row(session, coding_id)
@@ -253,8 +259,14 @@ class Project:
                 raise UsageError(f"no coding with id {coding_id}")
             if row.source == HUMAN:
                 raise UsageError("only suggestions can be accepted or rejected; remove a person's code instead")
-            previous = row.status
-            self.store.decide(session, row, status, coder)
+            if row.coder != row.source_name and row.coder != coder:
+                raise UsageError(f"coding {coding_id} is {row.coder}'s decision; decide the suggestion itself")
+            own = row if row.coder == coder else self.store.find_coding(session, row.segment_id, row.code_id, coder)
+            previous = own.status if own is not None else SUGGESTED
+            if own is None:
+                self.store.add_decision(session, row, coder, status)
+            else:
+                self.store.decide(session, own, status, coder)
             self.store.log(session, coder, "accept" if accept else "reject", f"coding {coding_id}", previous=previous)
 
     def set_memo(self, segment_id: int, text: str, coder: str) -> None:

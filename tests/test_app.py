@@ -332,8 +332,8 @@ def test_accepting_a_suggestion_changes_its_status(project_dir: Path) -> None:
     coding_id = int(accept[0].key.split("_")[1])
     accept[0].click().run()
     no_errors(at)
-    rows = open_project(project_dir).codings("all", include_rejected=True).set_index("coding_id")
-    assert rows.at[coding_id, "status"] == "accepted" and rows.at[coding_id, "decided_by"] == "cara"
+    assert decision_of(project_dir, coding_id, "cara")["status"] == "accepted"
+    assert not [b for b in at.button if b.key == f"acc_{coding_id}"], "decided: no longer offered to cara"
 
 
 def test_rejecting_a_suggestion(project_dir: Path) -> None:
@@ -342,8 +342,24 @@ def test_rejecting_a_suggestion(project_dir: Path) -> None:
     reject = [b for b in at.button if b.label == "Reject"][0]
     coding_id = int(reject.key.split("_")[1])
     reject.click().run()
-    rows = open_project(project_dir).codings("all", include_rejected=True).set_index("coding_id")
-    assert rows.at[coding_id, "status"] == "rejected"
+    assert decision_of(project_dir, coding_id, "cara")["status"] == "rejected"
+    other = page(app("dan"), "views/transcripts.py")  # blind: dan still gets to decide it
+    other.radio(key="_w_step").set_value("open").run()
+    assert [b for b in other.button if b.key == f"rej_{coding_id}"]
+
+
+def decision_of(project_dir: Path, suggestion_id: int, coder: str) -> pd.Series:
+    """The coder's own row deciding a suggestion (the suggestion itself stays pending for others)."""
+    rows = open_project(project_dir).codings("all", include_rejected=True)
+    suggestion = rows.set_index("coding_id").loc[suggestion_id]
+    assert suggestion["status"] == "suggested"
+    mine = rows[
+        (rows["segment_id"] == suggestion["segment_id"])
+        & (rows["code"] == suggestion["code"])
+        & (rows["coder"] == coder)
+    ]
+    assert len(mine) == 1
+    return mine.iloc[0]
 
 
 def test_blind_coding_hides_other_coders_until_asked(project_dir: Path) -> None:
@@ -505,10 +521,12 @@ def test_one_decision_settles_a_code_suggested_by_rules_and_model(project_dir: P
     assert "keyword rules · model, 80% sure" in markdown_text(at), "one entry names both sources"
     [b for b in at.button if b.label == "Accept"][0].click().run()
     no_errors(at)
-    both = open_project(project_dir).codings("all", include_rejected=True)
-    both = both[(both["segment_id"] == segment) & (both["code"] == code) & (both["source"] != "human")]
-    assert set(both["source"]) == {"rule", "model"}
-    assert set(both["status"]) == {"accepted"} and set(both["decided_by"]) == {"cara"}
+    rows = open_project(project_dir).codings("all", include_rejected=True)
+    rows = rows[(rows["segment_id"] == segment) & (rows["code"] == code)]
+    cara = rows[rows["coder"] == "cara"]
+    assert cara["status"].tolist() == ["accepted"], "one decision, one row of cara's"
+    assert set(rows.loc[rows["coder"] != "cara", "status"]) <= {"accepted", "suggested"}  # nothing else changed
+    assert "keyword rules · model" not in markdown_text(at), "neither source waits for cara any more"
 
 
 def test_not_coded_yet_moves_on_to_the_next_segment(project_dir: Path) -> None:

@@ -250,10 +250,11 @@ def test_replace_keeps_suggestions_and_their_decisions(project, tmp_path):
     project.decide_suggestion(suggestion, accept=False, coder="ann")
     path.write_text(path.read_text(encoding="utf-8").replace("Slowly.", "Very slowly."), encoding="utf-8")
     report = project.ingest([path], replace=True)
-    assert (report.codings_carried, report.codings_left_on_previous) == (1, 0)
-    carried = project.codings("all", include_rejected=True)
-    assert list(zip(carried["source"], carried["status"], carried["decided_by"], strict=True)) == [
-        ("rule", "rejected", "ann")
+    assert (report.codings_carried, report.codings_left_on_previous) == (2, 0)  # the suggestion and ann's no
+    carried = project.codings("all", include_rejected=True).sort_values("coding_id")
+    assert list(zip(carried["coder"], carried["source"], carried["status"], carried["decided_by"], strict=True)) == [
+        ("rules.v1", "rule", "suggested", None),
+        ("ann", "rule", "rejected", "ann"),
     ]
 
 

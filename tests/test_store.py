@@ -60,6 +60,7 @@ def test_migration_history_starts_with_the_initial_schema(tmp_path):
     command.history(config)
     history = config.stdout.getvalue()
     assert "<base> -> 0001" in history and "initial schema" in history
+    assert "0001 -> 0002" in history
 
 
 def test_the_migrated_schema_matches_the_models(store):
@@ -77,7 +78,46 @@ def test_opening_an_existing_database_does_not_migrate_again(tmp_path, monkeypat
     assert calls == []
     assert current_revision(again) == head_revision(url)
     with sqlite3.connect(tmp_path / "qcode.sqlite") as connection:
-        assert connection.execute("select version_num from alembic_version").fetchall() == [("0001",)]
+        assert connection.execute("select version_num from alembic_version").fetchall() == [(head_revision(url),)]
+
+
+def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path):
+    from project_factory import make_project
+
+    from coding.project import open_project
+
+    project = make_project(tmp_path)
+    project.autocode(rules=True)
+    database = project.folder / "qcode.sqlite"
+    with sqlite3.connect(database) as connection:  # decisions as the first schema stored them
+        ids = [row[0] for row in connection.execute("select id from codings where coder = 'rules.v1' order by id")]
+        accepted, rejected, own = ids[:3]
+        connection.execute("update codings set status = 'accepted', decided_by = 'ann' where id = ?", (accepted,))
+        connection.execute("update codings set status = 'rejected', decided_by = 'ben' where id = ?", (rejected,))
+        connection.execute("update codings set status = 'accepted', decided_by = 'ann' where id = ?", (own,))
+        connection.execute(
+            "insert into codings (segment_id, code_id, coder, source, source_name, status, created_at, updated_at) "
+            "select segment_id, code_id, 'ann', 'human', '', 'accepted', created_at, updated_at from codings "
+            "where id = ?",
+            (own,),
+        )  # ann also coded that one by hand: her own row stays the only one
+        connection.execute("update alembic_version set version_num = '0001'")
+        count = connection.execute("select count(*) from codings").fetchone()[0]
+    migrated = open_project(project.folder)  # opening migrates to head
+    rows = migrated.codings("all", include_rejected=True).set_index("coding_id")
+    assert len(rows) == count + 2
+    assert set(rows.loc[ids, "status"]) == {"suggested"} and rows.loc[ids, "decided_by"].isna().all()
+    for suggestion, person, status, source in (
+        (accepted, "ann", "accepted", "rule"),
+        (rejected, "ben", "rejected", "rule"),
+        (own, "ann", "accepted", "human"),
+    ):
+        same = rows[
+            (rows["segment_id"] == rows.at[suggestion, "segment_id"])
+            & (rows["code"] == rows.at[suggestion, "code"])
+            & (rows["coder"] == person)
+        ]
+        assert same[["status", "source"]].values.tolist() == [[status, source]]
 
 
 def test_a_new_database_is_migrated_to_head_once_when_created(tmp_path, monkeypatch):

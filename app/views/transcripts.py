@@ -51,10 +51,7 @@ units = [s for s in segments if s.role == "respondent"]
 numbers = {int(s.id or 0): i + 1 for i, s in enumerate(units)}
 codings = data.codings_on(key, token, tuple(numbers))
 own = workbench.mine(codings, me) if me else codings[codings["status"] == "accepted"]
-waiting = workbench.pending(codings)
-if me:  # a suggestion of a code the coder already applies waits for nothing
-    decided = set(zip(own["segment_id"], own["code"], strict=True))
-    waiting = waiting[[pair not in decided for pair in zip(waiting["segment_id"], waiting["code"], strict=True)]]
+waiting = workbench.pending(codings, me)
 visible = own if not (me and show_others) else codings[codings["status"] == "accepted"]
 
 candidates = list(numbers)

@@ -453,8 +453,8 @@ class Store:
 
     @staticmethod
     def add_proposals(session: Session, proposals: Sequence[Proposal]) -> dict[str, int]:
-        """Store suggestions. A segment+code a suggester already proposed keeps its status: an accepted or
-        rejected suggestion is a person's decision and is never reset; a pending one gets the new confidence."""
+        """Store suggestions; one the suggester made before gets the new confidence. People's decisions on
+        suggestions are their own rows (see Project.decide_suggestion), so storing never touches them."""
         names = sorted({p.source_name for p in proposals})
         existing = {
             (row.segment_id, row.code_id, row.coder): row
@@ -467,7 +467,6 @@ class Store:
         now = utcnow()
         new_rows: list[dict[str, Any]] = []
         refreshed: list[dict[str, Any]] = []
-        kept = 0
         for p in proposals:
             found = existing.get((p.segment_id, p.code_id, p.source_name))
             if found is None:
@@ -484,15 +483,13 @@ class Store:
                         "updated_at": now,
                     }
                 )
-            elif found.status == SUGGESTED:
-                refreshed.append({"id": found.id, "confidence": p.confidence, "updated_at": now})
             else:
-                kept += 1
+                refreshed.append({"id": found.id, "confidence": p.confidence, "updated_at": now})
         if new_rows:
             session.execute(insert(CodingRow), new_rows)
         if refreshed:
             session.execute(update(CodingRow), refreshed)
-        return {"added": len(new_rows), "refreshed": len(refreshed), "decided_kept": kept}
+        return {"added": len(new_rows), "refreshed": len(refreshed)}
 
     @staticmethod
     def withdraw_pending(session: Session, source_name: str, keep: set[tuple[int, str]]) -> int:
@@ -510,6 +507,22 @@ class Store:
     @staticmethod
     def coding_row(session: Session, coding_id: int) -> CodingRow | None:
         return session.get(CodingRow, coding_id)
+
+    @staticmethod
+    def add_decision(session: Session, suggestion: CodingRow, person: str, status: str) -> None:
+        """A person's decision on a suggestion, as their own row carrying the suggester's source."""
+        session.add(
+            CodingRow(
+                segment_id=suggestion.segment_id,
+                code_id=suggestion.code_id,
+                coder=person,
+                source=suggestion.source,
+                source_name=suggestion.source_name,
+                confidence=suggestion.confidence,
+                status=status,
+                decided_by=person,
+            )
+        )
 
     @staticmethod
     def find_coding(session: Session, segment_id: int, code_id: str, coder: str) -> CodingRow | None:
