@@ -32,7 +32,8 @@ def pending(codings: pd.DataFrame, coder: str = "") -> pd.DataFrame:
         return waiting
     theirs = codings[codings["person"] == coder]
     decided = set(zip(theirs["segment_id"], theirs["code"], strict=True))
-    return waiting[[pair not in decided for pair in zip(waiting["segment_id"], waiting["code"], strict=True)]]
+    undecided = [pair not in decided for pair in zip(waiting["segment_id"], waiting["code"], strict=True)]
+    return waiting[pd.Series(undecided, index=waiting.index, dtype=bool)]  # a plain [] would pick columns
 
 
 def others(codings: pd.DataFrame, coder: str) -> pd.DataFrame:

@@ -589,3 +589,22 @@ def test_quotes_can_show_their_whole_turn(project_dir: Path) -> None:
     at.toggle(key="_w_quotes_context").set_value(True).run()
     no_errors(at)
     assert 'class="qc-context"' in markdown_text(at)
+
+
+def test_a_segment_nobody_coded_offers_every_code(project_dir: Path) -> None:
+    project = open_project(project_dir)
+    extra = project_dir.parent / "extra"
+    extra.mkdir()
+    (extra / "R04.txt").write_text(
+        "---\nrespondent_id: R04\ngroup: south\ngender: male\n---\nInterviewer: And then?\n\nR04: We planted apples.\n",
+        encoding="utf-8",
+    )
+    project.ingest([extra])
+    project.segment("paragraph")
+    bare = next(s for s in project.segments(["R04"]) if s.role == "respondent")
+    at = app("dan")
+    at.session_state["document"], at.session_state["segment"] = bare.document, int(bare.id)
+    at = page(at, "views/transcripts.py")
+    no_errors(at)
+    assert toggle(at, "Hope").value is False
+    assert "No suggestions waiting for this segment." in [c.value for c in at.caption]
