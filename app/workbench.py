@@ -91,8 +91,19 @@ def code_toggles(
 ) -> None:
     applied = set(mine(codings, coder)["code"])
     suggested = set(pending(codings, coder)["code"])
+    find = st.text_input(
+        "Find a code", key="code_search", placeholder="Find a code by name", label_visibility="collapsed"
+    )
+    wanted = find.strip().lower()
+    shown = [
+        code
+        for code in book.tree_order()
+        if not wanted or wanted in code.name.lower() or wanted in code.id.lower() or code.id in applied
+    ]
+    if not shown:
+        st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
-        for code in book.tree_order():
+        for code in shown:
             widget = f"tg_{segment_id}_{code.id}_{stamp}"
             hint = " (suggested)" if code.id in suggested and code.id not in applied else ""
             st.toggle(

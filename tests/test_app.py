@@ -608,3 +608,13 @@ def test_a_segment_nobody_coded_offers_every_code(project_dir: Path) -> None:
     no_errors(at)
     assert toggle(at, "Hope").value is False
     assert "No suggestions waiting for this segment." in [c.value for c in at.caption]
+
+
+def test_code_search_narrows_the_toggles_but_keeps_applied_codes(project_dir: Path) -> None:
+    at = page(app("ann"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R01").run()
+    at.selectbox(key="_w_segment").select_index(1).run()  # "My mother hid us in the cellar.": ann's Family
+    at.text_input(key="code_search").input("hop").run()
+    no_errors(at)
+    labels = [t.label.strip() for t in at.toggle if t.key and t.key.startswith("tg_")]
+    assert labels == ["Hope", "Family"] or labels == ["Hope (suggested)", "Family"]
