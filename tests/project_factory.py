@@ -71,3 +71,16 @@ def segment_id(project, document: str, contains: str) -> int:  # type: ignore[no
         if contains in segment.text:
             return int(segment.id)
     raise AssertionError(f"no segment of {document} contains {contains!r}")
+
+
+def own_decision(project, suggestion_id: int, coder: str):  # type: ignore[no-untyped-def]
+    """The coder's own row deciding a suggestion (the suggestion itself stays pending for others)."""
+    rows = project.codings("all", include_rejected=True)
+    suggestion = rows.set_index("coding_id").loc[suggestion_id]
+    mine = rows[
+        (rows["segment_id"] == suggestion["segment_id"])
+        & (rows["code"] == suggestion["code"])
+        & (rows["coder"] == coder)
+    ]
+    assert len(mine) == 1, f"{coder} has one row deciding suggestion {suggestion_id}"
+    return mine.iloc[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from project_factory import own_decision
 from streamlit.testing.v1 import AppTest
 
 from coding.project import Project, create_project, open_project
@@ -349,17 +350,8 @@ def test_rejecting_a_suggestion(project_dir: Path) -> None:
 
 
 def decision_of(project_dir: Path, suggestion_id: int, coder: str) -> pd.Series:
-    """The coder's own row deciding a suggestion (the suggestion itself stays pending for others)."""
-    rows = open_project(project_dir).codings("all", include_rejected=True)
-    suggestion = rows.set_index("coding_id").loc[suggestion_id]
-    assert suggestion["status"] == "suggested"
-    mine = rows[
-        (rows["segment_id"] == suggestion["segment_id"])
-        & (rows["code"] == suggestion["code"])
-        & (rows["coder"] == coder)
-    ]
-    assert len(mine) == 1
-    return mine.iloc[0]
+    assert open_project(project_dir).codings("all").set_index("coding_id").at[suggestion_id, "status"] == "suggested"
+    return own_decision(open_project(project_dir), suggestion_id, coder)
 
 
 def test_blind_coding_hides_other_coders_until_asked(project_dir: Path) -> None:

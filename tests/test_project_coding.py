@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from project_factory import make_project, segment_id
+from project_factory import make_project, own_decision, segment_id
 
 from coding.errors import UsageError
 
@@ -30,25 +30,12 @@ def test_rules_suggest_child_and_parent(project):
     assert set(auto["source_name"]) == {"rules.v1"}
 
 
-def _decision(project, coding_id, coder):
-    """The coder's own row deciding the suggestion `coding_id`."""
-    frame = project.codings("all", include_rejected=True)
-    suggestion = frame[frame["coding_id"] == coding_id].iloc[0]
-    mine = frame[
-        (frame["segment_id"] == suggestion["segment_id"])
-        & (frame["code"] == suggestion["code"])
-        & (frame["coder"] == coder)
-    ]
-    assert len(mine) == 1
-    return mine.iloc[0]
-
-
 def test_rejected_suggestion_stays_rejected_after_autocoding_again(project):
     project.autocode(rules=True)
     coding_id = _suggestion(project, "P01", "Moscow", "actors.russia")
     project.decide_suggestion(coding_id, accept=False, coder="anna")
     project.autocode(rules=True)
-    decision = _decision(project, coding_id, "anna")
+    decision = own_decision(project, coding_id, "anna")
     assert decision["status"] == "rejected" and decision["decided_by"] == "anna"
     assert decision["source"] == "rule" and decision["source_name"] == "rules.v1"
     assert decision["coding_id"] not in set(project.codings("all")["coding_id"])
@@ -60,7 +47,7 @@ def test_accepted_suggestion_counts_as_human_and_survives_autocoding(project):
     project.decide_suggestion(coding_id, accept=True, coder="anna")
     project.autocode(rules=True)
     human = project.codings("human", coders=["anna"])
-    assert list(human["coding_id"]) == [_decision(project, coding_id, "anna")["coding_id"]]
+    assert list(human["coding_id"]) == [own_decision(project, coding_id, "anna")["coding_id"]]
     assert project.crosstab(by="group", source="human").loc["actors", "b"] == 1
 
 
@@ -72,14 +59,14 @@ def test_each_coder_decides_a_suggestion_for_themselves(project):
     suggestion = project.codings("all", include_rejected=True).set_index("coding_id").loc[coding_id]
     assert suggestion["status"] == "suggested", "still waiting for everyone else"
     project.decide_suggestion(coding_id, accept=False, coder="ben")
-    assert _decision(project, coding_id, "anna")["status"] == "accepted"
-    assert _decision(project, coding_id, "ben")["status"] == "rejected"
+    assert own_decision(project, coding_id, "anna")["status"] == "accepted"
+    assert own_decision(project, coding_id, "ben")["status"] == "rejected"
     project.decide_suggestion(coding_id, accept=True, coder="ben")  # ben changes his mind: his row changes
-    assert _decision(project, coding_id, "ben")["status"] == "accepted"
+    assert own_decision(project, coding_id, "ben")["status"] == "accepted"
     with pytest.raises(UsageError, match="anna's decision"):
-        project.decide_suggestion(int(_decision(project, coding_id, "anna")["coding_id"]), False, "ben")
+        project.decide_suggestion(int(own_decision(project, coding_id, "anna")["coding_id"]), False, "ben")
     project.remove_code(int(suggestion["segment_id"]), "actors", "anna")  # taking it off says no
-    assert _decision(project, coding_id, "anna")["status"] == "rejected"
+    assert own_decision(project, coding_id, "anna")["status"] == "rejected"
 
 
 def test_apply_and_remove_code_change_the_crosstab_and_are_logged(project):
@@ -161,7 +148,10 @@ def test_decisions_say_whose_each_coding_is(project):
     project.apply_code(segment_id(project, "P03", "sold"), "money", "cara")
     decisions = project.decisions().set_index("coding_id")
     assert decisions.columns.tolist() == ["segment_id", "code", "source", "status", "person"]
-    anna, ben = _decision(project, accepted, "anna")["coding_id"], _decision(project, rejected, "ben")["coding_id"]
+    anna, ben = (
+        own_decision(project, accepted, "anna")["coding_id"],
+        own_decision(project, rejected, "ben")["coding_id"],
+    )
     assert decisions.at[anna, "person"] == "anna" and decisions.at[ben, "person"] == "ben"
     assert decisions.at[anna, "source"] == "rule" and decisions.at[ben, "status"] == "rejected"
     assert set(decisions.loc[decisions["source"] == "human", "person"]) == {"cara"}

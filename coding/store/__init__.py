@@ -600,22 +600,12 @@ class Store:
     @staticmethod
     def codings_on_document(session: Session, document_id: int) -> list[tuple[CodingRow, int, int, str]]:
         """Codings of a document with their segment offsets and unit (for carrying them to a new version)."""
-        query = (
-            select(CodingRow, SegmentRow.start, SegmentRow.end, SegmentRow.unit)
-            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-            .where(SegmentRow.document_id == document_id)
-        )
-        return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
+        return _on_segments(session, CodingRow, document_id)
 
     @staticmethod
     def memos_on_document(session: Session, document_id: int) -> list[tuple[MemoRow, int, int, str]]:
         """Memos on a document's segments with the segment offsets and unit (for carrying them over)."""
-        query = (
-            select(MemoRow, SegmentRow.start, SegmentRow.end, SegmentRow.unit)
-            .join(SegmentRow, SegmentRow.id == MemoRow.segment_id)
-            .where(SegmentRow.document_id == document_id)
-        )
-        return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
+        return _on_segments(session, MemoRow, document_id)
 
     @staticmethod
     def copy_memo(session: Session, row: MemoRow, segment_id: int) -> None:
@@ -711,6 +701,16 @@ class Store:
                 or 0,
                 "codings": session.scalar(select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)) or 0,
             }
+
+
+def _on_segments(session: Session, row_type: Any, document_id: int) -> list[Any]:
+    """Rows of a table keyed by segment (codings, memos) on one document, with segment start, end and unit."""
+    query = (
+        select(row_type, SegmentRow.start, SegmentRow.end, SegmentRow.unit)
+        .join(SegmentRow, SegmentRow.id == row_type.segment_id)
+        .where(SegmentRow.document_id == document_id)
+    )
+    return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
