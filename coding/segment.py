@@ -5,6 +5,7 @@ Sentences never cross paragraph boundaries: each paragraph goes through spaCy on
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -15,6 +16,7 @@ from spacy.tokens import Doc
 from .models import RESPONDENT, UNITS, Document, Segment, Turn
 
 Progress = Callable[[int], None]
+_ALNUM = re.compile(r"[^\W_]")  # exactly str.isalnum: Python's \w is the alphanumerics plus "_"
 
 
 def coded_turns(document: Document, include_interviewer: bool = False) -> list[Turn]:
@@ -122,7 +124,7 @@ def _tidy_starts(text: str, starts: list[int]) -> list[int]:
     kept: list[int] = []
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
-        if kept and not any(ch.isalnum() for ch in text[start:end]):
+        if kept and not _ALNUM.search(text, start, end):
             continue
         kept.append(start)
     for index in range(1, len(kept)):
@@ -138,8 +140,8 @@ def _sentence_starts(doc: Doc) -> list[int]:
         return [0]
     if not doc.has_annotation("SENT_START"):
         return [sent.start_char for sent in doc.sents]  # spaCy's own error about missing boundaries
-    array = doc.to_array([IDX, SENT_START])
-    return [0] + [int(idx) for idx, flag in array[1:].tolist() if flag == 1]
+    array = doc.to_array([IDX, SENT_START])[1:]
+    return [0, *array[array[:, 1] == 1, 0].tolist()]
 
 
 def _inside_cluster(text: str, index: int) -> bool:
