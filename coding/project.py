@@ -262,6 +262,8 @@ class Project:
             if row.coder != row.source_name and row.coder != coder:
                 raise UsageError(f"coding {coding_id} is {row.coder}'s decision; decide the suggestion itself")
             own = row if row.coder == coder else self.store.find_coding(session, row.segment_id, row.code_id, coder)
+            if own is not None and own.source == HUMAN and not accept:
+                raise UsageError("you applied this code to the segment yourself; remove it instead of rejecting")
             previous = own.status if own is not None else SUGGESTED
             if own is None:
                 self.store.add_decision(session, row, coder, status)
@@ -504,21 +506,21 @@ class Project:
     def state_token(self) -> tuple[int, ...]:
         """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app.
 
-        The first number is the newest audit-log entry, the one edited_segments() counts from."""
+        It holds the newest audit-log id and the number of log entries, which edited_segments() counts from."""
         return tuple(self.store.state_token())
 
     def edited_segments(self, after: tuple[int, ...], upto: tuple[int, ...]) -> set[int] | None:
         """Segments edited one at a time (codes applied or removed, suggestions decided, memos, consensus)
         between two state tokens; None if anything else changed in between, so that a reader reloads all."""
-        if upto[0] < after[0]:
+        if upto[0] < after[0] or upto[4] < after[4]:
             return None
-        return self.store.edited_segments(after[0], upto[0])
+        return self.store.edited_segments(after[0], upto[0], entries=upto[4] - after[4])
 
 
 def filter_codings(
     frame: pd.DataFrame, source: str, coders: Sequence[str] | None = None, include_rejected: bool = False
 ) -> pd.DataFrame:
-    """human: a person's codes and the suggestions a person accepted; auto: rule and model suggestions."""
+    """human: a person's codes and the suggestions a person accepted; auto: the rule and model suggestions."""
     if source not in SOURCE_FILTERS:
         raise UsageError(f"source must be one of {', '.join(SOURCE_FILTERS)}, not {source!r}")
     if source == "all" and not coders and include_rejected:
@@ -530,8 +532,8 @@ def filter_codings(
         if coders:
             who = frame["coder"].where(frame["source"] == HUMAN, frame["decided_by"])
             frame = frame[who.isin(list(coders))]
-    elif source == "auto":
-        frame = frame[frame["source"] != HUMAN]
+    elif source == "auto":  # the suggestions themselves, not people's decisions on them
+        frame = frame[(frame["source"] != HUMAN) & (frame["coder"] == frame["source_name"])]
         if coders:
             frame = frame[frame["coder"].isin(list(coders))]
     elif coders:

@@ -157,3 +157,38 @@ def test_decisions_say_whose_each_coding_is(project):
     assert set(decisions.loc[decisions["source"] == "human", "person"]) == {"cara"}
     assert decisions.loc[decisions["status"] == "suggested", "person"].isna().all()
     assert len(decisions) == len(project.codings("all", include_rejected=True))
+
+
+def test_an_edit_committed_late_under_a_lower_log_id_forces_a_full_reload(project):
+    # On PostgreSQL a transaction can commit after one holding a higher log id: the id range alone would
+    # say nothing changed, the count of log entries does not.
+    from coding.store.schema import LogRow
+
+    sold = segment_id(project, "P03", "sold")
+    project.apply_code(sold, "money", "anna")
+    newest = project.state_token()[0]
+    with project.store.transaction() as session:
+        session.add(LogRow(id=newest + 10, actor="ben", action="memo", target=f"segment {sold}", details={}))
+    seen = project.state_token()
+    with project.store.transaction() as session:  # committed after, under a lower id
+        session.add(LogRow(id=newest + 5, actor="cara", action="apply_code", target=f"segment {sold}", details={}))
+    assert project.state_token()[0] == seen[0]
+    assert project.edited_segments(seen, project.state_token()) is None
+
+
+def test_auto_codings_are_the_suggestions_not_peoples_decisions(project):
+    project.autocode(rules=True)
+    before = project.codings("auto")
+    project.decide_suggestion(_suggestion(project, "P02", "Tehran", "actors"), accept=True, coder="anna")
+    after = project.codings("auto")
+    assert set(after["coding_id"]) == set(before["coding_id"]) and set(after["coder"]) == {"rules.v1"}
+
+
+def test_rejecting_a_suggestion_never_touches_ones_own_code(project):
+    project.autocode(rules=True)
+    suggestion = _suggestion(project, "P02", "Tehran", "actors")
+    seg = segment_id(project, "P02", "Tehran")
+    project.apply_code(seg, "actors", "bob")
+    with pytest.raises(UsageError, match="remove it instead"):
+        project.decide_suggestion(suggestion, accept=False, coder="bob")
+    assert project.codings("human", coders=["bob"])["code"].tolist() == ["actors"]

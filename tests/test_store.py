@@ -101,16 +101,25 @@ def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path)
             "where id = ?",
             (own,),
         )  # ann also coded that one by hand: her own row stays the only one
+        twice = ids[3]  # the model suggested the same code there too; ben accepted one, then rejected the other
+        connection.execute("update codings set status = 'accepted', decided_by = 'ben' where id = ?", (twice,))
+        connection.execute(
+            "insert into codings (segment_id, code_id, coder, source, source_name, confidence, status, decided_by, "
+            "created_at, updated_at) select segment_id, code_id, 'model.v1', 'model', 'model.v1', 0.9, 'rejected', "
+            "'ben', created_at, '2099-01-01 00:00:00' from codings where id = ?",
+            (twice,),
+        )
         connection.execute("update alembic_version set version_num = '0001'")
         count = connection.execute("select count(*) from codings").fetchone()[0]
     migrated = open_project(project.folder)  # opening migrates to head
     rows = migrated.codings("all", include_rejected=True).set_index("coding_id")
-    assert len(rows) == count + 2
+    assert len(rows) == count + 3
     assert set(rows.loc[ids, "status"]) == {"suggested"} and rows.loc[ids, "decided_by"].isna().all()
     for suggestion, person, status, source in (
         (accepted, "ann", "accepted", "rule"),
         (rejected, "ben", "rejected", "rule"),
         (own, "ann", "accepted", "human"),
+        (twice, "ben", "rejected", "model"),  # one row per person: the later decision
     ):
         same = rows[
             (rows["segment_id"] == rows.at[suggestion, "segment_id"])

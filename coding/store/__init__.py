@@ -111,17 +111,22 @@ class Store:
             query = query.limit(limit)
         return self._frame(query, ["id", "at", "actor", "action", "target", "details"])
 
-    def edited_segments(self, after: int, upto: int) -> set[int] | None:
-        """Segments whose codings or memos were edited one by one in log entries after..upto.
+    def edited_segments(self, after: int, upto: int, entries: int) -> set[int] | None:
+        """Segments whose codings or memos were edited one by one in the `entries` log entries after..upto.
 
         None when any entry in that range did something else (an import, autocoding, a codebook or document
-        change): then a reader must reload everything instead of refreshing these segments.
+        change), or when the range does not hold exactly `entries` entries: on PostgreSQL a transaction can
+        commit after one with a higher log id, so an id range alone can miss an edit. Then a reader must
+        reload everything instead of refreshing these segments.
         """
         query = select(LogRow.action, LogRow.target).where(LogRow.id > after, LogRow.id <= upto)
         segments: set[int] = set()
         codings: set[int] = set()
         with self.engine.connect() as connection:
-            for action, target in connection.execute(query):
+            rows = connection.execute(query).all()
+            if len(rows) != entries:
+                return None
+            for action, target in rows:
                 kind, _, number = str(target).partition(" ")
                 if action in SEGMENT_EDITS and kind == "segment" and number.isdigit():
                     segments.add(int(number))
@@ -134,14 +139,17 @@ class Store:
                 segments.update(connection.execute(found).scalars())
         return segments
 
-    def state_token(self) -> tuple[int, int, int, int]:
-        """Changes whenever codings, codes, documents or the log change: a cache key for the app."""
+    def state_token(self) -> tuple[int, int, int, int, int]:
+        """Changes whenever codings, codes, documents or the log change: a cache key for the app.
+
+        (newest log id, codings, newest coding id, segments, log entries)."""
         with transaction(self.engine) as session:
             return (
                 session.scalar(select(func.max(LogRow.id))) or 0,
                 session.scalar(select(func.count(CodingRow.id))) or 0,
                 session.scalar(select(func.max(CodingRow.id))) or 0,
                 session.scalar(select(func.count(SegmentRow.id))) or 0,
+                session.scalar(select(func.count(LogRow.id))) or 0,
             )
 
     # ----- respondents and documents ----------------------------------------------------------
@@ -655,7 +663,13 @@ class Store:
         return previous
 
     def memos_frame(self) -> pd.DataFrame:
-        query = select(MemoRow.id, MemoRow.segment_id, MemoRow.code_id, MemoRow.coder, MemoRow.text, MemoRow.updated_at)
+        """Memos on active documents (a replaced version keeps its own, carried ones are on the new one)."""
+        query = (
+            select(MemoRow.id, MemoRow.segment_id, MemoRow.code_id, MemoRow.coder, MemoRow.text, MemoRow.updated_at)
+            .outerjoin(SegmentRow, SegmentRow.id == MemoRow.segment_id)
+            .outerjoin(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+            .where(DocumentRow.replaced_by.is_(None))
+        )
         return self._frame(query, ["memo_id", "segment_id", "code", "coder", "memo", "updated_at"])
 
     # ----- helpers ----------------------------------------------------------------------------

@@ -24,14 +24,19 @@ DECIDED = "c.source <> 'human' AND c.coder = c.source_name AND c.status <> 'sugg
 
 
 def upgrade() -> None:
+    # One row per person, code and segment (a unique key): where a person decided both the rules' and the
+    # model's suggestion of a code on a segment, their latest decision is the one they stand by.
     op.execute(
         "INSERT INTO codings (segment_id, code_id, coder, source, source_name, confidence, status, decided_by, "
         "created_at, updated_at) "
-        "SELECT c.segment_id, c.code_id, c.decided_by, c.source, c.source_name, c.confidence, c.status, "
-        "c.decided_by, c.created_at, c.updated_at FROM codings c "
+        "SELECT segment_id, code_id, decided_by, source, source_name, confidence, status, decided_by, "
+        "created_at, updated_at FROM ("
+        "SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.segment_id, c.code_id, c.decided_by "
+        "ORDER BY c.updated_at DESC, c.id DESC) AS latest FROM codings c "
         f"WHERE {DECIDED} AND c.decided_by IS NOT NULL AND NOT EXISTS ("
         "SELECT 1 FROM codings d WHERE d.segment_id = c.segment_id AND d.code_id = c.code_id "
         "AND d.coder = c.decided_by)"
+        ") ranked WHERE latest = 1"
     )
     op.execute(
         "UPDATE codings SET status = 'suggested', decided_by = NULL "
