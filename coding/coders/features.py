@@ -143,7 +143,7 @@ class TermBlock:
 class TextFeatures:
     """Word TF-IDF and character n-gram TF-IDF side by side, each block scaled to unit length."""
 
-    def __init__(self, char_ngrams: tuple[int, int] = (2, 5), char_min_df: int = 2) -> None:
+    def __init__(self, char_ngrams: tuple[int, int] = (3, 5), char_min_df: int = 2) -> None:
         self.words: dict[str, int] = {}
         self.blocks = [TermBlock(WORD), TermBlock(CHAR, char_ngrams, char_min_df)]
 
