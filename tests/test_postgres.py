@@ -144,3 +144,40 @@ def test_replace_and_a_refused_import_on_postgresql(database_url, tmp_path):
     report = project.ingest([transcript], replace=True)
     assert (report.codings_carried, report.codings_left_on_previous) == (1, 1)
     assert list(project.codings()["code"]) == ["civil_society"]
+
+
+def test_migration_0002_on_postgresql_with_decided_suggestions(database_url, tmp_path):
+    # Decisions as the first schema stored them (on the suggestion's own row), then opened at head.
+    from sqlalchemy import create_engine, text
+
+    import coding
+
+    folder = tmp_path / "team"
+    run("init", folder, "--db", database_url)
+    run("ingest", FIXTURES, "--project", folder)
+    run("segment", "--unit", "paragraph", "--project", folder)
+    run("autocode", "--rules", "--project", folder)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        ids = connection.execute(text("select id from codings where coder = 'rules.v1' order by id")).scalars().all()
+        twice = ids[1]
+        connection.execute(
+            text(f"update codings set status = 'accepted', decided_by = 'ann' where id in ({ids[0]}, {twice})")
+        )
+        connection.execute(
+            text(
+                "insert into codings (segment_id, code_id, coder, source, source_name, confidence, status, decided_by, "
+                "created_at, updated_at) select segment_id, code_id, 'model.v1', 'model', 'model.v1', 0.9, 'rejected', "
+                f"'ann', created_at, updated_at + interval '1 day' from codings where id = {twice}"
+            )
+        )
+        connection.execute(text("update alembic_version set version_num = '0001'"))
+    engine.dispose()
+    from coding.store.database import engine_for
+
+    engine_for(database_url).dispose()  # the project opens a fresh engine, which migrates
+    project = coding.open_project(folder)
+    rows = project.codings("all", include_rejected=True)
+    ann = rows[rows["coder"] == "ann"]
+    assert sorted(ann[["source", "status"]].values.tolist()) == [["model", "rejected"], ["rule", "accepted"]]
+    assert set(rows.loc[rows["coder"].isin(["rules.v1", "model.v1"]), "status"]) == {"suggested"}
