@@ -115,9 +115,13 @@ def codebook(key: ProjectKey, token: Token) -> Codebook:
     return frames(key, token).codebook
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
 def attributes(key: ProjectKey, token: Token) -> dict[str, list[str]]:
-    """Each respondent attribute with its values, in the order the cross-tab uses."""
-    respondents = frames(key, token).respondents
+    """Each respondent attribute with its values, in the order the cross-tab uses.
+
+    Read on its own (a few milliseconds): the sidebar draws these filters on every page, and pages that
+    count nothing (Export) need not wait for every coding to be read."""
+    respondents = cached_project(key).respondents()
     result = {}
     for column in respondents.columns:
         if column != "respondent_id":
