@@ -6,7 +6,9 @@ can group all its writes into one transaction (see database.transaction).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -687,7 +689,7 @@ class Store:
 
         plain=True reads the driver's own tuples, skipping SQLAlchemy's per-row processing: only for
         queries whose columns are integers, floats and text, which every driver returns as they are."""
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection, _no_gc_pauses():
             result = connection.execute(query)
             # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
             # goes through the Row's slow failed-key path (a third of the cost of reading turns).
@@ -717,6 +719,20 @@ class Store:
                 or 0,
                 "codings": session.scalar(select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)) or 0,
             }
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a large read builds its rows: hundreds of thousands of new
+    tuples would trigger full collections over everything the process holds (a dashboard holds a lot),
+    which cost up to a second; the rows hold no reference cycles, so nothing is left uncollected."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _on_segments(session: Session, row_type: Any, document_id: int) -> list[Any]:
