@@ -184,7 +184,7 @@ def heatmap(
 def crosstab_spec(
     key: ProjectKey, token: tuple[int, ...], filters: data.Filters, by: str, count: str, percent: str
 ) -> dict[str, Any]:
-    """The Themes heatmap as a Vega-Lite spec; cached because building and validating it is the slow part."""
+    """The Themes heatmap as a Vega-Lite spec, cached per filter state and choice of columns."""
     counts = data.crosstab(key, token, filters, by, count, "none")
     shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
     bases = data.column_bases(key, token, filters, by, count)

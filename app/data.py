@@ -16,6 +16,7 @@ import streamlit as st
 
 from coding import analysis
 from coding.models import ACCEPTED, HUMAN, SOURCES, SUGGESTED, Codebook, Document, Segment
+from coding.project import owners
 
 from .state import ProjectKey, cached_project
 
@@ -234,8 +235,7 @@ def documents(key: ProjectKey, token: Token) -> pd.DataFrame:
 def codings_on(key: ProjectKey, token: Token, segment_ids: tuple[int, ...]) -> pd.DataFrame:
     """Every coding on these segments with all its columns (source name, confidence), plus `person`."""
     codings = cached_project(key).codings("all", include_rejected=True, segment_ids=segment_ids)
-    # A person's own code belongs to them; a suggestion belongs to whoever accepted or rejected it.
-    return codings.assign(person=codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"]))
+    return codings.assign(person=owners(codings))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -277,9 +277,9 @@ def coders_state(key: ProjectKey, token: Token, coders: Sequence[str]) -> tuple[
 
 def _decided(key: ProjectKey, token: Token) -> pd.DataFrame:
     """segment_id, code, coder of every accepted coding, a suggestion under whoever accepted it."""
-    codings = frames(key, token).codings
-    accepted = codings.loc[codings["status"] == ACCEPTED, ["segment_id", "code", "person"]]
-    return accepted.rename(columns={"person": "coder"})
+    from coding.intercoder import accepted
+
+    return accepted(frames(key, token).codings)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

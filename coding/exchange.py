@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import refiqda
 from .errors import ImportFormatError, IngestError
 from .models import RESPONDENT, Codebook, Document
+from .project import owners
 from .refiqda import QdaCase, QdaCoding, QdaNote, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
 from .spans import SegmentIndex
 from .transcripts import TranscriptOptions, make_turn, parse_turns, sha256_text
@@ -47,8 +48,7 @@ def project_to_qda(project: Project) -> QdaProject:
     segments = project.segments_frame().set_index("segment_id")
     texts = project.store.document_texts()
     codings = project.codings("human")
-    who = codings["coder"].where(codings["source"] == "human", codings["decided_by"])
-    codings = codings.assign(person=who)
+    codings = codings.assign(person=owners(codings))
     users = sorted(set(codings["person"].dropna()) | set(project.memos()["coder"]))
     respondents = project.respondents()
     attributes = [c for c in respondents.columns if c != "respondent_id"]

@@ -24,9 +24,14 @@ UNIT_CHOICES = ("documents", "touched")
 
 def decisions(project: Project) -> pd.DataFrame:
     """segment_id, code, coder of every accepted coding, with accepted suggestions under who accepted them."""
-    frame = project.decisions()
-    frame = frame.loc[frame["status"] == ACCEPTED, ["segment_id", "code", "person"]]
-    return frame.rename(columns={"person": "coder"}).drop_duplicates().reset_index(drop=True)
+    return accepted(project.decisions()).drop_duplicates().reset_index(drop=True)
+
+
+def accepted(decided: pd.DataFrame) -> pd.DataFrame:
+    """segment_id, code, coder of the accepted rows of a Project.decisions() frame, each under its person
+    (a person's own code and a suggestion they accepted can both be there: agreement counts them once)."""
+    rows = decided.loc[decided["status"] == ACCEPTED, ["segment_id", "code", "person"]]
+    return rows.rename(columns={"person": "coder"})
 
 
 def coder_codings(project: Project, coders: Sequence[str], every: pd.DataFrame | None = None) -> pd.DataFrame:

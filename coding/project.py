@@ -530,8 +530,7 @@ def filter_codings(
     if source == "human":
         frame = frame[(frame["source"] == HUMAN) | (frame["status"] == ACCEPTED)]
         if coders:
-            who = frame["coder"].where(frame["source"] == HUMAN, frame["decided_by"])
-            frame = frame[who.isin(list(coders))]
+            frame = frame[owners(frame).isin(list(coders))]
     elif source == "auto":  # the suggestions themselves, not people's decisions on them
         frame = frame[(frame["source"] != HUMAN) & (frame["coder"] == frame["source_name"])]
         if coders:
@@ -539,6 +538,12 @@ def filter_codings(
     elif coders:
         frame = frame[frame["coder"].isin(list(coders)) | frame["decided_by"].isin(list(coders))]
     return frame.reset_index(drop=True)
+
+
+def owners(codings: pd.DataFrame) -> pd.Series:
+    """Whose each coding is: a person's own code is theirs, a suggestion belongs to whoever accepted or
+    rejected it (empty while it waits). Store.decisions_frame works this out in SQL the same way."""
+    return codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"])
 
 
 def _with_paragraphs(turn: Turn, text: str) -> Turn:
