@@ -138,8 +138,20 @@ def _trimmed(text: str, keep_end: bool, limit: int = CONTEXT_CHARS) -> str:
     return html.escape(cut[: cut.rfind(" ")] if " " in cut else cut) + " …"
 
 
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def safe_color(color: str, fallback: str = "#9e9e9e") -> str:
+    """A colour fit to put inside a style attribute: #rrggbb or the fallback, never anything else.
+
+    Codes can come from REFI-QDA files and app edits, so a colour is user input that must not escape CSS.
+    """
+    return color if isinstance(color, str) and _HEX_COLOR.fullmatch(color) else fallback
+
+
 def tint(colors: Sequence[str], dashed: Sequence[str] = ()) -> str:
     """CSS for a segment: a light wash of its first code's colour and one underline per code."""
+    colors, dashed = [safe_color(c) for c in colors], [safe_color(c) for c in dashed]
     if not colors and not dashed:
         return ""
     first = (list(colors) or list(dashed))[0]
@@ -174,6 +186,7 @@ def inject_style() -> None:
 
 
 def chip(text: str, color: str) -> str:
+    color = safe_color(color)
     ink = "#1d2330" if _light(color) else "#ffffff"  # readable on pale and on dark code colours alike
     return f'<span class="qc-chip" style="background:{color};color:{ink}">{html.escape(text)}</span>'
 

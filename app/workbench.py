@@ -6,6 +6,7 @@ widget keys carry the state token, so after a change every toggle is drawn afres
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -163,7 +164,8 @@ def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:
         chips = "".join(
             chip(by_id[c].name, by_id[c].color or NEUTRAL) if c in by_id else chip(c, NEUTRAL) for c in group["code"]
         )
-        st.markdown(f"**{person}**: {chips}", unsafe_allow_html=True)
+        # A coder name is typed by a person: escaped, since this markdown renders HTML (the chips).
+        st.markdown(f"<b>{html.escape(str(person))}</b>: {chips}", unsafe_allow_html=True)
 
 
 def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str, stamp: str) -> None:
