@@ -361,7 +361,21 @@ def test_blind_coding_hides_other_coders_until_asked(project_dir: Path) -> None:
     assert toggle(at, "Family").value is False
     assert "Other coders" not in markdown_text(at)
     at.toggle(key="_w_show_others").set_value(True).run()
-    assert "**ann**" in markdown_text(at)
+    assert "<b>ann</b>" in markdown_text(at)
+
+
+def test_hostile_coder_name_is_escaped_in_the_workbench(project_dir: Path) -> None:
+    hostile = '<img src=x onerror="alert(1)"><iframe srcdoc="<script>alert(2)</script>">'
+    project = open_project(project_dir)
+    segment = next(s for s in project.segments(["R01"]) if s.text == "My mother hid us in the cellar.")
+    project.apply_code(int(segment.id or 0), "family", hostile)
+    at = page(app("ben"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R01").run()
+    at.selectbox(key="_w_segment").select_index(1).run()
+    at.toggle(key="_w_show_others").set_value(True).run()
+    shown = markdown_text(at)
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in shown
+    assert "<img" not in shown and "<iframe" not in shown
 
 
 def test_memo_is_saved(project_dir: Path) -> None:
