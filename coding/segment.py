@@ -16,7 +16,6 @@ from spacy.tokens import Doc
 from .models import RESPONDENT, UNITS, Document, Segment, Turn
 
 Progress = Callable[[int], None]
-_ALNUM = re.compile(r"[^\W_]")  # exactly str.isalnum: Python's \w is the alphanumerics plus "_"
 
 
 def coded_turns(document: Document, include_interviewer: bool = False) -> list[Turn]:
@@ -118,18 +117,80 @@ def _sentence_spans(
             progress(1)
 
 
+# Square brackets hold either a pseudonym placeholder ("[PERSON_2]", "[AGE: 30s]": upper-case first, it stands
+# for words of the sentence) or a transcriber's annotation ("[laughs]", "[inaudible 00:12:31]").
+_BRACKETS = re.compile(r"\[[^\[\]\n]{1,120}\]")
+_PLACEHOLDER = re.compile(r"\[[A-Z]{2,}")
+_WORD_CHAR = re.compile(r"[^\W_]")  # exactly str.isalnum: \w is the alphanumerics plus "_"
+_ENDS_SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s*$")
+_OPENERS = '([{"\u201c\u2018'
+
+
 def _tidy_starts(text: str, starts: list[int]) -> list[int]:
-    """Sentence starts a reader would accept: a piece with no letter or digit (a stray "." or "]", an
-    emoji) stays with the sentence before it, and an opening bracket goes with the words after it."""
-    kept: list[int] = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else len(text)
-        if kept and not _ALNUM.search(text, start, end):
-            continue
-        kept.append(start)
+    """Sentence starts a reader would accept.
+
+    - no cut inside square brackets, and none right after them: a placeholder or an annotation never ends
+      a sentence unless punctuation follows it ("[PLACE_1].");
+    - a bracket after words without final punctuation continues their sentence ("My friend [PERSON_2] was");
+    - an annotation after a finished sentence stays with it ("plans. [sighs]" | "Plans, yes.");
+    - every unit holds a word (a letter or digit outside annotations; a placeholder counts): a piece without one
+      joins the unit before it (or after it, at the start of a paragraph);
+    - an opening bracket or quote goes with the words after it.
+    """
+    spans = [(m.start(), m.end(), bool(_PLACEHOLDER.match(m.group()))) for m in _BRACKETS.finditer(text)]
+    kept = [starts[0]] if starts else [0]
+    for start in starts[1:]:
+        moved = _start_outside_brackets(text, start, spans)
+        if moved is not None and kept[-1] < moved < len(text):
+            kept.append(moved)
+    kept = _with_words(text, kept, spans)
     for index in range(1, len(kept)):
-        while kept[index] - 1 > kept[index - 1] and text[kept[index] - 1] in '([{"“‘':
+        while kept[index] - 1 > kept[index - 1] and text[kept[index] - 1] in _OPENERS:
             kept[index] -= 1
+    return kept
+
+
+def _start_outside_brackets(text: str, start: int, spans: list[tuple[int, int, bool]]) -> int | None:
+    """Where a sentence start proposed at `start` belongs given the brackets, or None to drop it."""
+    for begin, end, placeholder in spans:
+        if begin < start < end:
+            return None  # inside brackets
+        if end <= start and not text[end:start].strip():
+            return None  # right after a closing bracket
+        if begin == start:
+            if not _ENDS_SENTENCE.search(text, 0, start):
+                return None  # a bracket in the middle of a sentence
+            if not placeholder:  # an annotation after a finished sentence stays with it
+                after = end
+                while after < len(text) and text[after].isspace():
+                    after += 1
+                nxt = next((s for s in spans if s[0] == after and not s[2]), None)
+                return _start_outside_brackets(text, after, spans) if nxt else after
+    return start
+
+
+def _with_words(text: str, starts: list[int], spans: list[tuple[int, int, bool]]) -> list[int]:
+    """Drop starts so that every piece has a word (a letter or digit outside annotations)."""
+    annotations = [(b, e) for b, e, placeholder in spans if not placeholder]
+
+    def has_word(begin: int, end: int) -> bool:
+        cursor = begin
+        for a_begin, a_end in annotations:
+            if a_end <= cursor or a_begin >= end:
+                continue
+            if _WORD_CHAR.search(text, cursor, max(cursor, a_begin)):
+                return True
+            cursor = max(cursor, a_end)
+        return bool(_WORD_CHAR.search(text, cursor, end))
+
+    ends = [*starts[1:], len(text)]
+    kept: list[int] = []
+    for start, end in zip(starts, ends, strict=True):
+        if kept and not has_word(start, end):
+            continue  # joins the unit before
+        kept.append(start)
+    if len(kept) > 1 and not has_word(kept[0], kept[1]):
+        kept.pop(1)  # a wordless first piece joins the unit after it
     return kept
 
 
@@ -163,3 +224,42 @@ def _trim(text: str, start: int) -> tuple[int, int]:
     stripped_left = text.lstrip()
     begin = start + len(text) - len(stripped_left)
     return begin, begin + len(stripped_left.rstrip())
+
+
+def unit_problems(text: str, spans: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """Junk in coding units of one document: (units without a word, cuts at a bracket).
+
+    A word is a letter or digit outside annotations. A bad cut is a unit boundary inside square brackets,
+    or a unit that ends on a placeholder or annotation while the next unit goes on in the same paragraph.
+    """
+    brackets = [(m.start(), m.end(), bool(_PLACEHOLDER.match(m.group()))) for m in _BRACKETS.finditer(text)]
+    ordered = sorted(spans)
+    wordless = sum(
+        1 for start, end in ordered if not _WORD_CHAR.search(_outside_annotations(text, start, end, brackets))
+    )
+    cuts = 0
+    for (start, end), (next_start, _next_end) in zip(ordered, ordered[1:], strict=False):
+        inside = any(b < p < e for b, e, _p in brackets for p in (end, next_start))
+        same_paragraph = "\n\n" not in text[end:next_start]
+        cuts += inside or (same_paragraph and _ends_on_bracket(text, start, end, brackets))
+    return wordless, cuts
+
+
+def _ends_on_bracket(text: str, start: int, end: int, brackets: list[tuple[int, int, bool]]) -> bool:
+    """Whether a unit ends on brackets that follow unfinished words ("My friend [PERSON_2]")."""
+    ends = {e: b for b, e, _p in brackets}
+    cursor = end
+    while cursor in ends:  # back over the brackets (and the space between them) at the unit's end
+        cursor = len(text[start : ends[cursor]].rstrip()) + start
+    return start < cursor < end and not _ENDS_SENTENCE.search(text, start, cursor)
+
+
+def _outside_annotations(text: str, start: int, end: int, brackets: list[tuple[int, int, bool]]) -> str:
+    pieces, cursor = [], start
+    for b, e, placeholder in brackets:
+        if placeholder or e <= start or b >= end:
+            continue
+        pieces.append(text[cursor:b])
+        cursor = e
+    pieces.append(text[cursor:end])
+    return "".join(pieces)

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from coding.models import INTERVIEWER, RESPONDENT, UNITS
-from coding.segment import segment_documents
+from coding.segment import segment_documents, unit_problems
 from coding.transcripts import find_transcripts, read_transcript
 
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 
 
@@ -216,7 +217,8 @@ def test_stray_punctuation_and_opening_brackets_stay_with_their_words():
     text = "I said no. [laughs] No, fine. . Ok"
     starts = _tidy_starts(text, [0, 11, 12, 30, 32])
     pieces = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
-    assert pieces == ["I said no. ", "[laughs] No, fine. . ", "Ok"]
+    # the annotation after a finished sentence stays with it (issue 12: it is no coding unit of its own)
+    assert pieces == ["I said no. [laughs] ", "No, fine. . ", "Ok"]
 
 
 def test_a_sentence_boundary_before_a_combining_accent_is_ignored(tmp_path):
@@ -237,3 +239,54 @@ def test_a_sentence_boundary_before_a_combining_accent_is_ignored(tmp_path):
     document = read_transcript(path)
     segments = segment_documents([document], "sentence", nlp)
     assert [s.text for s in segments] == ["Nice", "cafe\u0301s", "and", "nai\u0308ve", "people."]
+
+
+PLACEHOLDER_TEXTS = {
+    "We had plans. [sighs] Plans, yes. My friend [PERSON_2] was arrested in [PLACE_1]. He said [laughs] that.": [
+        "We had plans. [sighs]",
+        "Plans, yes.",
+        "My friend [PERSON_2] was arrested in [PLACE_1].",
+        "He said [laughs] that.",
+    ],
+    "I went to [ORG_3]. [PERSON_4] told me. [inaudible 00:12:31] Then we left [pause] for good.": [
+        "I went to [ORG_3].",
+        "[PERSON_4] told me. [inaudible 00:12:31]",
+        "Then we left [pause] for good.",
+    ],
+    "[laughs] Anyway. It was [23pause] long. [laughs]": ["[laughs] Anyway.", "It was [23pause] long. [laughs]"],
+}
+
+
+@pytest.mark.parametrize("text", list(PLACEHOLDER_TEXTS))
+def test_placeholders_and_annotations_never_cut_a_sentence(tmp_path, trained_nlp, text):
+    # spaCy's sentence splitter cuts at "[": before the fix these gave "[", "sighs] Plans, yes.", "My friend [" ...
+    path = tmp_path / "R01.txt"
+    path.write_text(f"Interviewer: And then?\n\nR01: {text}\n", encoding="utf-8")
+    document = read_transcript(path)
+    segments = segment_documents([document], "sentence", trained_nlp)
+    assert [s.text for s in segments] == PLACEHOLDER_TEXTS[text]
+    assert unit_problems(document.text, [(s.start, s.end) for s in segments]) == (0, 0)
+
+
+def test_every_token_a_sentence_still_gives_units_with_words_and_whole_brackets(tmp_path):
+    path = tmp_path / "R02.txt"
+    path.write_text("Interviewer: And?\n\nR02: [pause] My friend [PERSON_2] said [long pause] no. [laughs]\n")
+    document = read_transcript(path)
+    segments = segment_documents([document], "sentence", every_token_a_sentence_pipeline())
+    assert unit_problems(document.text, [(s.start, s.end) for s in segments]) == (0, 0)
+    assert_exact_offsets([document], segments)
+
+
+def test_unit_problems_counts_wordless_units_and_cuts_at_brackets():
+    text = "My friend [PERSON_2] was here. [laughs] Yes."
+    assert unit_problems(text, [(0, 20), (21, 30), (31, 39), (40, 44)]) == (1, 1)
+    assert unit_problems(text, [(0, 11), (11, 44)]) == (0, 1)  # a cut inside the placeholder
+    assert unit_problems(text, [(0, 39), (40, 44)]) == (0, 0)
+
+
+def test_no_junk_units_in_the_demo_corpus(trained_nlp):
+    documents = [read_transcript(path) for path in find_transcripts([REPO / "corpus" / "transcripts"])]
+    segments = segment_documents(documents, "sentence", trained_nlp)
+    for document in documents:
+        spans = [(s.start, s.end) for s in segments if s.document == document.name]
+        assert unit_problems(document.text, spans) == (0, 0), document.name
