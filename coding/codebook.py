@@ -23,6 +23,8 @@ from coding.errors import CodebookError
 from coding.models import Code, Codebook, MatchRules
 from coding.nlp import blank_pipeline
 
+from .safe_yaml import YamlBudgetError, load_yaml
+
 CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 TOP_FIELDS = ("name", "version", "description", "codes")
@@ -298,6 +300,9 @@ class _Validator:
             return
         try:
             self.matcher.add("check", [_plain(pattern)])
+        except re.error as error:  # a REGEX value that is no regular expression
+            self.add(line, where, f"invalid regular expression in a token pattern: {error}")
+            return
         except (ValueError, TypeError, KeyError) as error:
             self.add(line, where, f"invalid spaCy token pattern: {_matcher_message(error)}")
             return
@@ -417,7 +422,9 @@ def load_codebook(path: str | Path) -> Codebook:
     except OSError as error:
         raise CodebookError(path, [f"{where}: cannot read: {error.strerror}"]) from None
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = load_yaml(text, _LineLoader)
+    except YamlBudgetError as error:
+        raise CodebookError(path, [f"{where}:1: yaml: {error}"]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

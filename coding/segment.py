@@ -16,6 +16,9 @@ from spacy.tokens import Doc
 from .models import RESPONDENT, UNITS, Document, Segment, Turn
 
 Progress = Callable[[int], None]
+# One paragraph goes to spaCy in pieces of at most this many characters: a 1,000,000-character "paragraph"
+# (a pasted file, a transcript without line breaks) would exceed spaCy's max_length and stop every later run.
+MAX_PIECE = 100_000
 
 
 def coded_turns(document: Document, include_interviewer: bool = False) -> list[Turn]:
@@ -95,11 +98,13 @@ def _sentence_spans(
     batch_size: int,
     progress: Progress | None,
 ) -> Iterator[tuple[Document, Turn, int, int]]:
+    limit = min(nlp.max_length, MAX_PIECE)
+
     def paragraphs() -> Iterable[tuple[str, tuple[Document, Turn, int, int, bool]]]:
         for document in documents:
             turns = coded_turns(document, include_interviewer)
             for t_index, turn in enumerate(turns):
-                spans = _paragraphs(turn)
+                spans = [piece for span in _paragraphs(turn) for piece in _pieces(document.text, *span, limit)]
                 for p_index, (start, end) in enumerate(spans):
                     last = t_index == len(turns) - 1 and p_index == len(spans) - 1
                     yield document.text[start:end], (document, turn, start, end, last)
@@ -124,6 +129,20 @@ _PLACEHOLDER = re.compile(r"\[[A-Z]{2,}")
 _WORD_CHAR = re.compile(r"[^\W_]")  # exactly str.isalnum: \w is the alphanumerics plus "_"
 _ENDS_SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s*$")
 _OPENERS = '([{"\u201c\u2018'
+
+
+def _pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """A paragraph cut into pieces spaCy accepts (its max_length): after a full stop where there is one,
+    else at white space, else anywhere."""
+    while end - start > limit:
+        low, high = start + limit // 2, start + limit
+        cut = max(text.rfind(". ", low, high), text.rfind("? ", low, high), text.rfind("! ", low, high)) + 1
+        if cut <= low:
+            cut = text.rfind(" ", low, high)
+        cut = cut + 1 if cut > low else high
+        yield start, cut
+        start = cut
+    yield start, end
 
 
 def _tidy_starts(text: str, starts: list[int]) -> list[int]:

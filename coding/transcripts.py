@@ -17,6 +17,7 @@ import yaml
 
 from .errors import IngestError
 from .models import INTERVIEWER, RESPONDENT, Document, Turn
+from .safe_yaml import YamlBudgetError, load_yaml
 
 SUFFIXES = (".txt", ".md", ".docx")
 DEFAULT_INTERVIEWER_LABELS = ("Interviewer", "I", "Q", "Int", "Moderator", "Facilitator")
@@ -33,6 +34,7 @@ LABEL_RE = re.compile(
 )
 RESPONDENT_ID_IN_NAME = re.compile(r"^([A-Za-z]{0,4}\d+)(?:[\W_]|$)")
 FRONT_MATTER_FENCE = "---"
+FRONT_MATTER_VALUES = 2_000  # respondent attributes: a few dozen key: value lines
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when PyYAML has it
 
 
@@ -75,13 +77,15 @@ def find_transcripts(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read_text_file(path: Path, encoding: str | None = None) -> str:
-    """File text with "\\n" line endings; clear errors for binary, non-UTF-8 and empty files."""
+    """File text with "\\n" line endings; clear errors for binary, non-UTF-8, empty and NUL-bearing files."""
     if path.suffix.lower() == ".docx":
         text = _read_docx(path)
     else:
         data = path.read_bytes()
-        if b"\x00" in data[:8192]:
-            raise IngestError(path, "binary file, not a text transcript")
+        wide = (encoding or "").lower().replace("-", "").replace("_", "").startswith(("utf16", "utf32"))
+        if not wide and b"\x00" in data[:8192]:
+            hint = "; it looks like UTF-16: pass --encoding utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            raise IngestError(path, f"binary file, not a text transcript{hint}")
         try:
             text = data.decode(encoding or "utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -93,10 +97,16 @@ def read_text_file(path: Path, encoding: str | None = None) -> str:
         except LookupError:
             raise IngestError(path, f"unknown encoding {encoding!r}") from None
         text = text.lstrip("\ufeff")
+    if "\x00" in text:  # no database stores it in text (PostgreSQL refuses), and no transcript needs it
+        raise IngestError(path, f"contains a NUL character at offset {text.index(chr(0))}: not a text transcript")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise IngestError(path, "empty file")
     return text
+
+
+# A Word transcript of a long interview is a few MB unpacked; these limits refuse zip bombs long before memory.
+DOCX_LIMITS_BYTES = 256 * 1024 * 1024
 
 
 def _read_docx(path: Path) -> str:
@@ -104,10 +114,22 @@ def _read_docx(path: Path) -> str:
 
     import docx  # python-docx
     from docx.opc.exceptions import OpcError
+    from lxml import etree
 
+    from .errors import ImportFormatError
+    from .refiqda.safezip import ArchiveLimits, SafeArchive
+
+    limits = ArchiveLimits(max_entry_bytes=DOCX_LIMITS_BYTES, max_total_bytes=DOCX_LIMITS_BYTES)
+    try:
+        with SafeArchive(path, limits) as archive:
+            body = archive.find("word/document.xml")
+            if body and b"<!DOCTYPE" in archive.read(body)[:4096].upper():
+                raise IngestError(path, "word/document.xml declares a DTD (entities), which Word never writes")
+    except ImportFormatError as exc:  # says which member is too large or unsafe, after the path
+        raise IngestError(path, f"not a readable .docx file: {str(exc).removeprefix(exc.path + ': ')}") from None
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OpcError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OpcError, etree.LxmlError) as exc:
         raise IngestError(path, f"not a readable .docx file ({exc.__class__.__name__})") from None
     # Each Word paragraph is a paragraph of the transcript: blank lines separate paragraphs (the contract).
     return "\n\n".join(paragraph.text for paragraph in document.paragraphs)
@@ -124,7 +146,9 @@ def split_front_matter(text: str, path: str | Path = "<text>") -> FrontMatter:
         raise IngestError(path, "front matter opened with '---' is never closed", line=1) from None
     block = "\n".join(lines[1:close])
     try:
-        data = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}
+        data = load_yaml(block, _YAML_LOADER, max_values=FRONT_MATTER_VALUES) if block.strip() else {}
+    except YamlBudgetError as exc:
+        raise IngestError(path, f"front matter refused: {exc}", line=2) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -74,6 +74,28 @@ def write(path: Path, content: str | bytes) -> Path:
 
 # ----- transcripts -------------------------------------------------------------------------------
 
+BILLION_LAUGHS = (
+    b"---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n"
+)
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><w:document>&c;</w:document>'
+)
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 BAD_TRANSCRIPTS = {
     "empty-file": ("R201.txt", b"", "empty file"),
     "binary-file": ("R201.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", "binary file"),
@@ -87,6 +109,17 @@ BAD_TRANSCRIPTS = {
     "malformed-front-matter": ("R201.txt", b"---\ngroup: [a, b\n---\n" + GOOD_TURNS.encode(), "malformed front matter"),
     "unclosed-front-matter": ("R201.txt", b"---\ngroup: a\n" + GOOD_TURNS.encode(), "never closed"),
     "corrupt-docx": ("R201.docx", b"PK\x03\x04garbage", "not a readable .docx"),
+    # hostile files (issue 16): each refused in one line before it costs memory or reaches the database
+    "alias-bomb-front-matter": ("R201.txt", BILLION_LAUGHS + GOOD_TURNS.encode(), "expands to more than 2,000 values"),
+    "deep-front-matter": (
+        "R201.txt",
+        b"---\ngroup: " + b"[" * 60 + b"]" * 60 + b"\n---\n" + GOOD_TURNS.encode(),
+        "nested",
+    ),
+    "nul-after-the-first-block": ("R201.txt", GOOD_TURNS.encode() * 400 + b"R201: a\x00b\n", "NUL character"),
+    "utf16-without-encoding": ("R201.txt", GOOD_TURNS.encode("utf-16"), "pass --encoding utf-16"),
+    "docx-zip-bomb": ("R201.docx", zip_bytes({"word/document.xml": b"\x00" * (8 * 1024 * 1024)}), "zip bomb"),
+    "docx-entity-bomb": ("R201.docx", zip_bytes({"word/document.xml": ENTITY_BOMB}), "declares a DTD"),
 }
 
 
@@ -150,6 +183,21 @@ BAD_CODEBOOKS = {
     ),
     "unknown-parent": ('name: x\nversion: "1"\ncodes:\n  - id: a\n    name: A\n    parent: zzz\n', "zzz"),
     "not-a-mapping": ("- just\n- a list\n", ""),
+    "regex-pattern": (
+        'name: x\nversion: "1"\ncodes:\n  - id: a\n    name: A\n    match:\n      patterns:\n'
+        '        - [{LOWER: {REGEX: "("}}]\n',
+        "invalid regular expression",
+    ),
+    "deeply-nested": (
+        'name: x\nversion: "1"\ncodes:\n  - id: a\n    name: A\n    definition: ' + "[" * 500 + "]" * 500,
+        "nested",
+    ),
+    "alias-bomb": (
+        'name: x\nversion: "1"\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n'
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ncodes: []\n",
+        "expands to more than",
+    ),
 }
 
 
@@ -227,3 +275,13 @@ def test_usage_errors_are_one_line_with_status_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "'word' is not one of" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_utf16_is_read_when_the_encoding_says_so(project, tmp_path):
+    write(tmp_path / "in" / "R203.txt", "Interviewer: Где?\n\nR203: В Гарме.\n".encode("utf-16"))  # with a BOM
+    write(tmp_path / "in" / "R204.txt", "Interviewer: Где?\n\nR204: Дома.\n".encode("utf-16-le"))  # without
+    result = invoke("ingest", tmp_path / "in", "--encoding", "utf-16", "--project", project)
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(project / "qcode.sqlite") as connection:
+        texts = dict(connection.execute("select name, text from documents where name in ('R203', 'R204')"))
+    assert texts == {"R203": "Interviewer: Где?\n\nR203: В Гарме.\n", "R204": "Interviewer: Где?\n\nR204: Дома.\n"}
