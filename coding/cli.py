@@ -94,7 +94,9 @@ def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # 
     from .project import open_project
 
     root = ctx.find_root().params
-    return open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+    project = open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+    logging.getLogger("coding.cli").info("project %r in %s", project.name, project.folder.resolve())
+    return project
 
 
 def note(message: str) -> None:
@@ -542,4 +544,15 @@ def demo(folder: Path, corpus: Path | None) -> None:
     """Build the demo project in FOLDER (default: demo) from the shipped corpus and print its cross-tab."""
     from .demo import run_demo
 
-    run_demo(folder, corpus, echo=lambda line: None if _quiet else click.echo(line, err=True))
+    if not shows_progress():
+        run_demo(folder, corpus, echo=lambda line: None if _quiet else click.echo(line))
+        return
+    # On a terminal, a spinner names the step under way (de-identifying and training take a while).
+    with err_console().status("building the demo") as status:
+
+        def show(line: str) -> None:
+            err_console().print(line, markup=False, highlight=False)
+            if not line.startswith(" "):
+                status.update(line.rstrip(" .") + " ...")
+
+        run_demo(folder, corpus, echo=show)

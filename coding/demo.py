@@ -63,12 +63,21 @@ def _check_corpus(corpus: Path) -> None:
 
 
 def build_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], object] = print) -> Project:
-    from .deidentify import deidentify_folder
-    from .project import create_project
-
+    """The demo project in folder/project; a failure removes the half-built folder and raises."""
     corpus = corpus or demo_corpus()
     _check_corpus(corpus)
     _clear(folder)
+    try:
+        return _build(folder, corpus, echo)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _build(folder: Path, corpus: Path, echo: Callable[[str], object]) -> Project:
+    from .deidentify import deidentify_folder
+    from .project import create_project
+
     private = folder / "private"
     private.mkdir(parents=True)
     transcripts = folder / "transcripts"
