@@ -110,11 +110,15 @@ def shows_progress() -> bool:
     return not _quiet and err_console().is_terminal
 
 
+def _no_progress(n: int = 1) -> None:
+    pass
+
+
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr (a spinner when total is unknown); yields a callable that advances it."""
     if not shows_progress():
-        yield lambda n=1: None
+        yield _no_progress
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
