@@ -72,10 +72,10 @@ def configure_logging(verbose: int, quiet: bool) -> None:
             "qcode: %(levelname)s: %(message)s" if verbose < 2 else "qcode: %(levelname)s: %(name)s: %(message)s"
         )
     )
-    root = logging.getLogger("coding")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    library = logging.getLogger("coding")
+    library.handlers[:] = [handler]
+    library.setLevel(level)
+    library.propagate = False  # one line per message, not again through a root handler
 
 
 def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -190,7 +190,11 @@ def main(project_dir: Path | None, db: str | None, verbose: int, quiet: bool) ->
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), help="YAML or .qdc codebook.")
+@click.option(
+    "--codebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML or .qdc codebook (default: the reference codebook, peace_process.yaml, shipped with qcode).",
+)
 @click.option("--db", default=None, help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/qcode.")
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @handles_errors

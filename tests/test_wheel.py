@@ -161,6 +161,23 @@ def test_installed_wheel_runs_the_researchers_commands(venv: tuple[Path, dict[st
     demo = _run([qcode, "demo", "tajik"], cwd=tmp_path, env=env)
     assert "demo project ready" in demo.stdout and (tmp_path / "tajik" / "project" / "qcode.sqlite").is_file()
 
+    # The installed dashboard renders the demo project (its pages import qcode_app, not the checkout's app/).
+    render = (
+        "import os, qcode_app\n"
+        "from pathlib import Path\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file(str(Path(qcode_app.__file__).with_name('main.py')), default_timeout=120).run()\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+        "assert not at.error, [e.value for e in at.error]\n"
+        "print(qcode_app.__file__, len(at.markdown))\n"
+    )
+    rendered = _run(
+        [str(folder / "bin" / "python"), "-c", render],
+        cwd=tmp_path,
+        env={**env, "QCODE_PROJECT": str(tmp_path / "tajik" / "project")},
+    )
+    assert rendered.stdout.startswith(str(folder)), rendered.stdout
+
     port = _free_port()
     server = subprocess.Popen(
         [qcode, "app", "--project", "tajik/project", "--port", str(port)],
