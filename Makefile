@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: demo demo-build test lint typecheck pytest bench clean
+.PHONY: demo demo-build test lint typecheck pytest bench dist clean
 
 $(BIN)/qcode: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ pytest: $(BIN)/qcode
 
 bench: $(BIN)/qcode
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/pipeline.py --as-a-user
 	$(BIN)/python bench/app_speed.py
 
+# The sdist and the wheel (the wheel built from the sdist), into dist/.
+dist: $(BIN)/qcode
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf demo dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,20 +1,37 @@
-"""qcode dashboard: `qcode app` runs `streamlit run app/main.py` with QCODE_PROJECT (and QCODE_DB) set."""
+"""qcode dashboard: `qcode app` runs `streamlit run` on this file with QCODE_PROJECT (and QCODE_DB) set."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
-# `streamlit run` puts only this folder on sys.path; the pages import the `app` package from the repository.
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+HERE = Path(__file__).resolve().parent
+
+
+def _import_own_package() -> None:
+    """`streamlit run` puts only this folder on sys.path. Installed, the folder is the qcode_app package; in a
+    source checkout it is app/: make it the qcode_app package and put the checkout's `coding` first on the path."""
+    if HERE.name == "qcode_app" or "qcode_app" in sys.modules:
+        return
+    if str(HERE.parent) not in sys.path:
+        sys.path.insert(0, str(HERE.parent))
+    spec = importlib.util.spec_from_file_location(
+        "qcode_app", HERE / "__init__.py", submodule_search_locations=[str(HERE)]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["qcode_app"] = package
+    spec.loader.exec_module(package)
+
+
+_import_own_package()
 
 import streamlit as st  # noqa: E402
 
-from app import data, sidebar, state, widgets  # noqa: E402
-from app.getting_started import getting_started  # noqa: E402
 from coding.errors import QcodeError  # noqa: E402
+from qcode_app import data, sidebar, state, widgets  # noqa: E402
+from qcode_app.getting_started import getting_started  # noqa: E402
 
 # Pages live in views/, not pages/: a pages/ folder beside the entry script switches Streamlit to its old
 # multipage mode, which runs a page without this script (no sidebar, no project) when opened by its URL.

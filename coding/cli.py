@@ -1,26 +1,45 @@
-"""The `qcode` command: a thin adapter over coding.project. Library errors become one line and exit 2."""
+"""The `qcode` command: a thin adapter over coding.project. Library errors become one line and exit 2.
+
+Only click is imported up front: each command imports what it uses, so `qcode --help` and `qcode init` start
+without spaCy, pandas or scikit-learn (tests/test_cli_imports.py holds this).
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .errors import QcodeError
 from .models import UNITS
 
-console = Console(stderr=True)
-# Wide tables stay readable when printed to a file or a pipe (rich assumes 80 columns there).
-out = Console(width=None if sys.stdout.isatty() else 160)
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+# Set by the -q flag: progress bars stay off as well as messages below errors.
+_quiet = False
+
+
+@functools.cache
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@functools.cache
+def out_console() -> Console:
+    from rich.console import Console
+
+    # Wide tables stay readable when printed to a file or a pipe (rich assumes 80 columns there).
+    return Console(width=None if sys.stdout.isatty() else 160)
 
 
 def fail(message: str) -> None:
@@ -42,6 +61,23 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """-v: what each step does (INFO), -vv: DEBUG; -q: errors only. Library modules log to coding.*."""
+    global _quiet
+    _quiet = quiet
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter(
+            "qcode: %(levelname)s: %(message)s" if verbose < 2 else "qcode: %(levelname)s: %(name)s: %(message)s"
+        )
+    )
+    library = logging.getLogger("coding")
+    library.handlers[:] = [handler]
+    library.setLevel(level)
+    library.propagate = False  # one line per message, not again through a root handler
+
+
 def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--db", "db", default=None, help="SQLAlchemy database URL (default: the project's).")(func)
     func = click.option(
@@ -58,14 +94,42 @@ def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # 
     from .project import open_project
 
     root = ctx.find_root().params
-    return open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+    project = open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+    logging.getLogger("coding.cli").info("project %r in %s", project.name, project.folder.resolve())
+    return project
+
+
+def note(message: str) -> None:
+    """A remark beside a command's result, on stderr; -q silences it."""
+    if not _quiet:
+        click.echo(f"note: {message}", err=True)
+
+
+def shows_progress() -> bool:
+    """Bars and spinners only for a person watching a terminal; pipes, files and -q stay quiet."""
+    return not _quiet and err_console().is_terminal
+
+
+def _no_progress(n: int = 1) -> None:
+    pass
 
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr; yields a callable that advances it."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+    """A rich progress bar on stderr (a spinner when total is unknown); yields a callable that advances it."""
+    if not shows_progress():
+        yield _no_progress
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console(), transient=True) as progress:
         task = progress.add_task(description, total=total)
 
         def advance(n: int = 1) -> None:
@@ -96,25 +160,50 @@ class OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(OneLineErrors):
+    """Commands kept in their own modules load only when run (or when their help is asked for)."""
+
+    LAZY = {"deidentify": ("coding.cli_deidentify", "deidentify_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_dir", default=None, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--db", "db", default=None)
+@click.option("-v", "--verbose", count=True, help="Say what each step does (-vv: debugging detail).")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no notes, no progress bars.")
 @click.version_option(package_name="qcode")
-def main(project_dir: Path | None, db: str | None) -> None:
+def main(project_dir: Path | None, db: str | None, verbose: int, quiet: bool) -> None:
     """qcode: qualitative coding of interview corpora."""
+    configure_logging(verbose, quiet)
 
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), help="YAML or .qdc codebook.")
+@click.option(
+    "--codebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML or .qdc codebook (default: the reference codebook, peace_process.yaml, shipped with qcode).",
+)
 @click.option("--db", default=None, help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/qcode.")
 @click.option("--name", default=None, help="Project name (default: the folder's name).")
 @handles_errors
 def init(folder: Path, codebook: Path | None, db: str | None, name: str | None) -> None:
     """Create a project in FOLDER."""
     from .project import create_project
+    from .resources import default_codebook
 
-    project = create_project(folder, codebook, db, name)
+    project = create_project(folder, codebook or default_codebook(), db, name)
     click.echo(f"created project {project.name!r} in {folder} with {len(project.codebook.codes)} codes")
 
 
@@ -158,9 +247,7 @@ def segment(ctx: click.Context, unit: str | None, project_dir: Path | None, db: 
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
     for key, value in result.items():
         if key.startswith("codings_on_"):
-            click.echo(
-                f"note: {value} codings are on {key[11:]} segments; 'qcode segment --unit {key[11:]}' shows them"
-            )
+            note(f"{value} codings are on {key[11:]} segments; 'qcode segment --unit {key[11:]}' shows them")
 
 
 @main.command()
@@ -183,8 +270,12 @@ def autocode(
     both = not use_rules and not use_model
     model = use_model or (both and project.has_model())
     if both and not model:
-        click.echo("note: no trained model yet ('qcode train'); suggesting with rules only", err=True)
-    results = project.autocode(rules=use_rules or both, model=model, min_confidence=min_confidence)
+        note("no trained model yet ('qcode train'); suggesting with rules only")
+    kinds = " and ".join(k for k, on in (("rules", use_rules or both), ("model", model)) if on)
+    with progress_bar(f"suggesting codes ({kinds})", None) as advance:
+        results = project.autocode(
+            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance
+        )
     for name, stats in results.items():
         click.echo(
             f"{name}: {stats['proposed']} suggestions ({stats['added']} new, {stats['refreshed']} updated, "
@@ -243,6 +334,8 @@ def crosstab(
 
 
 def print_crosstab(table: pd.DataFrame, bases: pd.Series, by: str, count: str, percent: str, source: str) -> None:
+    from rich.table import Table
+
     unit = "%" if percent != "none" else ""
     title = f"{count} per code by {by} ({source} codings{', ' + percent + ' %' if unit else ''})"
     view = Table(title=title, show_lines=False)
@@ -254,10 +347,12 @@ def print_crosstab(table: pd.DataFrame, bases: pd.Series, by: str, count: str, p
         cells = [_cell(row[c], percent) for c in value_columns]
         view.add_row("  " * int(row["level"]) + str(row["name"]), *cells)
     view.add_row("n (" + count + ")", *[str(int(bases.get(c, 0))) for c in value_columns], style="dim")
-    out.print(view)
+    out_console().print(view)
 
 
 def _cell(value: Any, percent: str) -> str:
+    import pandas as pd
+
     if pd.isna(value):
         return "-"
     return f"{value:.1f}" if percent != "none" else str(int(value))
@@ -285,6 +380,10 @@ def agree(
     db: str | None,
 ) -> None:
     """Intercoder agreement per code and overall (CODER_A CODER_B [CODER_C ...])."""
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
     from .intercoder import publication_table
 
     project = open_from(ctx, project_dir, db)
@@ -300,8 +399,7 @@ def agree(
         view.add_column(str(column), justify="left" if column in ("Code", "Note") else "right")
     for _, row in table.iterrows():
         view.add_row(*["" if pd.isna(v) else str(v) for v in row])
-    out_console = Console(width=200)
-    out_console.print(view)
+    Console(width=200).print(view)
 
 
 EXPORTS = ["codings", "matrix", "codebook", "qdpx", "crosstab", "frequencies", "quotes"]
@@ -402,8 +500,11 @@ def import_command(ctx: click.Context, kind: str, file: Path, project_dir: Path 
 @handles_errors
 def train(ctx: click.Context, coders: tuple[str, ...], project_dir: Path | None, db: str | None) -> None:
     """Train the code classifier on human codings; print cross-validated figures per code."""
+    from rich.console import Console
+    from rich.table import Table
+
     project = open_from(ctx, project_dir, db)
-    with console.status("training (cross-validated by respondent) ..."):
+    with progress_bar("training (cross-validated by respondent)", None):
         report = project.train(list(coders) or None)
     report = report.reset_index().rename(columns={"index": "code"})
     view = Table(title="Cross-validated by respondent (segments of one respondent never on both sides)")
@@ -415,6 +516,8 @@ def train(ctx: click.Context, coders: tuple[str, ...], project_dir: Path | None,
 
 
 def _fmt(value: Any) -> str:
+    import pandas as pd
+
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:.3f}"
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
@@ -428,39 +531,36 @@ def _fmt(value: Any) -> str:
 @handles_errors
 def app(ctx: click.Context, host: str, port: int, project_dir: Path | None, db: str | None) -> None:
     """Open the Streamlit dashboard on this project."""
-    import os
-    import subprocess
+    from .launch import run_dashboard
 
     project = open_from(ctx, project_dir, db)
-    script = Path(__file__).resolve().parents[1] / "app" / "main.py"
-    env = {**os.environ, "QCODE_PROJECT": str(project.folder.resolve())}
-    if db or ctx.find_root().params.get("db"):
-        env["QCODE_DB"] = db or ctx.find_root().params["db"]
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    database = db or ctx.find_root().params.get("db")
     click.echo(f"qcode dashboard for {project.name!r}: http://{host}:{port}", err=True)
-    # From the repository root, so that Streamlit reads its .streamlit/config.toml (theme, no usage statistics).
-    raise SystemExit(subprocess.call(command, env=env, cwd=script.parents[1]))
+    raise SystemExit(run_dashboard(project.folder, database, host, port))
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules, registered here so `qcode --help` lists them."""
-    from .cli_deidentify import deidentify_command
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="demo", required=False)
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A corpus folder laid out like the shipped one (transcripts/, respondents.csv, gold.jsonl).",
+)
+@handles_errors
+def demo(folder: Path, corpus: Path | None) -> None:
+    """Build the demo project in FOLDER (default: demo) from the shipped corpus and print its cross-tab."""
+    from .demo import run_demo
 
-    main.add_command(deidentify_command, "deidentify")
+    if not shows_progress():
+        run_demo(folder, corpus, echo=lambda line: None if _quiet else click.echo(line))
+        return
+    # On a terminal, a spinner names the step under way (de-identifying and training take a while).
+    with err_console().status("building the demo") as status:
 
+        def show(line: str) -> None:
+            err_console().print(line, markup=False, highlight=False)
+            if not line.startswith(" "):
+                status.update(line.rstrip(" .") + " ...")
 
-_register_optional_commands()
+        run_demo(folder, corpus, echo=show)

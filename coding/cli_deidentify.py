@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from .deidentify import DEFAULT_STYLE, deidentify_folder
-from .deidentify.audit import review_lines
 from .errors import QcodeError
+
+# Shown in --help without importing coding.deidentify (spaCy); a test checks it is the library's DEFAULT_STYLE.
+STYLE_SHOWN = "[{kind}_{n}]"
 
 
 def _fail(message: str) -> None:
@@ -36,7 +37,7 @@ def _fail(message: str) -> None:
     type=click.Path(path_type=Path),
     help="Audit CSV (lists originals, so it is kept beside the key); default: OUT.audit.csv.",
 )
-@click.option("--style", default=DEFAULT_STYLE, show_default=True, help="Pseudonym style with {kind} and {n}.")
+@click.option("--style", default=None, show_default=STYLE_SHOWN, help="Pseudonym style with {kind} and {n}.")
 @click.option("--review", is_flag=True, help="List the uncertain cases: guesses and capitalised words left in place.")
 @click.option("--pipeline", default=None, help="spaCy pipeline name (default: the best installed).")
 @click.option("--encoding", default=None, help="Encoding of the transcripts (default UTF-8).")
@@ -47,7 +48,7 @@ def deidentify_command(
     keep: Path | None,
     key_path: Path | None,
     audit_path: Path | None,
-    style: str,
+    style: str | None,
     review: bool,
     pipeline: str | None,
     encoding: str | None,
@@ -59,8 +60,12 @@ def deidentify_command(
     """
     from rich.progress import Progress
 
+    from .cli import shows_progress
+    from .deidentify import DEFAULT_STYLE, deidentify_folder
+    from .deidentify.audit import review_lines
+
     try:
-        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        with Progress(transient=True, disable=not shows_progress()) as bar:
             task = bar.add_task("de-identifying", total=None)
             report = deidentify_folder(
                 in_dir,
@@ -69,7 +74,7 @@ def deidentify_command(
                 keep=keep,
                 key_path=key_path,
                 audit_path=audit_path,
-                style=style,
+                style=style or DEFAULT_STYLE,
                 pipeline=pipeline,
                 encoding=encoding,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),

@@ -13,15 +13,17 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from spacy.matcher import Matcher
 
 from coding.errors import CodebookError
 from coding.models import Code, Codebook, MatchRules
-from coding.nlp import blank_pipeline
+
+if TYPE_CHECKING:
+    from spacy.matcher import Matcher
 
 from .safe_yaml import YamlBudgetError, load_yaml
 
@@ -139,7 +141,15 @@ class _Validator:
     def __init__(self, path: str) -> None:
         self.path = path
         self._found: list[tuple[int, str]] = []
-        self.matcher = Matcher(blank_pipeline().vocab, validate=True)
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        """spaCy checks token patterns; it is loaded only for a codebook that has some."""
+        from spacy.matcher import Matcher
+
+        from coding.nlp import blank_pipeline
+
+        return Matcher(blank_pipeline().vocab, validate=True)
 
     def add(self, line: int | None, where: str, message: str) -> None:
         location = f"{self.path}:{line}" if line is not None else self.path

@@ -52,20 +52,19 @@ def read_config(folder: Path) -> ProjectConfig:
 
 
 def write_config(folder: Path, config: ProjectConfig) -> None:
-    def quote(value: str) -> str:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """qcode.toml through a TOML writer: any name (quotes, backslashes, new lines) reads back as written."""
+    import tomli_w
 
-    labels = ", ".join(quote(label) for label in config.interviewer_labels)
-    lines = [
-        "# qcode project settings",
-        "[project]",
-        f"name = {quote(config.name)}",
-        "# SQLAlchemy URL; empty = qcode.sqlite in this folder. PostgreSQL: postgresql+psycopg://user@host/db",
-        f"database = {quote(config.database)}",
-        f"codebook = {quote(config.codebook)}",
-        f"unit = {quote(config.unit)}",
-        "# spaCy pipeline; empty = the best installed English pipeline",
-        f"pipeline = {quote(config.pipeline)}",
-        f"interviewer_labels = [{labels}]",
-    ]
-    (folder / CONFIG_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = {
+        "name": config.name,
+        "database": config.database,
+        "codebook": config.codebook,
+        "unit": config.unit,
+        "pipeline": config.pipeline,
+        "interviewer_labels": list(config.interviewer_labels),
+    }
+    header = (
+        "# qcode project settings. database: a SQLAlchemy URL; empty = qcode.sqlite in this folder\n"
+        "# (PostgreSQL: postgresql+psycopg://user@host/db). pipeline: a spaCy pipeline; empty = the best installed.\n"
+    )
+    (folder / CONFIG_NAME).write_text(header + tomli_w.dumps({"project": settings}), encoding="utf-8")

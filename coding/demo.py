@@ -1,7 +1,7 @@
-"""Build the demo project from corpus/: de-identify, ingest, segment, import both coders, autocode.
+"""Build the demo project from the shipped corpus: de-identify, ingest, segment, import both coders, autocode.
 
-Run as `python -m coding.demo [FOLDER]` (what `make demo` does). The de-identification key and audit go
-to FOLDER/private/, never into the transcripts the project reads or into the project itself.
+Run as `qcode demo [FOLDER]` or `python -m coding.demo [FOLDER]` (what `make demo` does). The de-identification
+key and audit go to FOLDER/private/, never into the transcripts the project reads or into the project itself.
 """
 
 from __future__ import annotations
@@ -10,12 +10,17 @@ import csv
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .project import REPO_ROOT, Project, create_project
+from .errors import ProjectError
+from .resources import default_codebook, demo_corpus
 from .transcripts import read_transcript
 
-CORPUS = REPO_ROOT / "corpus"
+if TYPE_CHECKING:
+    from .project import Project
+
 CODERS = {"gold": "gold.jsonl", "second": "second_coder.jsonl"}
 
 
@@ -39,11 +44,40 @@ def turn_codings_to_csv(turn_codings: Path, transcripts: Path, out: Path) -> int
     return rows
 
 
-def build_demo(folder: Path, corpus: Path = CORPUS, echo=print) -> Project:  # type: ignore[no-untyped-def]
-    from .deidentify import deidentify_folder
+def _clear(folder: Path) -> None:
+    """Remove an earlier demo; refuse any other existing folder (the demo never deletes a person's files)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ProjectError(f"{folder}: exists and is not a folder; choose a new folder for the demo")
+    earlier_demo = (folder / "project" / "qcode.toml").is_file() and (folder / "private").is_dir()
+    if any(folder.iterdir()) and not earlier_demo:
+        raise ProjectError(f"{folder}: exists and is not an earlier qcode demo; choose a new folder for the demo")
+    shutil.rmtree(folder)
 
-    if folder.exists():
-        shutil.rmtree(folder)
+
+def _check_corpus(corpus: Path) -> None:
+    for needed in ("transcripts", "respondents.csv"):
+        if not (corpus / needed).exists():
+            raise ProjectError(f"{corpus / needed}: not found; a demo corpus holds transcripts/ and respondents.csv")
+
+
+def build_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], object] = print) -> Project:
+    """The demo project in folder/project; a failure removes the half-built folder and raises."""
+    corpus = corpus or demo_corpus()
+    _check_corpus(corpus)
+    _clear(folder)
+    try:
+        return _build(folder, corpus, echo)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _build(folder: Path, corpus: Path, echo: Callable[[str], object]) -> Project:
+    from .deidentify import deidentify_folder
+    from .project import create_project
+
     private = folder / "private"
     private.mkdir(parents=True)
     transcripts = folder / "transcripts"
@@ -52,7 +86,7 @@ def build_demo(folder: Path, corpus: Path = CORPUS, echo=print) -> Project:  # t
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.summary().items()))
     echo(f"    {report.replacement_count} mentions replaced ({kinds}); key and audit in {private}")
     echo("2/5 creating the project and ingesting the de-identified copies ...")
-    project = create_project(folder / "project", name="Tajik peace process (demo)")
+    project = create_project(folder / "project", default_codebook(), name="Tajik peace process (demo)")
     project.ingest([transcripts], metadata=corpus / "respondents.csv")
     echo("3/5 segmenting into sentences ...")
     project.segment("sentence")
@@ -72,27 +106,29 @@ def build_demo(folder: Path, corpus: Path = CORPUS, echo=print) -> Project:  # t
     return project
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m coding.demo", description="Build the demo project from corpus/ and print its cross-tab."
-    )
-    parser.add_argument("folder", nargs="?", type=Path, default=REPO_ROOT / "demo", help="where (default: demo/)")
-    folder = parser.parse_args(argv if argv is not None else sys.argv[1:]).folder
-    project = build_demo(folder)
+def run_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], object] = print) -> Project:
+    """Build the demo, then print its cross-tab and the two coders' agreement (what `qcode demo` shows)."""
     from .cli import print_crosstab
 
+    project = build_demo(folder, corpus, echo)
     table = project.crosstab(by="group", count="respondents", source="human", coders=["gold"])
     print_crosstab(table, project.column_bases("group", "respondents"), "group", "respondents", "none", "gold")
-    pooled = project.agree(list(CODERS)).set_index("code").loc["All codes"]
-    print(
-        f"intercoder agreement, gold vs second (all codes, {int(pooled['n_segments'])} {project.unit} segments): "
-        f"Cohen's kappa {pooled['cohen_kappa']:.2f}, Krippendorff's alpha {pooled['krippendorff_alpha']:.2f}"
-    )
-    print(f"demo project ready: {folder / 'project'}")
-    return 0
+    if set(CODERS) <= set(project.coders()):
+        pooled = project.agree(list(CODERS)).set_index("code").loc["All codes"]
+        print(
+            f"intercoder agreement, gold vs second (all codes, {int(pooled['n_segments'])} {project.unit} segments): "
+            f"Cohen's kappa {pooled['cohen_kappa']:.2f}, Krippendorff's alpha {pooled['krippendorff_alpha']:.2f}"
+        )
+    print(f"demo project ready: {folder / 'project'}; open it with 'qcode app --project {folder / 'project'}'")
+    return project
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m coding.demo [FOLDER]` is `qcode demo [FOLDER]`: the same options and one-line errors."""
+    from .cli import main as qcode
+
+    qcode(["demo", *(argv if argv is not None else sys.argv[1:])], prog_name="qcode")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

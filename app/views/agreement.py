@@ -7,10 +7,10 @@ import html
 import pandas as pd
 import streamlit as st
 
-from app import data, state, widgets
 from coding.errors import QcodeError
 from coding.intercoder import CONSENSUS
 from coding.project import Project
+from qcode_app import data, state, widgets
 
 UNITS = {
     "documents": "Every segment of the transcripts that each of them coded",

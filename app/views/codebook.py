@@ -10,8 +10,8 @@ import re
 
 import streamlit as st
 
-from app import data, sidebar, state, widgets
 from coding.models import Code
+from qcode_app import data, sidebar, state, widgets
 
 key, token = state.context()
 project = state.project()

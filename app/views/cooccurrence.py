@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, data, sidebar, state, widgets
+from qcode_app import charts, data, sidebar, state, widgets
 
 key, token = state.context()
 filters = sidebar.current()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import state, widgets
 from coding import codings_io
 from coding.project import Project
+from qcode_app import state, widgets
 
 project = state.project()
 stem = widgets.slug(project.name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, data, sidebar, state, widgets
 from coding.analysis import TOTAL
+from qcode_app import charts, data, sidebar, state, widgets
 
 PERCENT_LABELS = charts.PERCENT_LABELS
 COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}

@@ -6,8 +6,8 @@ import html
 
 import streamlit as st
 
-from app import data, sidebar, state, workbench
-from app.transcript_view import scroll_script, transcript_html
+from qcode_app import data, sidebar, state, workbench
+from qcode_app.transcript_view import scroll_script, transcript_html
 
 STEPS = {"all": "Every segment", "open": "Suggestions waiting", "uncoded": "Not coded by me yet"}
 
@@ -131,7 +131,7 @@ if segment_id is not None:
             workbench.memo_box(project, segment_id, data.memos(key, token), me, stamp)
 
 if hasattr(project, "code_next"):
-    from app import next_queue
+    from qcode_app import next_queue
 
     with panel:
         next_queue.code_next_panel(project, key, token)
