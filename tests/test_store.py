@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from coding.errors import ProjectError
 from coding.models import Code, Codebook
-from coding.store import Store
+from coding.store import Action, Store, codebook, settings
 from coding.store import database as store_database
 from coding.store.database import alembic_config
+from coding.store.log import write_log
 from coding.store.schema import Base, CodeRow, LogRow, Setting, TurnRow
 
 TABLES = {"settings", "respondents", "documents", "turns", "segments", "codes", "codings", "memos", "change_log"}
@@ -81,6 +82,16 @@ def test_opening_an_existing_database_does_not_migrate_again(tmp_path, monkeypat
         assert connection.execute("select version_num from alembic_version").fetchall() == [(head_revision(url),)]
 
 
+def at_revision(database, revision: str) -> None:
+    """Take a project's SQLite database back to an older schema (migrations' downgrades), as an older qcode
+    left it; 0002 has no downgrade (it splits rows), so its revision is only relabelled."""
+    config = alembic_config(sqlite_url(database))
+    command.downgrade(config, max(revision, "0002"))
+    if revision < "0002":
+        with sqlite3.connect(database) as connection:
+            connection.execute("update alembic_version set version_num = ?", (revision,))
+
+
 def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path):
     from project_factory import make_project
 
@@ -109,8 +120,8 @@ def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path)
             "'ben', created_at, '2099-01-01 00:00:00' from codings where id = ?",
             (twice,),
         )
-        connection.execute("update alembic_version set version_num = '0001'")
         count = connection.execute("select count(*) from codings").fetchone()[0]
+    at_revision(database, "0001")
     migrated = open_project(project.folder)  # opening migrates to head
     rows = migrated.codings("all", include_rejected=True).set_index("coding_id")
     assert len(rows) == count + 3
@@ -158,8 +169,8 @@ def test_sqlite_enforces_foreign_keys(store):
 
 def test_a_transaction_is_all_or_nothing(store):
     with pytest.raises(RuntimeError), store.transaction() as session:
-        store.set_setting(session, "codebook_name", "A")
-        store.log(session, "ann", "test")
+        settings.set_setting(session, "codebook_name", "A")
+        write_log(session, "ann", Action.INIT)
         session.flush()
         raise RuntimeError("boom")
     assert store.get_setting("codebook_name") is None
@@ -169,9 +180,9 @@ def test_a_transaction_is_all_or_nothing(store):
 
 def test_settings_round_trip_and_update(store):
     with store.transaction() as session:
-        store.set_setting(session, "codebook_version", "1")
+        settings.set_setting(session, "codebook_version", "1")
     with store.transaction() as session:
-        store.set_setting(session, "codebook_version", "2")
+        settings.set_setting(session, "codebook_version", "2")
     assert store.get_setting("codebook_version") == "2"
     assert store.get_setting("missing", "fallback") == "fallback"
     with store.transaction() as session:
@@ -181,10 +192,10 @@ def test_settings_round_trip_and_update(store):
 def test_sync_codes_adds_updates_and_never_deletes(store):
     book = Codebook("b", "1", [Code("a", "A"), Code("a.x", "X", parent="a"), Code("b", "B")])
     with store.transaction() as session:
-        assert store.sync_codes(session, book) == {"added": 3, "updated": 0}
+        assert codebook.sync_codes(session, book) == {"added": 3, "updated": 0}
     smaller = Codebook("b", "2", [Code("a", "A renamed"), Code("a.x", "X", parent="a")])
     with store.transaction() as session:
-        result = store.sync_codes(session, smaller)
+        result = codebook.sync_codes(session, smaller)
     assert result["added"] == 0 and result["updated"] >= 1
     codes = {code.id: code for code in store.codes()}
     assert set(codes) == {"a", "a.x", "b"}  # "b" left the codebook file but stays: codings are never lost
@@ -193,8 +204,8 @@ def test_sync_codes_adds_updates_and_never_deletes(store):
 
 def test_merged_codes_are_hidden_from_the_codebook(store):
     with store.transaction() as session:
-        store.sync_codes(session, Codebook("b", "1", [Code("a", "A"), Code("b", "B")]))
-        store.update_code(session, "b", merged_into="a")
+        codebook.sync_codes(session, Codebook("b", "1", [Code("a", "A"), Code("b", "B")]))
+        codebook.update_code(session, "b", merged_into="a")
     assert [code.id for code in store.codes()] == ["a"]
     with store.transaction() as session:
         assert session.get(CodeRow, "b") is not None
