@@ -463,3 +463,19 @@ def _register_optional_commands() -> None:
 
 
 _register_optional_commands()
+
+
+@main.command()
+@project_options
+@click.pass_context
+@handles_errors
+def upgrade(ctx: click.Context, project_dir: Path | None, db: str | None) -> None:
+    """Migrate the project's database to this qcode's schema (an SQLite file is copied first).
+
+    Opening a project migrates an SQLite file by itself; a PostgreSQL database waits for this command."""
+    from .project import upgrade_project
+
+    root = ctx.find_root().params
+    database, copy = upgrade_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+    kept = f"; the database as it was is kept in {copy}" if copy else ""
+    click.echo(f"{database} is at the newest schema{kept}")

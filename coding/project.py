@@ -92,7 +92,7 @@ def upgrade_project(folder: str | Path = ".", db: str | None = None) -> tuple[st
     Returns the database (password hidden) and the copy made, if any (None: SQLite at the newest
     schema already, or another database, which its administrator backs up)."""
     folder = Path(folder)
-    engine = engine_for(_config(folder, db).database_url(folder))
+    engine = engine_for(db or read_config(folder).database_url(folder))  # --db alone needs no project folder
     return engine.url.render_as_string(hide_password=True), migrate(engine)
 
 

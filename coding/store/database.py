@@ -18,6 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,10 +107,13 @@ def backup_sqlite(engine: Engine, current: str) -> Path | None:
         number += 1
         target = source.with_name(f"{source.name}.bak-{current}.{number}")
     # SQLite's backup API copies a consistent state, including what is still in the WAL file.
-    with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
+    live, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
         live.backup(copy)
-    copy.close()
-    live.close()
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, not a WAL set of three
+    finally:
+        copy.close()
+        live.close()
     return target
 
 
@@ -125,7 +129,7 @@ def _known(engine: Engine, current: str | None) -> None:
         return
     try:
         known = ScriptDirectory.from_config(alembic_config("")).get_revision(current) is not None
-    except ResolutionError:
+    except (ResolutionError, CommandError):
         known = False
     if not known:
         raise ProjectError(f"the database {engine.url} has schema revision {current}, newer than this qcode knows")
