@@ -358,14 +358,13 @@ class Project:
         segments = [s for s in self.segments() if s.role == RESPONDENT]
         codebook, pipeline = self.codebook, self._pipeline()
         suggest_by_model = None
-        if model:
+        if model:  # the model is loaded (or found missing) before anything is proposed or stored
+            from functools import partial
+
             from . import training
 
             fitted, coded = self._model(), self._human_segments()
-
-            def suggest_by_model(todo: Sequence[Segment]) -> tuple[str, list]:  # type: ignore[type-arg]
-                return training.suggest(fitted, todo, coded, codebook, pipeline)
-
+            suggest_by_model = partial(training.suggest, fitted, coded=coded, codebook=codebook, pipeline=pipeline)
         return run_autocode(
             self.store,
             segments,
