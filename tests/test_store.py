@@ -327,3 +327,28 @@ def test_qcode_upgrade_migrates_and_says_where_the_copy_is(tmp_path):
     assert again.exit_code == 0 and "kept in" not in again.output
     nowhere = CliRunner().invoke(main, ["upgrade", "--project", str(tmp_path / "nothing")])
     assert nowhere.exit_code == 2 and "not a qcode project" in nowhere.output
+
+
+def test_each_store_module_has_one_calling_convention():
+    """Session-first functions in the responsibility modules; Store's methods open their own transaction."""
+    import inspect as python_inspect
+
+    from coding import store as package
+    from coding.store import documents, frames, log, memos, segments
+
+    modules = [documents, segments, codebook, package.codings, memos, settings, log, frames]
+    for module in modules:
+        functions = [
+            value
+            for name, value in vars(module).items()
+            if python_inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
+        ]
+        assert functions, module.__name__
+        for function in functions:
+            if function.__name__ in {"chunks", "no_gc_pauses"}:  # frames' helpers take no database at all
+                continue
+            first = next(iter(python_inspect.signature(function).parameters))
+            assert first == "session", f"{module.__name__}.{function.__name__} takes {first} first"
+    for name, method in vars(Store).items():
+        if python_inspect.isfunction(method) and not name.startswith("_"):
+            assert "session" not in python_inspect.signature(method).parameters, name
