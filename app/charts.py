@@ -182,7 +182,7 @@ def heatmap(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def crosstab_spec(
-    key: ProjectKey, token: tuple[int, ...], filters: data.Filters, by: str, count: str, percent: str
+    key: ProjectKey, token: data.Token, filters: data.Filters, by: str, count: str, percent: str
 ) -> dict[str, Any]:
     """The Themes heatmap as a Vega-Lite spec, cached per filter state and choice of columns."""
     counts = data.crosstab(key, token, filters, by, count, "none")
@@ -208,7 +208,7 @@ def crosstab_spec(
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cooccurrence_spec(key: ProjectKey, token: tuple[int, ...], filters: data.Filters, codes: tuple[str, ...]) -> dict:
+def cooccurrence_spec(key: ProjectKey, token: data.Token, filters: data.Filters, codes: tuple[str, ...]) -> dict:
     """Code x code heatmap of segments coded with both; the diagonal (segments with the code) is grey."""
     matrix = data.cooccurrence(key, token, filters).loc[list(codes), list(codes)]
     matrix.index.name, matrix.columns.name = "code", "column"

@@ -16,11 +16,11 @@ import streamlit as st
 
 from coding import analysis
 from coding.models import ACCEPTED, HUMAN, SOURCES, SUGGESTED, Codebook, Document, Segment
-from coding.project import owners
+from coding.project import StateToken, owners
 
 from .state import ProjectKey, cached_project
 
-Token = tuple[int, ...]
+Token = StateToken
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,12 @@ def _refreshed(key: ProjectKey, token: Token, old_token: Token, old: Frames) -> 
     """
     project = cached_project(key)
     edited = project.edited_segments(old_token, token)
-    if edited is None or token[3] != old_token[3]:  # token[3] counts segments: none may come or go
+    if edited is None or token.segments != old_token.segments:  # no segment may come or go
         return None
     fresh = project.decisions(sorted(edited))
     kept = old.codings[~old.codings["segment_id"].isin(edited)]
     codings = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
-    if len(codings) - len(old.codings) != token[1] - old_token[1]:  # token[1] counts codings: a check
+    if len(codings) - len(old.codings) != token.codings - old_token.codings:  # a check on the refresh
         return None
     return Frames(codings, old.segments, old.respondents, old.codebook)
 

@@ -15,7 +15,7 @@ QUEUE_LENGTH = 10
 ASKED = "_code_next_asked"
 
 
-def code_next_panel(project: Project, key: ProjectKey, token: tuple[int, ...]) -> None:
+def code_next_panel(project: Project, key: ProjectKey, token: data.Token) -> None:
     with st.expander("Code next", icon=":material/queue:"):
         if hasattr(project, "has_model") and not project.has_model():
             st.caption("Train a model on the human codings (`qcode train`) to get a queue of segments to code next.")

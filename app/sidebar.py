@@ -9,14 +9,14 @@ from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
 from coding.project import Project
 
 from . import data
-from .state import CODER, ProjectKey, coder, plain
+from .state import CODER, ProjectKey, coder, labels, plain
 
 FILTERS = "filters"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
 STATUS_LABELS = {ACCEPTED: "Accepted", SUGGESTED: "Suggested, not yet decided"}
 
 
-def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
+def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: data.Token) -> data.Filters:
     with st.sidebar:
         st.markdown(f"### {project.name}")
         st.caption(
@@ -29,7 +29,7 @@ def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: tuple
     return filters
 
 
-def _coder_box(key: ProjectKey, token: tuple[int, ...], counts: dict[str, int]) -> None:
+def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> None:
     name = coder()
     if name:
         left, right = st.columns([3, 2], vertical_alignment="center")
@@ -56,7 +56,7 @@ def _forget_coder() -> None:
     st.session_state[CODER] = ""
 
 
-def _filters(key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
+def _filters(key: ProjectKey, token: data.Token) -> data.Filters:
     st.markdown("**Filters** (every page)")
     chosen: list[tuple[str, tuple[str, ...]]] = []
     with st.expander("Respondents", expanded=False, icon=":material/group:"):
@@ -76,7 +76,7 @@ def _filters(key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
         "Codes made by",
         list(SOURCES),
         default=list(SOURCES),
-        format_func=SOURCE_LABELS.get,
+        format_func=labels(SOURCE_LABELS),
         key="f_sources",
         help="People code by hand; rules and the model suggest codes that a person accepts or rejects.",
     )
@@ -84,7 +84,7 @@ def _filters(key: ProjectKey, token: tuple[int, ...]) -> data.Filters:
         "Status",
         [ACCEPTED, SUGGESTED],
         default=[ACCEPTED],
-        format_func=STATUS_LABELS.get,
+        format_func=labels(STATUS_LABELS),
         key="f_statuses",
         help="Rejected suggestions never count.",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from coding.errors import QcodeError
-from coding.project import Project, open_project
+from coding.project import Project, StateToken, open_project
 
 PROJECT_ENV = "QCODE_PROJECT"
 DB_ENV = "QCODE_DB"
@@ -54,20 +54,20 @@ def project() -> Project:
     return cached_project(key)
 
 
-def start_run() -> tuple[int, ...]:
+def start_run() -> StateToken:
     """Read the project's state token once per script run: main calls this after the widget callbacks (which
     may have edited the project) and before drawing any page."""
     st.session_state[_RUN_TOKEN] = project().state_token()
     return st.session_state[_RUN_TOKEN]
 
 
-def token() -> tuple[int, ...]:
+def token() -> StateToken:
     """Changes whenever codings, codes, documents or the audit log change: the key for cached tables."""
     found = st.session_state.get(_RUN_TOKEN)
-    return tuple(found) if found is not None else project().state_token()
+    return found if isinstance(found, StateToken) else project().state_token()
 
 
-def context() -> tuple[ProjectKey, tuple[int, ...]]:
+def context() -> tuple[ProjectKey, StateToken]:
     """The project's cache key and its current state token, for the cached tables in app.data."""
     key = project_key()
     if key is None:
@@ -120,6 +120,11 @@ def show_messages() -> None:
             st.error(text, icon=":material/error:")
         else:
             st.toast(text, icon=":material/check:")
+
+
+def labels(names: Mapping[str, str]) -> Callable[[str], str]:
+    """A select box's format_func: each option's name, or the option itself where it has none."""
+    return lambda option: names.get(option, str(option))
 
 
 def plain(column: str) -> str:

@@ -50,7 +50,7 @@ def table(
         on_click="ignore",
         width="stretch",
     )
-    st.dataframe(frame, hide_index=True, height=height, key=f"df_{key}", **kwargs)  # type: ignore[arg-type]
+    st.dataframe(frame, hide_index=True, height=height, key=f"df_{key}", **kwargs)  # type: ignore[arg-type,call-overload]
 
 
 def tree_names(codes: pd.DataFrame) -> pd.Series:
@@ -65,7 +65,7 @@ def open_in_transcript(document: str, segment_id: int) -> None:
     st.switch_page(TRANSCRIPTS_PAGE)
 
 
-def quotes_panel(key: ProjectKey, token: tuple[int, ...], segment_ids: Sequence[int], heading: str, name: str) -> None:
+def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int], heading: str, name: str) -> None:
     """Every quote behind one number, with its respondent and a way to its place in the transcript.
 
     Only the page on screen is fetched; the download builds the full list when it is clicked.

@@ -2,54 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from .models import RESPONDENT, Proposal
+from .models import Codebook, Proposal, Segment
+from .store import Action, Store
+from .store import codings as stored_codings
+from .store.log import write_log
 
-if TYPE_CHECKING:
-    from .project import Project
+# A suggester's name and what it proposes for the given segments.
+Suggestions = tuple[str, list[Proposal]]
+
+
+def rule_suggestions(codebook: Codebook, pipeline: str | None, segments: Sequence[Segment]) -> Suggestions:
+    from .coders.rules import RuleCoder
+
+    coder = RuleCoder(codebook, pipeline)
+    return coder.NAME, coder.propose(list(segments))
 
 
 def run_autocode(
-    project: Project,
+    store: Store,
+    segments: Sequence[Segment],
+    codebook: Codebook,
     *,
+    pipeline: str | None,
     rules: bool,
-    model: bool,
+    model: Callable[[Sequence[Segment]], Suggestions] | None,
     min_confidence: float = 0.0,
     progress: Callable[[int], None] | None = None,
     actor: str = "qcode",
 ) -> dict[str, dict[str, int]]:
-    segments = [s for s in project.segments() if s.role == RESPONDENT]
-    results: dict[str, dict[str, int]] = {}
-    batches: list[tuple[str, list[Proposal]]] = []
+    """Suggest codes for `segments` (the respondents' ones) by rules and/or `model`, and store them:
+    new suggestions are added, pending ones refreshed or withdrawn; people's decisions stay as they are."""
+    batches: list[Suggestions] = []
     if rules:
-        from .coders.rules import RuleCoder
-
-        coder = RuleCoder(project.codebook, project.config.pipeline or None)
-        batches.append((coder.NAME, coder.propose(segments)))
-    if model:
-        from .training import suggest
-
-        name, proposals = suggest(project, segments)
-        batches.append((name, proposals))
-    with project.store.transaction() as session:
+        batches.append(rule_suggestions(codebook, pipeline, segments))
+    if model is not None:
+        batches.append(model(segments))
+    results: dict[str, dict[str, int]] = {}
+    with store.transaction() as session:
         for name, proposals in batches:
             kept = [p for p in proposals if p.confidence >= min_confidence]
-            stats = project.store.add_proposals(session, kept)
-            stats["withdrawn"] = project.store.withdraw_pending(
+            stats = stored_codings.add_proposals(session, kept)
+            stats["withdrawn"] = stored_codings.withdraw_pending(
                 session, name, {(p.segment_id, p.code_id) for p in kept}
             )
             stats["proposed"] = len(kept)
             results[name] = stats
-        project.store.log(
-            session,
-            actor,
-            "autocode",
-            ", ".join(results),
-            min_confidence=min_confidence,
-            **{name: stats["added"] for name, stats in results.items()},
-        )
+        added: dict[str, Any] = {name: stats["added"] for name, stats in results.items()}
+        write_log(session, actor, Action.AUTOCODE, ", ".join(results), min_confidence=min_confidence, **added)
     if progress:
         progress(len(segments))
     return results

@@ -446,12 +446,11 @@ def export(
 ) -> None:
     """Export codings (long CSV), matrix (wide 0/1 CSV), codebook (.csv/.xlsx/.qdc/.yaml), a REFI-QDA
     project (.qdpx), or publication tables: crosstab, frequencies (.csv/.xlsx), quotes (folder or .xlsx)."""
-    from . import publication
     from .tables import write_table
 
     project = open_from(ctx, project_dir, db)
     who = list(coders) or None
-    about = publication.provenance(project, source, who)
+    about = project.provenance(source, who)
     if what == "codings":
         project.export_codings(out_path, bom=bool(bom))
     elif what == "matrix":
@@ -461,13 +460,13 @@ def export(
     elif what == "qdpx":
         project.export_qdpx(out_path)
     elif what == "crosstab":
-        table = publication.crosstab_table(project, by, count, source, who)
+        table = project.crosstab_table(by, count, source, who)
         write_table(table, out_path, bom=bom is not False, header={**about, "columns": by, "counting": count})
     elif what == "frequencies":
-        table = publication.frequency_table(project, by, source, who)
+        table = project.frequency_table(by, source, who)
         write_table(table, out_path, bom=bom is not False, header={**about, "groups": by})
     else:
-        rows = publication.write_quotes(project, out_path, source, who)
+        rows = project.write_quotes(out_path, source, who)
         click.echo(f"wrote {rows} quotes to {out_path}")
         return
     click.echo(f"wrote {out_path}")
@@ -564,3 +563,19 @@ def demo(folder: Path, corpus: Path | None) -> None:
                 status.update(line.rstrip(" .") + " ...")
 
         run_demo(folder, corpus, echo=show)
+
+
+@main.command()
+@project_options
+@click.pass_context
+@handles_errors
+def upgrade(ctx: click.Context, project_dir: Path | None, db: str | None) -> None:
+    """Migrate the project's database to this qcode's schema (an SQLite file is copied first).
+
+    Opening a project migrates an SQLite file by itself; a PostgreSQL database waits for this command."""
+    from .project import upgrade_project
+
+    root = ctx.find_root().params
+    database, copy = upgrade_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+    kept = f"; the database as it was is kept in {copy}" if copy else ""
+    click.echo(f"{database} is at the newest schema{kept}")

@@ -8,16 +8,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import ImportFormatError
+from .models import Codebook
 from .spans import SegmentIndex
-from .tables import unescape_cell, write_table
-
-if TYPE_CHECKING:
-    from .project import Project
+from .store import Action, Store
+from .store import codings as stored_codings
+from .store import memos as stored_memos
+from .store.log import write_log
+from .tables import unescape_cell
 
 LONG_COLUMNS = [
     "document",
@@ -38,7 +39,9 @@ LONG_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class _Row:
+class CodingRowIn:
+    """One checked row of a codings CSV: a code on a span of a document, by a coder, with any memo."""
+
     line: int
     document: str
     code: str
@@ -48,7 +51,7 @@ class _Row:
     memo: str
 
 
-def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default_coder: str) -> list[_Row]:
+def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default_coder: str) -> list[CodingRowIn]:
     """Validate every row against the project before anything is written; the first problem is raised."""
     try:
         content = path.read_bytes().decode("utf-8-sig")
@@ -64,7 +67,7 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
     if missing or not (has_span or "text" in header):
         need = missing + ([] if has_span or "text" in header else ["start,end or text"])
         raise ImportFormatError(path, f"missing column(s): {', '.join(need)}", line=1)
-    rows: list[_Row] = []
+    rows: list[CodingRowIn] = []
     for record in reader:
         line = reader.line_num
         if not any((value or "").strip() for value in record.values()):
@@ -77,7 +80,7 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
             raise ImportFormatError(path, f"unknown code {code!r}", line=line)
         start, end = _span(path, line, record, texts[document], has_span)
         coder = (record.get("coder") or "").strip() or default_coder
-        rows.append(_Row(line, document, code, start, end, coder, (record.get("memo") or "").strip()))
+        rows.append(CodingRowIn(line, document, code, start, end, coder, (record.get("memo") or "").strip()))
     return rows
 
 
@@ -105,13 +108,11 @@ def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bo
     return found, found + len(quote)
 
 
-def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
-    """Every segment overlapping a row's span gets the row's code, by the row's coder."""
-    store = project.store
-    texts = store.document_texts()
-    rows = read_codings_csv(path, texts, set(project.codebook.by_id()), coder)
-    project._require_segments()  # only once the file is known to be good: a refused import changes nothing
-    segments = project.segments_frame()
+def import_codings(
+    store: Store, path: Path, rows: Sequence[CodingRowIn], segments: pd.DataFrame, coder: str
+) -> dict[str, int]:
+    """Every segment (of `segments`, the project's respondent segments) overlapping a row's span gets the
+    row's code, by the row's coder. `rows` come from read_codings_csv, which checked them all first."""
     index = SegmentIndex(
         zip(
             segments["document"],
@@ -135,10 +136,10 @@ def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
     added = 0
     with store.transaction() as session:
         for who, items in pairs.items():
-            added += store.add_human_codings(session, items, who)
+            added += stored_codings.add_human_codings(session, items, who)
         for (segment_id, who), memo in memos.items():
-            store.upsert_memo(session, segment_id, who, memo)
-        store.log(session, coder, "import_codings", str(path), rows=len(rows), added=added, coders=sorted(pairs))
+            stored_memos.upsert_memo(session, segment_id, who, memo)
+        write_log(session, coder, Action.IMPORT_CODINGS, str(path), rows=len(rows), added=added, coders=sorted(pairs))
     total = sum(len(items) for items in pairs.values())
     return {
         "rows": len(rows),
@@ -148,50 +149,28 @@ def import_codings(project: Project, path: Path, coder: str) -> dict[str, int]:
     }
 
 
-def long_codings(project: Project) -> pd.DataFrame:
+def long_codings(store: Store, unit: str, codebook: Codebook, respondents: pd.DataFrame) -> pd.DataFrame:
     """One row per coding (all sources and statuses) with segment text and respondent attributes."""
-    codings = project.store.codings_frame(project.unit)
-    segments = project.store.segments_frame(project.unit)
+    codings = store.codings_frame(unit)
+    segments = store.segments_frame(unit)
     frame = codings.merge(segments, on="segment_id")
-    texts = project.store.document_texts(frame["document"].unique().tolist())
-    names = {code.id: code.name for code in project.codebook.codes}
+    texts = store.document_texts(frame["document"].unique().tolist())
+    names = {code.id: code.name for code in codebook.codes}
     frame = frame.assign(
-        unit=project.unit,
+        unit=unit,
         text=[
             texts[d][int(s) : int(e)] for d, s, e in zip(frame["document"], frame["start"], frame["end"], strict=True)
         ],
         code_name=frame["code"].map(names),
     )
     frame = frame.sort_values(["document", "start", "code", "coder"])[LONG_COLUMNS]
-    return frame.merge(project.respondents(), on="respondent_id", how="left")
+    return frame.merge(respondents, on="respondent_id", how="left")
 
 
-def coding_matrix(project: Project, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per coding unit, one 0/1 column per code (direct codings by any of the chosen coders)."""
-    segments = project.segments_frame()
-    codings = project.codings(source, coders)
-    codes = [code.id for code in project.codebook.tree_order()]
+def coding_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per coding unit of `segments`, one 0/1 column per code (a 1 where `codings` has it)."""
+    codes = [code.id for code in codebook.tree_order()]
     present = pd.crosstab(codings["segment_id"], codings["code"]).clip(upper=1) if len(codings) else pd.DataFrame()
     matrix = present.reindex(index=segments["segment_id"], columns=codes, fill_value=0).fillna(0).astype(int)
     base = segments[["document", "respondent_id", "segment_id", "start", "end"]].reset_index(drop=True)
     return pd.concat([base, matrix.reset_index(drop=True)], axis=1)
-
-
-def export_codings(project: Project, path: Path, *, bom: bool = False) -> int:
-    """The long export (every coding, all sources and statuses), with a provenance sidecar."""
-    from .publication import provenance
-
-    frame = long_codings(project)
-    write_table(frame, path, bom=bom, header=provenance(project, "all", None))
-    return len(frame)
-
-
-def export_matrix(
-    project: Project, path: Path, source: str = "human", coders: Sequence[str] | None = None, *, bom: bool = False
-) -> int:
-    """The 0/1 matrix of `source` codings by `coders`, with a provenance sidecar."""
-    from .publication import provenance
-
-    frame = coding_matrix(project, source, coders)
-    write_table(frame, path, bom=bom, header=provenance(project, source, coders))
-    return len(frame)

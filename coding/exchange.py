@@ -8,20 +8,28 @@ documents, codes, respondents and codings in one transaction; what cannot be imp
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from . import refiqda
 from .errors import ImportFormatError, IngestError
-from .models import RESPONDENT, Codebook, Document
-from .project import owners
+from .models import RESPONDENT, Codebook, Document, Segment
 from .refiqda import QdaCase, QdaCoding, QdaNote, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
+from .selection import owners
 from .spans import SegmentIndex
+from .store import Action, Store
+from .store import codebook as stored_codebook
+from .store import codings as stored_codings
+from .store import documents as stored_documents
+from .store import segments as stored_segments
+from .store.log import write_log
 from .transcripts import TranscriptOptions, make_turn, parse_turns, sha256_text
 
-if TYPE_CHECKING:
-    from .project import Project
+# Cuts documents into segments of a unit (the facade's segmenter: spaCy for sentences).
+Segmenter = Callable[[Sequence[Document], str], list[Segment]]
 
 
 @dataclass
@@ -42,17 +50,24 @@ class ExchangeReport:
 
 
 # ----- export ---------------------------------------------------------------------------------
-def project_to_qda(project: Project) -> QdaProject:
+def project_to_qda(
+    store: Store,
+    name: str,
+    codebook: Codebook,
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    memos: pd.DataFrame,
+    respondents: pd.DataFrame,
+) -> QdaProject:
+    """segments: the respondent segments of the project's unit; codings: its human codings (people's codes
+    and accepted suggestions); memos and respondents as the facade reads them."""
     guid = refiqda.qcode_guid
-    codebook = project.codebook
-    segments = project.segments_frame().set_index("segment_id")
-    texts = project.store.document_texts()
-    codings = project.codings("human")
+    segments = segments.set_index("segment_id")
+    texts = store.document_texts()
     codings = codings.assign(person=owners(codings))
-    users = sorted(set(codings["person"].dropna()) | set(project.memos()["coder"]))
-    respondents = project.respondents()
+    users = sorted(set(codings["person"].dropna()) | set(memos["coder"]))
     attributes = [c for c in respondents.columns if c != "respondent_id"]
-    documents = project.store.documents_frame()
+    documents = store.documents_frame()
     sources = [QdaSource(guid("source", name), name, texts[name]) for name in documents["document"]]
     variables = [QdaVariable(guid("variable", a), a) for a in attributes]
     docs_of: dict[str, list[str]] = defaultdict(list)
@@ -83,7 +98,6 @@ def project_to_qda(project: Project) -> QdaProject:
                 ],
             )
         )
-    memos = project.memos()
     memos = memos[memos["segment_id"].isin(segments.index)]
     notes = [
         QdaNote(
@@ -96,7 +110,7 @@ def project_to_qda(project: Project) -> QdaProject:
         for row in memos.itertuples(index=False)
     ]
     return QdaProject(
-        name=project.name,
+        name=name,
         users=[QdaUser(guid("user", u), u) for u in users],
         codes=refiqda.codes_from_codebook(codebook),
         variables=variables,
@@ -112,37 +126,45 @@ def _memo_target(segment_id: int, codings) -> str | None:  # type: ignore[no-unt
     return refiqda.qcode_guid("selection", str(segment_id)) if segment_id in coded else None
 
 
-def export_qdpx(project: Project, path: Path) -> Path:
-    return refiqda.write_qdpx(project_to_qda(project), path)
+def export_qdpx(qda: QdaProject, path: Path) -> Path:
+    return refiqda.write_qdpx(qda, path)
 
 
 # ----- import ---------------------------------------------------------------------------------
-def import_qdpx(project: Project, path: Path, actor: str = "qcode") -> ExchangeReport:
+def import_qdpx(
+    store: Store,
+    path: Path,
+    codebook: Codebook,
+    unit: str,
+    options: TranscriptOptions,
+    segment: Segmenter,
+    actor: str = "qcode",
+) -> ExchangeReport:
+    """Add a .qdpx project's documents (segmented in `unit` by `segment`), codes, respondents and codings."""
     qda, file_report = refiqda.read_qdpx(path)
     report = ExchangeReport(problems=file_report.lines())
     incoming = refiqda.codebook_from_codes(qda.codes, name=qda.name)
     guid_to_id = refiqda.code_ids(qda.codes)
-    existing = project.codebook.by_id()
+    existing = codebook.by_id()
     new_codes = [code for code in incoming.tree_order() if code.id not in existing]
     users = {user.guid: user.name or f"user-{user.guid[:8]}" for user in qda.users}
     respondent_of, attributes = _cases(qda)
-    documents, matched = _documents(project, qda, respondent_of, report)
+    documents, matched = _documents(store.document_texts(), options, qda, respondent_of, report)
     report.documents_matched = len(matched)
-    store = project.store
     with store.transaction() as session:
         for code in new_codes:
-            store.add_code(session, code)
+            stored_codebook.add_code(session, code)
         report.codes_added = len(new_codes)
         for respondent_id, attrs in attributes.items():
-            store.upsert_respondent(session, respondent_id, attrs)
+            stored_documents.upsert_respondent(session, respondent_id, attrs)
         report.respondents = len(attributes)
         for document in documents:
-            respondent_pk = store.upsert_respondent(session, document.respondent_id, {})
-            store.add_document(session, document, respondent_pk)
-        store.add_segments(session, project._segment(documents, project.unit), project.unit)
+            respondent_pk = stored_documents.upsert_respondent(session, document.respondent_id, {})
+            stored_documents.add_document(session, document, respondent_pk)
+        stored_segments.add_segments(session, segment(documents, unit), unit)
         session.flush()
         names_in_project = matched | {d.name for d in documents}
-        index = SegmentIndex(store.segment_offsets(session, project.unit, sorted(names_in_project)))
+        index = SegmentIndex(stored_segments.segment_offsets(session, unit, sorted(names_in_project)))
         by_user: dict[str, set[tuple[int, str]]] = defaultdict(set)
         names = {source.guid: source.name for source in qda.sources}
         for selection in qda.selections:
@@ -160,9 +182,13 @@ def import_qdpx(project: Project, path: Path, actor: str = "qcode") -> ExchangeR
                 person = users.get(coding.user or selection.user, "refi-import")
                 by_user[person].update((segment_id, code_id) for segment_id in hits)
         for person, items in by_user.items():
-            report.codings_added += store.add_human_codings(session, items, person)
-        store.log(
-            session, actor, "import_qdpx", str(path), **{k: v for k, v in report.__dict__.items() if k != "problems"}
+            report.codings_added += stored_codings.add_human_codings(session, items, person)
+        write_log(
+            session,
+            actor,
+            Action.IMPORT_QDPX,
+            str(path),
+            **{k: v for k, v in report.__dict__.items() if k != "problems"},
         )
     return report
 
@@ -180,11 +206,13 @@ def _cases(qda: QdaProject) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
 
 
 def _documents(
-    project: Project, qda: QdaProject, respondent_of: dict[str, str], report: ExchangeReport
+    known: dict[str, str],
+    options: TranscriptOptions,
+    qda: QdaProject,
+    respondent_of: dict[str, str],
+    report: ExchangeReport,
 ) -> tuple[list[Document], set[str]]:
-    """New documents from the sources; a source whose name exists with the same text is matched."""
-    known = project.store.document_texts()
-    options = TranscriptOptions(interviewer_labels=project.config.interviewer_labels)
+    """New documents from the sources; a source whose name is `known` with the same text is matched."""
     documents: list[Document] = []
     matched: set[str] = set()
     for source in qda.sources:
@@ -224,36 +252,32 @@ def read_any_codebook(path: Path) -> Codebook:
     return load_codebook(path)
 
 
-def import_qdc(project: Project, path: Path, actor: str = "qcode") -> int:
-    """Add the codes of a .qdc (or YAML) codebook that the project does not have yet."""
+def import_qdc(store: Store, path: Path, codebook: Codebook, actor: str = "qcode") -> int:
+    """Add the codes of a .qdc (or YAML) codebook that the project's `codebook` does not have yet."""
     incoming = read_any_codebook(path)
-    existing = project.codebook.by_id()
+    existing = codebook.by_id()
     new = [code for code in incoming.tree_order() if code.id not in existing]
     unknown_parents = [
         c.id for c in new if c.parent and c.parent not in existing and c.parent not in {n.id for n in new}
     ]
     if unknown_parents:
         raise ImportFormatError(path, f"codes with unknown parents: {', '.join(unknown_parents)}")
-    with project.store.transaction() as session:
+    with store.transaction() as session:
         for code in new:
-            project.store.add_code(session, code)
-        project.store.log(session, actor, "import_codebook", str(path), added=len(new))
+            stored_codebook.add_code(session, code)
+        write_log(session, actor, Action.IMPORT_CODEBOOK, str(path), added=len(new))
     return len(new)
 
 
-def export_codebook(project: Project, path: Path) -> int:
-    """.qdc (REFI-QDA), .yaml/.yml (qcode) or .csv/.xlsx (a table for an appendix)."""
-    codebook = project.codebook
-    suffix = path.suffix.lower()
-    if suffix == ".qdc":
+CODEBOOK_FILES = (".qdc", ".yaml", ".yml")  # other suffixes are tables for an appendix (coding.publication)
+
+
+def export_codebook(codebook: Codebook, path: Path) -> int:
+    """.qdc (REFI-QDA) or .yaml/.yml (qcode)."""
+    if path.suffix.lower() == ".qdc":
         refiqda.write_qdc(codebook, path)
-    elif suffix in (".yaml", ".yml"):
+    else:
         from .codebook import write_codebook
 
         write_codebook(codebook, path)
-    else:
-        from .publication import codebook_table
-        from .tables import write_table
-
-        write_table(codebook_table(project), path, header={"project": project.name, "codebook": codebook.name})
     return len(codebook.codes)

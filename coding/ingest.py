@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 
 from .errors import IngestError
 from .models import Document, Segment
-from .store import Store
+from .store import Action, Store
+from .store import codings as stored_codings
+from .store import documents as stored_documents
+from .store import memos as stored_memos
+from .store import segments as stored_segments
+from .store.log import write_log
 from .transcripts import TranscriptOptions, find_transcripts, read_transcript
 
 Segmenter = Callable[[Sequence[Document], str], list[Segment]]
@@ -109,7 +114,7 @@ def ingest(
         to_add: list[Document] = []
         to_replace: list[tuple[Document, int]] = []
         for document in documents:
-            existing = store.active_document(session, document.name)
+            existing = stored_documents.active_document(session, document.name)
             if existing is None:
                 to_add.append(document)
             elif existing.sha256 == document.sha256:
@@ -124,12 +129,12 @@ def ingest(
             else:
                 to_replace.append((document, existing.id))
         for respondent_id, attrs in attributes.items():
-            store.upsert_respondent(session, respondent_id, attrs)
+            stored_documents.upsert_respondent(session, respondent_id, attrs)
         for document in to_add:
-            _add(store, session, document, attributes)
+            _add(session, document, attributes)
             report.added.append(document.name)
         for document, old_id in to_replace:
-            carried, left, memos_carried, memos_left = _replace(store, session, document, old_id, attributes, segmenter)
+            carried, left, memos_carried, memos_left = _replace(session, document, old_id, attributes, segmenter)
             report.replaced.append(document.name)
             report.codings_carried += carried
             report.codings_left_on_previous += left
@@ -137,10 +142,10 @@ def ingest(
             report.memos_left_on_previous += memos_left
         if not (report.added or report.replaced or attributes):
             return report  # nothing changed: nothing to log
-        store.log(
+        write_log(
             session,
             actor,
-            "ingest",
+            Action.INGEST,
             ", ".join(report.added + report.replaced)[:2000],
             added=len(report.added),
             replaced=len(report.replaced),
@@ -149,14 +154,13 @@ def ingest(
     return report
 
 
-def _add(store: Store, session: Session, document: Document, metadata: dict[str, dict[str, str]]) -> int:
+def _add(session: Session, document: Document, metadata: dict[str, dict[str, str]]) -> int:
     merged = {**document.attributes, **metadata.get(document.respondent_id, {})}
-    respondent_pk = store.upsert_respondent(session, document.respondent_id, merged)
-    return store.add_document(session, document, respondent_pk)
+    respondent_pk = stored_documents.upsert_respondent(session, document.respondent_id, merged)
+    return stored_documents.add_document(session, document, respondent_pk)
 
 
 def _replace(
-    store: Store,
     session: Session,
     document: Document,
     old_id: int,
@@ -166,27 +170,27 @@ def _replace(
     """Add the new version, retire the old one, carry codings and memos whose text is found unchanged.
 
     Returns codings carried and left on the previous version, then memos carried and left."""
-    old_codings = store.codings_on_document(session, old_id)
-    old_memos = store.memos_on_document(session, old_id)
-    old_text = store.document_text_by_id(session, old_id)
-    new_id = _add(store, session, document, metadata)
-    store.retire_document(session, old_id, new_id)
+    old_codings = stored_codings.codings_on_document(session, old_id)
+    old_memos = stored_memos.memos_on_document(session, old_id)
+    old_text = stored_documents.document_text_by_id(session, old_id)
+    new_id = _add(session, document, metadata)
+    stored_documents.retire_document(session, old_id, new_id)
     copied: set[tuple[int, str, str]] = set()  # (segment, code, coder) is unique: two old codings may meet
     noted: set[tuple[int, str]] = set()  # one memo per segment and coder
     units = {unit for _, _, _, unit in old_codings} | {unit for _, _, _, unit in old_memos}
-    for unit in sorted(units | store.document_units(session, old_id)):
-        store.add_segments(session, segmenter([document], unit), unit)
-        target = _same_text(old_text, document.text, store.segment_spans(session, new_id, unit))
+    for unit in sorted(units | stored_segments.document_units(session, old_id)):
+        stored_segments.add_segments(session, segmenter([document], unit), unit)
+        target = _same_text(old_text, document.text, stored_segments.segment_spans(session, new_id, unit))
         for row, start, end, coded_unit in old_codings:
             segment = target(start, end) if coded_unit == unit else None
             if segment is not None and (segment, row.code_id, row.coder) not in copied:
                 copied.add((segment, row.code_id, row.coder))
-                store.copy_coding(session, row, segment)
+                stored_codings.copy_coding(session, row, segment)
         for memo, start, end, memo_unit in old_memos:
             segment = target(start, end) if memo_unit == unit else None
             if segment is not None and (segment, memo.coder) not in noted:
                 noted.add((segment, memo.coder))
-                store.copy_memo(session, memo, segment)
+                stored_memos.copy_memo(session, memo, segment)
     return len(copied), len(old_codings) - len(copied), len(noted), len(old_memos) - len(noted)
 
 

@@ -1,4 +1,9 @@
-"""The facade: open or create a project and run each step. The CLI and the app call only this."""
+"""The facade: open or create a project and run each step. The CLI and the app call only this.
+
+Layers: this facade reads the project's settings and data and calls the steps (ingest, autocode, training,
+codings_io, exchange, intercoder, publication) with the store and plain data; the steps call the store
+(coding/store); nothing below calls the facade back.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +18,35 @@ from .config import ProjectConfig, read_config, write_config
 from .errors import ProjectError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
-from .store import SEGMENT_COLUMNS, Store
+from .selection import SOURCE_FILTERS, filter_codings, owners
+from .store import SEGMENT_COLUMNS, Action, StateToken, Store
+from .store import codebook as stored_codebook
+from .store import codings as stored_codings
+from .store import memos as stored_memos
+from .store import segments as stored_segments
+from .store import settings as stored_settings
+from .store.database import engine_for, migrate
+from .store.log import write_log
+from .tables import write_table
 from .transcripts import TranscriptOptions, make_turn
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
+    from .coders.model import CodeModel
     from .exchange import ExchangeReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CODEBOOK = REPO_ROOT / "codebooks" / "peace_process.yaml"
-SOURCE_FILTERS = ("human", "auto", "all")
-__all__ = ["SEGMENT_COLUMNS", "SOURCE_FILTERS", "Project", "create_project", "filter_codings", "open_project"]
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "SOURCE_FILTERS",
+    "Project",
+    "StateToken",
+    "create_project",
+    "filter_codings",
+    "open_project",
+    "owners",
+    "upgrade_project",
+]
 Progress = Callable[[int], None]
 
 
@@ -47,20 +71,34 @@ def create_project(
     write_config(folder, config)
     project = Project(folder, config)
     with project.store.transaction() as session:
-        project.store.sync_codes(session, book)
-        project.store.set_setting(session, "codebook_name", book.name)
-        project.store.set_setting(session, "codebook_version", book.version)
-        project.store.set_setting(session, "codebook_description", book.description)
-        project.store.log(session, "qcode", "init", str(folder), codebook=str(source), codes=len(book.codes))
+        stored_codebook.sync_codes(session, book)
+        stored_settings.set_setting(session, "codebook_name", book.name)
+        stored_settings.set_setting(session, "codebook_version", book.version)
+        stored_settings.set_setting(session, "codebook_description", book.description)
+        write_log(session, "qcode", Action.INIT, str(folder), codebook=str(source), codes=len(book.codes))
     return project
 
 
 def open_project(folder: str | Path = ".", db: str | None = None) -> Project:
+    """Open a project. An older SQLite database is copied, then migrated; any other is refused until
+    `qcode upgrade` (upgrade_project) has migrated it."""
     folder = Path(folder)
+    return Project(folder, _config(folder, db))
+
+
+def upgrade_project(folder: str | Path = ".", db: str | None = None) -> tuple[str, Path | None]:
+    """Migrate a project's database to this qcode's schema (`qcode upgrade`); an SQLite file is copied first.
+
+    Returns the database (password hidden) and the copy made, if any (None: SQLite at the newest
+    schema already, or another database, which its administrator backs up)."""
+    folder = Path(folder)
+    engine = engine_for(db or read_config(folder).database_url(folder))  # --db alone needs no project folder
+    return engine.url.render_as_string(hide_password=True), migrate(engine)
+
+
+def _config(folder: Path, db: str | None) -> ProjectConfig:
     config = read_config(folder)
-    if db:
-        config = ProjectConfig(**{**config.__dict__, "database": db})
-    return Project(folder, config)
+    return ProjectConfig(**{**config.__dict__, "database": db}) if db else config
 
 
 class Project:
@@ -138,8 +176,8 @@ class Project:
         documents = self.documents(names) if names else []
         segments = self._segment(documents, unit, progress) if documents else []
         with self.store.transaction() as session:
-            added = self.store.add_segments(session, segments, unit)
-            self.store.log(session, "qcode", "segment", unit, documents=len(documents), segments=added)
+            added = stored_segments.add_segments(session, segments, unit)
+            write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
         if unit != self.config.unit:
             self.config = self.config.with_unit(unit)
             write_config(self.folder, self.config)
@@ -210,42 +248,60 @@ class Project:
         return self.store.people()
 
     def import_codings(self, path: str | Path, coder: str) -> dict[str, int]:
+        """Codings from a CSV (the contract's format): every row is checked before anything is written."""
         if self.counts()["documents"] == 0:
             raise UsageError("the project has no documents yet: run 'qcode ingest FOLDER' first")
-        return codings_io.import_codings(self, Path(path), coder)
+        path = Path(path)
+        rows = codings_io.read_codings_csv(path, self.store.document_texts(), set(self.codebook.by_id()), coder)
+        self._require_segments()  # only once the file is known to be good: a refused import changes nothing
+        return codings_io.import_codings(self.store, path, rows, self.segments_frame(), coder)
+
+    def long_codings(self) -> pd.DataFrame:
+        """One row per coding (all sources and statuses) with segment text and respondent attributes."""
+        return codings_io.long_codings(self.store, self.unit, self.codebook, self.respondents())
+
+    def coding_matrix(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per segment, one 0/1 column per code (direct codings by any of the chosen coders)."""
+        return codings_io.coding_matrix(self.segments_frame(), self.codings(source, coders), self.codebook)
 
     def export_codings(self, path: str | Path, bom: bool = False) -> int:
-        return codings_io.export_codings(self, Path(path), bom=bom)
+        """The long export (every coding, all sources and statuses), with a provenance sidecar."""
+        frame = self.long_codings()
+        write_table(frame, Path(path), bom=bom, header=self.provenance("all", None))
+        return len(frame)
 
     def export_matrix(
         self, path: str | Path, source: str = "human", coders: Sequence[str] | None = None, bom: bool = False
     ) -> int:
-        return codings_io.export_matrix(self, Path(path), source, coders, bom=bom)
+        """The 0/1 matrix of `source` codings by `coders`, with a provenance sidecar."""
+        frame = self.coding_matrix(source, coders)
+        write_table(frame, Path(path), bom=bom, header=self.provenance(source, coders))
+        return len(frame)
 
     def apply_code(self, segment_id: int, code_id: str, coder: str) -> None:
         """A person puts a code on a segment (no-op if they already did)."""
         self._known_code(code_id)
         with self.store.transaction() as session:
-            existing = self.store.find_coding(session, segment_id, code_id, coder)
+            existing = stored_codings.find_coding(session, segment_id, code_id, coder)
             if existing is not None and existing.status == ACCEPTED:
                 return
             if existing is not None:
-                self.store.decide(session, existing, ACCEPTED, coder)
+                stored_codings.decide(session, existing, ACCEPTED, coder)
             else:
-                self.store.add_human_codings(session, [(segment_id, code_id)], coder)
-            self.store.log(session, coder, "apply_code", f"segment {segment_id}", code=code_id)
+                stored_codings.add_human_codings(session, [(segment_id, code_id)], coder)
+            write_log(session, coder, Action.APPLY_CODE, segment_id=segment_id, code_id=code_id, code=code_id)
 
     def remove_code(self, segment_id: int, code_id: str, coder: str) -> None:
         """A person takes their own code off a segment; the log keeps that it was there."""
         with self.store.transaction() as session:
-            existing = self.store.find_coding(session, segment_id, code_id, coder)
+            existing = stored_codings.find_coding(session, segment_id, code_id, coder)
             if existing is None or existing.status == REJECTED:
                 return
             if existing.source == HUMAN:
-                self.store.delete_coding(session, existing)
+                stored_codings.delete_coding(session, existing)
             else:  # their decision on a suggestion: it now says no
-                self.store.decide(session, existing, REJECTED, coder)
-            self.store.log(session, coder, "remove_code", f"segment {segment_id}", code=code_id)
+                stored_codings.decide(session, existing, REJECTED, coder)
+            write_log(session, coder, Action.REMOVE_CODE, segment_id=segment_id, code_id=code_id, code=code_id)
 
     def decide_suggestion(self, coding_id: int, accept: bool, coder: str) -> None:
         """Accept or reject a rule or model suggestion for oneself; the decision survives later autocoding.
@@ -254,27 +310,35 @@ class Project:
         working blind each decide it, and nobody's decision replaces another's."""
         status = ACCEPTED if accept else REJECTED
         with self.store.transaction() as session:
-            row = self.store.coding_row(session, coding_id)
+            row = stored_codings.coding_row(session, coding_id)
             if row is None:
                 raise UsageError(f"no coding with id {coding_id}")
             if row.source == HUMAN:
                 raise UsageError("only suggestions can be accepted or rejected; remove a person's code instead")
             if row.coder != row.source_name and row.coder != coder:
                 raise UsageError(f"coding {coding_id} is {row.coder}'s decision; decide the suggestion itself")
-            own = row if row.coder == coder else self.store.find_coding(session, row.segment_id, row.code_id, coder)
+            own = row if row.coder == coder else stored_codings.find_coding(session, row.segment_id, row.code_id, coder)
             if own is not None and own.source == HUMAN and not accept:
                 raise UsageError("you applied this code to the segment yourself; remove it instead of rejecting")
             previous = own.status if own is not None else SUGGESTED
             if own is None:
-                self.store.add_decision(session, row, coder, status)
+                stored_codings.add_decision(session, row, coder, status)
             else:
-                self.store.decide(session, own, status, coder)
-            self.store.log(session, coder, "accept" if accept else "reject", f"coding {coding_id}", previous=previous)
+                stored_codings.decide(session, own, status, coder)
+            write_log(
+                session,
+                coder,
+                Action.ACCEPT if accept else Action.REJECT,
+                coding_id=coding_id,
+                segment_id=row.segment_id,
+                code_id=row.code_id,
+                previous=previous,
+            )
 
     def set_memo(self, segment_id: int, text: str, coder: str) -> None:
         with self.store.transaction() as session:
-            previous = self.store.upsert_memo(session, segment_id, coder, text)
-            self.store.log(session, coder, "memo", f"segment {segment_id}", previous=previous, text=text)
+            previous = stored_memos.upsert_memo(session, segment_id, coder, text)
+            write_log(session, coder, Action.MEMO, segment_id=segment_id, previous=previous, text=text)
 
     def memos(self) -> pd.DataFrame:
         return self.store.memos_frame()
@@ -291,7 +355,26 @@ class Project:
         from .autocode import run_autocode
 
         self._require_segments()
-        return run_autocode(self, rules=rules, model=model, min_confidence=min_confidence, progress=progress)
+        segments = [s for s in self.segments() if s.role == RESPONDENT]
+        codebook, pipeline = self.codebook, self._pipeline()
+        suggest_by_model = None
+        if model:  # the model is loaded (or found missing) before anything is proposed or stored
+            from functools import partial
+
+            from . import training
+
+            fitted, coded = self._model(), self._human_segments()
+            suggest_by_model = partial(training.suggest, fitted, coded=coded, codebook=codebook, pipeline=pipeline)
+        return run_autocode(
+            self.store,
+            segments,
+            codebook,
+            pipeline=pipeline,
+            rules=rules,
+            model=suggest_by_model,
+            min_confidence=min_confidence,
+            progress=progress,
+        )
 
     # ----- tables -----------------------------------------------------------------------------
     def crosstab(
@@ -368,7 +451,7 @@ class Project:
     def has_model(self) -> bool:
         from . import training
 
-        return training.model_path(self).exists()
+        return training.model_path(self.folder).exists()
 
     def can_train(self) -> bool:
         return not self.codings("human").empty
@@ -378,34 +461,124 @@ class Project:
         from . import training
 
         self._require_segments()
-        return training.train(self, coders)
+        codings = self.codings("human", coders)
+        segments = [s for s in self.segments() if s.role == RESPONDENT] if not codings.empty else []
+        return training.train(
+            self.store,
+            training.model_path(self.folder),
+            codings,
+            segments,
+            self.codebook,
+            self.codebook_version(),
+            self._pipeline(),
+            coders,
+        )
 
     def code_next(self, k: int = 10) -> pd.DataFrame:
         """Uncoded segments ordered by how much a person's decision would teach the model."""
         from . import training
 
-        return training.code_next(self, k)
+        fitted = self._model()
+        segments = [s for s in self.segments() if s.role == RESPONDENT]
+        return training.code_next(
+            self.store, fitted, segments, self._human_segments(), self.codebook, self._pipeline(), k
+        )
+
+    def _model(self) -> CodeModel:
+        from . import training
+
+        return training.load(training.model_path(self.folder), self.codebook, self.codebook_version())
+
+    def _human_segments(self) -> set[int]:
+        """Segments a person has coded (their codes or suggestions they accepted)."""
+        return set(self.codings("human")["segment_id"].astype(int))
+
+    def _pipeline(self) -> str | None:
+        return self.config.pipeline or None
 
     # ----- exchange and publication -----------------------------------------------------------
     def export_codebook(self, path: str | Path) -> int:
+        """.qdc (REFI-QDA), .yaml/.yml (qcode) or .csv/.xlsx (a table for an appendix)."""
         from . import exchange
 
-        return exchange.export_codebook(self, Path(path))
+        path = Path(path)
+        codebook = self.codebook
+        if path.suffix.lower() in exchange.CODEBOOK_FILES:
+            return exchange.export_codebook(codebook, path)
+        write_table(self.codebook_table(), path, header={"project": self.name, "codebook": codebook.name})
+        return len(codebook.codes)
 
     def export_qdpx(self, path: str | Path) -> Path:
+        """What people decided, as a REFI-QDA project (pending and rejected suggestions stay behind)."""
         from . import exchange
 
-        return exchange.export_qdpx(self, Path(path))
+        qda = exchange.project_to_qda(
+            self.store,
+            self.name,
+            self.codebook,
+            self.segments_frame(),
+            self.codings("human"),
+            self.memos(),
+            self.respondents(),
+        )
+        return exchange.export_qdpx(qda, Path(path))
 
     def import_qdpx(self, path: str | Path, actor: str = "qcode") -> ExchangeReport:
         from . import exchange
 
-        return exchange.import_qdpx(self, Path(path), actor)
+        return exchange.import_qdpx(
+            self.store, Path(path), self.codebook, self.unit, self.transcript_options(), self._segment, actor
+        )
 
     def import_qdc(self, path: str | Path, actor: str = "qcode") -> int:
         from . import exchange
 
-        return exchange.import_qdc(self, Path(path), actor)
+        return exchange.import_qdc(self.store, Path(path), self.codebook, actor)
+
+    def provenance(self, source: str, coders: Sequence[str] | None) -> dict[str, str]:
+        """What a table of `source` codings by `coders` was made from, for its sidecar or About sheet."""
+        from . import publication
+
+        codebook = self.codebook
+        return publication.provenance(self.name, codebook, self.codebook_version(), self.unit, source, coders)
+
+    def crosstab_table(self, by: str, count: str, source: str, coders: Sequence[str] | None) -> pd.DataFrame:
+        """The crosstab for a paper: counts and column percentages side by side, n per column last."""
+        from . import publication
+
+        counts = self.crosstab(by=by, count=count, percent="none", source=source, coders=coders)
+        percents = self.crosstab(by=by, count=count, percent="column", source=source, coders=coders)
+        return publication.crosstab_table(counts, percents, self.column_bases(by, count), count)
+
+    def frequency_table(self, by: str, source: str, coders: Sequence[str] | None) -> pd.DataFrame:
+        """Per code: segments, respondents, % of all respondents and % of respondents in each group."""
+        from . import publication
+
+        freq = self.frequencies(source=source, coders=coders)
+        per_group = self.crosstab(by=by, count="respondents", percent="column", source=source, coders=coders)
+        return publication.frequency_table(freq, per_group)
+
+    def codebook_table(self) -> pd.DataFrame:
+        """The codebook for an appendix, with the segments coded with each code."""
+        from . import publication
+
+        return publication.codebook_table(self.codebook, self.frequencies())
+
+    def quotes_by_code(self, source: str, coders: Sequence[str] | None) -> dict[str, pd.DataFrame]:
+        """For each code, its quotes with respondent pseudonym and attributes."""
+        from . import publication
+
+        codebook = self.codebook
+        rolled = analysis.rolled_up(self.codings(source, coders), codebook)
+        quotes = self.quotes(rolled["segment_id"].unique().tolist())
+        return publication.quotes_by_code(rolled, quotes, codebook)
+
+    def write_quotes(self, out: str | Path, source: str, coders: Sequence[str] | None) -> int:
+        """One CSV per code in folder `out`, or one sheet per code when `out` ends in .xlsx."""
+        from . import publication
+
+        tables = self.quotes_by_code(source, coders)
+        return publication.write_quotes(tables, self.provenance(source, coders), Path(out))
 
     # ----- intercoder agreement ---------------------------------------------------------------
     def agree(
@@ -419,7 +592,9 @@ class Project:
         already holds every decision (segment_id, code, coder) and the segments frame may pass them."""
         from . import intercoder
 
-        return intercoder.agreement_table(self, coders, units, decisions, segments)
+        every = intercoder.decisions(self.decisions()) if decisions is None else decisions
+        frame = self.segments_frame() if segments is None else segments
+        return intercoder.agreement_table(every, frame, self.codebook, coders, units)
 
     def disagreements(
         self,
@@ -432,17 +607,29 @@ class Project:
         """Where two coders differ, with memos, text and any consensus; `decisions` and `segments` as in agree."""
         from . import intercoder
 
-        return intercoder.disagreement_list(self, coder_a, coder_b, units, decisions, segments)
+        decided = self.decisions()
+        every = intercoder.decisions(decided) if decisions is None else decisions
+        frame = self.segments_frame() if segments is None else segments
+        table = intercoder.disagreement_list(
+            every, frame, self.codebook, decided, self.memos(), coder_a, coder_b, units
+        )
+        if table.empty:
+            return table
+        quotes = self.quotes(table["segment_id"].unique().tolist())[["segment_id", "document", "respondent_id", "text"]]
+        return table.merge(quotes, on="segment_id", how="left").sort_values(["document", "segment_id", "code"])
 
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
+        """Record the agreed decision for one segment and code as coder 'consensus'."""
         from . import intercoder
 
-        intercoder.resolve(self, segment_id, code_id, applies, actor)
+        self._known_code(code_id)
+        intercoder.resolve(self.store, segment_id, code_id, applies, actor)
 
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
+        """Copy what both coders agree is present into the consensus coder (disagreements stay open)."""
         from . import intercoder
 
-        return intercoder.seed_consensus(self, coder_a, coder_b, actor)
+        return intercoder.seed_consensus(self.store, intercoder.decisions(self.decisions()), coder_a, coder_b, actor)
 
     # ----- codebook edits ---------------------------------------------------------------------
     def add_code(self, code: Code, actor: str) -> None:
@@ -452,16 +639,16 @@ class Project:
         if code.parent and code.parent not in book.by_id():
             raise UsageError(f"unknown parent code {code.parent!r}")
         with self.store.transaction() as session:
-            self.store.add_code(session, code)
-            self.store.log(session, actor, "add_code", code.id, name=code.name, parent=code.parent)
+            stored_codebook.add_code(session, code)
+            write_log(session, actor, Action.ADD_CODE, code_id=code.id, name=code.name, parent=code.parent)
         self._write_codebook_file()
 
     def rename_code(self, code_id: str, new_name: str, actor: str) -> None:
         """Names change, ids stay: codings and exports keep pointing at the same code."""
         old = self._known_code(code_id)
         with self.store.transaction() as session:
-            self.store.update_code(session, code_id, name=new_name)
-            self.store.log(session, actor, "rename_code", code_id, previous=old.name, name=new_name)
+            stored_codebook.update_code(session, code_id, name=new_name)
+            write_log(session, actor, Action.RENAME_CODE, code_id=code_id, previous=old.name, name=new_name)
         self._write_codebook_file()
 
     def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
@@ -472,8 +659,8 @@ class Project:
             if new_parent == code_id or code_id in book.ancestors(new_parent):
                 raise UsageError(f"cannot move {code_id!r} under itself or one of its own children")
         with self.store.transaction() as session:
-            self.store.update_code(session, code_id, parent_id=new_parent)
-            self.store.log(session, actor, "move_code", code_id, previous=old.parent, parent=new_parent)
+            stored_codebook.update_code(session, code_id, parent_id=new_parent)
+            write_log(session, actor, Action.MOVE_CODE, code_id=code_id, previous=old.parent, parent=new_parent)
         self._write_codebook_file()
 
     def merge_codes(self, source_id: str, target_id: str, actor: str) -> int:
@@ -484,11 +671,11 @@ class Project:
             raise UsageError("a code cannot be merged into itself")
         children = [c.id for c in self.codebook.codes if c.parent == source_id]
         with self.store.transaction() as session:
-            moved = self.store.move_codings(session, source_id, target_id)
+            moved = stored_codebook.move_codings(session, source_id, target_id)
             for child in children:
-                self.store.update_code(session, child, parent_id=target_id)
-            self.store.update_code(session, source_id, merged_into=target_id)
-            self.store.log(session, actor, "merge_codes", source_id, into=target_id, codings=moved)
+                stored_codebook.update_code(session, child, parent_id=target_id)
+            stored_codebook.update_code(session, source_id, merged_into=target_id)
+            write_log(session, actor, Action.MERGE_CODES, code_id=source_id, into=target_id, codings=moved)
         self._write_codebook_file()
         return moved
 
@@ -503,47 +690,20 @@ class Project:
 
         write_codebook(self.codebook, self.folder / self.config.codebook)
 
-    def state_token(self) -> tuple[int, ...]:
+    def state_token(self) -> StateToken:
         """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app.
 
         It holds the newest audit-log id and the number of log entries, which edited_segments() counts from."""
-        return tuple(self.store.state_token())
+        return self.store.state_token()
 
-    def edited_segments(self, after: tuple[int, ...], upto: tuple[int, ...]) -> set[int] | None:
+    def edited_segments(self, after: StateToken, upto: StateToken) -> set[int] | None:
         """Segments edited one at a time (codes applied or removed, suggestions decided, memos, consensus)
         between two state tokens; None if anything else changed in between, so that a reader reloads all."""
-        if upto[0] < after[0] or upto[4] < after[4]:
+        if upto.newest_log_id < after.newest_log_id or upto.log_entries < after.log_entries:
             return None
-        return self.store.edited_segments(after[0], upto[0], entries=upto[4] - after[4])
-
-
-def filter_codings(
-    frame: pd.DataFrame, source: str, coders: Sequence[str] | None = None, include_rejected: bool = False
-) -> pd.DataFrame:
-    """human: a person's codes and the suggestions a person accepted; auto: the rule and model suggestions."""
-    if source not in SOURCE_FILTERS:
-        raise UsageError(f"source must be one of {', '.join(SOURCE_FILTERS)}, not {source!r}")
-    if source == "all" and not coders and include_rejected:
-        return frame  # nothing to filter: spare a copy of a large frame
-    if not include_rejected:
-        frame = frame[frame["status"] != REJECTED]
-    if source == "human":
-        frame = frame[(frame["source"] == HUMAN) | (frame["status"] == ACCEPTED)]
-        if coders:
-            frame = frame[owners(frame).isin(list(coders))]
-    elif source == "auto":  # the suggestions themselves, not people's decisions on them
-        frame = frame[(frame["source"] != HUMAN) & (frame["coder"] == frame["source_name"])]
-        if coders:
-            frame = frame[frame["coder"].isin(list(coders))]
-    elif coders:
-        frame = frame[frame["coder"].isin(list(coders)) | frame["decided_by"].isin(list(coders))]
-    return frame.reset_index(drop=True)
-
-
-def owners(codings: pd.DataFrame) -> pd.Series:
-    """Whose each coding is: a person's own code is theirs, a suggestion belongs to whoever accepted or
-    rejected it (empty while it waits). Store.decisions_frame works this out in SQL the same way."""
-    return codings["coder"].where(codings["source"] == HUMAN, codings["decided_by"])
+        return self.store.edited_segments(
+            after.newest_log_id, upto.newest_log_id, entries=upto.log_entries - after.log_entries
+        )
 
 
 def _with_paragraphs(turn: Turn, text: str) -> Turn:

@@ -1,59 +1,57 @@
-"""Tables for publication: columns named for readers, provenance stated, ready for a paper's appendix."""
+"""Tables for publication: columns named for readers, provenance stated, ready for a paper's appendix.
+
+Pure: every function takes the frames the facade computed (crosstabs, frequencies, quotes) and plain facts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from . import analysis
+from .models import Codebook
 from .store import SEGMENT_COLUMNS
-from .tables import write_table
+from .tables import safe_frame, write_table
 
-if TYPE_CHECKING:
-    from .project import Project
+COUNTED = {
+    "human": "human codings and accepted suggestions",
+    "auto": "rule and model suggestions",
+    "all": "all codings except rejected suggestions",
+}
 
 
-def provenance(project: Project, source: str, coders: Sequence[str] | None) -> dict[str, str]:
-    codebook = project.codebook
+def provenance(
+    name: str, codebook: Codebook, codebook_hash: str, unit: str, source: str, coders: Sequence[str] | None
+) -> dict[str, str]:
+    """What a table was made from: project, codebook version, coding unit, coders, which codings."""
     return {
-        "project": project.name,
-        "codebook": f"{codebook.name} version {codebook.version} ({project.codebook_version()})",
-        "coding unit": project.unit,
+        "project": name,
+        "codebook": f"{codebook.name} version {codebook.version} ({codebook_hash})",
+        "coding unit": unit,
         "coders": ", ".join(coders) if coders else "all coders",
-        "codings counted": {
-            "human": "human codings and accepted suggestions",
-            "auto": "rule and model suggestions",
-            "all": "all codings except rejected suggestions",
-        }[source],
+        "codings counted": COUNTED[source],
     }
 
 
-def crosstab_table(project: Project, by: str, count: str, source: str, coders: Sequence[str] | None) -> pd.DataFrame:
-    """Counts with column percentages side by side, and n per column as the last row."""
-    counts = project.crosstab(by=by, count=count, percent="none", source=source, coders=coders)
-    percents = project.crosstab(by=by, count=count, percent="column", source=source, coders=coders)
+def crosstab_table(counts: pd.DataFrame, percents: pd.DataFrame, bases: pd.Series, count: str) -> pd.DataFrame:
+    """Counts with column percentages side by side, and n per column (`bases`) as the last row."""
     values = [c for c in counts.columns if c not in ("name", "level")]
-    table = pd.DataFrame(
-        {"Code": ["  " * int(level) + name for name, level in zip(counts["name"], counts["level"], strict=True)]}
-    )
+    table = pd.DataFrame({"Code": _indented(counts)})
     for value in values:
         table[f"{value} (n)"] = counts[value].to_numpy()
         table[f"{value} (%)"] = percents[value].to_numpy()
-    bases = project.column_bases(by, count)
     footer = {"Code": f"n ({count})"} | {f"{v} (n)": int(bases.get(v, 0)) for v in values}
     return pd.concat([table, pd.DataFrame([footer])], ignore_index=True)
 
 
-def frequency_table(project: Project, by: str, source: str, coders: Sequence[str] | None) -> pd.DataFrame:
-    """Per code: segments, respondents, % of all respondents, and % of respondents in each group."""
-    freq = project.frequencies(source=source, coders=coders)
-    per_group = project.crosstab(by=by, count="respondents", percent="column", source=source, coders=coders)
+def frequency_table(freq: pd.DataFrame, per_group: pd.DataFrame) -> pd.DataFrame:
+    """Per code: segments, respondents, % of all respondents (`freq`), and % of respondents in each group
+    (`per_group`, a crosstab of respondents with column percentages)."""
     table = pd.DataFrame(
         {
-            "Code": ["  " * int(level) + name for name, level in zip(freq["name"], freq["level"], strict=True)],
+            "Code": _indented(freq),
             "Segments": freq["segments"].to_numpy(),
             "Respondents": freq["respondents"].to_numpy(),
             "% of respondents": freq["% of respondents"].to_numpy(),
@@ -64,15 +62,15 @@ def frequency_table(project: Project, by: str, source: str, coders: Sequence[str
     return table
 
 
-def codebook_table(project: Project) -> pd.DataFrame:
-    codebook = project.codebook
-    freq = project.frequencies()
+def codebook_table(codebook: Codebook, freq: pd.DataFrame) -> pd.DataFrame:
+    """The codebook for an appendix, with how many segments each code has (`freq`: frequencies by code id)."""
+    by_id = codebook.by_id()
     return pd.DataFrame(
         [
             {
                 "ID": code.id,
                 "Code": code.name,
-                "Parent": codebook.by_id()[code.parent].name if code.parent in codebook.by_id() else "",
+                "Parent": by_id[code.parent].name if code.parent in by_id else "",
                 "Definition": code.definition,
                 "Include when": code.include,
                 "Exclude when": code.exclude,
@@ -84,14 +82,14 @@ def codebook_table(project: Project) -> pd.DataFrame:
     )
 
 
-def quotes_by_code(project: Project, source: str, coders: Sequence[str] | None) -> dict[str, pd.DataFrame]:
-    """For each code, its quotes with respondent pseudonym and attributes, by document and position."""
-    codings = analysis.rolled_up(project.codings(source, coders), project.codebook)
-    quotes = project.quotes(codings["segment_id"].unique().tolist())
+def quotes_by_code(rolled: pd.DataFrame, quotes: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """For each code, its quotes with respondent pseudonym and attributes, by document and position.
+
+    rolled: codings rolled up the code tree (analysis.rolled_up); quotes: Project.quotes() of their segments."""
     attributes = [c for c in quotes.columns if c not in (*SEGMENT_COLUMNS, "text")]
     result = {}
-    for code in project.codebook.tree_order():
-        ids = set(codings.loc[codings["code"] == code.id, "segment_id"])
+    for code in codebook.tree_order():
+        ids = set(rolled.loc[rolled["code"] == code.id, "segment_id"])
         rows = quotes[quotes["segment_id"].isin(ids)].sort_values(["document", "start"])
         table = rows[["respondent_id", *attributes, "document", "start", "end", "text"]].rename(
             columns={
@@ -106,14 +104,10 @@ def quotes_by_code(project: Project, source: str, coders: Sequence[str] | None) 
     return result
 
 
-def write_quotes(project: Project, out: Path, source: str, coders: Sequence[str] | None) -> int:
-    """One CSV per code in folder `out`, or one sheet per code when `out` ends in .xlsx."""
-    tables = quotes_by_code(project, source, coders)
-    about = provenance(project, source, coders)
+def write_quotes(tables: dict[str, pd.DataFrame], about: dict[str, str], out: Path) -> int:
+    """One CSV per code in folder `out`, or one sheet per code when `out` ends in .xlsx; returns the quotes."""
     if out.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(out) as writer:
-            from .tables import safe_frame
-
             pd.DataFrame(list(about.items()), columns=["", ""]).to_excel(writer, sheet_name="About", index=False)
             for code_id, table in tables.items():
                 safe_frame(table).to_excel(writer, sheet_name=code_id[-31:], index=False)
@@ -122,3 +116,8 @@ def write_quotes(project: Project, out: Path, source: str, coders: Sequence[str]
     for code_id, table in tables.items():
         write_table(table, out / f"{code_id}.csv", header={**about, "code": code_id})
     return sum(len(t) for t in tables.values())
+
+
+def _indented(frame: pd.DataFrame) -> list[str]:
+    """Code names indented by their level in the tree."""
+    return ["  " * int(level) + name for name, level in zip(frame["name"], frame["level"], strict=True)]

@@ -1,4 +1,4 @@
-"""Train the code classifier on a project's human codings, suggest codes, and pick what to code next.
+"""Train the code classifier on human codings, suggest codes, and pick what to code next.
 
 Training data: the respondent segments of every document a chosen coder has coded; a segment's labels
 are the codes those coders gave it (none = a negative example for every code).
@@ -15,25 +15,29 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import UsageError
-from .models import MODEL, Proposal, Segment
+from .models import MODEL, Codebook, Proposal, Segment
+from .store import Action, Store
+from .store.log import write_log
 
 if TYPE_CHECKING:
-    from .project import Project
+    from .coders.model import CodeModel
 
 MODEL_FILE = Path("models") / "codes.skops"
 MIN_SEGMENTS = 20
 
 
-def model_path(project: Project) -> Path:
-    return project.folder / MODEL_FILE
+def model_path(folder: Path) -> Path:
+    """Where a project folder keeps its trained model."""
+    return folder / MODEL_FILE
 
 
-def training_data(project: Project, coders: Sequence[str] | None) -> tuple[list[Segment], list[set[str]]]:
-    codings = project.codings("human", coders)
+def training_data(
+    codings: pd.DataFrame, segments: Sequence[Segment], coders: Sequence[str] | None
+) -> tuple[list[Segment], list[set[str]]]:
+    """The respondent segments of coded documents and each one's codes, from the chosen coders' human codings."""
     if codings.empty:
         who = f" by {', '.join(coders)}" if coders else ""
         raise UsageError(f"no human codings{who} to learn from: code some segments or import codings first")
-    segments = [s for s in project.segments() if s.role == "respondent"]
     by_id = {s.id: s for s in segments}
     coded_docs = {by_id[int(i)].document for i in codings["segment_id"] if int(i) in by_id}
     chosen = [s for s in segments if s.document in coded_docs]
@@ -51,69 +55,76 @@ def _data_hash(segments: Sequence[Segment], labels: Sequence[set[str]]) -> str:
     return digest.hexdigest()
 
 
-def train(project: Project, coders: Sequence[str] | None = None, progress=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Cross-validate by respondent, fit on everything, save the model; returns the per-code report."""
+def train(
+    store: Store,
+    path: Path,
+    codings: pd.DataFrame,
+    segments: Sequence[Segment],
+    codebook: Codebook,
+    codebook_version: str,
+    pipeline: str | None,
+    coders: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Cross-validate by respondent, fit on everything, save the model at `path`; returns the per-code report.
+
+    codings: the chosen coders' human codings; segments: the respondent segments of the project's unit."""
     from .coders.model import cross_validate_model, save_model, train_model
     from .coders.rules import RuleCoder
 
-    segments, labels = training_data(project, coders)
-    if len(segments) < MIN_SEGMENTS:
-        raise UsageError(f"only {len(segments)} coded segments: code at least {MIN_SEGMENTS} before training")
-    texts = [s.text for s in segments]
-    groups = respondents_of(project, segments)
-    codebook = project.codebook
+    chosen, labels = training_data(codings, segments, coders)
+    if len(chosen) < MIN_SEGMENTS:
+        raise UsageError(f"only {len(chosen)} coded segments: code at least {MIN_SEGMENTS} before training")
+    texts = [s.text for s in chosen]
+    groups = respondents_of(store, chosen)
     codes = [code.id for code in codebook.tree_order()]
     parents = {code.id: code.parent for code in codebook.codes}
-    rule_hits = RuleCoder(codebook, project.config.pipeline or None).match_texts(texts)
+    rule_hits = RuleCoder(codebook, pipeline).match_texts(texts)
     report = cross_validate_model(texts, labels, groups, codes, rule_hits=rule_hits, parents=parents)
     fitted = train_model(texts, labels, groups, codes, rule_hits=rule_hits, parents=parents)
-    path = model_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_model(fitted, path, codebook_version=project.codebook_version(), data_hash=_data_hash(segments, labels))
-    with project.store.transaction() as session:
-        project.store.log(
+    save_model(fitted, path, codebook_version=codebook_version, data_hash=_data_hash(chosen, labels))
+    with store.transaction() as session:
+        write_log(
             session,
             "qcode",
-            "train",
+            Action.TRAIN,
             str(path),
-            segments=len(segments),
+            segments=len(chosen),
             coders=list(coders or []),
             source_name=fitted.source_name,
         )
     return report
 
 
-def respondents_of(project: Project, segments: Sequence[Segment]) -> list[str]:
+def respondents_of(store: Store, segments: Sequence[Segment]) -> list[str]:
     """Each segment's respondent, read now (a cache here would miss documents ingested later)."""
-    docs = project.store.documents_frame()
+    docs = store.documents_frame()
     respondent = dict(zip(docs["document"], docs["respondent_id"], strict=True))
     return [respondent.get(segment.document, segment.document) for segment in segments]
 
 
-def load(project: Project):  # type: ignore[no-untyped-def]
+def load(path: Path, codebook: Codebook, codebook_version: str) -> CodeModel:
     from .coders.model import load_model
 
-    path = model_path(project)
     if not path.exists():
         raise UsageError("no trained model in this project: run 'qcode train' first")
-    return load_model(
-        path, codebook_version=project.codebook_version(), code_ids=[c.id for c in project.codebook.codes]
-    )
+    return load_model(path, codebook_version=codebook_version, code_ids=[c.id for c in codebook.codes])
 
 
-def uncoded(project: Project, segments: Sequence[Segment]) -> list[Segment]:
-    """Segments no person has coded: the ones worth suggesting for."""
-    human = set(project.codings("human")["segment_id"].astype(int))
-    return [s for s in segments if s.id not in human]
+def uncoded(segments: Sequence[Segment], coded: set[int]) -> list[Segment]:
+    """Segments no person has coded (`coded`: the ids of segments with a human coding): worth suggesting for."""
+    return [s for s in segments if s.id not in coded]
 
 
-def suggest(project: Project, segments: Sequence[Segment]) -> tuple[str, list[Proposal]]:
+def suggest(
+    fitted: CodeModel, segments: Sequence[Segment], coded: set[int], codebook: Codebook, pipeline: str | None
+) -> tuple[str, list[Proposal]]:
+    """The model's suggestions for the segments nobody has coded yet."""
     from .coders.rules import RuleCoder
 
-    fitted = load(project)
-    todo = uncoded(project, segments)
+    todo = uncoded(segments, coded)
     texts = [s.text for s in todo]
-    rule_hits = RuleCoder(project.codebook, project.config.pipeline or None).match_texts(texts) if todo else []
+    rule_hits = RuleCoder(codebook, pipeline).match_texts(texts) if todo else []
     predictions = fitted.predict(texts, rule_hits=rule_hits) if todo else []
     proposals = [
         Proposal(int(segment.id or 0), code, MODEL, fitted.source_name, round(float(confidence), 4))
@@ -123,18 +134,25 @@ def suggest(project: Project, segments: Sequence[Segment]) -> tuple[str, list[Pr
     return fitted.source_name, proposals
 
 
-def code_next(project: Project, k: int = 10) -> pd.DataFrame:
+def code_next(
+    store: Store,
+    fitted: CodeModel,
+    segments: Sequence[Segment],
+    coded: set[int],
+    codebook: Codebook,
+    pipeline: str | None,
+    k: int = 10,
+) -> pd.DataFrame:
     """The uncoded segments whose human coding would teach the model most (uncertain, varied respondents)."""
     from .coders.active import rank_for_coding
     from .coders.rules import RuleCoder
 
-    fitted = load(project)
-    todo = uncoded(project, [s for s in project.segments() if s.role == "respondent"])
+    todo = uncoded(segments, coded)
     if not todo:
         return pd.DataFrame(columns=["segment_id", "document", "respondent_id", "text"])
     texts = [s.text for s in todo]
-    rule_hits = RuleCoder(project.codebook, project.config.pipeline or None).match_texts(texts)
-    groups = respondents_of(project, todo)
+    rule_hits = RuleCoder(codebook, pipeline).match_texts(texts)
+    groups = respondents_of(store, todo)
     order = rank_for_coding(fitted, texts, groups, k, rule_hits=rule_hits)
     chosen = [todo[i] for i in order]
     return pd.DataFrame(

@@ -1,4 +1,5 @@
-"""Agreement statistics against published worked examples, and per-code agreement on segment presence."""
+"""Agreement statistics against published worked examples (the general reference forms and the product's
+Fleiss' kappa from counts), and per-code agreement on segment presence checked against the references."""
 
 from __future__ import annotations
 
@@ -10,25 +11,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-
-from coding.agreement import (
-    POOLED,
+from reference_agreement import (
     PRESENCE,
-    Statistic,
-    agreement_by_code,
     brennan_prediger,
     category_counts,
     cohen_kappa,
-    disagreements,
     fleiss_kappa,
-    fleiss_kappa_from_counts,
     gwet_ac1,
     krippendorff_alpha,
     percent_agreement,
-    presence,
     ratings_from_contingency,
     ratings_from_counts,
     scott_pi,
+)
+
+from coding.agreement import (
+    POOLED,
+    Statistic,
+    agreement_by_code,
+    disagreements,
+    fleiss_kappa_from_counts,
+    presence,
 )
 from coding.errors import UsageError
 

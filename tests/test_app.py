@@ -14,6 +14,7 @@ from project_factory import own_decision
 from streamlit.testing.v1 import AppTest
 
 from coding.project import Project, create_project, open_project
+from coding.store import codings as stored_codings
 
 MAIN = Path(__file__).resolve().parents[1] / "app" / "main.py"
 PAGES = [
@@ -519,7 +520,7 @@ def test_one_decision_settles_a_code_suggested_by_rules_and_model(project_dir: P
     first = rules.iloc[0]
     segment, code = int(first["segment_id"]), str(first["code"])
     with project.store.transaction() as session:
-        project.store.add_proposals(session, [Proposal(segment, code, MODEL, "model.v1", 0.8)])
+        stored_codings.add_proposals(session, [Proposal(segment, code, MODEL, "model.v1", 0.8)])
     at = page(app("cara"), "views/transcripts.py")
     at.radio(key="_w_step").set_value("open").run()
     at.session_state["segment"] = segment

@@ -14,6 +14,7 @@ from coding.codings_io import LONG_COLUMNS
 from coding.errors import ImportFormatError
 from coding.models import Proposal
 from coding.project import create_project
+from coding.store import codings as stored_codings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 
@@ -198,7 +199,7 @@ def coded_project(project, tmp_path):
     project.import_codings(path, "ann")
     first = project.segments()[0]
     with project.store.transaction() as session:
-        project.store.add_proposals(session, [Proposal(first.id, "civil_society", "rule", "rules.v1", 1.0)])
+        stored_codings.add_proposals(session, [Proposal(first.id, "civil_society", "rule", "rules.v1", 1.0)])
     return project
 
 

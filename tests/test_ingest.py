@@ -12,6 +12,7 @@ from coding.errors import IngestError
 from coding.ingest import read_respondents_csv
 from coding.models import INTERVIEWER, RESPONDENT
 from coding.project import create_project, open_project
+from coding.store import codings as stored_codings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 
@@ -246,7 +247,7 @@ def test_replace_keeps_suggestions_and_their_decisions(project, tmp_path):
     project.segment("paragraph")
     first = project.segments()[0]
     with project.store.transaction() as session:
-        project.store.add_proposals(session, [Proposal(first.id, "civil_society", "rule", "rules.v1", 1.0)])
+        stored_codings.add_proposals(session, [Proposal(first.id, "civil_society", "rule", "rules.v1", 1.0)])
     suggestion = int(project.codings("all")["coding_id"].iloc[0])
     project.decide_suggestion(suggestion, accept=False, coder="ann")
     path.write_text(path.read_text(encoding="utf-8").replace("Slowly.", "Very slowly."), encoding="utf-8")

@@ -171,13 +171,64 @@ def test_migration_0002_on_postgresql_with_decided_suggestions(database_url, tmp
                 f"'ann', created_at, updated_at + interval '1 day' from codings where id = {twice}"
             )
         )
-        connection.execute(text("update alembic_version set version_num = '0001'"))
     engine.dispose()
-    from coding.store.database import engine_for
-
-    engine_for(database_url).dispose()  # the project opens a fresh engine, which migrates
+    at_revision(database_url, "0001")
+    with pytest.raises(coding.QcodeError, match="qcode upgrade"):  # never migrated silently
+        coding.open_project(folder)
+    run("upgrade", "--project", folder)
     project = coding.open_project(folder)
     rows = project.codings("all", include_rejected=True)
     ann = rows[rows["coder"] == "ann"]
     assert sorted(ann[["source", "status"]].values.tolist()) == [["model", "rejected"], ["rule", "accepted"]]
     assert set(rows.loc[rows["coder"].isin(["rules.v1", "model.v1"]), "status"]) == {"suggested"}
+
+
+def at_revision(database_url: str, revision: str) -> None:
+    """Take the database back to an older schema as an older qcode left it (0002 has no downgrade: below it
+    the revision is only relabelled)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from coding.store.database import alembic_config, engine_for
+
+    engine_for(database_url).dispose()
+    command.downgrade(alembic_config(database_url), max(revision, "0002"))
+    if revision < "0002":
+        engine = create_engine(database_url)
+        with engine.begin() as connection:
+            connection.execute(text("update alembic_version set version_num = :r"), {"r": revision})
+        engine.dispose()
+
+
+def test_postgresql_is_migrated_only_by_qcode_upgrade_and_0003_types_the_log(database_url, tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    import coding
+
+    folder = tmp_path / "team"
+    run("init", folder, "--db", database_url)
+    run("ingest", FIXTURES, "--project", folder)
+    run("segment", "--unit", "paragraph", "--project", folder)
+    run("autocode", "--rules", "--project", folder)
+    project = coding.open_project(folder)
+    segment = int(project.segments_frame()["segment_id"].iloc[0])
+    project.apply_code(segment, "corruption", "pat")
+    project.set_memo(segment, "a note", "pat")
+    suggestion = project.codings("auto").iloc[0]
+    project.decide_suggestion(int(suggestion["coding_id"]), True, "pat")
+    written = project.store.log_frame()
+    at_revision(database_url, "0002")
+
+    with pytest.raises(coding.QcodeError, match=r"revision 0002 .*run 'qcode upgrade'"):
+        coding.open_project(folder)
+    engine = create_engine(database_url)
+    assert "segment_id" not in {c["name"] for c in inspect(engine).get_columns("change_log")}  # untouched
+    engine.dispose()
+
+    result = run("upgrade", "--db", database_url)  # --db alone: no project folder needed
+    assert "is at the newest schema" in result.output and "kept in" not in result.output
+    migrated = coding.open_project(folder).store.log_frame()
+    typed = ["id", "action", "target", "segment_id", "coding_id", "code_id"]
+    pd.testing.assert_frame_equal(migrated[typed], written[typed])
+    accept = migrated.set_index("action").loc["accept"]
+    assert [accept["segment_id"], accept["code_id"]] == [suggestion["segment_id"], suggestion["code"]]

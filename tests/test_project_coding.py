@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from project_factory import make_project, own_decision, segment_id
 
@@ -166,14 +167,51 @@ def test_an_edit_committed_late_under_a_lower_log_id_forces_a_full_reload(projec
 
     sold = segment_id(project, "P03", "sold")
     project.apply_code(sold, "money", "anna")
-    newest = project.state_token()[0]
+    start = project.state_token()
+    newest = start.newest_log_id
     with project.store.transaction() as session:
-        session.add(LogRow(id=newest + 10, actor="ben", action="memo", target=f"segment {sold}", details={}))
+        session.add(LogRow(id=newest + 10, actor="ben", action="memo", target="", details={}, segment_id=sold))
     seen = project.state_token()
+    assert project.edited_segments(start, seen) == {sold}
     with project.store.transaction() as session:  # committed after, under a lower id
-        session.add(LogRow(id=newest + 5, actor="cara", action="apply_code", target=f"segment {sold}", details={}))
-    assert project.state_token()[0] == seen[0]
+        session.add(LogRow(id=newest + 5, actor="cara", action="apply_code", details={}, segment_id=sold))
+    assert project.state_token().newest_log_id == seen.newest_log_id
     assert project.edited_segments(seen, project.state_token()) is None
+
+
+def test_log_entries_name_their_segment_coding_and_code_in_typed_columns(project):
+    from coding.store import StateToken
+
+    sold = segment_id(project, "P03", "sold")
+    project.apply_code(sold, "money", "anna")
+    project.set_memo(sold, "about money", "anna")
+    project.rename_code("money", "Money matters", "anna")
+    project.autocode(rules=True)
+    suggestion = project.codings("auto").iloc[0]
+    project.decide_suggestion(int(suggestion["coding_id"]), True, "ben")
+    log = project.store.log_frame().set_index("action")
+    assert log.loc["apply_code", ["target", "segment_id", "code_id"]].tolist() == [f"segment {sold}", sold, "money"]
+    assert log.loc["memo", "segment_id"] == sold and pd.isna(log.loc["memo", "code_id"])
+    assert log.loc["rename_code", ["target", "code_id"]].tolist() == ["money", "money"]
+    assert pd.isna(log.loc["rename_code", "segment_id"])
+    accepted = log.loc["accept"]
+    assert accepted["target"] == f"coding {suggestion['coding_id']}"
+    assert [accepted["coding_id"], accepted["segment_id"], accepted["code_id"]] == [
+        suggestion["coding_id"],
+        suggestion["segment_id"],
+        suggestion["code"],
+    ]
+    assert pd.isna(log.loc["autocode", "segment_id"])
+    token = project.state_token()
+    assert isinstance(token, StateToken) and token.log_entries == len(log)
+
+
+def test_the_one_log_writer_refuses_an_unknown_action(project):
+    from coding.store.log import write_log
+
+    with pytest.raises(ValueError), project.store.transaction() as session:
+        write_log(session, "anna", "aply_code", segment_id=1)  # type: ignore[arg-type]
+    assert "aply_code" not in set(project.store.log_frame()["action"])
 
 
 def test_auto_codings_are_the_suggestions_not_peoples_decisions(project):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sqlite3
 
+import pandas as pd
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -15,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from coding.errors import ProjectError
 from coding.models import Code, Codebook
-from coding.store import Store
+from coding.store import Action, Store, codebook, settings
 from coding.store import database as store_database
 from coding.store.database import alembic_config
+from coding.store.log import write_log
 from coding.store.schema import Base, CodeRow, LogRow, Setting, TurnRow
 
 TABLES = {"settings", "respondents", "documents", "turns", "segments", "codes", "codings", "memos", "change_log"}
@@ -81,6 +83,16 @@ def test_opening_an_existing_database_does_not_migrate_again(tmp_path, monkeypat
         assert connection.execute("select version_num from alembic_version").fetchall() == [(head_revision(url),)]
 
 
+def at_revision(database, revision: str) -> None:
+    """Take a project's SQLite database back to an older schema (migrations' downgrades), as an older qcode
+    left it; 0002 has no downgrade (it splits rows), so its revision is only relabelled."""
+    config = alembic_config(sqlite_url(database))
+    command.downgrade(config, max(revision, "0002"))
+    if revision < "0002":
+        with sqlite3.connect(database) as connection:
+            connection.execute("update alembic_version set version_num = ?", (revision,))
+
+
 def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path):
     from project_factory import make_project
 
@@ -109,8 +121,8 @@ def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path)
             "'ben', created_at, '2099-01-01 00:00:00' from codings where id = ?",
             (twice,),
         )
-        connection.execute("update alembic_version set version_num = '0001'")
         count = connection.execute("select count(*) from codings").fetchone()[0]
+    at_revision(database, "0001")
     migrated = open_project(project.folder)  # opening migrates to head
     rows = migrated.codings("all", include_rejected=True).set_index("coding_id")
     assert len(rows) == count + 3
@@ -158,8 +170,8 @@ def test_sqlite_enforces_foreign_keys(store):
 
 def test_a_transaction_is_all_or_nothing(store):
     with pytest.raises(RuntimeError), store.transaction() as session:
-        store.set_setting(session, "codebook_name", "A")
-        store.log(session, "ann", "test")
+        settings.set_setting(session, "codebook_name", "A")
+        write_log(session, "ann", Action.INIT)
         session.flush()
         raise RuntimeError("boom")
     assert store.get_setting("codebook_name") is None
@@ -169,9 +181,9 @@ def test_a_transaction_is_all_or_nothing(store):
 
 def test_settings_round_trip_and_update(store):
     with store.transaction() as session:
-        store.set_setting(session, "codebook_version", "1")
+        settings.set_setting(session, "codebook_version", "1")
     with store.transaction() as session:
-        store.set_setting(session, "codebook_version", "2")
+        settings.set_setting(session, "codebook_version", "2")
     assert store.get_setting("codebook_version") == "2"
     assert store.get_setting("missing", "fallback") == "fallback"
     with store.transaction() as session:
@@ -181,10 +193,10 @@ def test_settings_round_trip_and_update(store):
 def test_sync_codes_adds_updates_and_never_deletes(store):
     book = Codebook("b", "1", [Code("a", "A"), Code("a.x", "X", parent="a"), Code("b", "B")])
     with store.transaction() as session:
-        assert store.sync_codes(session, book) == {"added": 3, "updated": 0}
+        assert codebook.sync_codes(session, book) == {"added": 3, "updated": 0}
     smaller = Codebook("b", "2", [Code("a", "A renamed"), Code("a.x", "X", parent="a")])
     with store.transaction() as session:
-        result = store.sync_codes(session, smaller)
+        result = codebook.sync_codes(session, smaller)
     assert result["added"] == 0 and result["updated"] >= 1
     codes = {code.id: code for code in store.codes()}
     assert set(codes) == {"a", "a.x", "b"}  # "b" left the codebook file but stays: codings are never lost
@@ -193,8 +205,150 @@ def test_sync_codes_adds_updates_and_never_deletes(store):
 
 def test_merged_codes_are_hidden_from_the_codebook(store):
     with store.transaction() as session:
-        store.sync_codes(session, Codebook("b", "1", [Code("a", "A"), Code("b", "B")]))
-        store.update_code(session, "b", merged_into="a")
+        codebook.sync_codes(session, Codebook("b", "1", [Code("a", "A"), Code("b", "B")]))
+        codebook.update_code(session, "b", merged_into="a")
     assert [code.id for code in store.codes()] == ["a"]
     with store.transaction() as session:
         assert session.get(CodeRow, "b") is not None
+
+
+def coded_history(tmp_path):
+    """A project whose log holds every kind of per-segment edit, plus codebook edits and imports."""
+    from project_factory import make_project, segment_id
+
+    project = make_project(tmp_path)
+    project.autocode(rules=True)
+    sold = segment_id(project, "P03", "sold")
+    project.apply_code(sold, "money", "ann")
+    project.remove_code(sold, "money", "ann")
+    project.set_memo(sold, "posts sold twice", "ann")
+    suggestion = project.codings("auto").iloc[0]
+    project.decide_suggestion(int(suggestion["coding_id"]), False, "ben")
+    project.resolve(sold, "money", True, "cara")
+    project.rename_code("money", "Money", "ann")
+    return project, sold, suggestion
+
+
+TYPED = ["segment_id", "coding_id", "code_id"]
+
+
+def test_migration_0003_types_the_targets_of_an_existing_log(tmp_path):
+    from coding.project import open_project
+
+    project, sold, suggestion = coded_history(tmp_path)
+    written = project.store.log_frame()  # as this version writes them
+    database = project.folder / "qcode.sqlite"
+    at_revision(database, "0002")  # the previous head: text targets only
+    with sqlite3.connect(database) as connection:
+        columns = {row[1] for row in connection.execute("pragma table_info(change_log)")}
+    assert not columns & set(TYPED)
+
+    migrated = open_project(project.folder)
+    log = migrated.store.log_frame()
+    assert log[["id", "action", "target"]].equals(written[["id", "action", "target"]])  # the text stays
+    pd.testing.assert_frame_equal(log[TYPED], written[TYPED])  # and the typed columns say the same
+    by_action = log.set_index("action")
+    assert by_action.loc["reject", TYPED].tolist() == [
+        suggestion["segment_id"],
+        suggestion["coding_id"],
+        suggestion["code"],
+    ]
+    assert by_action.loc["consensus", ["segment_id", "code_id"]].tolist() == [sold, "money"]
+    assert by_action.loc["rename_code", "code_id"] == "money"
+    assert (
+        by_action[["segment_id", "coding_id", "code_id"]]
+        .loc[["init", "ingest", "segment", "autocode"]]
+        .isna()
+        .all()
+        .all()
+    )
+    # edited_segments reads the filled columns: the old edits are refreshable, not a reason to reload all
+    entries = log.sort_values("id")
+    first_edit = int(entries.loc[entries["action"] == "apply_code", "id"].iloc[0])
+    newest, count = int(entries["id"].max()), int((entries["id"] > first_edit - 1).sum())
+    edits = migrated.store.edited_segments(first_edit - 1, newest, entries=count)
+    assert edits is None  # rename_code is among them: a codebook change reloads everything
+    last_edit = int(entries.loc[entries["action"] == "consensus", "id"].iloc[0])
+    count = int(((entries["id"] > first_edit - 1) & (entries["id"] <= last_edit)).sum())
+    assert migrated.store.edited_segments(first_edit - 1, last_edit, entries=count) == {
+        sold,
+        int(suggestion["segment_id"]),
+    }
+
+
+def test_opening_an_older_sqlite_project_copies_the_file_before_migrating(tmp_path):
+    from coding.project import open_project
+
+    project, _, _ = coded_history(tmp_path)
+    database = project.folder / "qcode.sqlite"
+    at_revision(database, "0002")
+    with sqlite3.connect(database) as connection:
+        entries = connection.execute("select count(*) from change_log").fetchone()[0]
+    open_project(project.folder)
+    copy = project.folder / "qcode.sqlite.bak-0002"
+    with sqlite3.connect(copy) as connection:  # the copy is the database as it was, at its revision
+        assert connection.execute("select version_num from alembic_version").fetchall() == [("0002",)]
+        assert connection.execute("select count(*) from change_log").fetchone()[0] == entries
+        assert "segment_id" not in {row[1] for row in connection.execute("pragma table_info(change_log)")}
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("select version_num from alembic_version").fetchall() == [(head_revision("x"),)]
+    open_project(project.folder)  # at the newest schema: no further copy
+    assert sorted(p.name for p in project.folder.glob("qcode.sqlite.bak-*")) == ["qcode.sqlite.bak-0002"]
+    at_revision(database, "0002")
+    open_project(project.folder)  # an earlier copy is never overwritten
+    assert sorted(p.name for p in project.folder.glob("qcode.sqlite.bak-*")) == [
+        "qcode.sqlite.bak-0002",
+        "qcode.sqlite.bak-0002.2",
+    ]
+
+
+def test_a_database_from_a_newer_qcode_is_refused_untouched(tmp_path):
+    url = sqlite_url(tmp_path / "qcode.sqlite")
+    Store(url)
+    with sqlite3.connect(tmp_path / "qcode.sqlite") as connection:
+        connection.execute("update alembic_version set version_num = '9999'")
+    with pytest.raises(ProjectError, match="9999, newer than this qcode knows"):
+        Store(url)
+    assert not list(tmp_path.glob("*.bak-*"))
+
+
+def test_qcode_upgrade_migrates_and_says_where_the_copy_is(tmp_path):
+    from click.testing import CliRunner
+
+    from coding.cli import main
+
+    project, _, _ = coded_history(tmp_path)
+    at_revision(project.folder / "qcode.sqlite", "0002")
+    result = CliRunner().invoke(main, ["upgrade", "--project", str(project.folder)])
+    assert result.exit_code == 0, result.output
+    assert "is at the newest schema" in result.output and "qcode.sqlite.bak-0002" in result.output
+    assert (project.folder / "qcode.sqlite.bak-0002").exists()
+    again = CliRunner().invoke(main, ["upgrade", "--project", str(project.folder)])
+    assert again.exit_code == 0 and "kept in" not in again.output
+    nowhere = CliRunner().invoke(main, ["upgrade", "--project", str(tmp_path / "nothing")])
+    assert nowhere.exit_code == 2 and "not a qcode project" in nowhere.output
+
+
+def test_each_store_module_has_one_calling_convention():
+    """Session-first functions in the responsibility modules; Store's methods open their own transaction."""
+    import inspect as python_inspect
+
+    from coding import store as package
+    from coding.store import documents, frames, log, memos, segments
+
+    modules = [documents, segments, codebook, package.codings, memos, settings, log, frames]
+    for module in modules:
+        functions = [
+            value
+            for name, value in vars(module).items()
+            if python_inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
+        ]
+        assert functions, module.__name__
+        for function in functions:
+            if function.__name__ in {"chunks", "no_gc_pauses"}:  # frames' helpers take no database at all
+                continue
+            first = next(iter(python_inspect.signature(function).parameters))
+            assert first == "session", f"{module.__name__}.{function.__name__} takes {first} first"
+    for name, method in vars(Store).items():
+        if python_inspect.isfunction(method) and not name.startswith("_"):
+            assert "session" not in python_inspect.signature(method).parameters, name

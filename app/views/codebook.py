@@ -87,7 +87,7 @@ with add, st.form("add_code", clear_on_submit=True):
         st.rerun()
 
 with rename, st.form("rename_code"):
-    target = st.selectbox("Code", order, format_func=indented.get, key="rename_which")
+    target = st.selectbox("Code", order, format_func=state.labels(indented), key="rename_which")
     new_name = st.text_input("New name")
     st.caption("The code keeps its id: codings and exports stay attached to it.")
     renamed = st.form_submit_button("Rename", icon=":material/edit:")
@@ -98,15 +98,18 @@ with rename, st.form("rename_code"):
         st.rerun()
 
 with move, st.form("move_code"):
-    moving = st.selectbox("Code", order, format_func=indented.get, key="move_which")
+    moving = st.selectbox("Code", order, format_func=state.labels(indented), key="move_which")
     under = st.selectbox("Move under", parents, format_func=parent_name, key="move_under")
     if st.form_submit_button("Move", icon=":material/low_priority:"):
-        state.act(project.move_code, moving, under or None, me, done=f"Moved {by_id[moving].name}")
+        if moving is not None:
+            state.act(project.move_code, moving, under or None, me, done=f"Moved {by_id[moving].name}")
         st.rerun()
 
 with merge, st.form("merge_codes"):
-    source = st.selectbox("Merge this code", order, format_func=indented.get, key="merge_source")
-    into = st.selectbox("into", order, format_func=indented.get, key="merge_into", index=min(1, len(order) - 1))
+    source = st.selectbox("Merge this code", order, format_func=state.labels(indented), key="merge_source")
+    into = st.selectbox(
+        "into", order, format_func=state.labels(indented), key="merge_into", index=min(1, len(order) - 1)
+    )
     st.caption(
         "Every coding of the first code moves to the second; the first code is retired (kept in the log, "
         "no longer offered). Its children move under the second code."
@@ -115,6 +118,6 @@ with merge, st.form("merge_codes"):
     merged = st.form_submit_button("Merge", icon=":material/merge:")
     if merged and not sure:
         st.warning("Tick the box to confirm: a merge moves every coding of the first code.")
-    elif merged:
+    elif merged and source is not None and into is not None:
         state.act(project.merge_codes, source, into, me, done=f"Merged {by_id[source].name} into {by_id[into].name}")
         st.rerun()

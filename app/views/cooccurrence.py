@@ -22,7 +22,7 @@ st.caption(
 chosen = st.multiselect(
     "Codes to compare",
     order,
-    format_func=names.get,
+    format_func=state.labels(names),
     placeholder="All codes",
     **state.sticky("cooc_codes", []),
 )
@@ -45,8 +45,8 @@ with quotes:
     pairs = [c for c in order if c in codes]
     busiest = max(pairs, key=lambda c: int(matrix.at[c, c]) if c in matrix.index else 0)
     left, right = st.columns(2)
-    first = left.selectbox("Code", pairs, format_func=names.get, **state.sticky("cooc_a", busiest, pairs))
-    second = right.selectbox("with", pairs, format_func=names.get, **state.sticky("cooc_b", first, pairs))
+    first = left.selectbox("Code", pairs, format_func=state.labels(names), **state.sticky("cooc_a", busiest, pairs))
+    second = right.selectbox("with", pairs, format_func=state.labels(names), **state.sticky("cooc_b", first, pairs))
     ids = data.cell_segments(key, token, filters, first, also_code=second)
     what = by_id[first].name if first == second else f"{by_id[first].name} and {by_id[second].name}"
     widgets.quotes_panel(key, token, ids, f"{what}: {len(ids):,} segments", f"cooc-{first}-{second}")

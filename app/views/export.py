@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from coding import codings_io
 from coding.project import Project
 from qcode_app import state, widgets
 
@@ -56,7 +55,7 @@ offer(
     "One row per coding: transcript, respondent and attributes, segment offsets and text, code, coder, source "
     "(person, rules, model), confidence and status.",
     "Codings CSV",
-    lambda: widgets.csv_bytes(codings_io.long_codings(project)),
+    lambda: widgets.csv_bytes(project.long_codings()),
     f"{stem}-codings.csv",
     "text/csv",
 )
@@ -76,7 +75,7 @@ offer(
     "Coding matrix",
     "One row per segment, one 0/1 column per code: ready for statistics software.",
     "Matrix CSV",
-    lambda: widgets.csv_bytes(codings_io.coding_matrix(project, source, coders or None)),
+    lambda: widgets.csv_bytes(project.coding_matrix(source, coders or None)),
     f"{stem}-matrix-{source}{''.join('-' + widgets.slug(c) for c in coders)}.csv",
     "text/csv",
 )

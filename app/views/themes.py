@@ -73,7 +73,9 @@ with quotes:
     busiest = counts[TOTAL].idxmax() if len(counts) and counts[TOTAL].max() > 0 else order[0]
     code_names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
     pick_code, pick_value = st.columns([3, 2])
-    code = pick_code.selectbox("Code", order, format_func=code_names.get, **state.sticky("themes_code", busiest, order))
+    code = pick_code.selectbox(
+        "Code", order, format_func=state.labels(code_names), **state.sticky("themes_code", busiest, order)
+    )
     value = pick_value.selectbox(state.plain(by), values, **state.sticky("themes_value", TOTAL, values))
     # A Total holds the same segments whatever the columns are: keyed without them, it stays cached.
     ids = data.cell_segments(key, token, filters, code, *((None, None) if value == TOTAL else (by, value)))

@@ -118,12 +118,19 @@ class MemoRow(Base):
 
 
 class LogRow(Base):
-    """Append-only: every change a person makes (who, what, when). Never updated or deleted."""
+    """Append-only: every change a person makes (who, what, when). Never updated or deleted.
+
+    action holds a coding.store.log.Action value; store.log.write_log is the only writer."""
 
     __tablename__ = "change_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
-    target: Mapped[str] = mapped_column(Text, default="")
+    target: Mapped[str] = mapped_column(Text, default="")  # for readers: "segment 12", a code id, a file
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the entry changed, as typed columns (migration 0003 filled them for older entries). No foreign
+    # keys: the log outlives what it names (a removed coding, a merged code).
+    segment_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    coding_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    code_id: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -1,0 +1,228 @@
+"""Codings: a person's codes, suggestions from the rules and the model, and people's decisions on them.
+
+Every function takes an open Session: writes join the caller's transaction, reads see its writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, case, cast, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
+from .frames import read_by_segments
+from .schema import CodingRow, DocumentRow, SegmentRow, utcnow
+
+CODING_COLUMNS = [
+    "coding_id",
+    "segment_id",
+    "code",
+    "coder",
+    "source",
+    "source_name",
+    "confidence",
+    "status",
+    "decided_by",
+    "updated_at",
+]
+DECISION_COLUMNS = ["coding_id", "segment_id", "code", "source", "status", "person"]
+
+
+# ----- writes ---------------------------------------------------------------------------------
+def add_human_codings(session: Session, items: Iterable[tuple[int, str]], coder: str, status: str = ACCEPTED) -> int:
+    """Add (segment, code) decisions by a person; ones already there are left as they are."""
+    pairs = sorted(set(items))
+    taken = existing_coding_keys(session, [coder])
+    now = utcnow()
+    rows = [
+        {
+            "segment_id": segment_id,
+            "code_id": code_id,
+            "coder": coder,
+            "source": HUMAN,
+            "source_name": HUMAN,
+            "confidence": None,
+            "status": status,
+            "decided_by": coder,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for segment_id, code_id in pairs
+        if (segment_id, code_id, coder) not in taken
+    ]
+    if rows:
+        session.execute(insert(CodingRow), rows)
+    return len(rows)
+
+
+def add_proposals(session: Session, proposals: Sequence[Proposal]) -> dict[str, int]:
+    """Store suggestions; one the suggester made before gets the new confidence. People's decisions on
+    suggestions are their own rows (see add_decision), so storing never touches them."""
+    names = sorted({p.source_name for p in proposals})
+    existing = {
+        (row.segment_id, row.code_id, row.coder): row
+        for row in session.execute(
+            select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder, CodingRow.status).where(
+                CodingRow.coder.in_(names)
+            )
+        )
+    }
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    refreshed: list[dict[str, Any]] = []
+    for p in proposals:
+        found = existing.get((p.segment_id, p.code_id, p.source_name))
+        if found is None:
+            new_rows.append(
+                {
+                    "segment_id": p.segment_id,
+                    "code_id": p.code_id,
+                    "coder": p.source_name,
+                    "source": p.source,
+                    "source_name": p.source_name,
+                    "confidence": p.confidence,
+                    "status": SUGGESTED,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        else:
+            refreshed.append({"id": found.id, "confidence": p.confidence, "updated_at": now})
+    if new_rows:
+        session.execute(insert(CodingRow), new_rows)
+    if refreshed:
+        session.execute(update(CodingRow), refreshed)
+    return {"added": len(new_rows), "refreshed": len(refreshed)}
+
+
+def withdraw_pending(session: Session, source_name: str, keep: set[tuple[int, str]]) -> int:
+    """Remove pending suggestions of a suggester that it no longer makes (decided ones stay)."""
+    rows = session.execute(
+        select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id).where(
+            CodingRow.coder == source_name, CodingRow.status == SUGGESTED
+        )
+    ).all()
+    gone = [row.id for row in rows if (row.segment_id, row.code_id) not in keep]
+    if gone:
+        session.execute(delete(CodingRow).where(CodingRow.id.in_(gone)))
+    return len(gone)
+
+
+def add_decision(session: Session, suggestion: CodingRow, person: str, status: str) -> None:
+    """A person's decision on a suggestion, as their own row carrying the suggester's source."""
+    session.add(
+        CodingRow(
+            segment_id=suggestion.segment_id,
+            code_id=suggestion.code_id,
+            coder=person,
+            source=suggestion.source,
+            source_name=suggestion.source_name,
+            confidence=suggestion.confidence,
+            status=status,
+            decided_by=person,
+        )
+    )
+
+
+def decide(session: Session, row: CodingRow, status: str, person: str) -> None:
+    row.status = status
+    row.decided_by = person
+    row.updated_at = utcnow()
+
+
+def delete_coding(session: Session, row: CodingRow) -> None:
+    session.delete(row)
+
+
+def copy_coding(session: Session, row: CodingRow, segment_id: int) -> None:
+    """The same coding on another segment (a new version of its document)."""
+    data = {c: getattr(row, c) for c in ("code_id", "coder", "source", "source_name", "confidence", "status")}
+    session.add(CodingRow(segment_id=segment_id, decided_by=row.decided_by, **data))
+
+
+# ----- reads ----------------------------------------------------------------------------------
+def coding_row(session: Session, coding_id: int) -> CodingRow | None:
+    return session.get(CodingRow, coding_id)
+
+
+def find_coding(session: Session, segment_id: int, code_id: str, coder: str) -> CodingRow | None:
+    return session.scalar(
+        select(CodingRow).where(
+            CodingRow.segment_id == segment_id, CodingRow.code_id == code_id, CodingRow.coder == coder
+        )
+    )
+
+
+def existing_coding_keys(session: Session, coders: Sequence[str]) -> set[tuple[int, str, str]]:
+    query = select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(CodingRow.coder.in_(coders))
+    return set(session.execute(query))  # type: ignore[arg-type]
+
+
+def codings_on_document(session: Session, document_id: int) -> list[tuple[CodingRow, int, int, str]]:
+    """Codings of a document with their segment offsets and unit (for carrying them to a new version)."""
+    query = (
+        select(CodingRow, SegmentRow.start, SegmentRow.end, SegmentRow.unit)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .where(SegmentRow.document_id == document_id)
+    )
+    return [(row, start, end, unit) for row, start, end, unit in session.execute(query)]
+
+
+def codings_frame(session: Session, unit: str | None = None, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Every coding on active documents' segments (of `unit`, and among `segment_ids`, if given)."""
+    query = (
+        select(
+            CodingRow.id,
+            CodingRow.segment_id,
+            CodingRow.code_id,
+            CodingRow.coder,
+            CodingRow.source,
+            CodingRow.source_name,
+            CodingRow.confidence,
+            CodingRow.status,
+            CodingRow.decided_by,
+            cast(CodingRow.updated_at, String),  # a timestamp string: parsing 100,000s of them is slow
+        )
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(DocumentRow.replaced_by.is_(None))
+    )
+    if unit is not None:
+        query = query.where(SegmentRow.unit == unit)
+    return read_by_segments(session, query, CODING_COLUMNS, segment_ids)
+
+
+def decisions_frame(session: Session, unit: str, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Every coding on the unit's active segments, lean: coding_id, segment_id, code, source, status and
+    person (the coder of a person's own code, whoever accepted or rejected a suggestion, else empty).
+
+    What counting and agreement need, in fewer columns than codings_frame: reading a column of
+    hundreds of thousands of rows costs about as much as the table work after it."""
+    person = case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
+    query = (
+        select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.source, CodingRow.status, person)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(DocumentRow.replaced_by.is_(None), SegmentRow.unit == unit)
+    )
+    return read_by_segments(session, query, DECISION_COLUMNS, segment_ids)
+
+
+def people(session: Session) -> list[str]:
+    """Everyone who made a coding by hand or decided a suggestion (suggesters are not people)."""
+    coded = select(CodingRow.coder).where(CodingRow.source == HUMAN).distinct()
+    decided = select(CodingRow.decided_by).where(CodingRow.decided_by.is_not(None)).distinct()
+    names = set(session.scalars(coded)) | set(session.scalars(decided))
+    return sorted(name for name in names if name)
+
+
+def coding_counts_by_unit(session: Session) -> dict[str, int]:
+    query = (
+        select(SegmentRow.unit, func.count(CodingRow.id))
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .group_by(SegmentRow.unit)
+    )
+    return dict(session.execute(query).all())  # type: ignore[arg-type]

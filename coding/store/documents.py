@@ -1,0 +1,133 @@
+"""Respondents, documents and their speaker turns.
+
+Every function takes an open Session: writes join the caller's transaction, reads see its writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..models import REJECTED, Document
+from .frames import read_frame
+from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow
+
+
+def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str, str]) -> int:
+    # One query per transaction, not one per call: ingest calls this twice for every document.
+    known = session.info.get("respondents")
+    if known is None:
+        known = session.info["respondents"] = {r.respondent_id: r for r in session.scalars(select(Respondent))}
+    row = known.get(respondent_id)
+    if row is None:
+        row = Respondent(respondent_id=respondent_id, attributes=dict(attributes))
+        session.add(row)
+        session.flush()
+        known[respondent_id] = row
+    elif attributes:
+        merged = {**row.attributes, **attributes}
+        if merged != row.attributes:
+            row.attributes = merged
+    return row.id
+
+
+def respondents_frame(session: Session) -> pd.DataFrame:
+    rows = session.execute(select(Respondent.respondent_id, Respondent.attributes)).all()
+    records = [{"respondent_id": rid, **attrs} for rid, attrs in rows]
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["respondent_id"])
+    return frame.sort_values("respondent_id").reset_index(drop=True)
+
+
+def active_document(session: Session, name: str) -> DocumentRow | None:
+    return session.scalar(select(DocumentRow).where(DocumentRow.name == name, DocumentRow.replaced_by.is_(None)))
+
+
+def add_document(session: Session, document: Document, respondent_pk: int) -> int:
+    row = DocumentRow(
+        name=document.name,
+        respondent_pk=respondent_pk,
+        text=document.text,
+        sha256=document.sha256,
+        source_path=document.source_path,
+        attributes=document.attributes,
+    )
+    session.add(row)
+    session.flush()
+    session.execute(
+        insert(TurnRow.metadata.tables["turns"]),  # Core executemany: no ORM bookkeeping per row
+        [
+            {
+                "document_id": row.id,
+                "index": t.index,
+                "speaker": t.speaker,
+                "role": t.role,
+                "start": t.start,
+                "end": t.end,
+            }
+            for t in document.turns
+        ],
+    )
+    return row.id
+
+
+def retire_document(session: Session, old_id: int, new_id: int) -> None:
+    session.execute(update(DocumentRow).where(DocumentRow.id == old_id).values(replaced_by=new_id))
+
+
+def document_text_by_id(session: Session, document_id: int) -> str:
+    row = session.get(DocumentRow, document_id)
+    return row.text if row else ""
+
+
+def documents_frame(session: Session) -> pd.DataFrame:
+    """Active documents with their respondent: id, name, respondent_id, chars, sha256, source_path."""
+    query = (
+        select(
+            DocumentRow.id,
+            DocumentRow.name,
+            Respondent.respondent_id,
+            func.length(DocumentRow.text),
+            DocumentRow.sha256,
+            DocumentRow.source_path,
+        )
+        .join(Respondent, Respondent.id == DocumentRow.respondent_pk)
+        .where(DocumentRow.replaced_by.is_(None))
+        .order_by(DocumentRow.name)
+    )
+    return read_frame(session, query, ["document_id", "document", "respondent_id", "chars", "sha256", "source_path"])
+
+
+def document_texts(session: Session, names: Iterable[str] | None = None) -> dict[str, str]:
+    query = select(DocumentRow.name, DocumentRow.text).where(DocumentRow.replaced_by.is_(None))
+    if names is not None:
+        query = query.where(DocumentRow.name.in_(list(names)))
+    return dict(session.execute(query).all())  # type: ignore[arg-type]
+
+
+def turns_frame(session: Session, document: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Turns of active documents: one document by name, several, or all (None)."""
+    query = (
+        select(TurnRow.id, DocumentRow.name, TurnRow.index, TurnRow.speaker, TurnRow.role, TurnRow.start, TurnRow.end)
+        .join(DocumentRow, DocumentRow.id == TurnRow.document_id)
+        .where(DocumentRow.replaced_by.is_(None))
+        .order_by(DocumentRow.name, TurnRow.index)
+    )
+    if isinstance(document, str):
+        query = query.where(DocumentRow.name == document)
+    elif document is not None:
+        query = query.where(DocumentRow.name.in_(list(document)))
+    return read_frame(session, query, ["turn_id", "document", "turn_index", "speaker", "role", "start", "end"])
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Respondents, active documents, their segments, and codings that are not rejected."""
+    active = select(DocumentRow.id).where(DocumentRow.replaced_by.is_(None))
+    return {
+        "respondents": session.scalar(select(func.count(Respondent.id))) or 0,
+        "documents": session.scalar(select(func.count()).select_from(active.subquery())) or 0,
+        "segments": session.scalar(select(func.count(SegmentRow.id)).where(SegmentRow.document_id.in_(active))) or 0,
+        "codings": session.scalar(select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)) or 0,
+    }
