@@ -6,76 +6,26 @@ without spaCy, pandas or scikit-learn (tests/test_cli_imports.py holds this).
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from .errors import QcodeError
+from .cli_output import (
+    configure_logging,
+    err_console,
+    fail,
+    handles_errors,
+    is_quiet,
+    note,
+    print_crosstab,
+    progress_bar,
+    shows_progress,
+)
 from .models import UNITS
-
-if TYPE_CHECKING:
-    import pandas as pd
-    from rich.console import Console
-
-# Set by the -q flag: progress bars stay off as well as messages below errors.
-_quiet = False
-
-
-@functools.cache
-def err_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-@functools.cache
-def out_console() -> Console:
-    from rich.console import Console
-
-    # Wide tables stay readable when printed to a file or a pipe (rich assumes 80 columns there).
-    return Console(width=None if sys.stdout.isatty() else 160)
-
-
-def fail(message: str) -> None:
-    """One line on stderr, exit status 2: the contract for every error a person can fix."""
-    click.echo(f"qcode: error: {message}", err=True)
-    sys.exit(2)
-
-
-def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except QcodeError as exc:
-            fail(str(exc))
-        except OSError as exc:  # unreadable files, full disks: still the person's to fix
-            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-
-    return wrapper
-
-
-def configure_logging(verbose: int, quiet: bool) -> None:
-    """-v: what each step does (INFO), -vv: DEBUG; -q: errors only. Library modules log to coding.*."""
-    global _quiet
-    _quiet = quiet
-    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter(
-            "qcode: %(levelname)s: %(message)s" if verbose < 2 else "qcode: %(levelname)s: %(name)s: %(message)s"
-        )
-    )
-    library = logging.getLogger("coding")
-    library.handlers[:] = [handler]
-    library.setLevel(level)
-    library.propagate = False  # one line per message, not again through a root handler
 
 
 def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,45 +47,6 @@ def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # 
     project = open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
     logging.getLogger("coding.cli").info("project %r in %s", project.name, project.folder.resolve())
     return project
-
-
-def note(message: str) -> None:
-    """A remark beside a command's result, on stderr; -q silences it."""
-    if not _quiet:
-        click.echo(f"note: {message}", err=True)
-
-
-def shows_progress() -> bool:
-    """Bars and spinners only for a person watching a terminal; pipes, files and -q stay quiet."""
-    return not _quiet and err_console().is_terminal
-
-
-def _no_progress(n: int = 1) -> None:
-    pass
-
-
-@contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr (a spinner when total is unknown); yields a callable that advances it."""
-    if not shows_progress():
-        yield _no_progress
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err_console(), transient=True) as progress:
-        task = progress.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            progress.advance(task, n)
-
-        yield advance
 
 
 class OneLineErrors(click.Group):
@@ -333,31 +244,6 @@ def crosstab(
         print_crosstab(table, bases, by, count, percent, source)
 
 
-def print_crosstab(table: pd.DataFrame, bases: pd.Series, by: str, count: str, percent: str, source: str) -> None:
-    from rich.table import Table
-
-    unit = "%" if percent != "none" else ""
-    title = f"{count} per code by {by} ({source} codings{', ' + percent + ' %' if unit else ''})"
-    view = Table(title=title, show_lines=False)
-    view.add_column("code")
-    value_columns = [c for c in table.columns if c not in ("name", "level")]
-    for column in value_columns:
-        view.add_column(str(column), justify="right")
-    for _, row in table.iterrows():
-        cells = [_cell(row[c], percent) for c in value_columns]
-        view.add_row("  " * int(row["level"]) + str(row["name"]), *cells)
-    view.add_row("n (" + count + ")", *[str(int(bases.get(c, 0))) for c in value_columns], style="dim")
-    out_console().print(view)
-
-
-def _cell(value: Any, percent: str) -> str:
-    import pandas as pd
-
-    if pd.isna(value):
-        return "-"
-    return f"{value:.1f}" if percent != "none" else str(int(value))
-
-
 @main.command()
 @click.argument("coders", nargs=-1, required=True)
 @click.option(
@@ -552,7 +438,7 @@ def demo(folder: Path, corpus: Path | None) -> None:
     from .demo import run_demo
 
     if not shows_progress():
-        run_demo(folder, corpus, echo=lambda line: None if _quiet else click.echo(line))
+        run_demo(folder, corpus, echo=lambda line: None if is_quiet() else click.echo(line))
         return
     # On a terminal, a spinner names the step under way (de-identifying and training take a while).
     with err_console().status("building the demo") as status:

@@ -60,7 +60,7 @@ def deidentify_command(
     """
     from rich.progress import Progress
 
-    from .cli import shows_progress
+    from .cli_output import shows_progress
     from .deidentify import DEFAULT_STYLE, deidentify_folder
     from .deidentify.audit import review_lines
 

@@ -87,11 +87,25 @@ def imports_of(name: str, path: Path, known: set[str], type_checking: bool = Fal
     return targets
 
 
+def lazy_commands(path: Path) -> set[str]:
+    """Modules a command group loads by name (`LAZY = {"cmd": ("coding.cli_x", "attr")}`): imports all the same."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LAZY" for t in node.targets):
+            for value in ast.literal_eval(node.value).values():
+                found.add(value[0])
+    return found
+
+
 @cache
 def import_graph(type_checking: bool = False) -> dict[str, set[str]]:
     found = modules()
     known = set(found)
-    return {name: imports_of(name, path, known, type_checking) for name, path in found.items()}
+    graph = {name: imports_of(name, path, known, type_checking) for name, path in found.items()}
+    for name, path in found.items():
+        graph[name] |= lazy_commands(path) & known
+    return graph
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -150,6 +164,10 @@ def test_a_function_level_import_back_is_an_edge_and_a_type_only_one_is_not(tmp_
     )
     assert imports_of("coding.step", typed, known) == {"coding.models"}
     assert imports_of("coding.step", typed, known, type_checking=True) == {"coding.models", "coding.project"}
+
+
+def test_lazily_loaded_commands_count_as_imports():
+    assert "coding.cli_deidentify" in import_graph()["coding.cli"]
 
 
 def test_coding_has_no_import_cycles():

@@ -9,17 +9,16 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ProjectError
-from .resources import default_codebook, demo_corpus
-from .transcripts import read_transcript
+from ..errors import ProjectError
+from ..resources import default_codebook, demo_corpus
+from ..transcripts import read_transcript
 
 if TYPE_CHECKING:
-    from .project import Project
+    from ..project import Project
 
 CODERS = {"gold": "gold.jsonl", "second": "second_coder.jsonl"}
 
@@ -75,8 +74,8 @@ def build_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], o
 
 
 def _build(folder: Path, corpus: Path, echo: Callable[[str], object]) -> Project:
-    from .deidentify import deidentify_folder
-    from .project import create_project
+    from ..deidentify import deidentify_folder
+    from ..project import create_project
 
     private = folder / "private"
     private.mkdir(parents=True)
@@ -108,7 +107,7 @@ def _build(folder: Path, corpus: Path, echo: Callable[[str], object]) -> Project
 
 def run_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], object] = print) -> Project:
     """Build the demo, then print its cross-tab and the two coders' agreement (what `qcode demo` shows)."""
-    from .cli import print_crosstab
+    from ..cli_output import print_crosstab
 
     project = build_demo(folder, corpus, echo)
     table = project.crosstab(by="group", count="respondents", source="human", coders=["gold"])
@@ -121,14 +120,3 @@ def run_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], obj
         )
     print(f"demo project ready: {folder / 'project'}; open it with 'qcode app --project {folder / 'project'}'")
     return project
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m coding.demo [FOLDER]` is `qcode demo [FOLDER]`: the same options and one-line errors."""
-    from .cli import main as qcode
-
-    qcode(["demo", *(argv if argv is not None else sys.argv[1:])], prog_name="qcode")
-
-
-if __name__ == "__main__":
-    main()
