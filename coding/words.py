@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .analysis import MISSING, TOTAL, _value_order, attribute_values
 from .errors import UsageError
@@ -129,7 +130,8 @@ def keyness(counts: pd.DataFrame, group: str, stop: bool = True, min_count: int 
     return ordered
 
 
-def log_likelihood(a: np.ndarray, b: np.ndarray, c: float, d: float) -> np.ndarray:
+def log_likelihood(a: ArrayLike, b: ArrayLike, c: float, d: float) -> np.ndarray:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     expected_a = c * (a + b) / (c + d)
     expected_b = d * (a + b) / (c + d)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,9 +140,10 @@ def log_likelihood(a: np.ndarray, b: np.ndarray, c: float, d: float) -> np.ndarr
     return 2 * (part_a + part_b)
 
 
-def log_ratio(a: np.ndarray, b: np.ndarray, c: float, d: float) -> np.ndarray:
-    a = np.where(a > 0, a, 0.5)
-    b = np.where(b > 0, b, 0.5)
+def log_ratio(a: ArrayLike, b: ArrayLike, c: float, d: float) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = np.where(a > 0, a, 0.5), np.where(b > 0, b, 0.5)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log2((a / c) / (b / d))
 
