@@ -60,3 +60,15 @@ def downloads(table: pd.DataFrame, about: Mapping[str, str], name: str, key: str
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def screen(table: pd.DataFrame) -> pd.DataFrame:
+    """A publication table for st.dataframe: text columns whose n row holds a number become all text
+    (Arrow refuses mixed columns; the files keep the numbers)."""
+    shown = table.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object:
+            shown[column] = shown[column].map(
+                lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            )
+    return shown

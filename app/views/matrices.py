@@ -43,7 +43,7 @@ if kind == "Code x respondent":
     )
     matrix = analysis_data.case_matrix(key, token, filters, order_by, values)
     table = publication_form.publication_frame(matrix, layout="counts")
-    st.dataframe(table, hide_index=True, key="mx_cases")
+    st.dataframe(publication_download.screen(table), hide_index=True, key="mx_cases")
     counted = "segments each respondent has with the code" if values == "segments" else "1 if the respondent has it"
     publication_download.downloads(
         table,
@@ -81,7 +81,7 @@ bases = analysis_data.column_bases_by(key, token, filters, by, count)
 table = publication_form.publication_frame(
     counts, shares, bases, layout if shares is not None else "counts", label="Code", n_label=f"n ({count})"
 )
-st.dataframe(table, hide_index=True, key="mx_crosstab")
+st.dataframe(publication_download.screen(table), hide_index=True, key="mx_crosstab")
 about = publication_download.notes(
     key,
     token,

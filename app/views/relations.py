@@ -133,7 +133,7 @@ if attributes:
     values = [c for c in profile.columns if c not in ("name", "level")]
     shares = profile[["name", "level"]].join(profile[values].div(bases.reindex(values).where(bases > 0), axis=1) * 100)
     table = publication_form.publication_frame(profile, shares, bases, "cell", n_label=f"n ({what} with the code)")
-    st.dataframe(table, hide_index=True, key="rel_profile")
+    st.dataframe(publication_download.screen(table), hide_index=True, key="rel_profile")
     publication_download.downloads(
         table,
         publication_download.notes(
