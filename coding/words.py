@@ -59,10 +59,12 @@ def word_counts(corpus: Corpus, respondents: pd.DataFrame, by: str | None = None
         values = attribute_values(respondents, by)
         groups = turns["respondent_id"].map(values).fillna(MISSING)
         order = _value_order(values)
+    offsets = turns["offset"].to_numpy(dtype=np.int64)
+    lengths = (turns["end"] - turns["start"]).to_numpy(dtype=np.int64)
     counted = {}
     for value in order or [TOTAL]:
         rows = np.flatnonzero((groups == value).to_numpy())
-        text = "\n".join(corpus.turn_text(int(r)) for r in rows)
+        text = "\n".join(corpus.text[o : o + n] for o, n in zip(offsets[rows], lengths[rows], strict=True))
         counted[value] = _tokens(text).value_counts()
     table = pd.DataFrame(counted).fillna(0).astype(int)
     if by is not None:
