@@ -41,9 +41,9 @@ def file_bytes(table: pd.DataFrame, about: Mapping[str, str], suffix: str) -> by
 def downloads(table: pd.DataFrame, about: Mapping[str, str], name: str, key: str) -> None:
     """XLSX and CSV buttons side by side; the files are built when clicked. The notes go with both."""
     st.caption(publication_form.caption(about))
-    left, right, _ = st.columns([1, 1, 3])
+    left, right, _ = st.columns([1, 1, 4])
     left.download_button(
-        "Download XLSX",
+        "XLSX",
         lambda: file_bytes(table, about, ".xlsx"),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -52,7 +52,7 @@ def downloads(table: pd.DataFrame, about: Mapping[str, str], name: str, key: str
         on_click="ignore",
     )
     right.download_button(
-        "Download CSV",
+        "CSV",
         lambda: file_bytes(table, about, ".csv"),
         file_name=f"{name}.csv",
         mime="text/csv",

@@ -54,9 +54,15 @@ spec: dict[str, Any] = {
             "sort": [str(t) for t in turns],
             "scale": {"domain": [str(t) for t in turns]},
             "title": "Respondent turns (turn index)",
-            "axis": {"labelAngle": 0, "labelOverlap": True},
+            "axis": {"labelAngle": 0, "labelOverlap": len(turns) > 40},
         },
-        "y": {"field": "label", "type": "nominal", "sort": rows["label"].tolist(), "title": None},
+        "y": {
+            "field": "label",
+            "type": "nominal",
+            "sort": rows["label"].tolist(),
+            "title": None,
+            "axis": {"labelOverlap": False, "labelLimit": 220},
+        },
         "color": {"field": "color", "type": "nominal", "scale": None},
         "opacity": {"field": "segments", "type": "quantitative", "scale": {"range": [0.55, 1]}, "legend": None},
         "stroke": {"condition": [{**picked, "value": "#d6336c"}], "value": None},
@@ -67,8 +73,8 @@ spec: dict[str, Any] = {
             {"field": "segments", "title": "Segments"},
         ],
     },
-    "width": max(320, min(900, 14 * len(turns))),
-    "height": {"step": 18},
+    "width": max(480, min(900, 26 * len(turns))),
+    "height": {"step": 20},
 }
 event = st.vega_lite_chart(spec, on_select="rerun", key=f"portrait_{widgets.slug(name)}", width="content")
 st.caption(

@@ -90,8 +90,8 @@ event = st.dataframe(
     on_select="rerun",
     selection_mode="multi-row",
     column_config={
-        "Left": st.column_config.TextColumn("Left", width="large"),
-        "Match": st.column_config.TextColumn("Match", width="small"),
+        "Left": st.column_config.TextColumn("Left", width="large", alignment="right"),  # keyword in context
+        "Match": st.column_config.TextColumn("Match", width="small", alignment="center"),
         "Right": st.column_config.TextColumn("Right", width="large"),
     },
 )
