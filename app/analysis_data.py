@@ -83,11 +83,7 @@ def hits(
 @st.cache_data(show_spinner=False, max_entries=16)
 def word_counts(key: ProjectKey, token: Token, filters: data.Filters, by: str) -> pd.DataFrame:
     _, _, respondents = data.filtered(key, token, filters)
-    base = corpus(key, token)
-    kept = base.turns["respondent_id"].isin(respondents["respondent_id"])
-    if not kept.all():  # only the respondents the sidebar keeps
-        base = search.Corpus(base.text, base.turns[kept.to_numpy()], base.segments, base.documents, base.stride)
-    return words.word_counts(base, respondents, by)
+    return words.word_counts(corpus(key, token), respondents, by, respondents["respondent_id"].tolist())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -63,21 +63,34 @@ def contexts(
     columns = ["segment_id", "document", "respondent_id", "turn_index", "position"]
     located = pairs.merge(segments[columns], on="segment_id")
     document = pd.Index(sorted(segments["document"].unique())).get_indexer(located["document"]).astype(np.int64)
+    rows = np.arange(len(located))
     if scope == "unit":
         context = located["segment_id"].to_numpy(dtype=np.int64)
-        frame = located.assign(context=context)
     elif scope == "turn":
         stride = int(segments["turn_index"].max()) + 1 if len(segments) else 1
-        frame = located.assign(context=document * stride + located["turn_index"].to_numpy(dtype=np.int64))
+        context = document * stride + located["turn_index"].to_numpy(dtype=np.int64)
     else:
-        frame = _windows(located, document, segments, window)
-    frame = frame.drop_duplicates(["context", "code"])
-    return frame[["context", "code", "document", "respondent_id"]].reset_index(drop=True)
+        rows, context = _windows(located, document, segments, window)
+    # Unique (context, code) on integer keys: drop_duplicates on a million string pairs is slow.
+    code, names = pd.factorize(located["code"].to_numpy()[rows])
+    keys, first = np.unique(context * max(len(names), 1) + code, return_index=True)
+    taken = rows[first]
+    return pd.DataFrame(
+        {
+            "context": keys // max(len(names), 1),
+            "code": np.asarray(names, dtype=object)[keys % max(len(names), 1)],
+            "document": located["document"].to_numpy()[taken],
+            "respondent_id": located["respondent_id"].to_numpy()[taken],
+        }
+    )
 
 
-def _windows(located: pd.DataFrame, document: np.ndarray, segments: pd.DataFrame, window: int) -> pd.DataFrame:
-    """Each coding repeated once per window that holds it. Windows start at every position from the
-    document's first to its last but N (one window for a document shorter than that)."""
+def _windows(
+    located: pd.DataFrame, document: np.ndarray, segments: pd.DataFrame, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each coding (its row in `located`) repeated once per window that holds it, with the window's number.
+    Windows start at every position from the document's first to its last but N (one window for a
+    document shorter than that)."""
     bounds = segments.groupby("document")["position"].agg(["min", "max"])
     first = bounds["min"].reindex(located["document"]).to_numpy(dtype=np.int64)
     last_start = np.maximum(first, bounds["max"].reindex(located["document"]).to_numpy(dtype=np.int64) - window)
@@ -87,10 +100,8 @@ def _windows(located: pd.DataFrame, document: np.ndarray, segments: pd.DataFrame
     repeats = np.maximum(high - low + 1, 0)
     rows = np.repeat(np.arange(len(located)), repeats)
     within = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    starts = low[rows] + within
     stride = int(segments["position"].max()) + 1 if len(segments) else 1
-    expanded = located.iloc[rows].reset_index(drop=True)
-    return expanded.assign(context=document[rows] * stride + starts)
+    return rows, document[rows] * stride + low[rows] + within
 
 
 def _indicator(found: pd.DataFrame, order: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -61,21 +61,22 @@ def publication_frame(
     if percents is None and layout != "counts":
         raise ValueError("percentages are needed for the cell and side layouts")
     columns = _values(counts)
-    table = pd.DataFrame({label: row_labels(counts, label).to_numpy()})
+    built: dict[str, object] = {label: row_labels(counts, label).to_numpy()}  # one frame at the end: fast
     for column in columns:
         number = counts[column].to_numpy()
         header = flat_name(column)
         if layout == "counts" or percents is None:
-            table[header] = number
+            built[header] = number
         elif layout == "cell":
             share = percents[column].to_numpy()
-            table[header] = [
+            built[header] = [
                 _count_text(n) if pd.isna(p) else f"{_count_text(n)} ({percent_text(p, decimals)})"
                 for n, p in zip(number, share, strict=True)
             ]
         else:
-            table[f"{header} (n)"] = number
-            table[f"{header} (%)"] = [None if pd.isna(p) else round(float(p), decimals) for p in percents[column]]
+            built[f"{header} (n)"] = number
+            built[f"{header} (%)"] = [None if pd.isna(p) else round(float(p), decimals) for p in percents[column]]
+    table = pd.DataFrame(built)
     if bases is not None:
         found = dict(bases.items()) if isinstance(bases, pd.Series) else dict(bases)
         footer: dict[str, object] = {label: n_label}

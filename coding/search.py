@@ -15,14 +15,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .errors import UsageError
+from .models import Codebook
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -58,10 +59,18 @@ class Corpus:
     segments: pd.DataFrame
     documents: tuple[str, ...]  # sorted; a document's position is its number in the integer keys
     stride: int  # key = document number * stride + document offset
+    lower: str | None = None  # text.lower() when that keeps every offset (case-blind search scans it)
+    turn_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted, one per turn
+    segment_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted, one per segment
 
     def turn_text(self, row: int) -> str:
         offset = int(self.turns["offset"].iat[row])
         return self.text[offset : offset + int(self.turns["end"].iat[row] - self.turns["start"].iat[row])]
+
+    def keys(self, documents: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Integer keys of (document, offset) pairs, ordered as the documents and offsets are."""
+        number = pd.Index(self.documents).get_indexer(documents).astype(np.int64)
+        return number * self.stride + offsets.astype(np.int64)
 
 
 def build_corpus(segments: pd.DataFrame, texts: Mapping[str, str]) -> Corpus:
@@ -83,7 +92,15 @@ def build_corpus(segments: pd.DataFrame, texts: Mapping[str, str]) -> Corpus:
     documents = tuple(sorted(texts))
     stride = max((len(t) for t in texts.values()), default=0) + 1
     ordered = frame[["segment_id", "document", "start", "end"]].sort_values(["document", "start"], kind="stable")
-    return Corpus(SEPARATOR.join(pieces), turns, ordered.reset_index(drop=True), documents, stride)
+    ordered = ordered.reset_index(drop=True)
+    text = SEPARATOR.join(pieces)
+    lower = text.lower()
+    corpus = Corpus(text, turns, ordered, documents, stride, lower if len(lower) == len(text) else None)
+    return replace(
+        corpus,
+        turn_keys=corpus.keys(turns["document"].to_numpy(), turns["start"].to_numpy()),
+        segment_keys=corpus.keys(ordered["document"].to_numpy(), ordered["start"].to_numpy()),
+    )
 
 
 def search(
@@ -120,9 +137,7 @@ def search(
             corpus, starts["document"].to_numpy(), starts["start"].to_numpy(dtype=np.int64), ends
         )
     else:
-        pattern = compile_query(query, mode, case_sensitive)
-        positions = np.array([(m.start(), m.end()) for m in pattern.finditer(corpus.text) if m.end() > m.start()])
-        rows = _rows_from_corpus_positions(corpus, positions.reshape(-1, 2))
+        rows = _rows_from_corpus_positions(corpus, _scan(corpus, query, mode, case_sensitive))
     hits = _with_segments_and_context(corpus, rows, context)
     if respondent_ids is not None:
         hits = hits[hits["respondent_id"].isin(list(respondent_ids))]
@@ -132,6 +147,9 @@ def search(
 
 
 def compile_query(query: str, mode: str, case_sensitive: bool = False) -> re.Pattern[str]:
+    """The pattern a query scans for. In text mode the pattern leaves out the check that no letter comes
+    just before the first word: a pattern that starts with its words is found by a fast literal search,
+    one that starts with a look-behind is tried at every position (twenty times slower); _scan checks it."""
     flags = 0 if case_sensitive else re.IGNORECASE
     if mode == "regex":
         try:
@@ -140,8 +158,26 @@ def compile_query(query: str, mode: str, case_sensitive: bool = False) -> re.Pat
             raise UsageError(f"search: {query!r} is not a valid regular expression ({exc})") from None
     words = query.split()
     parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") and len(w) > 1 else re.escape(w) for w in words]
-    # Whole words: no letter or digit may touch the ends (\b fails beside punctuation such as "U.N.").
-    return re.compile(r"(?<!\w)" + r"[^\S\x00]+".join(parts) + r"(?!\w)", flags)
+    # Whole words: no letter or digit may follow (\b fails beside punctuation such as "U.N.").
+    return re.compile(r"[^\S\x00]+".join(parts) + r"(?!\w)", flags)
+
+
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _scan(corpus: Corpus, query: str, mode: str, case_sensitive: bool) -> np.ndarray:
+    """(start, end) in the joined text of every match. Case-blind text queries scan the lowercased text
+    for the lowercased words: IGNORECASE would make the regular-expression engine give up its fast
+    literal search."""
+    text = corpus.text
+    if mode == "text" and not case_sensitive and corpus.lower is not None:
+        pattern, text = compile_query(query.lower(), mode, case_sensitive=True), corpus.lower
+    else:
+        pattern = compile_query(query, mode, case_sensitive)
+    found = [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
+    if mode == "text":  # whole words: nothing word-like just before the match either
+        found = [(s, e) for s, e in found if s == 0 or not _WORD_CHARACTER.match(text, s - 1)]
+    return np.array(found, dtype=np.int64).reshape(-1, 2)
 
 
 # ----- filters ------------------------------------------------------------------------------------
@@ -160,7 +196,7 @@ def respondents_where(respondents: pd.DataFrame, attributes: Mapping[str, Sequen
     return keep[keep].index.tolist()
 
 
-def coded_segments(codings: pd.DataFrame, codebook: Any, codes: Sequence[str]) -> set[int]:
+def coded_segments(codings: pd.DataFrame, codebook: Codebook, codes: Sequence[str]) -> set[int]:
     """Segments coded with any of `codes` or a code below one of them."""
     from .analysis import rolled_up
 
@@ -184,18 +220,11 @@ def _rows_from_corpus_positions(corpus: Corpus, positions: np.ndarray) -> pd.Dat
     return pd.DataFrame({"row": row, "start": positions[:, 0] + base, "end": positions[:, 1] + base})
 
 
-def _keys(corpus: Corpus, documents: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    number = pd.Index(corpus.documents).get_indexer(documents).astype(np.int64)
-    return number * corpus.stride + offsets.astype(np.int64)
-
-
 def _rows_from_document_offsets(
     corpus: Corpus, documents: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> pd.DataFrame:
     """Hits given in document offsets (lemma search), placed in their respondent turn."""
-    turn_keys = _keys(corpus, corpus.turns["document"].to_numpy(), corpus.turns["start"].to_numpy())
-    hit_keys = _keys(corpus, documents, starts)
-    row = np.searchsorted(turn_keys, hit_keys, side="right") - 1
+    row = np.searchsorted(corpus.turn_keys, corpus.keys(documents, starts), side="right") - 1
     known = pd.Index(corpus.documents).get_indexer(documents) >= 0
     row = np.where(known, row, -1)
     valid = row >= 0
@@ -216,8 +245,9 @@ def _with_segments_and_context(corpus: Corpus, rows: pd.DataFrame, context: int)
     documents = turns["document"].to_numpy()
     starts, ends = rows["start"].to_numpy(dtype=np.int64), rows["end"].to_numpy(dtype=np.int64)
     # The segment that holds each hit's first character.
-    segment_keys = _keys(corpus, corpus.segments["document"].to_numpy(), corpus.segments["start"].to_numpy())
-    found = np.searchsorted(segment_keys, _keys(corpus, documents, starts), side="right") - 1
+    # A hit's key from its turn's key: the same document number, the turn's start moved to the hit's.
+    hit_keys = corpus.turn_keys[rows["row"].to_numpy()] - turns["start"].to_numpy(dtype=np.int64) + starts
+    found = np.searchsorted(corpus.segment_keys, hit_keys, side="right") - 1
     safe = np.clip(found, 0, None)
     holds = (found >= 0) & (corpus.segments["end"].to_numpy(dtype=np.int64)[safe] > starts)
     holds &= corpus.segments["document"].to_numpy()[safe] == documents
