@@ -257,17 +257,17 @@ def cell_segments(
     pairs = _pairs(codings, codebook, rolled)
     pairs = pairs[pairs["code"].isin([code_a, code_b])]
     found = contexts(pairs, segments, codebook, scope, window, rolled=True)
-    per_context = found.groupby("context")["code"].agg(set)
-    shared = per_context[per_context.map(lambda codes: {code_a, code_b} <= codes)].index
-    carriers = pairs[["segment_id"]].drop_duplicates()
-    carriers = carriers.assign(code=carriers["segment_id"].astype(str))
-    tagged = contexts(carriers, segments, codebook, scope, window, rolled=True)
-    # `tagged` maps each carrying segment to its contexts (its id stood in for the code above).
-    tagged = tagged[tagged["context"].isin(shared)].assign(segment_id=lambda f: f["code"].astype(np.int64))
-    has = pairs.groupby("segment_id")["code"].agg(set)
-    result = tagged[["context", "segment_id"]].drop_duplicates()
-    result = result.assign(
-        has_a=result["segment_id"].map(lambda s: code_a in has.get(s, set())),
-        has_b=result["segment_id"].map(lambda s: code_b in has.get(s, set())),
+    shared = np.intersect1d(
+        found.loc[found["code"] == code_a, "context"].to_numpy(),
+        found.loc[found["code"] == code_b, "context"].to_numpy(),
     )
+    carriers = pairs[["segment_id"]].drop_duplicates()
+    # Each carrying segment's contexts: contexts() run with the segment's own id standing in for a code.
+    tagged = contexts(carriers.assign(code=carriers["segment_id"].astype(str)), segments, codebook, scope, window, True)
+    tagged = tagged[tagged["context"].isin(shared)]
+    result = pd.DataFrame(
+        {"context": tagged["context"].to_numpy(), "segment_id": tagged["code"].astype(np.int64).to_numpy()}
+    )
+    result["has_a"] = result["segment_id"].isin(pairs.loc[pairs["code"] == code_a, "segment_id"])
+    result["has_b"] = result["segment_id"].isin(pairs.loc[pairs["code"] == code_b, "segment_id"])
     return result.sort_values(["context", "segment_id"]).reset_index(drop=True)
