@@ -60,47 +60,58 @@ def contexts(
     if window < 0:
         raise ValueError("the window must be 0 sentences or more")
     pairs = _pairs(codings, codebook, rolled)
-    columns = ["segment_id", "document", "respondent_id", "turn_index", "position"]
-    located = pairs.merge(segments[columns], on="segment_id")
-    document = pd.Index(sorted(segments["document"].unique())).get_indexer(located["document"]).astype(np.int64)
-    rows = np.arange(len(located))
+    # Everything on integer positions into `segments`: merging and factorising strings per coding is slow.
+    at = pd.Index(segments["segment_id"].to_numpy(dtype=np.int64)).get_indexer(
+        pairs["segment_id"].to_numpy(dtype=np.int64)
+    )
+    known = at >= 0
+    at, codes = at[known], pairs["code"].to_numpy()[known]
+    number, _ = pd.factorize(segments["document"].to_numpy())  # the document of every segment, as a number
+    document = number.astype(np.int64)[at]
+    rows = np.arange(len(at))
     if scope == "unit":
-        context = located["segment_id"].to_numpy(dtype=np.int64)
+        context = segments["segment_id"].to_numpy(dtype=np.int64)[at]
     elif scope == "turn":
         stride = int(segments["turn_index"].max()) + 1 if len(segments) else 1
-        context = document * stride + located["turn_index"].to_numpy(dtype=np.int64)
+        context = document * stride + segments["turn_index"].to_numpy(dtype=np.int64)[at]
     else:
-        rows, context = _windows(located, document, segments, window)
+        position = segments["position"].to_numpy(dtype=np.int64)
+        rows, context = _windows(number.astype(np.int64), position, at, window)
     # Unique (context, code) on integer keys: drop_duplicates on a million string pairs is slow.
-    code, names = pd.factorize(located["code"].to_numpy()[rows])
-    keys, first = np.unique(context * max(len(names), 1) + code, return_index=True)
-    taken = rows[first]
+    code, names = pd.factorize(codes[rows])
+    width = max(len(names), 1)
+    keys, first = np.unique(context * width + code, return_index=True)
+    taken = at[rows[first]]
     return pd.DataFrame(
         {
-            "context": keys // max(len(names), 1),
-            "code": np.asarray(names, dtype=object)[keys % max(len(names), 1)],
-            "document": located["document"].to_numpy()[taken],
-            "respondent_id": located["respondent_id"].to_numpy()[taken],
+            "context": keys // width,
+            "code": np.asarray(names, dtype=object)[keys % width],
+            "document": segments["document"].to_numpy()[taken],
+            "respondent_id": segments["respondent_id"].to_numpy()[taken],
         }
     )
 
 
-def _windows(
-    located: pd.DataFrame, document: np.ndarray, segments: pd.DataFrame, window: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each coding (its row in `located`) repeated once per window that holds it, with the window's number.
+def _windows(number: np.ndarray, position: np.ndarray, at: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each coding repeated once per window that holds it: (the coding's row, the window's number).
+
+    number, position: every segment's document number and position; at: each coding's segment (its row).
     Windows start at every position from the document's first to its last but N (one window for a
     document shorter than that)."""
-    bounds = segments.groupby("document")["position"].agg(["min", "max"])
-    first = bounds["min"].reindex(located["document"]).to_numpy(dtype=np.int64)
-    last_start = np.maximum(first, bounds["max"].reindex(located["document"]).to_numpy(dtype=np.int64) - window)
-    position = located["position"].to_numpy(dtype=np.int64)
-    low = np.maximum(first, position - window)
-    high = np.minimum(position, last_start)
+    documents = int(number.max()) + 1 if len(number) else 0
+    lowest = np.full(documents, np.iinfo(np.int64).max, dtype=np.int64)
+    highest = np.full(documents, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lowest, number, position)
+    np.maximum.at(highest, number, position)
+    document = number[at]
+    first = lowest[document]
+    last_start = np.maximum(first, highest[document] - window)
+    low = np.maximum(first, position[at] - window)
+    high = np.minimum(position[at], last_start)
     repeats = np.maximum(high - low + 1, 0)
-    rows = np.repeat(np.arange(len(located)), repeats)
+    rows = np.repeat(np.arange(len(at)), repeats)
     within = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    stride = int(segments["position"].max()) + 1 if len(segments) else 1
+    stride = int(position.max()) + 1 if len(position) else 1
     return rows, document[rows] * stride + low[rows] + within
 
 
