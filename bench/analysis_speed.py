@@ -136,24 +136,28 @@ def pages(project_dir: Path, repeat: int) -> dict[str, dict[str, list[float]]]:
     os.environ["QCODE_PROJECT"] = str(project_dir)
     figures: dict[str, dict[str, list[float]]] = {}
 
-    def run(page: str, state: dict[str, object]) -> float:
+    def session(page: str, state: dict[str, object]) -> AppTest:
         at = AppTest.from_file(str(VIEWS / page), default_timeout=300)
         at.session_state["coder"] = "bench"
         for name, value in state.items():
             at.session_state[name] = value
+        return at
+
+    def run(at: AppTest) -> float:
         start = time.perf_counter()
         at.run()
         seconds = time.perf_counter() - start
         if at.exception:
-            raise RuntimeError(f"{page} failed: {at.exception[0].message}")
+            raise RuntimeError(f"page failed: {at.exception[0].message}")
         return seconds
 
-    run("portrait.py", {})  # imports and the project's frames, as an earlier page would have read them
+    run(session("portrait.py", {}))  # imports and the project's frames, as an earlier page would have read them
     for _ in range(repeat):
         for label, page, state in PAGES:
             st.cache_data.clear()  # this page's own tables, not the frames (held in cache_resource)
-            first = run(page, state)
-            warm = run(page, state)
+            at = session(page, state)
+            first = run(at)
+            warm = run(at)  # the same view again in the same session, as after any click
             found = figures.setdefault(label, {"first visit": [], "warm": []})
             found["first visit"].append(first)
             found["warm"].append(warm)
@@ -171,19 +175,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--lemma-documents", type=int, default=100)
     parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument("--pages-only", action="store_true")
     args = parser.parse_args()
     import app_speed
 
     project_dir = app_speed.build_project(args.folder, args.transcripts)
-    figures, sizes = library(project_dir, args.repeat, args.lemma_documents)
-    floor = statistics.median(figures["floor: bare regex scan of the joined text"])
-    print(", ".join(f"{v:,} {k}" for k, v in sizes.items()))
-    print()
-    print("| library call | seconds | x floor |")
-    print("|---|---:|---:|")
-    for label, runs in figures.items():
-        ratio = statistics.median(runs) / floor if label.startswith("search") else None
-        print(f"| {label} | {cell(runs)} | {'' if ratio is None else f'{ratio:.1f}'} |")
+    if not args.pages_only:
+        figures, sizes = library(project_dir, args.repeat, args.lemma_documents)
+        floor = statistics.median(figures["floor: bare regex scan of the joined text"])
+        print(", ".join(f"{v:,} {k}" for k, v in sizes.items()))
+        print()
+        print("| library call | seconds | x floor |")
+        print("|---|---:|---:|")
+        for label, runs in figures.items():
+            ratio = statistics.median(runs) / floor if label.startswith("search") else None
+            print(f"| {label} | {cell(runs)} | {'' if ratio is None else f'{ratio:.1f}'} |")
     if not args.no_pages:
         print()
         print("| page | first visit (s) | warm (s) |")

@@ -125,7 +125,15 @@ def test_words_page_counts_and_quotes(project_dir: Path) -> None:  # noqa: F811
 
 
 def test_relations_page_marks_both_codes_and_keeps_parents_apart(project_dir: Path) -> None:  # noqa: F811
-    at = run("relations.py", "ann", rel_scope="turn", rel_a="fear", rel_b="family", rel_profile_code="fear")
+    at = run(
+        "relations.py",
+        "ann",
+        rel_scope="turn",
+        rel_a="fear",
+        rel_b="family",
+        rel_profile_code="fear",
+        rel_show_profile=True,
+    )
     no_errors(at)
     text = "\n".join(m.value for m in at.markdown)
     # R01's turn: ann's Violence (under Fear) and ann's Family; R03's turn: Family and ben's Violence.

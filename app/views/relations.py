@@ -123,7 +123,12 @@ if contexts:
 
 st.subheader("A code's profile by group")
 attributes = list(data.attributes(key, token))
-if attributes:
+show_profile = st.toggle(
+    "Show a code's profile",
+    help="Every other code with it, by a respondent attribute.",
+    **state.sticky("rel_show_profile", False),
+)
+if attributes and show_profile:
     pick_code, pick_by = st.columns(2)
     code = pick_code.selectbox("Code", codes, format_func=names.get, key="rel_profile_code")
     by = pick_by.selectbox(
