@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 VIEWS = REPO / "app" / "views"
+WORD_FLOOR = "floor for words: one bare findall of \\w+ over the joined text"
 PAGES = [
     ("Search: a word", "search.py", {"search_query": "people"}),
     ("Search: a phrase", "search.py", {"search_query": "the war"}),
@@ -94,6 +95,10 @@ def library(project_dir: Path, repeat: int, lemma_documents: int) -> tuple[dict[
     figures[f"search: a lemma ({len(big):,} index tokens)"] = timed(
         lambda: search.search(corpus, "talk", "lemma", lemmas=big, lemmatize=lambda q: [q]), repeat
     )
+    tokens = re.compile(r"\w+")
+    figures["floor for words: one bare findall of \\w+ over the joined text"] = timed(
+        lambda: len(tokens.findall(corpus.text)), repeat
+    )
     figures["word counts by group"] = timed(lambda: words.word_counts(corpus, respondents, "group"), repeat)
     counts = words.word_counts(corpus, respondents, "group")
     group = str(counts.columns[0])
@@ -151,7 +156,16 @@ def pages(project_dir: Path, repeat: int) -> dict[str, dict[str, list[float]]]:
             raise RuntimeError(f"page failed: {at.exception[0].message}")
         return seconds
 
-    run(session("portrait.py", {}))  # imports and the project's frames, as an earlier page would have read them
+    # Server start and an earlier page: imports, the project's frames, spaCy's stop words (timed apart).
+    run(session("portrait.py", {}))
+    from coding import words
+
+    start = time.perf_counter()
+    words.stop_words()
+    figures["(once per server process) spaCy's stop words: import spaCy, a blank English pipeline"] = {
+        "first visit": [time.perf_counter() - start],
+        "warm": [0.0],
+    }
     for _ in range(repeat):
         for label, page, state in PAGES:
             st.cache_data.clear()  # this page's own tables, not the frames (held in cache_resource)
@@ -188,7 +202,8 @@ def main() -> None:
         print("| library call | seconds | x floor |")
         print("|---|---:|---:|")
         for label, runs in figures.items():
-            ratio = statistics.median(runs) / floor if label.startswith("search") else None
+            base = statistics.median(figures[WORD_FLOOR]) if label.startswith("word counts") else floor
+            ratio = statistics.median(runs) / base if label.startswith(("search", "word counts")) else None
             print(f"| {label} | {cell(runs)} | {'' if ratio is None else f'{ratio:.1f}'} |")
     if not args.no_pages:
         print()
