@@ -191,3 +191,166 @@ def segments_in_cell(
         values = attribute_values(respondents, by)
         chosen = chosen[chosen["respondent_id"].map(values).fillna(MISSING) == value]
     return chosen.reset_index(drop=True)
+
+
+# ----- several attributes at once, and respondents as columns -------------------------------------
+def _attribute_table(respondents: pd.DataFrame, by: Sequence[str]) -> tuple[pd.DataFrame, list[tuple[str, ...]]]:
+    """Each respondent's value of every attribute in `by` (MISSING for none), and the column keys in order:
+    the first attribute's values sorted, the next ones sorted within them, missing values last."""
+    if not by:
+        raise ValueError("name at least one respondent attribute")
+    if len(set(by)) != len(by):
+        raise ValueError(f"an attribute appears twice in {list(by)}")
+    values = pd.DataFrame({name: attribute_values(respondents, name) for name in by})
+    keys = sorted(
+        set(values.itertuples(index=False, name=None)),
+        key=lambda key: tuple((v == MISSING, v) for v in key),
+    )
+    return values, keys
+
+
+def _column_index(keys: Sequence[tuple[str, ...]], by: Sequence[str]) -> pd.Index:
+    if len(by) == 1:
+        return pd.Index([k[0] for k in keys] + [TOTAL], name=by[0])
+    total = (TOTAL, *([""] * (len(by) - 1)))
+    return pd.MultiIndex.from_tuples([*keys, total], names=list(by))
+
+
+def crosstab_by(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    respondents: pd.DataFrame,
+    codebook: Codebook,
+    by: Sequence[str],
+    count: str = "segments",
+    percent: str = "none",
+    rolled: bool = False,
+) -> pd.DataFrame:
+    """Codes (rows, tree order) by the combined values of several attributes: with two or more, the columns
+    have one level per attribute (group, then gender within it), plus Total. Only combinations some
+    respondent has are columns. With one attribute it is crosstab() itself, column for column."""
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {', '.join(COUNTS)}")
+    if percent not in PERCENTS:
+        raise ValueError(f"percent must be one of {', '.join(PERCENTS)}")
+    by = list(by)
+    values, keys = _attribute_table(respondents, by)
+    columns = _column_index(keys, by)
+    units = segments[["segment_id", "respondent_id"]].merge(
+        values, left_on="respondent_id", right_index=True, how="left"
+    )
+    units[by] = units[by].fillna(MISSING)
+    coded = _pairs(codings, codebook, rolled).merge(units, on="segment_id")
+    key = "segment_id" if count == "segments" else "respondent_id"
+    counts = coded.groupby(["code", *by])[key].nunique()
+    table = counts.unstack(by, fill_value=0) if len(counts) else pd.DataFrame(index=pd.Index([], name="code"))
+    codes = code_frame(codebook)
+    body = pd.DataFrame(0, index=codes.index, columns=columns)
+    body = body.astype(int)
+    inner = [c for c in columns if c != columns[-1]]
+    if len(table.columns):
+        present = table.reindex(index=codes.index, fill_value=0).fillna(0).astype(int)
+        for column in inner:
+            if column in present.columns:
+                body[column] = present[column].to_numpy()
+    body[columns[-1]] = coded.groupby("code")[key].nunique().reindex(codes.index, fill_value=0).astype(int)
+    result = _with_code_columns(codes, body)
+    if percent == "none":
+        return result
+    bases = column_bases_by(segments, respondents, by, count) if percent == "column" else None
+    return percentages_by(result, percent, bases)
+
+
+def _with_code_columns(codes: pd.DataFrame, body: pd.DataFrame) -> pd.DataFrame:
+    """name and level first, then the counts; with several column levels name and level fill the first."""
+    if isinstance(body.columns, pd.MultiIndex):
+        pad = [""] * (body.columns.nlevels - 1)
+        front = pd.DataFrame({("name", *pad): codes["name"], ("level", *pad): codes["level"]}, index=codes.index)
+        front.columns = pd.MultiIndex.from_tuples(list(front.columns), names=body.columns.names)
+        return pd.concat([front, body], axis=1)
+    result = codes.join(body)
+    result.columns.name = body.columns.name
+    return result
+
+
+def value_columns(table: pd.DataFrame) -> list[object]:
+    """The columns of a crosstab that hold numbers (everything but name and level)."""
+    return [c for c in table.columns if (c[0] if isinstance(c, tuple) else c) not in ("name", "level")]
+
+
+def total_column(table: pd.DataFrame) -> object:
+    return next(c for c in table.columns if (c[0] if isinstance(c, tuple) else c) == TOTAL)
+
+
+def percentages_by(counts: pd.DataFrame, percent: str, bases: pd.Series | None = None) -> pd.DataFrame:
+    """percentages() for crosstab_by's tables, one column level or several."""
+    if percent not in ("row", "column"):
+        raise ValueError("percent must be row or column")
+    values = value_columns(counts)
+    table = counts[values].astype(float)
+    if percent == "row":
+        total = table[total_column(counts)]
+        table = table.div(total.where(total > 0), axis=0)
+    else:
+        if bases is None:
+            raise ValueError("column percentages need the column bases")
+        base = bases.reindex(table.columns).astype(float)
+        table = table.div(base.where(base > 0), axis=1)
+    result = pd.concat([counts[[c for c in counts.columns if c not in values]], table.mul(100).round(1)], axis=1)
+    result.columns.names = counts.columns.names
+    return result
+
+
+def column_bases_by(segments: pd.DataFrame, respondents: pd.DataFrame, by: Sequence[str], count: str) -> pd.Series:
+    """n per column of crosstab_by: segments (or respondents with at least one segment) per combination."""
+    by = list(by)
+    values, keys = _attribute_table(respondents, by)
+    units = segments[["segment_id", "respondent_id"]].merge(
+        values, left_on="respondent_id", right_index=True, how="left"
+    )
+    units[by] = units[by].fillna(MISSING)
+    key = "segment_id" if count == "segments" else "respondent_id"
+    grouped = units.groupby(by)[key].nunique()
+    columns = _column_index(keys, by)
+    bases = pd.Series(0, index=columns, dtype=int)
+    for column in columns[:-1]:
+        found = grouped.get(column if len(by) > 1 else column, None)
+        bases[column] = int(found) if found is not None else 0
+    bases[columns[-1]] = units[key].nunique()
+    return bases.astype(int)
+
+
+CASE_VALUES = ("segments", "presence")
+
+
+def case_matrix(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    respondents: pd.DataFrame,
+    codebook: Codebook,
+    order_by: str | None = None,
+    values: str = "segments",
+    rolled: bool = False,
+) -> pd.DataFrame:
+    """Code x respondent: each respondent with a segment is a column (ordered by `order_by`'s value, then
+    by id; with order_by the columns have two levels, value and respondent). A cell holds the segments
+    the respondent has with the code (values="segments") or 1 if any (values="presence")."""
+    if values not in CASE_VALUES:
+        raise ValueError(f"values must be one of {', '.join(CASE_VALUES)}")
+    people = sorted(segments["respondent_id"].dropna().unique())
+    if order_by is not None:
+        grouping = attribute_values(respondents, order_by).reindex(people).fillna(MISSING)
+        people = sorted(people, key=lambda r: (grouping[r] == MISSING, grouping[r], r))
+        columns: pd.Index = pd.MultiIndex.from_arrays(
+            [[grouping[r] for r in people], people], names=[order_by, "respondent_id"]
+        )
+    else:
+        columns = pd.Index(people, name="respondent_id")
+    coded = _pairs(codings, codebook, rolled).merge(segments[["segment_id", "respondent_id"]], on="segment_id")
+    counts = coded.groupby(["code", "respondent_id"])["segment_id"].nunique().unstack(fill_value=0)
+    codes = code_frame(codebook)
+    counts = counts.reindex(index=codes.index, columns=people, fill_value=0).fillna(0).astype(int)
+    if values == "presence":
+        counts = (counts > 0).astype(int)
+    counts.columns = columns
+    return _with_code_columns(codes, counts)
