@@ -75,8 +75,8 @@ def test_matrices_two_attributes_equal_the_library_table_and_its_xlsx(project_di
 
     import openpyxl
 
-    from qcode_app.publication_download import file_bytes
     from coding import analysis, publication_form
+    from qcode_app.publication_download import file_bytes
 
     at = run("matrices.py", "ann", mx_a="group", mx_b="gender", mx_count="respondents", mx_percent="column")
     no_errors(at)

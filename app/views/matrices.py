@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qcode_app import analysis_data, data, publication_download, sidebar, state
 from coding import publication_form
 from coding.analysis import value_columns
+from qcode_app import analysis_data, data, publication_download, sidebar, state
 
 COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}
 PERCENT_LABELS = {"none": "Counts only", "row": "% of the code (row)", "column": "% of the column"}

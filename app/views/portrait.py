@@ -7,8 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
 from coding import portrait, publication_form
+from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
 
 key, token = state.context()
 filters = sidebar.current()

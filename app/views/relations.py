@@ -8,8 +8,8 @@ import html
 import pandas as pd
 import streamlit as st
 
-from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
 from coding import cooccurrence, publication_form
+from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
 
 SCOPES = {"unit": "Same segment", "turn": "Same turn", "window": "Within N segments"}
 MEASURES = {

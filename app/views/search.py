@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qcode_app import analysis_data, data, publication_download, sidebar, state, widgets
 from coding.errors import QcodeError
+from qcode_app import analysis_data, data, publication_download, sidebar, state, widgets
 
 MODES = {"text": "Words or phrase", "regex": "Regular expression", "lemma": "Every form (lemma)"}
 HELP = {

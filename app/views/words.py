@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qcode_app import analysis_data, data, publication_download, sidebar, state
 from coding import words
 from coding.analysis import TOTAL
+from qcode_app import analysis_data, data, publication_download, sidebar, state
 
 key, token = state.context()
 filters = sidebar.current()
