@@ -9,7 +9,7 @@ from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
 from coding.project import Project
 
 from . import data
-from .state import CODER, ProjectKey, coder, labels, plain
+from .state import CODER, MAX_CODER_NAME, ProjectKey, coder, labels, plain
 
 FILTERS = "filters"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
@@ -49,11 +49,12 @@ def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> No
 
 
 def _set_coder() -> None:
-    st.session_state[CODER] = str(st.session_state.get("_coder_input", "")).strip()
+    st.session_state[CODER] = str(st.session_state.get("_coder_input", "")).strip()[:MAX_CODER_NAME]
 
 
 def _forget_coder() -> None:
     st.session_state[CODER] = ""
+    st.query_params.pop(CODER, None)
 
 
 def _filters(key: ProjectKey, token: data.Token) -> data.Filters:

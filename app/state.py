@@ -15,6 +15,7 @@ from coding.project import Project, StateToken, open_project
 
 PROJECT_ENV = "QCODE_PROJECT"
 DB_ENV = "QCODE_DB"
+MAX_CODER_NAME = 100  # longer names break layouts and some databases' columns
 CODER = "coder"
 _MESSAGES = "_qcode_messages"
 _RUN_TOKEN = "_qcode_run_token"
@@ -77,7 +78,14 @@ def context() -> tuple[ProjectKey, StateToken]:
 
 
 def coder() -> str:
-    return str(st.session_state.get(CODER, "")).strip()
+    """The person coding in this browser tab: chosen in the sidebar, kept in the URL (?coder=...) so that a
+    reload or a bookmark keeps it. Only a convenience for trusted machines: logins replace it on a server."""
+    if CODER not in st.session_state and st.query_params.get(CODER):
+        st.session_state[CODER] = str(st.query_params[CODER]).strip()[:MAX_CODER_NAME]
+    name = str(st.session_state.get(CODER, "")).strip()
+    if name and st.query_params.get(CODER) != name:
+        st.query_params[CODER] = name
+    return name
 
 
 def sticky(name: str, default: Any = None, options: Sequence[Any] | None = None) -> dict[str, Any]:

@@ -379,6 +379,16 @@ def test_hostile_coder_name_is_escaped_in_the_workbench(project_dir: Path) -> No
     assert "<img" not in shown and "<iframe" not in shown
 
 
+def test_the_coder_name_is_kept_in_the_url_across_reloads(project_dir: Path) -> None:
+    at = app()
+    at.text_input(key="_coder_input").input("ann").run()
+    assert at.query_params["coder"] in ("ann", ["ann"])
+    reloaded = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+    reloaded.query_params["coder"] = "ann"  # a reload keeps the URL, not the session
+    reloaded.run()
+    assert "Coding as **ann**" in markdown_text(reloaded)
+
+
 def test_memo_is_saved(project_dir: Path) -> None:
     at = page(app("ann"), "views/transcripts.py")
     memo = [t for t in at.text_area if t.label.startswith("Your memo")][0]
