@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
 
@@ -183,6 +184,17 @@ STYLE = """
 
 def inject_style() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
+
+
+def scroll_into_view(element_id: str) -> None:
+    """Scroll the page so that the element with this id (a heading's anchor) is at the top of the view."""
+    target = json.dumps(element_id)  # a JavaScript string literal, whatever the id holds
+    st.html(
+        "<script>(function(){let tries=0;function go(){const el=document.getElementById(" + target + ");"
+        "if(!el){if(tries++<40)setTimeout(go,100);return;}el.scrollIntoView({block:'start'});}"
+        "go();})();</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def chip(text: str, color: str) -> str:

@@ -100,7 +100,7 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
             executable_path=CHROMIUM,
             headless=True,
             args=FLAGS,
-            viewport={"width": 1600, "height": 1100},
+            viewport={"width": 1024, "height": 768},  # the smallest screen the issue names
         )
         page = browser.new_page()
         page.goto(server)
@@ -116,6 +116,8 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
         expect(cell).to_have_count(1, timeout=30_000)
         cell.click()
         expect(page.get_by_text("Lessons for Afghanistan · all respondents").first).to_be_visible(timeout=30_000)
+        # at 1024 px the quotes sit below the heatmap: the click brings them into view
+        expect(page.get_by_role("heading", name="Quotes")).to_be_in_viewport(timeout=10_000)
         first_quote = page.locator(".qc-quote").first
         expect(first_quote).to_be_visible()
         quote = first_quote.inner_text().strip()

@@ -66,9 +66,12 @@ clicked = charts.selected_cell(event)
 if clicked and clicked != st.session_state.get("_themes_clicked"):
     st.session_state["_themes_clicked"] = clicked
     st.session_state["themes_code"], st.session_state["themes_value"] = clicked
+    st.session_state["_themes_scroll"] = True  # the quotes may sit below the fold: bring them into view
 
 with quotes:
-    st.subheader("Quotes")
+    st.subheader("Quotes", anchor="qc-quotes")
+    if st.session_state.pop("_themes_scroll", False):
+        widgets.scroll_into_view("qc-quotes")
     order = rows["code"].tolist()
     busiest = counts[TOTAL].idxmax() if len(counts) and counts[TOTAL].max() > 0 else order[0]
     code_names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
