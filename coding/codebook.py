@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from coding.errors import CodebookError
+from coding.errors import CodebookError, QcodeError
 from coding.models import Code, Codebook, MatchRules
 
 if TYPE_CHECKING:
@@ -136,8 +136,9 @@ def _kind(value: Any) -> str:
 class _Validator:
     """Collects every problem of one codebook structure, each with file, line and path."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, check_patterns: bool = True) -> None:
         self.path = path
+        self.check_patterns = check_patterns
         self._found: list[tuple[int, str]] = []
 
     @cached_property
@@ -307,12 +308,13 @@ class _Validator:
             self.add(line, where, "every token of a pattern must be a mapping, e.g. {LEMMA: sell}")
             return
         try:
-            self.matcher.add("check", [_plain(pattern)])
+            if self.check_patterns:
+                self.matcher.add("check", [_plain(pattern)])
         except (ValueError, TypeError, KeyError) as error:
             self.add(line, where, f"invalid spaCy token pattern: {_matcher_message(error)}")
             return
         finally:
-            if "check" in self.matcher:
+            if self.check_patterns and "check" in self.matcher:
                 self.matcher.remove("check")
         unusable = sorted({key for token in pattern for key in token if str(key).upper() in UNUSABLE_PATTERN_KEYS})
         if unusable:
@@ -368,11 +370,14 @@ def _matcher_message(error: Exception) -> str:
     return "; ".join(details) if details else (lines[0] if lines else type(error).__name__)
 
 
-def validate(data: Any, path: str | Path = "<codebook>") -> list[str]:
-    """Every problem of a codebook (parsed YAML data or a Codebook), as 'file:line: path: message'."""
+def validate(data: Any, path: str | Path = "<codebook>", check_patterns: bool = True) -> list[str]:
+    """Every problem of a codebook (parsed YAML data or a Codebook), as 'file:line: path: message'.
+
+    check_patterns=False leaves out the one check that needs spaCy: whether its Matcher accepts each token
+    pattern (the shape of a pattern and the keys rule coding cannot use are checked either way)."""
     if isinstance(data, Codebook):
         data = codebook_to_dict(data)
-    validator = _Validator(str(path))
+    validator = _Validator(str(path), check_patterns)
     validator.check(data)
     return validator.problems
 
@@ -381,9 +386,9 @@ def validate(data: Any, path: str | Path = "<codebook>") -> list[str]:
 # Building, reading and writing
 
 
-def codebook_from_dict(data: Any, path: str | Path = "<codebook>") -> Codebook:
+def codebook_from_dict(data: Any, path: str | Path = "<codebook>", check_patterns: bool = True) -> Codebook:
     """Validate parsed YAML data and build a Codebook; raise CodebookError listing every problem."""
-    problems = validate(data, path)
+    problems = validate(data, path, check_patterns)
     if problems:
         raise CodebookError(path, problems)
     data = _plain(data)
@@ -415,8 +420,13 @@ def _code_from_dict(data: dict[str, Any]) -> Code:
     )
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """Read and validate a YAML codebook; raise CodebookError naming the file, line and path of each problem."""
+def load_codebook(path: str | Path, check_patterns: bool | None = None) -> Codebook:
+    """Read and validate a YAML codebook; raise CodebookError naming the file, line and path of each problem.
+
+    By default every codebook's token patterns are checked with spaCy except the reference codebook shipped
+    with qcode, whose patterns its tests check: so `qcode init` with the reference codebook loads no spaCy."""
+    if check_patterns is None:
+        check_patterns = not _is_reference(path)
     where = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -435,7 +445,16 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError(path, [f"{where}:{line}: yaml: syntax error: {message}"]) from None
     except yaml.YAMLError as error:
         raise CodebookError(path, [f"{where}:1: yaml: {error}"]) from None
-    return codebook_from_dict(data, path)
+    return codebook_from_dict(data, path, check_patterns)
+
+
+def _is_reference(path: str | Path) -> bool:
+    from .resources import default_codebook
+
+    try:
+        return Path(path).resolve() == default_codebook().resolve()
+    except (OSError, QcodeError):
+        return False
 
 
 def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
