@@ -435,20 +435,26 @@ def app(ctx: click.Context, host: str, port: int, project_dir: Path | None, db: 
 @handles_errors
 def demo(folder: Path, corpus: Path | None) -> None:
     """Build the demo project in FOLDER (default: demo) from the shipped corpus and print its cross-tab."""
-    from .demo import run_demo
+    from .demo import agreement_summary, build_demo
 
     if not shows_progress():
-        run_demo(folder, corpus, echo=lambda line: None if is_quiet() else click.echo(line))
-        return
-    # On a terminal, a spinner names the step under way (de-identifying and training take a while).
-    with err_console().status("building the demo") as status:
+        project = build_demo(folder, corpus, echo=lambda line: None if is_quiet() else click.echo(line))
+    else:
+        # On a terminal, a spinner names the step under way (de-identifying and training take a while).
+        with err_console().status("building the demo") as status:
 
-        def show(line: str) -> None:
-            err_console().print(line, markup=False, highlight=False)
-            if not line.startswith(" "):
-                status.update(line.rstrip(" .") + " ...")
+            def show(line: str) -> None:
+                err_console().print(line, markup=False, highlight=False)
+                if not line.startswith(" "):
+                    status.update(line.rstrip(" .") + " ...")
 
-        run_demo(folder, corpus, echo=show)
+            project = build_demo(folder, corpus, echo=show)
+    table = project.crosstab(by="group", count="respondents", source="human", coders=["gold"])
+    print_crosstab(table, project.column_bases("group", "respondents"), "group", "respondents", "none", "gold")
+    summary = agreement_summary(project)
+    if summary:
+        click.echo(summary)
+    click.echo(f"demo project ready: {folder / 'project'}; open it with 'qcode app --project {folder / 'project'}'")
 
 
 @main.command()

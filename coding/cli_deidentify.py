@@ -13,6 +13,14 @@ from .errors import QcodeError
 STYLE_SHOWN = "[{kind}_{n}]"
 
 
+def _shows_progress() -> bool:
+    """A bar for a person at a terminal, unless `qcode -q` (read from the command line, not from coding.cli,
+    which imports this module)."""
+    context = click.get_current_context(silent=True)
+    quiet = bool(context and context.find_root().params.get("quiet"))
+    return not quiet and sys.stderr.isatty()
+
+
 def _fail(message: str) -> None:
     click.echo(f"qcode: error: {message}", err=True)
     sys.exit(2)
@@ -60,12 +68,11 @@ def deidentify_command(
     """
     from rich.progress import Progress
 
-    from .cli_output import shows_progress
     from .deidentify import DEFAULT_STYLE, deidentify_folder
     from .deidentify.audit import review_lines
 
     try:
-        with Progress(transient=True, disable=not shows_progress()) as bar:
+        with Progress(transient=True, disable=not _shows_progress()) as bar:
             task = bar.add_task("de-identifying", total=None)
             report = deidentify_folder(
                 in_dir,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from coding.errors import CodebookError
+from coding.errors import CodebookError, QcodeError
 from coding.models import Code, Codebook, MatchRules
 
 if TYPE_CHECKING:
@@ -138,8 +138,9 @@ def _kind(value: Any) -> str:
 class _Validator:
     """Collects every problem of one codebook structure, each with file, line and path."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, check_patterns: bool = True) -> None:
         self.path = path
+        self.check_patterns = check_patterns
         self._found: list[tuple[int, str]] = []
 
     @cached_property
@@ -309,7 +310,9 @@ class _Validator:
             self.add(line, where, "every token of a pattern must be a mapping, e.g. {LEMMA: sell}")
             return
         try:
-            self.matcher.add("check", [_plain(pattern)])
+            _check_regexes(pattern)
+            if self.check_patterns:
+                self.matcher.add("check", [_plain(pattern)])
         except re.error as error:  # a REGEX value that is no regular expression
             self.add(line, where, f"invalid regular expression in a token pattern: {error}")
             return
@@ -317,7 +320,7 @@ class _Validator:
             self.add(line, where, f"invalid spaCy token pattern: {_matcher_message(error)}")
             return
         finally:
-            if "check" in self.matcher:
+            if self.check_patterns and "check" in self.matcher:
                 self.matcher.remove("check")
         unusable = sorted({key for token in pattern for key in token if str(key).upper() in UNUSABLE_PATTERN_KEYS})
         if unusable:
@@ -373,11 +376,14 @@ def _matcher_message(error: Exception) -> str:
     return "; ".join(details) if details else (lines[0] if lines else type(error).__name__)
 
 
-def validate(data: Any, path: str | Path = "<codebook>") -> list[str]:
-    """Every problem of a codebook (parsed YAML data or a Codebook), as 'file:line: path: message'."""
+def validate(data: Any, path: str | Path = "<codebook>", check_patterns: bool = True) -> list[str]:
+    """Every problem of a codebook (parsed YAML data or a Codebook), as 'file:line: path: message'.
+
+    check_patterns=False leaves out the one check that needs spaCy: whether its Matcher accepts each token
+    pattern (the shape of a pattern and the keys rule coding cannot use are checked either way)."""
     if isinstance(data, Codebook):
         data = codebook_to_dict(data)
-    validator = _Validator(str(path))
+    validator = _Validator(str(path), check_patterns)
     validator.check(data)
     return validator.problems
 
@@ -386,9 +392,9 @@ def validate(data: Any, path: str | Path = "<codebook>") -> list[str]:
 # Building, reading and writing
 
 
-def codebook_from_dict(data: Any, path: str | Path = "<codebook>") -> Codebook:
+def codebook_from_dict(data: Any, path: str | Path = "<codebook>", check_patterns: bool = True) -> Codebook:
     """Validate parsed YAML data and build a Codebook; raise CodebookError listing every problem."""
-    problems = validate(data, path)
+    problems = validate(data, path, check_patterns)
     if problems:
         raise CodebookError(path, problems)
     data = _plain(data)
@@ -420,8 +426,26 @@ def _code_from_dict(data: dict[str, Any]) -> Code:
     )
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """Read and validate a YAML codebook; raise CodebookError naming the file, line and path of each problem."""
+def _check_regexes(value: Any) -> None:
+    """Compile every REGEX value of a token pattern (re.error for a bad one), without loading spaCy."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).upper() == "REGEX" and isinstance(item, str):
+                re.compile(item)
+            else:
+                _check_regexes(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_regexes(item)
+
+
+def load_codebook(path: str | Path, check_patterns: bool | None = None) -> Codebook:
+    """Read and validate a YAML codebook; raise CodebookError naming the file, line and path of each problem.
+
+    By default every codebook's token patterns are checked with spaCy except the reference codebook shipped
+    with qcode, whose patterns its tests check: so `qcode init` with the reference codebook loads no spaCy."""
+    if check_patterns is None:
+        check_patterns = not _is_reference(path)
     where = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -442,7 +466,16 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError(path, [f"{where}:{line}: yaml: syntax error: {message}"]) from None
     except yaml.YAMLError as error:
         raise CodebookError(path, [f"{where}:1: yaml: {error}"]) from None
-    return codebook_from_dict(data, path)
+    return codebook_from_dict(data, path, check_patterns)
+
+
+def _is_reference(path: str | Path) -> bool:
+    from .resources import default_codebook
+
+    try:
+        return Path(path).resolve() == default_codebook().resolve()
+    except (OSError, QcodeError):
+        return False
 
 
 def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:

@@ -53,8 +53,7 @@ def test_help_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="init goes through coding.project and coding.store, which import pandas and numpy at module level (the "
-    "layers work of issue 11 item 3 is to import them where used), and the reference codebook's token patterns "
-    "are checked with spaCy's Matcher. Remove this mark when it passes.",
+    "layers work of issue 11 item 3 is to import them where used). Remove this mark when it passes.",
 )
 def test_init_imports_no_heavy_library(tmp_path: Path) -> None:
     assert imported_by(["init", "study"], tmp_path) == (0, [])
@@ -73,3 +72,25 @@ def test_init_loads_spacy_only_for_a_codebook_with_token_patterns(tmp_path: Path
 
 def test_usage_errors_import_no_heavy_library(tmp_path: Path) -> None:
     assert imported_by(["crosstab"], tmp_path) == (2, [])
+
+
+def test_init_with_the_reference_codebook_loads_no_spacy(tmp_path: Path) -> None:
+    code, heavy = imported_by(["init", "study"], tmp_path)
+    assert code == 0 and (tmp_path / "study" / "codebook.yaml").is_file()
+    assert not {"spacy", "sklearn", "streamlit"} & set(heavy)
+
+
+def test_reference_codebook_patterns_pass_spacys_check_and_other_files_get_it(tmp_path: Path) -> None:
+    """init skips the spaCy check for the shipped codebook only because this test makes it."""
+    from coding.codebook import load_codebook
+    from coding.errors import CodebookError
+    from coding.resources import default_codebook
+
+    reference = default_codebook()
+    assert any(code.rules.patterns for code in load_codebook(reference, check_patterns=True).codes)
+    text = reference.read_text(encoding="utf-8")
+    broken = tmp_path / "peace_process.yaml"  # same name and content but one bad pattern, elsewhere
+    broken.write_text(text.replace("[{LOWER: russian},", "[{LOWER: {NOT_AN_OPERATOR: [x]}}, {LOWER: russian},", 1))
+    assert broken.read_text() != text
+    with pytest.raises(CodebookError, match="invalid spaCy token pattern"):
+        load_codebook(broken)

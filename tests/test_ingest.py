@@ -99,10 +99,14 @@ def test_a_docx_transcript_is_ingested_and_segmented(project, tmp_path):
 
 
 def test_interviewer_labels_come_from_the_project_settings(project, tmp_path):
-    settings = project.folder / "qcode.toml"
-    lines = settings.read_text(encoding="utf-8").splitlines()
-    lines = [line for line in lines if not line.startswith("interviewer_labels")]
-    settings.write_text("\n".join([*lines, 'interviewer_labels = ["Researcher", "Interviewer"]', ""]), encoding="utf-8")
+    import tomllib
+
+    import tomli_w
+
+    settings = project.folder / "qcode.toml"  # edited as a person would, outside qcode
+    data = tomllib.loads(settings.read_text(encoding="utf-8"))
+    data["project"]["interviewer_labels"] = ["Researcher", "Interviewer"]
+    settings.write_text(tomli_w.dumps(data), encoding="utf-8")
     path = tmp_path / "R06.txt"
     path.write_text("Researcher: Why?\n\nR06: Because of the war.\n", encoding="utf-8")
     reopened = open_project(project.folder)

@@ -1,7 +1,8 @@
 """Build the demo project from the shipped corpus: de-identify, ingest, segment, import both coders, autocode.
 
-Run as `qcode demo [FOLDER]` or `python -m coding.demo [FOLDER]` (what `make demo` does). The de-identification
-key and audit go to FOLDER/private/, never into the transcripts the project reads or into the project itself.
+Run as `qcode demo [FOLDER]` or `python -m coding.demo [FOLDER]` (what `make demo` does; see __main__.py).
+The de-identification key and audit go to FOLDER/private/, never into the transcripts the project reads or
+into the project itself.
 """
 
 from __future__ import annotations
@@ -105,18 +106,12 @@ def _build(folder: Path, corpus: Path, echo: Callable[[str], object]) -> Project
     return project
 
 
-def run_demo(folder: Path, corpus: Path | None = None, echo: Callable[[str], object] = print) -> Project:
-    """Build the demo, then print its cross-tab and the two coders' agreement (what `qcode demo` shows)."""
-    from ..cli_output import print_crosstab
-
-    project = build_demo(folder, corpus, echo)
-    table = project.crosstab(by="group", count="respondents", source="human", coders=["gold"])
-    print_crosstab(table, project.column_bases("group", "respondents"), "group", "respondents", "none", "gold")
-    if set(CODERS) <= set(project.coders()):
-        pooled = project.agree(list(CODERS)).set_index("code").loc["All codes"]
-        print(
-            f"intercoder agreement, gold vs second (all codes, {int(pooled['n_segments'])} {project.unit} segments): "
-            f"Cohen's kappa {pooled['cohen_kappa']:.2f}, Krippendorff's alpha {pooled['krippendorff_alpha']:.2f}"
-        )
-    print(f"demo project ready: {folder / 'project'}; open it with 'qcode app --project {folder / 'project'}'")
-    return project
+def agreement_summary(project: Project) -> str | None:
+    """One line on how far the demo's two coders agree (None when a corpus has not both)."""
+    if not set(CODERS) <= set(project.coders()):
+        return None
+    pooled = project.agree(list(CODERS)).set_index("code").loc["All codes"]
+    return (
+        f"intercoder agreement, gold vs second (all codes, {int(pooled['n_segments'])} {project.unit} segments): "
+        f"Cohen's kappa {pooled['cohen_kappa']:.2f}, Krippendorff's alpha {pooled['krippendorff_alpha']:.2f}"
+    )

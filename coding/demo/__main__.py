@@ -1,7 +1,6 @@
-"""`python -m coding.demo [FOLDER]` is `qcode demo [FOLDER]`: the same options and one-line errors.
+"""`python -m coding.demo [FOLDER]` is `qcode demo [FOLDER]` (what `make demo` runs): same options, one-line errors.
 
-The entry lives apart from the demo's library code so that the command line (which builds the demo) and the
-demo (which this entry hands to the command line) never import each other.
+It lives apart from the demo itself so that the command imports the demo and not the other way round.
 """
 
 import sys
