@@ -10,13 +10,24 @@ from typing import TYPE_CHECKING
 
 from ..transcripts import GENERIC_RESPONDENT_LABELS, LABEL_RE
 from .audit import residuals
-from .detectors import STOP_WORDS, WORD_RE, cue_mentions, lexicon, ner_mentions, unknown_word_mentions
+from .detectors import (
+    STOP_WORDS,
+    WORD_RE,
+    cue_mentions,
+    lexicon,
+    ner_mentions,
+    starts_sentence,
+    unknown_word_mentions,
+)
 from .keep_list import HONORIFICS, KeepList
-from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Mention, Replacement, RosterEntry
+from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
+from .public import PublicMention, is_office_title, public_office_mentions
+from .quasi import find_quasi
 from .rewrite import Substitute, front_matter_parses, rewrite_body, rewrite_front_matter
 from .structured import find_structured
+from .words import WordSense, is_contraction, title_case_line
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -118,6 +129,23 @@ class Corpus:
     docs: list[Doc] = field(default_factory=list)
     lower: list[list[tuple[int, int]]] = field(default_factory=list)
     found: list[list[Mention]] = field(default_factory=list)
+    kept: list[list[Kept]] = field(default_factory=list)
+    public: list[list[PublicMention]] = field(default_factory=list)
+
+
+# Detectors whose single-word finds are dropped when the word is an ordinary word in context; a name
+# after an honorific or a kinship word ("my brother Hope") is a name whatever the word.
+CONTEXT_FREE = (
+    "ner",
+    "unknown-word",
+    "cue-greeting",
+    "cue-self-name",
+    "cue-called",
+    "cue-apposition",
+    "cue-employer",
+    "cue-residence",
+    "cue-title",
+)
 
 
 class Deidentifier:
@@ -135,18 +163,26 @@ class Deidentifier:
         self.roster = list(roster)
         self.pseudonyms = pseudonyms
         self.roles = {label.casefold() for label in (*interviewer_labels, *GENERIC_RESPONDENT_LABELS)}
+        self.sense = WordSense(self.lex)
 
     # -- detection -------------------------------------------------------------------------------
     def detect(self, sources: list[Source], progress: Callable[[int, int], None] | None = None) -> Corpus:
         corpus = Corpus(sources)
         total = len(sources)
+        corpus.lower = [lower_case_lines(source.body) for source in sources]
+        for source, lower in zip(sources, corpus.lower, strict=True):
+            self.sense.add_text(source.body, lower)
+        self._find_public(corpus)
         for index, doc in enumerate(self.nlp.pipe(source.body for source in sources)):
             source = sources[index]
-            lower = lower_case_lines(source.body)
-            mentions = self._first_pass(source, doc, lower)
+            lower = corpus.lower[index]
+            kept: list[Kept] = [
+                Kept(source.path.name, p.start, p.end, p.text, "public-office") for p in corpus.public[index]
+            ]
+            mentions = self._screen(source, self._first_pass(source, doc, lower), kept)
             corpus.docs.append(doc)
-            corpus.lower.append(lower)
             corpus.found.append(mentions)
+            corpus.kept.append(kept)
             if progress:
                 progress(index + 1, total)
         self._propagate(corpus)
@@ -162,6 +198,49 @@ class Deidentifier:
         mentions = [m for m in mentions if not _overlaps_label(m, source.labels)]
         mentions += self._label_mentions(source)
         return mentions
+
+    def _find_public(self, corpus: Corpus) -> None:
+        """People named with a public office are public for the whole corpus (the roster still wins)."""
+        private = {name_key(entry.name) for entry in self.roster}
+        names: set[str] = set()
+        for source in corpus.sources:
+            mentions = [p for p in public_office_mentions(source.body) if name_key(p.text) not in private]
+            corpus.public.append(mentions)
+            for mention in mentions:
+                names.add(mention.text)
+                surname = mention.text.split()[-1]
+                if " " in mention.text and name_key(surname) not in private and not self.sense.is_common_part(surname):
+                    names.add(surname)
+        self.keep.add(names)
+
+    def _screen(self, source: Source, mentions: list[Mention], kept: list[Kept]) -> list[Mention]:
+        """Drop what is not a name in context: contractions, office titles, ordinary words at a sentence
+        start or in a heading; each dropped span is recorded with the rule that kept it."""
+        screened: list[Mention] = []
+        body = source.body
+        for mention in mentions:
+            rule = self._not_a_name(mention, body)
+            if rule is None:
+                screened.append(mention)
+            else:
+                kept.append(Kept(source.path.name, mention.start, mention.end, mention.text, rule))
+        return screened
+
+    def _not_a_name(self, mention: Mention, body: str) -> str | None:
+        if mention.kind not in (PERSON, PLACE, ORG) or not mention.detector.startswith(CONTEXT_FREE):
+            return None
+        words = WORD_RE.findall(mention.text)
+        if not words:
+            return None
+        if is_contraction(words[0]):
+            return "contraction"
+        if is_office_title(mention.text):
+            return "office-title"
+        if len(words) == 1:
+            at_start = starts_sentence(body, mention.start) or title_case_line(body, mention.start)
+            if self.sense.is_ordinary(words[0], at_start):
+                return "ordinary-word"
+        return None
 
     def _recased_ner(self, body: str, lower: list[tuple[int, int]]) -> list[Mention]:
         """NER on a case-normalised copy of lower-case lines only (the model sees no names otherwise)."""
@@ -218,7 +297,7 @@ class Deidentifier:
         return names
 
     def _propagate(self, corpus: Corpus) -> None:
-        finder = NameFinder(self.nlp, self._known_names(corpus), self.keep, self.lex)
+        finder = NameFinder(self.nlp, self._known_names(corpus), self.keep, self.lex, self.sense)
         self.finder = finder
         for index, doc in enumerate(corpus.docs):
             labels = corpus.sources[index].labels
@@ -236,15 +315,37 @@ class Deidentifier:
         self._plan_pseudonyms(corpus.sources, chosen)
         substitute = self._front_matter_substitute(chosen)
         rendered: list[tuple[str, FileReport]] = []
-        for source, mentions in zip(corpus.sources, chosen, strict=True):
+        for source, mentions, doc, kept in zip(corpus.sources, chosen, corpus.docs, corpus.kept, strict=True):
             pairs = [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions]
             body, records = rewrite_body(source.path.name, source.body, pairs)
             front, front_records = self._render_front(source, substitute)
-            report = FileReport(source.path, source.output, front_records + records)
+            report = FileReport(source.path, source.output, front_records + records, body=source.body)
             protected = [(r.out_start, r.out_end) for r in records]
             report.residuals = residuals(source.path.name, body, protected, self.keep, self.lex)
+            report.kept = self._kept(source, doc, mentions, kept)
+            report.quasi = find_quasi(source.path.name, source.body, mentions)
             rendered.append((front + body, report))
         return rendered
+
+    def _kept(self, source: Source, doc: Doc, chosen: list[Mention], screened: list[Kept]) -> list[Kept]:
+        """Every name-like span left in place, with its rule: screened words, public-office names, and
+        the model's entities that a keep rule held back (listed once per span)."""
+        taken = [(m.start, m.end) for m in chosen]
+        kept: dict[tuple[int, int], Kept] = {}
+        for item in screened:
+            if not any(item.start < end and start < item.end for start, end in taken):
+                kept.setdefault((item.start, item.end), item)
+        for ent in doc.ents:
+            if ent.label_ not in ("PERSON", "GPE", "LOC", "ORG", "FAC", "NORP"):
+                continue
+            start, end = ent.start_char, ent.end_char
+            text = source.body[start:end]
+            if any(start < stop and begin < end for begin, stop in taken) or not text[:1].isupper():
+                continue
+            if any(k.start <= start and end <= k.end for k in kept.values()) or not self.keep.is_public(text):
+                continue
+            kept[(start, end)] = Kept(source.path.name, start, end, text, self.keep.rule(text))
+        return sorted(kept.values(), key=lambda k: k.start)
 
     def _plan_pseudonyms(self, sources: list[Source], chosen: list[list[Mention]]) -> None:
         """Number entities in reading order (front matter, then body); a name's kind is the majority's."""

@@ -24,6 +24,7 @@ BUILT_IN = "keep-list"
 GAZETTEER = "gazetteer"
 GROUP = "group-name"
 COMMON = "common-term"
+PUBLIC_OFFICE = "public-office"
 
 
 @cache
@@ -58,18 +59,22 @@ class KeepList:
         self.names = self.listed | self.gazetteer | self.extra
         self.groups = {normalise(word) for word in data_list("groups")}
         self.common = {normalise(word) for word in data_list("common_terms")}
+        self.found_public: set[str] = set()
         self._memo: dict[str, bool] = {}
 
     def add(self, names: Iterable[str]) -> None:
         """Names found public in this corpus (a person named with a public office)."""
         for name in names:
             self.names.add(normalise(name))
+            self.found_public.add(normalise(name))
         self._memo.clear()
 
     def rule(self, text: str) -> str:
-        """Which list keeps `text` (for the audit): keep-file, keep-list, gazetteer, group-name, common-term."""
+        """Which list keeps `text` (for the audit): keep-file, keep-list, gazetteer, public-office, group-name
+        or common-term."""
         key = normalise(text)
-        for rule, names in ((KEEP_FILE, self.extra), (BUILT_IN, self.listed), (GAZETTEER, self.gazetteer)):
+        named = (KEEP_FILE, self.extra), (BUILT_IN, self.listed), (GAZETTEER, self.gazetteer)
+        for rule, names in (*named, (PUBLIC_OFFICE, self.found_public)):
             if key in names:
                 return rule
         if key in self.groups or self._is_derived_group(key):

@@ -65,12 +65,43 @@ class Residual:
     reason: str
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A name-like span left in place on purpose, with the rule that kept it (for the audit and review):
+    public-office, keep-file, keep-list, gazetteer, ordinary-word, contraction, office-title."""
+
+    file: str
+    start: int  # offsets in the input body
+    end: int
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Quasi:
+    """A quasi-identifier: harmless alone, identifying together (an age, a private date, a post).
+
+    Flagged for the researcher's review with a proposed generalisation; left in place unless the review
+    says otherwise."""
+
+    file: str
+    start: int  # offsets in the input body
+    end: int
+    text: str
+    kind: str  # AGE, BIRTH_YEAR, PRIVATE_DATE, POSITION, KINSHIP_ROLE, ETHNICITY_RELIGION
+    rule: str
+    proposal: str  # e.g. "[AGE: 40s]", "1993", "[POSITION]"
+
+
 @dataclass
 class FileReport:
     source: Path
     output: Path
     replacements: list[Replacement] = field(default_factory=list)
     residuals: list[Residual] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+    quasi: list[Quasi] = field(default_factory=list)
+    body: str = ""  # the input body, for review contexts (never written to OUT)
 
 
 @dataclass
