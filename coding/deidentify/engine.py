@@ -204,7 +204,11 @@ class Deidentifier:
         private = {name_key(entry.name) for entry in self.roster}
         names: set[str] = set()
         for source in corpus.sources:
-            mentions = [p for p in public_office_mentions(source.body) if name_key(p.text) not in private]
+            mentions = [
+                p
+                for p in public_office_mentions(source.body)
+                if name_key(p.text) not in private and not self.sense.is_ordinary(p.text.split()[0], True)
+            ]
             corpus.public.append(mentions)
             for mention in mentions:
                 names.add(mention.text)

@@ -23,7 +23,7 @@ LOCAL = re.compile(
     r"our|my|his|her|their|school|farm|kolkhoz|factory|company|club)\b[\w\s-]*$"
 )
 
-BEFORE = re.compile(rf"(?i:\b{_QUALIFIER}(?P<office>{_OFFICE})\.?)(?:,)?\s+(?P<name>{_NAMES})")
+BEFORE = re.compile(rf"(?i:\b{_QUALIFIER}(?P<office>{_OFFICE}))(?:,)?[ \t]+(?P<name>{_NAMES})")
 AFTER = re.compile(rf"(?P<name>{_NAMES}),\s+(?i:(?:the|a)\s+)?(?i:{_QUALIFIER}(?P<office>{_OFFICE}))\b")
 OFFICE_TITLE = re.compile(rf"(?i:^(?:{_QUALIFIER})?(?:{_OFFICE})(?:\s+(?:of|for)\s+[\w\s-]+)?$)")
 
