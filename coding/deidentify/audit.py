@@ -108,6 +108,42 @@ def audit_rows(report: DeidReport) -> list[dict[str, object]]:
                     "note": "" if rep.confidence >= 0.9 else "review",
                 }
             )
+        for kept in file_report.kept:
+            rows.append(
+                {
+                    "file": kept.file,
+                    "action": "kept",
+                    "part": "body",
+                    "start": kept.start,
+                    "end": kept.end,
+                    "out_start": "",
+                    "out_end": "",
+                    "original": kept.text,
+                    "replacement": "",
+                    "kind": "",
+                    "detector": kept.rule,
+                    "confidence": "",
+                    "note": "kept as public" if kept.rule in PUBLIC_RULES else "not a name",
+                }
+            )
+        for quasi in file_report.quasi:
+            rows.append(
+                {
+                    "file": quasi.file,
+                    "action": "flagged",
+                    "part": "body",
+                    "start": quasi.start,
+                    "end": quasi.end,
+                    "out_start": "",
+                    "out_end": "",
+                    "original": quasi.text,
+                    "replacement": quasi.proposal,
+                    "kind": quasi.kind,
+                    "detector": quasi.rule,
+                    "confidence": "",
+                    "note": "quasi-identifier: review",
+                }
+            )
         for res in file_report.residuals:
             rows.append(
                 {
@@ -137,8 +173,13 @@ def write_audit(path: Path, report: DeidReport) -> None:
     write_private(path, buffer.getvalue())
 
 
+# Rules that keep a name because it is public (the others keep a word because it is not a name).
+PUBLIC_RULES = frozenset({"public-office", "keep-file", "keep-list", "gazetteer"})
+
+
 def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
-    """One line per uncertain case, grouped by text: guesses first, then unclaimed words."""
+    """One line per uncertain case, grouped by text: guesses, names kept as public (by rule), quasi-
+    identifiers, then unclaimed words."""
     lines: list[str] = []
     guesses: dict[tuple[str, str, str], int] = {}
     unclaimed: dict[tuple[str, str], list[str]] = {}
@@ -152,6 +193,16 @@ def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
                 unclaimed.setdefault((res.text, res.reason), []).append(Path(res.file).name)
     for (original, pseudonym, detector), count in sorted(guesses.items()):
         lines.append(f"replaced (guess, {detector}): {original!r} -> {pseudonym} x{count}")
+    public: dict[tuple[str, str], int] = {}
+    for item in report.kept():
+        if item.rule in PUBLIC_RULES and item.rule != "keep-list":
+            public[(item.text, item.rule)] = public.get((item.text, item.rule), 0) + 1
+    for (text, rule), count in sorted(public.items(), key=lambda kv: (kv[0][1] != "public-office", kv[0])):
+        lines.append(f"kept as public ({rule}): {text!r} x{count}")
+    for quasi in report.quasi():
+        lines.append(
+            f"quasi-identifier ({quasi.kind}, {quasi.rule}): {quasi.text!r} in {quasi.file} -> {quasi.proposal}"
+        )
     for (text, reason), files in sorted(unclaimed.items()):
         shown = ", ".join(sorted(set(files))[:5])
         lines.append(f"left in place ({reason}): {text!r} in {shown}")

@@ -19,12 +19,13 @@ from .detectors import (
     starts_sentence,
     unknown_word_mentions,
 )
-from .keep_list import HONORIFICS, KeepList
+from .keep_list import HONORIFICS, KeepList, normalise
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
 from .public import PublicMention, is_office_title, public_office_mentions
 from .quasi import find_quasi
+from .review import Rewrite
 from .rewrite import Substitute, front_matter_parses, rewrite_body, rewrite_front_matter
 from .structured import find_structured
 from .words import WordSense, is_contraction, title_case_line
@@ -164,6 +165,7 @@ class Deidentifier:
         self.pseudonyms = pseudonyms
         self.roles = {label.casefold() for label in (*interviewer_labels, *GENERIC_RESPONDENT_LABELS)}
         self.sense = WordSense(self.lex)
+        self.rewrites: dict[str, list[Rewrite]] = {}  # file name -> generalisations decided in a review
 
     # -- detection -------------------------------------------------------------------------------
     def detect(self, sources: list[Source], progress: Callable[[int, int], None] | None = None) -> Corpus:
@@ -290,7 +292,12 @@ class Deidentifier:
 
     def _known_names(self, corpus: Corpus) -> list[KnownName]:
         names = [KnownName(entry.name, entry.kind, ROSTER) for entry in self.roster]
-        names += [KnownName(name, kind, KEY) for name, kind in self.pseudonyms.known_names()]
+        # a name the researcher keeps (--keep, or keep in a review) is no longer searched for from the key
+        names += [
+            KnownName(name, kind, KEY)
+            for name, kind in self.pseudonyms.known_names()
+            if normalise(name) not in self.keep.extra
+        ]
         for source in corpus.sources:
             names += [KnownName(value, kind, LABEL) for value, kind in front_matter_names(source, self)]
         for source, mentions in zip(corpus.sources, corpus.found, strict=True):
@@ -320,7 +327,7 @@ class Deidentifier:
         substitute = self._front_matter_substitute(chosen)
         rendered: list[tuple[str, FileReport]] = []
         for source, mentions, doc, kept in zip(corpus.sources, chosen, corpus.docs, corpus.kept, strict=True):
-            pairs = [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions]
+            pairs = self._with_rewrites(source, [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions])
             body, records = rewrite_body(source.path.name, source.body, pairs)
             front, front_records = self._render_front(source, substitute)
             report = FileReport(source.path, source.output, front_records + records, body=source.body)
@@ -330,6 +337,18 @@ class Deidentifier:
             report.quasi = find_quasi(source.path.name, source.body, mentions)
             rendered.append((front + body, report))
         return rendered
+
+    def _with_rewrites(self, source: Source, pairs: list[tuple[Mention, str]]) -> list[tuple[Mention, str]]:
+        """A generalisation from the review replaces whatever overlapped it at that place."""
+        rewrites = self.rewrites.get(source.path.name, [])
+        if not rewrites:
+            return pairs
+        kept = [(m, text) for m, text in pairs if not any(m.start < r.end and r.start < m.end for r in rewrites)]
+        fixed = [
+            (Mention(r.start, r.end, r.original, r.kind or "DETAIL", "review-generalise", SURE), r.text)
+            for r in rewrites
+        ]
+        return kept + fixed
 
     def _kept(self, source: Source, doc: Doc, chosen: list[Mention], screened: list[Kept]) -> list[Kept]:
         """Every name-like span left in place, with its rule: screened words, public-office names, and

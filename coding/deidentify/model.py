@@ -112,6 +112,7 @@ class DeidReport:
     key_path: Path
     audit_path: Path | None
     pseudonyms: dict[str, str]  # pseudonym -> canonical original
+    review_path: Path | None = None
 
     @property
     def replacement_count(self) -> int:
@@ -128,6 +129,14 @@ class DeidReport:
             items.extend(r for r in report.replacements if r.confidence < SURE)
             items.extend(report.residuals)
         return items
+
+    def kept(self) -> list[Kept]:
+        """Name-like spans left in place on purpose, each with the rule that kept it."""
+        return [item for report in self.files for item in report.kept]
+
+    def quasi(self) -> list[Quasi]:
+        """Quasi-identifiers flagged for review."""
+        return [item for report in self.files for item in report.quasi]
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
