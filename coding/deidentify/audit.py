@@ -17,6 +17,7 @@ from .detectors import STOP_WORDS, WORD_RE, is_unknown, starts_sentence
 from .keep_list import HONORIFICS, PUBLIC_INSTITUTION_WORDS, KeepList
 from .model import DeidReport, Residual
 from .pseudonyms import write_private
+from .words import is_contraction
 
 NUMBER_RE = re.compile(r"(?<![\w\[])\d[\d.,:/\-]*")
 YEAR_RE = re.compile(r"(?:19|20)\d\d(?:s)?")
@@ -54,7 +55,7 @@ def residuals(
         if not word[:1].isupper() or _inside(match.start(), spans) or len(word) < 2:
             continue
         folded = word.casefold()
-        if folded in STOP_WORDS or folded in HONORIFICS or folded in PUBLIC_INSTITUTION_WORDS:
+        if folded in STOP_WORDS or folded in HONORIFICS or folded in PUBLIC_INSTITUTION_WORDS or is_contraction(word):
             continue
         if keep.is_public(word) or keep.is_common_word(word) or _in_public_phrase(words, index, keep):
             continue

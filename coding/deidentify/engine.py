@@ -209,7 +209,8 @@ class Deidentifier:
             mentions = [
                 p
                 for p in public_office_mentions(source.body)
-                if name_key(p.text) not in private and not self.sense.is_ordinary(p.text.split()[0], True)
+                if name_key(p.text) not in private
+                and not all(self.sense.is_ordinary(word, False) for word in p.text.split())
             ]
             corpus.public.append(mentions)
             for mention in mentions:
@@ -224,8 +225,10 @@ class Deidentifier:
         start or in a heading; each dropped span is recorded with the rule that kept it."""
         screened: list[Mention] = []
         body = source.body
+        public = [(k.start, k.end) for k in kept if k.rule == "public-office"]
         for mention in mentions:
-            rule = self._not_a_name(mention, body)
+            inside_public = any(s <= mention.start and mention.end <= e for s, e in public)
+            rule = "public-office" if inside_public else self._not_a_name(mention, body)
             if rule is None:
                 screened.append(mention)
             else:
@@ -246,6 +249,8 @@ class Deidentifier:
             at_start = starts_sentence(body, mention.start) or title_case_line(body, mention.start)
             if self.sense.is_ordinary(words[0], at_start):
                 return "ordinary-word"
+        elif self.sense.is_public_title(words):
+            return "public-title"
         return None
 
     def _recased_ner(self, body: str, lower: list[tuple[int, int]]) -> list[Mention]:
@@ -355,8 +360,10 @@ class Deidentifier:
         the model's entities that a keep rule held back (listed once per span)."""
         taken = [(m.start, m.end) for m in chosen]
         kept: dict[tuple[int, int], Kept] = {}
-        for item in screened:
-            if not any(item.start < end and start < item.end for start, end in taken):
+        for item in sorted(screened, key=lambda k: k.start - k.end):  # longest first
+            if any(item.start < end and start < item.end for start, end in taken):
+                continue
+            if not any(k.start <= item.start and item.end <= k.end for k in kept.values()):
                 kept.setdefault((item.start, item.end), item)
         for ent in doc.ents:
             if ent.label_ not in ("PERSON", "GPE", "LOC", "ORG", "FAC", "NORP"):

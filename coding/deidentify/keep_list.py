@@ -25,6 +25,16 @@ GAZETTEER = "gazetteer"
 GROUP = "group-name"
 COMMON = "common-term"
 PUBLIC_OFFICE = "public-office"
+INTERNATIONAL = "international-or-political"
+# UN bodies and missions by their acronyms (UNMIN, UNAMA, UNMOT) or names ("UN Development Programme"),
+# and political groups named as such ("the Maoist Party", "Popular Front"): public actors.
+UN_BODY = re.compile(r"^(?:UN[A-Z]{2,6}|(?:UN|United Nations|U\.N\.)\s+[A-Z][\w\s'-]+)$")
+POLITICAL = re.compile(r"^(?:[A-Z][\w'-]+\s+){1,4}(?:[Pp]arty|Front|Movement|Alliance|Coalition|League)$")
+
+
+def is_international_or_political(text: str) -> bool:
+    text = " ".join(text.split())
+    return bool(UN_BODY.match(text) or POLITICAL.match(text))
 
 
 @cache
@@ -81,6 +91,8 @@ class KeepList:
             return GROUP
         if key in self.common:
             return COMMON
+        if is_international_or_political(text):
+            return INTERNATIONAL
         return BUILT_IN
 
     def is_public(self, text: str) -> bool:
@@ -96,7 +108,7 @@ class KeepList:
             return False
         if key in self.names or key in self.groups or key in self.common or key in self.extra:
             return True
-        if self._is_derived_group(key):
+        if self._is_derived_group(key) or is_international_or_political(text):
             return True
         return self._all_words_public(text)
 

@@ -16,7 +16,7 @@ _NAME = r"[^\W\d_a-z][\w'\u2019]+(?:-[\w'\u2019]+)*"
 _NAMES = rf"{_NAME}(?:[ ](?:{_NAME}|al-{_NAME}|bin|ibn|de|van|von)){{0,3}}"
 # A national or international office (the words are data: data/public_offices.txt).
 _OFFICE = "|".join(sorted((re.escape(o).replace(r"\ ", r"[\s-]+") for o in data_list("public_offices")), key=len)[::-1])
-_QUALIFIER = r"(?:(?:former|then|late|acting|interim|new|current|first|[A-Z][\w-]+|UN|U\.N\.|US|EU|OSCE)\s+){0,3}"
+_QUALIFIER = r"(?:(?:former|then|late|acting|interim|new|current|first|(?-i:[A-Z][\w-]+))\s+){0,3}"
 # A post in a small unit names one person in a small place: not a public office.
 LOCAL = re.compile(
     r"(?i)\b(?:district|village|local|town|city|regional|province|provincial|mahalla|jamoat|"

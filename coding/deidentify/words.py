@@ -19,6 +19,33 @@ from .detectors import STOP_WORDS, WORD_RE
 EVERYDAY_ZIPF = 4.0
 # Below this a word is too rare in English to count as ordinary from frequency alone.
 WORD_ZIPF = 3.0
+# The last word of a title of a public document or event.
+PUBLIC_TITLE_HEADS = frozenset(
+    [
+        "agreement",
+        "accord",
+        "accords",
+        "treaty",
+        "conference",
+        "summit",
+        "protocol",
+        "protocols",
+        "declaration",
+        "resolution",
+        "convention",
+        "charter",
+        "act",
+        "law",
+        "process",
+        "talks",
+        "plan",
+        "programme",
+        "program",
+        "strategy",
+        "report",
+        "constitution",
+    ]
+)
 CONTRACTION = re.compile(r"(?i)\w['\u2019](?:t|s|re|ve|ll|d|m)$")
 
 
@@ -65,7 +92,27 @@ class WordSense:
         frequency = zipf(word)
         if self.seen_lowercase(word) and (frequency >= WORD_ZIPF - 1 or self.known(word)):
             return True
-        return at_start and self.known(word) and frequency >= EVERYDAY_ZIPF
+        if not at_start:
+            return False
+        return (self.known(word) and frequency >= EVERYDAY_ZIPF) or self.is_compound(word)
+
+    def is_compound(self, word: str) -> bool:
+        """'Peacebuilding', 'Statebuilding': two everyday words run together, an English coinage."""
+        folded = word.casefold()
+        if len(folded) < 8 or "-" in folded:
+            return False
+        for cut in range(4, len(folded) - 3):
+            head, tail = folded[:cut], folded[cut:]
+            if zipf(head) >= EVERYDAY_ZIPF and zipf(tail) >= EVERYDAY_ZIPF and head in self.lex and tail in self.lex:
+                return True
+        return False
+
+    def is_public_title(self, words: list[str]) -> bool:
+        """'Comprehensive Peace Agreement', 'Peace Conference': everyday words ending in a word for a
+        public document or event. A private group ('Youth Peace Circle') ends otherwise and stays a name."""
+        if words[-1].casefold() not in PUBLIC_TITLE_HEADS:
+            return False
+        return all(w.casefold() in STOP_WORDS or (self.known(w) and zipf(w) >= WORD_ZIPF + 0.5) for w in words)
 
     def is_common_part(self, word: str) -> bool:
         """A part of a multi-word name that must not be searched alone: a common word of the language.
