@@ -462,12 +462,18 @@ def resolve(mentions: list[Mention], body: str) -> list[Mention]:
         best = min(group, key=lambda m: (_strength(m.detector), -m.confidence, m.start - m.end))
         start, stop = min(m.start for m in group), max(m.end for m in group)
         text = body[start:stop] if body else best.text
-        if "\n" in text:  # never swallow a line break (and with it a speaker label)
-            stop = start + text.index("\n")
-            text = text[: stop - start]
         confidence = max(m.confidence for m in group)
-        detectors = sorted({m.detector for m in group}, key=lambda d: d != best.detector)
-        result.append(Mention(start, stop, text, best.kind, "+".join(detectors), confidence))
+        detectors = "+".join(sorted({m.detector for m in group}, key=lambda d: d != best.detector))
+        # never swallow a line break (and with it a speaker label): a name wrapped over two lines is
+        # replaced line by line
+        offset = start
+        for piece in text.split("\n"):
+            lead = len(piece) - len(piece.lstrip())
+            trimmed = piece.strip()
+            if trimmed and (offset == start or any(w[:1].isupper() for w in WORD_RE.findall(trimmed))):
+                begin = offset + lead
+                result.append(Mention(begin, begin + len(trimmed), trimmed, best.kind, detectors, confidence))
+            offset += len(piece) + 1
     return result
 
 

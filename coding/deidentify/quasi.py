@@ -85,7 +85,7 @@ def year_value(text: str) -> int | None:
     if len(digits) == 4:
         return int(digits)
     value = int(digits) if len(digits) == 2 else number_value(text)
-    if value is None or not 10 <= value <= 99:
+    if value is None or not (len(digits) == 2 or 10 <= value <= 99):
         return None
     return 1900 + value if value > 30 else 2000 + value
 
@@ -300,7 +300,7 @@ SELF_GROUP = (
     (
         "self-ethnicity",
         _rule(
-            rf"(?P<q>\b(?:I am|I'm|I\u2019m|we are|we're|we were|I was|my family is|my family are|our family is|"
+            rf"(?P<q>\b(?i:I am|I'm|I\u2019m|we are|we're|we were|I was|my family is|my family are|our family is|"
             rf"my mother is|my father is|my mother was|my father was|as an?|we,)\s+(?:the\s+|an?\s+|also\s+|half\s+)?"
             rf"(?:{GROUPS}|{FAITHS})\b)"
         ),
@@ -340,10 +340,16 @@ def _other_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
             yield match.start("q"), match.end("q"), ETHNICITY_RELIGION, rule, proposal
 
 
+# When two flags start at the same place, the more specific kind names the flag.
+PRIORITY = {AGE: 0, PRIVATE_DATE: 1, BIRTH_YEAR: 2, ETHNICITY_RELIGION: 3, KINSHIP_ROLE: 4, POSITION: 5}
+
+
 def find_quasi(file: str, body: str, replaced: Sequence[Mention] = ()) -> list[Quasi]:
     """Quasi-identifiers of one body, overlaps merged (the first rule found names the flag), minus spans
     that are already replaced as a whole (a day-precise private date is a [DATE_n] already)."""
-    flags = sorted([*_age_flags(body), *_date_flags(body), *_other_flags(body)], key=lambda f: (f[0], -f[1]))
+    flags = sorted(
+        [*_age_flags(body), *_date_flags(body), *_other_flags(body)], key=lambda f: (f[0], -f[1], PRIORITY[f[2]])
+    )
     taken = [(m.start, m.end) for m in replaced if m.kind == DATE]
     result: list[Quasi] = []
     for start, end, kind, rule, proposal in flags:
