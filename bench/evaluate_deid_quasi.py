@@ -40,9 +40,9 @@ def main() -> int:
     print(f"de-identified {len(report.files)} files in {seconds:.1f}s, no roster")
     print(f"direct identifiers removed   {direct.recall:.3f} ({direct.removed}/{direct.must_remove})")
     print(f"public names kept            {direct.retention:.3f} ({direct.retained}/{direct.public})")
+    survived = words.lowercase - len(words.lowercase_lost) - len(words.inside_names)
     print(
-        f"ordinary words kept          {words.kept:.4f} "
-        f"({words.lowercase - len(words.lowercase_lost) - len(words.inside_names)}/{words.lowercase} lower-case words); "
+        f"ordinary words kept          {words.kept:.4f} ({survived}/{words.lowercase} lower-case words); "
         f"lost alone {len(words.lowercase_lost)}, inside a replaced capitalised name {len(words.inside_names)}; "
         f"capitalised ordinary words replaced {len(words.capitalised_ordinary_replaced)}"
     )
