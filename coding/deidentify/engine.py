@@ -228,7 +228,12 @@ class Deidentifier:
         public = [(k.start, k.end) for k in kept if k.rule == "public-office"]
         for mention in mentions:
             inside_public = any(s <= mention.start and mention.end <= e for s, e in public)
-            rule = "public-office" if inside_public else self._not_a_name(mention, body)
+            if normalise(mention.text) in self.keep.extra and mention.detector not in ("roster", "speaker-label"):
+                rule: str | None = "keep-file"  # the researcher's keep-list wins over every detector
+            elif inside_public:
+                rule = "public-office"
+            else:
+                rule = self._not_a_name(mention, body)
             if rule is None:
                 screened.append(mention)
             else:
