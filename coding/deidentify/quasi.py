@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from ..transcripts import DEFAULT_INTERVIEWER_LABELS, LABEL_RE
 from .keep_list import data_list
 from .model import DATE, Mention, Quasi
 
@@ -36,7 +37,7 @@ _UNIT = "|".join(UNITS)
 _TEN = "|".join(TENS)
 NUMBER = rf"(?:\d{{1,3}}|(?:{_TEN})(?:[- ](?:{'|'.join(list(UNITS)[:9])}))?|{_UNIT})"
 # A year: 1971, '93, or spoken "ninety-three" (a decade word alone is a year only after "in").
-YEAR = rf"(?:(?:19|20)\d\d|['\u2019]\d\d|(?:{_TEN})[- ](?:{'|'.join(list(UNITS)[:9])}))"
+YEAR = rf"(?:(?:19|20)\d\d|['\u2019]\d\d|(?:sixty|seventy|eighty|ninety)[- ](?:{'|'.join(list(UNITS)[:9])}))"
 MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"spring|summer|autumn|fall|winter)"
@@ -60,7 +61,8 @@ LIFE_EVENTS = (
 # Public history: a year next to these words dates the country's events, not a person's life.
 PUBLIC_EVENT = re.compile(
     r"(?i)\b(?:elections?|agreement|accord|talks|negotiations|ceasefire|treaty|protocol|referendum|"
-    r"banned|ban|war\b|mission|government|parliament|constitution|independence day|coup|offensive|"
+    r"banned|ban|war\b|mission|government|parliament|constitution|independence day|coup|offensive|fighting|"
+    r"attacks?|bombing|invasion|uprising|riots?|siege|troops|"
     r"taliban|donors|programmes?|the party was|declared)\b"
 )
 
@@ -166,6 +168,12 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I\u2019m|me|my|we|us|our|you|your)\b|\b(?i:my|our)\b")
 FAMILY = re.compile(rf"(?i)\b(?:my|our|your|his|her)\s+(?:\w+\s+)?{KIN}\b")
 LIFE = re.compile(rf"(?i)\b(?:{LIFE_EVENTS})\b")
+# A life event with its person: "I crossed", "my brother was detained", "they came to my house".
+PERSONAL_EVENT = re.compile(
+    rf"(?:\b(?:I|we|We|you|You|he|He|she|She)|(?i:\b(?:my|our|your)\s+(?:\w+\s+)?{KIN}))\s+"
+    rf"(?:[\w']+\s+){{0,3}}?(?i:{LIFE_EVENTS})\b"
+    rf"|(?i:\b(?:{LIFE_EVENTS})\s+(?:me|us|to my|to our|my|our)\b)"
+)
 HE_SHE_EVENT = re.compile(
     r"(?i)\b(?:he|she)\s+(?:was\s+|got\s+)?(?:died|born|married|arrested|detained|killed|imprisoned)\b"
 )
@@ -184,23 +192,40 @@ def _date_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
     """Years and dates in a sentence about the respondent's or a relative's own life."""
     for start, end in _sentences(text):
         sentence = text[start:end]
-        personal = FIRST_PERSON.search(sentence) or FAMILY.search(sentence) or HE_SHE_EVENT.search(sentence)
-        if not personal:
-            continue
         for pattern in (YEAR_RE, DECADE_RE, RELATIVE_DATE):
             for match in pattern.finditer(sentence):
                 q_start, q_end = match.span("q")
                 window = sentence[max(0, q_start - 70) : q_end + 70]
-                event = LIFE.search(window) or HE_SHE_EVENT.search(window)
-                private = event and (
-                    FIRST_PERSON.search(window) or FAMILY.search(window) or HE_SHE_EVENT.search(window)
-                )
-                if not private or _public_history(sentence, q_start, q_end):
+                private = PERSONAL_EVENT.search(window) or HE_SHE_EVENT.search(window)
+                answer = _answers_question_about_you(text, start + q_start)
+                if not (private or answer) or _public_history(sentence, q_start, q_end):
                     continue
                 if pattern is YEAR_RE and not _is_year(match):
                     continue
                 kind, rule, proposal = _date_kind(match, sentence, pattern)
                 yield start + q_start, start + q_end, kind, rule, proposal
+
+
+ANSWER_REACH = 80  # characters into an answer where a bare year still answers the question
+
+
+def _answers_question_about_you(text: str, offset: int) -> bool:
+    """A year at the start of an answer to a question about the respondent ('When did you return?' -
+    'In the spring of ninety-eight.') dates the respondent's life."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    label = LABEL_RE.match(text, line_start)
+    if not label or offset - label.end() > ANSWER_REACH or _asks(label.group("label")):
+        return False
+    previous = text[:line_start].rstrip("\n")
+    question = previous[previous.rfind("\n") + 1 :]
+    asker = LABEL_RE.match(question)
+    if not asker or not _asks(asker.group("label")):
+        return False
+    return "?" in question and bool(re.search(r"(?i)\b(?:you|your)\b", question))
+
+
+def _asks(label: str) -> bool:
+    return label.casefold() in {name.casefold() for name in DEFAULT_INTERVIEWER_LABELS}
 
 
 def _is_year(match: re.Match[str]) -> bool:
@@ -253,8 +278,9 @@ POSITION_RULES = (
     (
         "self-unit",
         _rule(
-            rf"(?P<q>\b{SELF}\s+(?:was|am|were|worked|work|served|had a posting)\s+(?:in|at|with|for|abroad)\s+"
-            rf"(?:the\s+|a\s+|our\s+)?(?:[\w-]+\s+){{0,4}}?(?:{UNIT_WORDS})\b(?:,?\s+(?:[\w-]+\s*){{0,3}})?)"
+            rf"(?P<q>\b{SELF}\s+(?:was|am|were|worked|work|served|(?:was|am|were)\s+(?:working|serving|employed|"
+            rf"teaching))\s+(?:in|at|with|for)\s+(?:the\s+|a\s+|our\s+)?(?:[\w'\u2019-]+\s+){{0,4}}?(?:{UNIT_WORDS})\b"
+            rf"(?:,?\s+(?:[\w-]+\s*){{0,3}})?)"
         ),
     ),
     (
@@ -265,6 +291,18 @@ POSITION_RULES = (
         ),
     ),
     ("rank", _rule(rf"(?i)(?P<q>\b(?:the\s+)?rank of\s+(?:{POSTS}|[\w-]+))")),
+    ("rank", _rule(r"(?P<q>\b(?:Colonel|Major|Captain|Lieutenant|Sergeant|General)(?=\s+[A-Z\[][\w\]-]))")),
+    (
+        "self-post",
+        _rule(r"(?P<q>\b(?:I|you|You)\s+(?:had|got)\s+a\s+(?:posting|post|job|position)\s+(?:abroad|in|at)\b)"),
+    ),
+    (
+        "self-post",
+        _rule(
+            rf"(?P<q>\b{SELF}\s+(?:was|am|were)\s+(?:teaching|lecturing|directing|editing|heading|running)\s+"
+            rf"[\w-]+(?:\s+[\w-]+)?)"
+        ),
+    ),
     ("rank", _rule(r"(?i)(?P<q>\b(?:colonel|major|captain|lieutenant|general|sergeant),?\s+retired\b)")),
     (
         "post-of-unit",
@@ -291,6 +329,9 @@ KIN_STUDY = _rule(
     r"(?P<q>\b(?:is|was)\s+(?:studying|a student of|training as|working as)\s+(?:[\w-]+)(?:\s+(?:in|at)\s+[\w-]+)?"
     r"(?:,\s*[\w-]+)?)"
 )
+KIN_POST = _rule(
+    rf"(?P<q>\b(?:he|she)\s+(?:is|was)\s+(?:now\s+)?(?:a|an|the)\s+(?:[\w-]+\s+)?(?:{POSTS})\b[^.!?\n]{{0,60}})"
+)
 GROUPS = "|".join(sorted(data_list("groups"), key=len, reverse=True))
 FAITHS = (
     r"Muslims?|Ismailis?|Sunnis?|Shias?|Shiites?|Christians?|Baptists?|Jews?|Jewish|Catholics?|Orthodox|"
@@ -308,8 +349,8 @@ SELF_GROUP = (
     (
         "self-party",
         _rule(
-            r"(?i)(?P<q>\b(?:I|we)\s+(?:was|were|am|are|had been|have been)?\s*(?:a\s+)?(?:members?|active|activists?)"
-            r"\s+(?:of|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:party|movement|wing|front|opposition)\b)"
+            r"(?i)(?P<q>\b(?:I|we|you)\s+(?:was|were|am|are|had been|have been)?\s*(?:a\s+)?"
+            r"(?:members?|part|active|activists?)\s+(?:of|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:party|movement|wing|front|opposition)\b)"
         ),
     ),
     ("self-party", _rule(r"(?i)(?P<q>\bI\s+(?:had\s+)?(?:left|joined|quit)\s+the\s+(?:[\w-]+\s+){0,2}?party\b)")),
@@ -330,6 +371,10 @@ def _other_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
             yield match.start("q"), match.end("q"), POSITION, rule, "[POSITION]"
     for match in KIN_ROLE.finditer(text):
         yield match.start("q"), match.end("q"), KINSHIP_ROLE, "kin-role", "[RELATIVE'S ROLE]"
+    for match in KIN_POST.finditer(text):
+        before = text[max(0, match.start() - 80) : match.start()]
+        if re.search(rf"(?i)\b(?:my|our)\s+(?:\w+\s+)?{KIN}\b[^.!?]*$", before):
+            yield match.start("q"), match.end("q"), KINSHIP_ROLE, "kin-role", "[RELATIVE'S ROLE]"
     for match in KIN_STUDY.finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
         if re.search(rf"(?i)\b(?:my|our)\s+(?:\w+\s+)?{KIN}\b[^.!?]*$", before):
