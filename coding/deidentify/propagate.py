@@ -44,6 +44,7 @@ class Variant:
     anycase: bool
     whole: bool  # the full name, not a part of it
     forms: frozenset[str] = frozenset()  # the spellings found, for same-casing matches
+    needs_ner: bool = False  # a part that is also a common word: only where the model sees a person
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,12 @@ class NameFinder:
             return
         for word in words:
             common = self.sense.is_common_part(word)
-            if not _usable_part(word, name.kind, keep, lex, listed) or (common and not listed):
+            if not _usable_part(word, name.kind, keep, lex, listed) or (common and name.kind != PERSON and not listed):
                 continue
             anycase = listed and name.kind == PERSON and not common
-            self._add(word, Variant(name.kind, name.source, anycase=anycase, whole=False, forms=frozenset([word])))
+            needs_ner = common and not listed
+            variant = Variant(name.kind, name.source, anycase, False, frozenset([word]), needs_ner)
+            self._add(word, variant)
 
     def _add(self, text: str, variant: Variant) -> None:
         key = text.casefold()
@@ -96,20 +99,33 @@ class NameFinder:
     def find(self, doc: Doc, text: str, lower_lines: list[tuple[int, int]]) -> list[Mention]:
         """Matches in a doc made from `text` (passed in: doc.text would rebuild it token by token)."""
         found: list[Mention] = []
+        persons = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ == "PERSON"]
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
             variant = self.variants[doc.vocab.strings[match_id]]
             begin, finish = span.start_char, span.end_char
-            if not self._fits(variant, text, begin, finish, lower_lines):
+            seen_as_person = any(s <= begin and finish <= e for s, e in persons)
+            if not self._fits(variant, text, begin, finish, lower_lines, seen_as_person):
                 continue
             confidence = SURE if variant.source != FOUND or variant.whole else LIKELY
             detector = variant.source if variant.whole else variant.source + "-part"
             found.append(Mention(begin, finish, text[begin:finish], variant.kind, detector, confidence))
         return found
 
-    def _fits(self, variant: Variant, text: str, begin: int, finish: int, lower_lines: list[tuple[int, int]]) -> bool:
-        """Same casing (or a listed name), and a name-like context for a single word."""
+    def _fits(
+        self,
+        variant: Variant,
+        text: str,
+        begin: int,
+        finish: int,
+        lower_lines: list[tuple[int, int]],
+        seen_as_person: bool,
+    ) -> bool:
+        """Same casing (or a listed name), and a name-like context for a single word: not an ordinary
+        word there, unless the model labels this very word a person ('Said said that ...')."""
         found = text[begin:finish]
+        if variant.needs_ner and not seen_as_person:
+            return False
         words = WORD_RE.findall(found)
         if not variant.anycase:
             if _inside(begin, lower_lines):
@@ -119,7 +135,7 @@ class NameFinder:
                 return False
         if len(words) == 1 and variant.source not in (ROSTER, KEY) and found[:1].isupper():
             at_start = starts_sentence(text, begin) or title_case_line(text, begin)
-            if self.sense.is_ordinary(words[0], at_start):
+            if self.sense.is_ordinary(words[0], at_start) and not (seen_as_person and variant.kind == PERSON):
                 return False
         return True
 
