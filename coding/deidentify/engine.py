@@ -237,25 +237,26 @@ class Deidentifier:
         start or in a heading; each dropped span is recorded with the rule that kept it."""
         screened: list[Mention] = []
         body = source.body
-        public = [(k.start, k.end) for k in kept if k.rule == "public-office"]
-        public += self._public_entities(source, doc)
+        offices = [(k.start, k.end) for k in kept if k.rule == "public-office"]
+        entities = self._public_entities(source, doc)
         for mention in mentions:
-            inside_public = any(s <= mention.start and mention.end <= e for s, e in public)
-            if normalise(mention.text) in self.keep.extra and mention.detector not in ("roster", "speaker-label"):
-                rule: str | None = "keep-file"  # the researcher's keep-list wins over every detector
-            elif inside_public:
-                rule = (
-                    "public-office"
-                    if any(k.start <= mention.start and mention.end <= k.end for k in kept)
-                    else (self.keep.rule(mention.text) if self.keep.is_public(mention.text) else "inside-public-name")
-                )
-            else:
-                rule = self._not_a_name(mention, body)
+            rule = self._kept_by(mention, offices, entities) or self._not_a_name(mention, body)
             if rule is None:
                 screened.append(mention)
             else:
                 kept.append(Kept(source.path.name, mention.start, mention.end, mention.text, rule))
         return screened
+
+    def _kept_by(self, mention: Mention, offices: list[tuple[int, int]], entities: list[tuple[int, int]]) -> str | None:
+        """The researcher's keep-list wins over every detector but the roster; a find inside the name of
+        a person with a public office, or inside a public multi-word name, is part of that name."""
+        if normalise(mention.text) in self.keep.extra and mention.detector not in ("roster", "speaker-label"):
+            return "keep-file"
+        if any(s <= mention.start and mention.end <= e for s, e in offices):
+            return "public-office"
+        if any(s <= mention.start and mention.end <= e for s, e in entities):
+            return self.keep.rule(mention.text) if self.keep.is_public(mention.text) else "inside-public-name"
+        return None
 
     def _not_a_name(self, mention: Mention, body: str) -> str | None:
         if mention.kind not in (PERSON, PLACE, ORG) or not mention.detector.startswith(CONTEXT_FREE):

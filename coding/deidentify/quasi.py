@@ -165,9 +165,6 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
     yield start, len(text)
 
 
-FIRST_PERSON = re.compile(r"\b(?:I|I'm|I\u2019m|me|my|we|us|our|you|your)\b|\b(?i:my|our)\b")
-FAMILY = re.compile(rf"(?i)\b(?:my|our|your|his|her)\s+(?:\w+\s+)?{KIN}\b")
-LIFE = re.compile(rf"(?i)\b(?:{LIFE_EVENTS})\b")
 # A life event with its person: "I crossed", "my brother was detained", "they came to my house".
 PERSONAL_EVENT = re.compile(
     rf"(?:\b(?:I|we|We|you|You|he|He|she|She)|(?i:\b(?:my|our|your)\s+(?:\w+\s+)?{KIN}))\s+"
