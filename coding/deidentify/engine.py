@@ -17,19 +17,19 @@ from .detectors import (
     lexicon,
     ner_mentions,
     org_name_mentions,
-    starts_sentence,
     unknown_word_mentions,
 )
 from .keep_list import HONORIFICS, KeepList, normalise
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
-from .public import PublicMention, is_office_title, public_office_mentions
+from .public import PublicMention
 from .quasi import find_quasi
 from .review import Rewrite
 from .rewrite import Substitute, front_matter_parses, rewrite_body, rewrite_front_matter
+from .screen import Screen
 from .structured import find_structured
-from .words import WordSense, is_contraction, title_case_line
+from .words import WordSense
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -135,21 +135,6 @@ class Corpus:
     public: list[list[PublicMention]] = field(default_factory=list)
 
 
-# Detectors whose single-word finds are dropped when the word is an ordinary word in context; a name
-# after an honorific or a kinship word ("my brother Hope") is a name whatever the word.
-CONTEXT_FREE = (
-    "ner",
-    "unknown-word",
-    "cue-greeting",
-    "cue-self-name",
-    "cue-called",
-    "cue-apposition",
-    "cue-employer",
-    "cue-residence",
-    "cue-title",
-)
-
-
 class Deidentifier:
     def __init__(
         self,
@@ -166,6 +151,7 @@ class Deidentifier:
         self.pseudonyms = pseudonyms
         self.roles = {label.casefold() for label in (*interviewer_labels, *GENERIC_RESPONDENT_LABELS)}
         self.sense = WordSense(self.lex)
+        self.screen = Screen(keep, self.sense, self.roster)
         self.rewrites: dict[str, list[Rewrite]] = {}  # file name -> generalisations decided in a review
 
     # -- detection -------------------------------------------------------------------------------
@@ -175,14 +161,16 @@ class Deidentifier:
         corpus.lower = [lower_case_lines(source.body) for source in sources]
         for source, lower in zip(sources, corpus.lower, strict=True):
             self.sense.add_text(source.body, lower)
-        self._find_public(corpus)
+        corpus.public = self.screen.public_office(sources)
         for index, doc in enumerate(self.nlp.pipe(source.body for source in sources)):
             source = sources[index]
             lower = corpus.lower[index]
             kept: list[Kept] = [
                 Kept(source.path.name, p.start, p.end, p.text, "public-office") for p in corpus.public[index]
             ]
-            mentions = self._screen(source, doc, self._first_pass(source, doc, lower), kept)
+            mentions = self.screen.screen(
+                source.path.name, source.body, doc, self._first_pass(source, doc, lower), kept
+            )
             corpus.docs.append(doc)
             corpus.found.append(mentions)
             corpus.kept.append(kept)
@@ -202,79 +190,6 @@ class Deidentifier:
         mentions = [m for m in mentions if not _overlaps_label(m, source.labels)]
         mentions += self._label_mentions(source)
         return mentions
-
-    def _find_public(self, corpus: Corpus) -> None:
-        """People named with a public office are public for the whole corpus (the roster still wins)."""
-        private = {name_key(entry.name) for entry in self.roster}
-        names: set[str] = set()
-        for source in corpus.sources:
-            mentions = [
-                p
-                for p in public_office_mentions(source.body)
-                if name_key(p.text) not in private
-                and not all(self.sense.is_ordinary(word, False) for word in p.text.split())
-            ]
-            corpus.public.append(mentions)
-            for mention in mentions:
-                names.add(mention.text)
-                surname = mention.text.split()[-1]
-                if " " in mention.text and name_key(surname) not in private and not self.sense.is_common_part(surname):
-                    names.add(surname)
-        self.keep.add(names)
-
-    def _public_entities(self, source: Source, doc: Doc) -> list[tuple[int, int]]:
-        """The model's multi-word entities that are public as a whole ('Moro Islamic Liberation Front'):
-        a detector's find inside one ('Moro') is part of a public name."""
-        spans = []
-        for ent in doc.ents:
-            text = source.body[ent.start_char : ent.end_char]
-            if " " in text.strip() and self.keep.is_public(text):
-                spans.append((ent.start_char, ent.end_char))
-        return spans
-
-    def _screen(self, source: Source, doc: Doc, mentions: list[Mention], kept: list[Kept]) -> list[Mention]:
-        """Drop what is not a name in context: contractions, office titles, ordinary words at a sentence
-        start or in a heading; each dropped span is recorded with the rule that kept it."""
-        screened: list[Mention] = []
-        body = source.body
-        offices = [(k.start, k.end) for k in kept if k.rule == "public-office"]
-        entities = self._public_entities(source, doc)
-        for mention in mentions:
-            rule = self._kept_by(mention, offices, entities) or self._not_a_name(mention, body)
-            if rule is None:
-                screened.append(mention)
-            else:
-                kept.append(Kept(source.path.name, mention.start, mention.end, mention.text, rule))
-        return screened
-
-    def _kept_by(self, mention: Mention, offices: list[tuple[int, int]], entities: list[tuple[int, int]]) -> str | None:
-        """The researcher's keep-list wins over every detector but the roster; a find inside the name of
-        a person with a public office, or inside a public multi-word name, is part of that name."""
-        if normalise(mention.text) in self.keep.extra and mention.detector not in ("roster", "speaker-label"):
-            return "keep-file"
-        if any(s <= mention.start and mention.end <= e for s, e in offices):
-            return "public-office"
-        if any(s <= mention.start and mention.end <= e for s, e in entities):
-            return self.keep.rule(mention.text) if self.keep.is_public(mention.text) else "inside-public-name"
-        return None
-
-    def _not_a_name(self, mention: Mention, body: str) -> str | None:
-        if mention.kind not in (PERSON, PLACE, ORG) or not mention.detector.startswith(CONTEXT_FREE):
-            return None
-        words = WORD_RE.findall(mention.text)
-        if not words:
-            return None
-        if is_contraction(words[0]):
-            return "contraction"
-        if is_office_title(mention.text):
-            return "office-title"
-        if len(words) == 1:
-            at_start = starts_sentence(body, mention.start) or title_case_line(body, mention.start)
-            if self.sense.is_ordinary(words[0], at_start):
-                return "ordinary-word"
-        elif self.sense.is_public_title(words):
-            return "public-title"
-        return None
 
     def _recased_ner(self, body: str, lower: list[tuple[int, int]]) -> list[Mention]:
         """NER on a case-normalised copy of lower-case lines only (the model sees no names otherwise)."""
@@ -361,7 +276,7 @@ class Deidentifier:
             report = FileReport(source.path, source.output, front_records + records, body=source.body)
             protected = [(r.out_start, r.out_end) for r in records]
             report.residuals = residuals(source.path.name, body, protected, self.keep, self.lex)
-            report.kept = self._kept(source, doc, mentions, kept)
+            report.kept = self.screen.kept(source.path.name, source.body, doc, mentions, kept)
             report.quasi = find_quasi(source.path.name, source.body, mentions)
             rendered.append((front + body, report))
         return rendered
@@ -377,28 +292,6 @@ class Deidentifier:
             for r in rewrites
         ]
         return kept + fixed
-
-    def _kept(self, source: Source, doc: Doc, chosen: list[Mention], screened: list[Kept]) -> list[Kept]:
-        """Every name-like span left in place, with its rule: screened words, public-office names, and
-        the model's entities that a keep rule held back (listed once per span)."""
-        taken = [(m.start, m.end) for m in chosen]
-        kept: dict[tuple[int, int], Kept] = {}
-        for item in sorted(screened, key=lambda k: k.start - k.end):  # longest first
-            if any(item.start < end and start < item.end for start, end in taken):
-                continue
-            if not any(k.start <= item.start and item.end <= k.end for k in kept.values()):
-                kept.setdefault((item.start, item.end), item)
-        for ent in doc.ents:
-            if ent.label_ not in ("PERSON", "GPE", "LOC", "ORG", "FAC", "NORP"):
-                continue
-            start, end = ent.start_char, ent.end_char
-            text = source.body[start:end]
-            if any(start < stop and begin < end for begin, stop in taken) or not text[:1].isupper():
-                continue
-            if any(k.start <= start and end <= k.end for k in kept.values()) or not self.keep.is_public(text):
-                continue
-            kept[(start, end)] = Kept(source.path.name, start, end, text, self.keep.rule(text))
-        return sorted(kept.values(), key=lambda k: k.start)
 
     def _plan_pseudonyms(self, sources: list[Source], chosen: list[list[Mention]]) -> None:
         """Number entities in reading order (front matter, then body); a name's kind is the majority's."""
