@@ -109,10 +109,10 @@ AGE_RULES = (
     (
         "age-of-person",
         _rule(
-            rf"(?<!\bwhen )(?<!\bif )(?P<q>\b{PERSON_SUBJECT}\s+(?:was|am|is|are|were|'m|turned|had just turned|"
-            rf"will be|would be)\s+(?:only\s+|just\s+|barely\s+|almost\s+|nearly\s+|about\s+|already\s+)?"
+            rf"(?P<q>\b(?:{PERSON_SUBJECT}\s+(?:was|am|is|are|were|turned|had just turned|will be|would be)|"
+            rf"I['\u2019]m)\s+(?:only\s+|just\s+|barely\s+|almost\s+|nearly\s+|about\s+|already\s+)?"
             rf"(?P<n>{NUMBER})(?:\s+years?\s+old|\s+years?\b(?!\s+(?:ago|later|in|of|before|after)))?)"
-            rf"(?=\s*(?:[.,;!?)]|then|now|when|at the time|years|and|$))"
+            rf"(?=\s*(?:[.,;!?)]|then|now|when|at the time|years|and|last|this|in|at|(?:I|we|he|she|my)\b|$))"
         ),
     ),
     (
@@ -143,9 +143,16 @@ def _age_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
                 continue
             if rule == "age-phrase" and match.group("q").casefold().startswith("at ") and _is_time(text, match.end()):
                 continue
-            if rule == "age-of-person" and _age_of_object(text, match.end()):
+            if rule == "age-of-person" and (_age_of_object(text, match.end()) or _hypothetical(text, match.start())):
                 continue
             yield match.start("q"), match.end("q"), AGE, rule, age_band(value)
+
+
+def _hypothetical(text: str, start: int) -> bool:
+    """'when I am sixty', 'if he is forty': an age to come, not the person's age ('when I was 17' is)."""
+    before = text[max(0, start - 6) : start].casefold()
+    after = text[start : start + 12].casefold()
+    return bool(re.search(r"\b(?:when|if)\s+$", before)) and not re.search(r"\b(?:was|were)\b", after)
 
 
 def _is_time(text: str, end: int) -> bool:
