@@ -81,3 +81,10 @@ def test_a_replaced_private_date_is_not_flagged_again() -> None:
     start = text.index("5 November 1992")
     replaced = [Mention(start, start + len("5 November 1992"), "5 November 1992", DATE, "private-date")]
     assert all(q.start < start or q.end > start + 15 for q in find_quasi("t.txt", text, replaced))
+
+
+def test_an_age_given_alone_in_a_self_introduction_is_flagged() -> None:
+    intro = "Interviewer: Tell me a little about yourself?\n\nR3: Nodira Azizova. Forty-one years. A teacher.\n"
+    assert ("AGE", "Forty-one years", "[AGE: 40s]") in _flags(intro)
+    span = "Interviewer: How did the war change things?\n\nR3: Twenty years. Nothing changed since.\n"
+    assert _flags(span) == []

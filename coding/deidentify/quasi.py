@@ -100,8 +100,8 @@ def age_band(age: int) -> str:
     return f"[AGE: {age // 10 * 10}s]"
 
 
-def _rule(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _rule(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
 
 
 # (kind, rule name, pattern); group "q" is the span flagged, group "n" a number, "y" a year.
@@ -127,7 +127,11 @@ AGE_RULES = (
             r"(?P<n>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b)"
         ),
     ),
-    ("age-answer", _rule(rf"(?im)(?P<q>^(?:\S[^:\n]{{0,30}}:\s+)?(?P<n>{NUMBER})\s+years?(?:\s+old)?\s*[.!]?)\s*$")),
+    # a sentence of its own in an answer about the respondent: "R12: Kholov. Fifty-four years. Born in ..."
+    (
+        "age-answer",
+        _rule(rf"(?i)(?:^|(?<=[.!?:])\s+)(?P<q>(?P<n>{NUMBER})\s+years?(?:\s+old)?)\s*(?:[.!]|$)", re.M),
+    ),
 )
 AT_AGE_MIN = 15  # "at sixty-one" is an age; "at two" is a time of day
 
@@ -138,6 +142,8 @@ def _age_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
             raw = match.group("n")
             value = number_value(raw) if not raw.endswith("ies") else TENS.get(raw[:-3] + "y")
             if value is None or not 1 <= value <= 110:
+                continue
+            if rule == "age-answer" and (value < AT_AGE_MIN or not _in_answer_about_you(text, match.start("q"))):
                 continue
             if rule == "age-phrase" and match.group("q").casefold().startswith("at ") and value < AT_AGE_MIN:
                 continue
@@ -213,12 +219,18 @@ def _date_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
 ANSWER_REACH = 80  # characters into an answer where a bare year still answers the question
 
 
-def _answers_question_about_you(text: str, offset: int) -> bool:
+def _in_answer_about_you(text: str, offset: int) -> bool:
+    """Anywhere in a respondent's turn that answers a question about the respondent."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return _answers_question_about_you(text, text.find(":", line_start) + 1, reach=len(text))
+
+
+def _answers_question_about_you(text: str, offset: int, reach: int = ANSWER_REACH) -> bool:
     """A year at the start of an answer to a question about the respondent ('When did you return?' -
     'In the spring of ninety-eight.') dates the respondent's life."""
     line_start = text.rfind("\n", 0, offset) + 1
     label = LABEL_RE.match(text, line_start)
-    if not label or offset - label.end() > ANSWER_REACH or _asks(label.group("label")):
+    if not label or offset - label.end() > reach or _asks(label.group("label")):
         return False
     previous = text[:line_start].rstrip("\n")
     question = previous[previous.rfind("\n") + 1 :]
