@@ -237,7 +237,7 @@ def _answers_question_about_you(text: str, offset: int, reach: int = ANSWER_REAC
     asker = LABEL_RE.match(question)
     if not asker or not _asks(asker.group("label")):
         return False
-    return "?" in question and bool(re.search(r"(?i)\b(?:you|your)\b", question))
+    return "?" in question and bool(re.search(r"(?i)\b(?:you|your|yourself)\b", question))
 
 
 def _asks(label: str) -> bool:
