@@ -175,12 +175,12 @@ def write_audit(path: Path, report: DeidReport) -> None:
 
 
 # Rules that keep a name because it is public (the others keep a word because it is not a name).
-PUBLIC_RULES = frozenset({"public-office", "keep-file", "keep-list", "gazetteer"})
+PUBLIC_RULES = frozenset({"public-office", "keep-file", "keep-list", "gazetteer", "international-or-political"})
 
 
-def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
-    """One line per uncertain case, grouped by text: guesses, names kept as public (by rule), quasi-
-    identifiers, then unclaimed words."""
+def review_lines(report: DeidReport, limit: int = 400) -> list[str]:
+    """One line per uncertain case, grouped by text: guesses, quasi-identifiers, names kept as public
+    (people with a public office first), then unclaimed words. The review file holds them all."""
     lines: list[str] = []
     guesses: dict[tuple[str, str, str], int] = {}
     unclaimed: dict[tuple[str, str], list[str]] = {}
@@ -194,17 +194,20 @@ def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
                 unclaimed.setdefault((res.text, res.reason), []).append(Path(res.file).name)
     for (original, pseudonym, detector), count in sorted(guesses.items()):
         lines.append(f"replaced (guess, {detector}): {original!r} -> {pseudonym} x{count}")
-    public: dict[tuple[str, str], int] = {}
-    for item in report.kept():
-        if item.rule in PUBLIC_RULES and item.rule != "keep-list":
-            public[(item.text, item.rule)] = public.get((item.text, item.rule), 0) + 1
-    for (text, rule), count in sorted(public.items(), key=lambda kv: (kv[0][1] != "public-office", kv[0])):
-        lines.append(f"kept as public ({rule}): {text!r} x{count}")
     for quasi in report.quasi():
         lines.append(
             f"quasi-identifier ({quasi.kind}, {quasi.rule}): {quasi.text!r} in {quasi.file} -> {quasi.proposal}"
         )
+    public: dict[tuple[str, str], int] = {}
+    for item in report.kept():
+        if item.rule in PUBLIC_RULES:
+            public[(item.text, item.rule)] = public.get((item.text, item.rule), 0) + 1
+    order = ("public-office", "international-or-political", "gazetteer", "keep-file", "keep-list")
+    for (text, rule), count in sorted(public.items(), key=lambda kv: (order.index(kv[0][1]), kv[0])):
+        lines.append(f"kept as public ({rule}): {text!r} x{count}")
     for (text, reason), files in sorted(unclaimed.items()):
         shown = ", ".join(sorted(set(files))[:5])
         lines.append(f"left in place ({reason}): {text!r} in {shown}")
-    return lines[:limit]
+    if len(lines) > limit:
+        return [*lines[: limit - 1], f"... and {len(lines) - limit + 1} more: see the review file"]
+    return lines
