@@ -115,6 +115,10 @@ def test_bad_review_files_exit_2_with_one_line_and_leave_out_alone(tmp_path: Pat
     _write(review, rows)
     result = runner.invoke(deidentify_command, [str(raw), str(out), "--key", str(key), "--apply-review", str(review)])
     assert result.exit_code == 2 and "changed since the review" in result.output
+    same = runner.invoke(
+        deidentify_command, [str(raw), str(out), "--key", str(key), "--review", "--apply-review", str(review)]
+    )
+    assert same.exit_code == 2 and "would overwrite the decisions" in same.output
     missing = runner.invoke(
         deidentify_command, [str(raw), str(out), "--key", str(key), "--apply-review", str(tmp_path / "nope.csv")]
     )

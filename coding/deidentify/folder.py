@@ -186,7 +186,15 @@ def apply_review(
     Names marked keep are kept in every file; names marked replace are replaced in every file; mentions
     marked generalise are rewritten with their generalisation. The key is reused (pseudonyms stay) and
     updated. Pass the same roster, keep file and key as the first run."""
-    decisions = read_review(Path(review_file))
+    review = Path(review_file).resolve()
+    wanted = options.get("review_path")
+    if wanted:
+        key = options.get("key_path")
+        key_path = Path(str(key)).resolve() if key else default_key_path(Path(out_dir))
+        target = default_review_path(key_path) if wanted is True else Path(str(wanted)).resolve()
+        if target == review:
+            raise UsageError(f"{review_file}: a new review would overwrite the decisions being applied; copy it first")
+    decisions = read_review(review)
     return deidentify_folder(in_dir, out_dir, decisions=decisions, **options)  # type: ignore[arg-type]
 
 
