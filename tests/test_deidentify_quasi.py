@@ -88,3 +88,8 @@ def test_an_age_given_alone_in_a_self_introduction_is_flagged() -> None:
     assert ("AGE", "Forty-one years", "[AGE: 40s]") in _flags(intro)
     span = "Interviewer: How did the war change things?\n\nR3: Twenty years. Nothing changed since.\n"
     assert _flags(span) == []
+
+
+def test_a_rank_before_a_name_is_flagged_but_not_a_general_assembly() -> None:
+    flags = _flags("The General Assembly met in autumn. Colonel Haidarov came with his staff.")
+    assert [(kind, text) for kind, text, _p in flags] == [("POSITION", "Colonel")]

@@ -307,7 +307,7 @@ POSITION_RULES = (
         ),
     ),
     ("rank", _rule(rf"(?i)(?P<q>\b(?:the\s+)?rank of\s+(?:{POSTS}|[\w-]+))")),
-    ("rank", _rule(r"(?P<q>\b(?:Colonel|Major|Captain|Lieutenant|Sergeant|General)(?=\s+[A-Z\[][\w\]-]))")),
+    ("rank", _rule(r"(?P<q>\b(?:Colonel|Major|Captain|Lieutenant|Sergeant)(?=\s+[A-Z\[][\w\]-]))")),
     (
         "self-post",
         _rule(r"(?P<q>\b(?:I|you|You)\s+(?:had|got)\s+a\s+(?:posting|post|job|position)\s+(?:abroad|in|at)\b)"),
