@@ -8,10 +8,11 @@ Raw identifying text never enters a project database: run this on the files, the
 
 from __future__ import annotations
 
-from .folder import default_audit_path, default_key_path, deidentify_folder
+from .folder import apply_review, default_audit_path, default_key_path, deidentify_folder
 from .keep_list import KeepList
-from .model import DeidReport, FileReport, Replacement, Residual, RosterEntry
+from .model import DeidReport, FileReport, Kept, Quasi, Replacement, Residual, RosterEntry
 from .pseudonyms import DEFAULT_STYLE
+from .review import default_review_path, read_review
 from .roster import load_keep_file, load_roster
 
 __all__ = [
@@ -19,12 +20,17 @@ __all__ = [
     "DeidReport",
     "FileReport",
     "KeepList",
+    "Kept",
+    "Quasi",
     "Replacement",
     "Residual",
     "RosterEntry",
+    "apply_review",
     "default_audit_path",
     "default_key_path",
+    "default_review_path",
     "deidentify_folder",
     "load_keep_file",
     "load_roster",
+    "read_review",
 ]

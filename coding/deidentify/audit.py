@@ -17,6 +17,7 @@ from .detectors import STOP_WORDS, WORD_RE, is_unknown, starts_sentence
 from .keep_list import HONORIFICS, PUBLIC_INSTITUTION_WORDS, KeepList
 from .model import DeidReport, Residual
 from .pseudonyms import write_private
+from .words import is_contraction
 
 NUMBER_RE = re.compile(r"(?<![\w\[])\d[\d.,:/\-]*")
 YEAR_RE = re.compile(r"(?:19|20)\d\d(?:s)?")
@@ -54,7 +55,7 @@ def residuals(
         if not word[:1].isupper() or _inside(match.start(), spans) or len(word) < 2:
             continue
         folded = word.casefold()
-        if folded in STOP_WORDS or folded in HONORIFICS or folded in PUBLIC_INSTITUTION_WORDS:
+        if folded in STOP_WORDS or folded in HONORIFICS or folded in PUBLIC_INSTITUTION_WORDS or is_contraction(word):
             continue
         if keep.is_public(word) or keep.is_common_word(word) or _in_public_phrase(words, index, keep):
             continue
@@ -108,6 +109,42 @@ def audit_rows(report: DeidReport) -> list[dict[str, object]]:
                     "note": "" if rep.confidence >= 0.9 else "review",
                 }
             )
+        for kept in file_report.kept:
+            rows.append(
+                {
+                    "file": kept.file,
+                    "action": "kept",
+                    "part": "body",
+                    "start": kept.start,
+                    "end": kept.end,
+                    "out_start": "",
+                    "out_end": "",
+                    "original": kept.text,
+                    "replacement": "",
+                    "kind": "",
+                    "detector": kept.rule,
+                    "confidence": "",
+                    "note": "kept as public" if kept.rule in PUBLIC_RULES else "not a name",
+                }
+            )
+        for quasi in file_report.quasi:
+            rows.append(
+                {
+                    "file": quasi.file,
+                    "action": "flagged",
+                    "part": "body",
+                    "start": quasi.start,
+                    "end": quasi.end,
+                    "out_start": "",
+                    "out_end": "",
+                    "original": quasi.text,
+                    "replacement": quasi.proposal,
+                    "kind": quasi.kind,
+                    "detector": quasi.rule,
+                    "confidence": "",
+                    "note": "quasi-identifier: review",
+                }
+            )
         for res in file_report.residuals:
             rows.append(
                 {
@@ -137,8 +174,13 @@ def write_audit(path: Path, report: DeidReport) -> None:
     write_private(path, buffer.getvalue())
 
 
-def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
-    """One line per uncertain case, grouped by text: guesses first, then unclaimed words."""
+# Rules that keep a name because it is public (the others keep a word because it is not a name).
+PUBLIC_RULES = frozenset({"public-office", "keep-file", "keep-list", "gazetteer", "international-or-political"})
+
+
+def review_lines(report: DeidReport, limit: int = 400) -> list[str]:
+    """One line per uncertain case, grouped by text: guesses, quasi-identifiers, names kept as public
+    (people with a public office first), then unclaimed words. The review file holds them all."""
     lines: list[str] = []
     guesses: dict[tuple[str, str, str], int] = {}
     unclaimed: dict[tuple[str, str], list[str]] = {}
@@ -152,7 +194,20 @@ def review_lines(report: DeidReport, limit: int = 200) -> list[str]:
                 unclaimed.setdefault((res.text, res.reason), []).append(Path(res.file).name)
     for (original, pseudonym, detector), count in sorted(guesses.items()):
         lines.append(f"replaced (guess, {detector}): {original!r} -> {pseudonym} x{count}")
+    for quasi in report.quasi():
+        lines.append(
+            f"quasi-identifier ({quasi.kind}, {quasi.rule}): {quasi.text!r} in {quasi.file} -> {quasi.proposal}"
+        )
+    public: dict[tuple[str, str], int] = {}
+    for item in report.kept():
+        if item.rule in PUBLIC_RULES:
+            public[(item.text, item.rule)] = public.get((item.text, item.rule), 0) + 1
+    order = ("public-office", "international-or-political", "gazetteer", "keep-file", "keep-list")
+    for (text, rule), count in sorted(public.items(), key=lambda kv: (order.index(kv[0][1]), kv[0])):
+        lines.append(f"kept as public ({rule}): {text!r} x{count}")
     for (text, reason), files in sorted(unclaimed.items()):
         shown = ", ".join(sorted(set(files))[:5])
         lines.append(f"left in place ({reason}): {text!r} in {shown}")
-    return lines[:limit]
+    if len(lines) > limit:
+        return [*lines[: limit - 1], f"... and {len(lines) - limit + 1} more: see the review file"]
+    return lines

@@ -42,8 +42,31 @@ STRONG_HONORIFICS = (
 )
 WEAK_HONORIFICS = r"Colonel|Major|Captain|Lieutenant|Sergeant|General|Commander|Comrade|Judge|Professor|Doctor"
 
+# Small workplaces: their town names the person ("the district maternity clinic in Kulob").
+SMALL_WORKPLACES = (
+    r"clinic|polyclinic|hospital|maternity(?: ward| home| hospital)?|school|kindergarten|lyceum|gymnasium|"
+    r"shop|store|bakery|pharmacy|factory|plant|workshop|garage|ginnery|mill|library|canteen|cafe|hotel|"
+    r"kolkhoz|sovkhoz|farm|depot|station|post office|branch|office"
+)
+PERSONAL_SUBJECT = (
+    r"I|I'm|we|he|she|(?:my|our|his|her)\s+(?:[a-z\-]+\s+)?(?:wife|husband|son|daughter|brother|sister|mother|"
+    r"father|cousin|uncle|aunt|nephew|niece)"
+)
+
 # (pattern, kind, detector, confidence, overrides_keep_list); group "name" is the mention.
 CUE_PATTERNS: tuple[tuple[re.Pattern[str], str, str, float, bool], ...] = (
+    (
+        re.compile(
+            rf"(?i:\b(?:{PERSONAL_SUBJECT})\s+(?:still\s+|now\s+|also\s+)?(?:work(?:s|ed)?|am working|is working|"
+            rf"was working|worked as [a-z ]{{1,30}}?|(?:am|is|was) (?:a |an )?(?:nurse|doctor|teacher|cook|driver|"
+            rf"cleaner|guard|accountant|director|head))\s+(?:at|in)\s+(?:the|a|an|our)\s+(?:[a-z'\-]+\s+){{0,4}}?"
+            rf"(?:{SMALL_WORKPLACES})\s+(?:in|of|at)\s+)(?P<name>{_NAMES})"
+        ),
+        PLACE,
+        "workplace-town",
+        SURE,
+        True,
+    ),
     (re.compile(rf"\b(?:{STRONG_HONORIFICS})\.?\s+(?P<name>{_NAMES})"), PERSON, "honorific", SURE, False),
     (re.compile(rf"\b(?:{WEAK_HONORIFICS})\.?\s+(?P<name>{_NAMES})"), PERSON, "title", LIKELY, False),
     (
@@ -357,8 +380,39 @@ ORG_WORDS = frozenset(
         "radio",
         "magazine",
         "press",
+        "circle",
+        "network",
+        "collective",
+        "cooperative",
+        "brigade",
+        "team",
     ]
 )
+# The head words that end the name of a small organisation ("Dushanbe Youth Peace Circle").
+ORG_HEADS = ORG_WORDS - {"school", "radio", "press", "office", "department", "plant", "bank", "daily", "weekly"}
+ORG_NAME = re.compile(
+    rf"(?P<name>{_NAME}(?:[ ](?:of[ ]|for[ ]|and[ ])?{_NAME}){{1,5}})",
+)
+
+
+def org_name_mentions(text: str, keep: KeepList) -> list[Mention]:
+    """Runs of capitalised words that end in an organisation word: a small organisation's name can be
+    made of public words and ordinary words ('Dushanbe Youth Peace Circle'), so no word of it is
+    unknown; its head word gives it away. Public bodies on the keep-list stay."""
+    found: list[Mention] = []
+    for match in ORG_NAME.finditer(text):
+        start, end = match.span("name")
+        words = WORD_RE.findall(match.group("name"))
+        while words and words[0].casefold() in STOP_WORDS:
+            start = text.index(words[1], start) if len(words) > 1 else end
+            words = words[1:]
+        if len(words) < 2 or words[-1].casefold() not in ORG_HEADS:
+            continue
+        span = text[start:end]
+        if keep.is_public(span):
+            continue
+        found.append(Mention(start, end, span, ORG, "org-name", LIKELY))
+    return found
 
 
 def refine_kind(span: str, before: str, kind: str) -> str:

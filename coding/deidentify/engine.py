@@ -10,13 +10,26 @@ from typing import TYPE_CHECKING
 
 from ..transcripts import GENERIC_RESPONDENT_LABELS, LABEL_RE
 from .audit import residuals
-from .detectors import STOP_WORDS, WORD_RE, cue_mentions, lexicon, ner_mentions, unknown_word_mentions
-from .keep_list import HONORIFICS, KeepList
-from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Mention, Replacement, RosterEntry
+from .detectors import (
+    STOP_WORDS,
+    WORD_RE,
+    cue_mentions,
+    lexicon,
+    ner_mentions,
+    org_name_mentions,
+    unknown_word_mentions,
+)
+from .keep_list import HONORIFICS, KeepList, normalise
+from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
+from .public import PublicMention
+from .quasi import find_quasi
+from .review import Rewrite
 from .rewrite import Substitute, front_matter_parses, rewrite_body, rewrite_front_matter
+from .screen import Screen
 from .structured import find_structured
+from .words import WordSense
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -118,6 +131,8 @@ class Corpus:
     docs: list[Doc] = field(default_factory=list)
     lower: list[list[tuple[int, int]]] = field(default_factory=list)
     found: list[list[Mention]] = field(default_factory=list)
+    kept: list[list[Kept]] = field(default_factory=list)
+    public: list[list[PublicMention]] = field(default_factory=list)
 
 
 class Deidentifier:
@@ -135,18 +150,30 @@ class Deidentifier:
         self.roster = list(roster)
         self.pseudonyms = pseudonyms
         self.roles = {label.casefold() for label in (*interviewer_labels, *GENERIC_RESPONDENT_LABELS)}
+        self.sense = WordSense(self.lex)
+        self.screen = Screen(keep, self.sense, self.roster)
+        self.rewrites: dict[str, list[Rewrite]] = {}  # file name -> generalisations decided in a review
 
     # -- detection -------------------------------------------------------------------------------
     def detect(self, sources: list[Source], progress: Callable[[int, int], None] | None = None) -> Corpus:
         corpus = Corpus(sources)
         total = len(sources)
+        corpus.lower = [lower_case_lines(source.body) for source in sources]
+        for source, lower in zip(sources, corpus.lower, strict=True):
+            self.sense.add_text(source.body, lower)
+        corpus.public = self.screen.public_office(sources)
         for index, doc in enumerate(self.nlp.pipe(source.body for source in sources)):
             source = sources[index]
-            lower = lower_case_lines(source.body)
-            mentions = self._first_pass(source, doc, lower)
+            lower = corpus.lower[index]
+            kept: list[Kept] = [
+                Kept(source.path.name, p.start, p.end, p.text, "public-office") for p in corpus.public[index]
+            ]
+            mentions = self.screen.screen(
+                source.path.name, source.body, doc, self._first_pass(source, doc, lower), kept
+            )
             corpus.docs.append(doc)
-            corpus.lower.append(lower)
             corpus.found.append(mentions)
+            corpus.kept.append(kept)
             if progress:
                 progress(index + 1, total)
         self._propagate(corpus)
@@ -159,6 +186,7 @@ class Deidentifier:
         mentions += self._recased_ner(body, lower)
         mentions += cue_mentions(body, self.keep)
         mentions += unknown_word_mentions(body, self.keep, self.lex, lower)
+        mentions += org_name_mentions(body, self.keep)
         mentions = [m for m in mentions if not _overlaps_label(m, source.labels)]
         mentions += self._label_mentions(source)
         return mentions
@@ -207,7 +235,12 @@ class Deidentifier:
 
     def _known_names(self, corpus: Corpus) -> list[KnownName]:
         names = [KnownName(entry.name, entry.kind, ROSTER) for entry in self.roster]
-        names += [KnownName(name, kind, KEY) for name, kind in self.pseudonyms.known_names()]
+        # a name the researcher keeps (--keep, or keep in a review) is no longer searched for from the key
+        names += [
+            KnownName(name, kind, KEY)
+            for name, kind in self.pseudonyms.known_names()
+            if normalise(name) not in self.keep.extra
+        ]
         for source in corpus.sources:
             names += [KnownName(value, kind, LABEL) for value, kind in front_matter_names(source, self)]
         for source, mentions in zip(corpus.sources, corpus.found, strict=True):
@@ -218,7 +251,7 @@ class Deidentifier:
         return names
 
     def _propagate(self, corpus: Corpus) -> None:
-        finder = NameFinder(self.nlp, self._known_names(corpus), self.keep, self.lex)
+        finder = NameFinder(self.nlp, self._known_names(corpus), self.keep, self.lex, self.sense)
         self.finder = finder
         for index, doc in enumerate(corpus.docs):
             labels = corpus.sources[index].labels
@@ -236,15 +269,29 @@ class Deidentifier:
         self._plan_pseudonyms(corpus.sources, chosen)
         substitute = self._front_matter_substitute(chosen)
         rendered: list[tuple[str, FileReport]] = []
-        for source, mentions in zip(corpus.sources, chosen, strict=True):
-            pairs = [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions]
+        for source, mentions, doc, kept in zip(corpus.sources, chosen, corpus.docs, corpus.kept, strict=True):
+            pairs = self._with_rewrites(source, [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions])
             body, records = rewrite_body(source.path.name, source.body, pairs)
             front, front_records = self._render_front(source, substitute)
-            report = FileReport(source.path, source.output, front_records + records)
+            report = FileReport(source.path, source.output, front_records + records, body=source.body)
             protected = [(r.out_start, r.out_end) for r in records]
             report.residuals = residuals(source.path.name, body, protected, self.keep, self.lex)
+            report.kept = self.screen.kept(source.path.name, source.body, doc, mentions, kept)
+            report.quasi = find_quasi(source.path.name, source.body, mentions)
             rendered.append((front + body, report))
         return rendered
+
+    def _with_rewrites(self, source: Source, pairs: list[tuple[Mention, str]]) -> list[tuple[Mention, str]]:
+        """A generalisation from the review replaces whatever overlapped it at that place."""
+        rewrites = self.rewrites.get(source.path.name, [])
+        if not rewrites:
+            return pairs
+        kept = [(m, text) for m, text in pairs if not any(m.start < r.end and r.start < m.end for r in rewrites)]
+        fixed = [
+            (Mention(r.start, r.end, r.original, r.kind or "DETAIL", "review-generalise", SURE), r.text)
+            for r in rewrites
+        ]
+        return kept + fixed
 
     def _plan_pseudonyms(self, sources: list[Source], chosen: list[list[Mention]]) -> None:
         """Number entities in reading order (front matter, then body); a name's kind is the majority's."""
@@ -331,12 +378,18 @@ def resolve(mentions: list[Mention], body: str) -> list[Mention]:
         best = min(group, key=lambda m: (_strength(m.detector), -m.confidence, m.start - m.end))
         start, stop = min(m.start for m in group), max(m.end for m in group)
         text = body[start:stop] if body else best.text
-        if "\n" in text:  # never swallow a line break (and with it a speaker label)
-            stop = start + text.index("\n")
-            text = text[: stop - start]
         confidence = max(m.confidence for m in group)
-        detectors = sorted({m.detector for m in group}, key=lambda d: d != best.detector)
-        result.append(Mention(start, stop, text, best.kind, "+".join(detectors), confidence))
+        detectors = "+".join(sorted({m.detector for m in group}, key=lambda d: d != best.detector))
+        # never swallow a line break (and with it a speaker label): a name wrapped over two lines is
+        # replaced line by line
+        offset = start
+        for piece in text.split("\n"):
+            lead = len(piece) - len(piece.lstrip())
+            trimmed = piece.strip()
+            if trimmed and (offset == start or any(w[:1].isupper() for w in WORD_RE.findall(trimmed))):
+                begin = offset + lead
+                result.append(Mention(begin, begin + len(trimmed), trimmed, best.kind, detectors, confidence))
+            offset += len(piece) + 1
     return result
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +20,9 @@ from ..transcripts import (
 from .audit import write_audit
 from .engine import Deidentifier, Source
 from .keep_list import KeepList
-from .model import DeidReport, RosterEntry
+from .model import DeidReport, FileReport, RosterEntry
 from .pseudonyms import DEFAULT_STYLE, Pseudonyms, check_style, read_key, write_key
+from .review import Decisions, Rewrite, default_review_path, read_review, write_review
 from .roster import load_keep_file, load_roster
 
 Progress = Callable[[int, int], None]
@@ -51,7 +55,11 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def plan_paths(
-    in_dir: str | Path, out_dir: str | Path, key_path: str | Path | None, audit_path: str | Path | None
+    in_dir: str | Path,
+    out_dir: str | Path,
+    key_path: str | Path | None,
+    audit_path: str | Path | None,
+    rewrite_out: bool = False,
 ) -> Plan:
     source = Path(in_dir)
     if not source.exists():
@@ -64,7 +72,10 @@ def plan_paths(
         raise UsageError(f"{out_dir}: OUT must not be inside IN ({in_dir})")
     if _inside(source, target):
         raise UsageError(f"{out_dir}: OUT must not contain IN ({in_dir})")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    if rewrite_out:
+        if not target.is_dir():
+            raise UsageError(f"{out_dir}: OUT must be the folder written by the first run")
+    elif target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"{out_dir}: OUT exists and is not an empty folder")
     key = Path(key_path).resolve() if key_path else default_key_path(target)
     audit = Path(audit_path).resolve() if audit_path else default_audit_path(key)
@@ -124,36 +135,113 @@ def deidentify_folder(
     audit_path: str | Path | None = None,
     interviewer_labels: Sequence[str] = DEFAULT_INTERVIEWER_LABELS,
     encoding: str | None = None,
+    review_path: str | Path | None = None,
+    decisions: Decisions | None = None,
 ) -> DeidReport:
     """Write de-identified copies of the transcripts in `in_dir` to `out_dir`.
 
     `roster` is a CSV path (or names) of private names to hide, `keep` a file (or names) of public names
     to leave. The key (pseudonym -> original, per file and offset) goes to `key_path` (default: beside
     OUT), the audit CSV beside it; neither ever goes into OUT. An existing key is read and its pseudonyms
-    reused. Every input is validated before anything is written; errors are QcodeError subclasses.
+    reused. `review_path` (a path, or True for OUT.review.csv beside the key) writes the review file;
+    `decisions` (from a review file) are applied: see apply_review. Every input is validated before
+    anything is written; errors are QcodeError subclasses.
     """
-    plan = plan_paths(in_dir, out_dir, key_path, audit_path)
+    plan = plan_paths(in_dir, out_dir, key_path, audit_path, rewrite_out=decisions is not None)
+    review = _review_target(review_path, plan)
     check_style(style)
-    roster_entries = _roster_entries(roster)
-    keep_list = KeepList(_keep_names(keep))
+    decisions = decisions or Decisions()
+    roster_entries = _roster_entries(roster) + [RosterEntry(name, kind) for name, kind in decisions.replace]
+    keep_list = KeepList(_keep_names(keep) + decisions.keep)
     pseudonyms, old_files = _pseudonyms_from_key(plan.key_path, style)
     sources = read_sources(plan, encoding)
+    rewrites = _check_rewrites(decisions.rewrites, sources)
 
     from ..nlp import load_pipeline  # spaCy loads only when there is work to do
 
     engine = Deidentifier(load_pipeline(pipeline, "ner"), keep_list, roster_entries, pseudonyms, interviewer_labels)
+    engine.rewrites = rewrites
     corpus = engine.detect(sources, progress)
     rendered = engine.render(corpus)
 
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    for text, file_report in rendered:
-        file_report.output.parent.mkdir(parents=True, exist_ok=True)
-        file_report.output.write_text(text, encoding="utf-8", newline="\n")
+    _write_outputs(plan, rendered)
     reports = [file_report for _text, file_report in rendered]
     write_key(plan.key_path, pseudonyms, {r.source.name: r.replacements for r in reports}, old_files)
     report = DeidReport(reports, plan.key_path, plan.audit_path, pseudonyms.mapping())
     write_audit(plan.audit_path, report)
+    if review is not None:
+        report.review_path = review
+        write_review(review, report)
     return report
+
+
+def apply_review(
+    in_dir: str | Path,
+    out_dir: str | Path,
+    review_file: str | Path,
+    **options: object,
+) -> DeidReport:
+    """Re-run de-identification of IN with a researcher's review decisions and rewrite OUT in place.
+
+    Names marked keep are kept in every file; names marked replace are replaced in every file; mentions
+    marked generalise are rewritten with their generalisation. The key is reused (pseudonyms stay) and
+    updated. Pass the same roster, keep file and key as the first run."""
+    review = Path(review_file).resolve()
+    wanted = options.get("review_path")
+    if wanted:
+        key = options.get("key_path")
+        key_path = Path(str(key)).resolve() if key else default_key_path(Path(out_dir))
+        target = default_review_path(key_path) if wanted is True else Path(str(wanted)).resolve()
+        if target == review:
+            raise UsageError(f"{review_file}: a new review would overwrite the decisions being applied; copy it first")
+    decisions = read_review(review)
+    return deidentify_folder(in_dir, out_dir, decisions=decisions, **options)  # type: ignore[arg-type]
+
+
+def _review_target(review_path: str | Path | bool | None, plan: Plan) -> Path | None:
+    if review_path is None or review_path is False:
+        return None
+    path = default_review_path(plan.key_path) if review_path is True else Path(review_path).resolve()
+    if _inside(path, plan.out_dir):
+        raise UsageError(f"{path}: the review file must not be inside OUT (it holds the original names)")
+    return path
+
+
+def _check_rewrites(rewrites: list[Rewrite], sources: list[Source]) -> dict[str, list[Rewrite]]:
+    """Each generalisation must point at the same text in the same input as when the review was made."""
+    bodies = {source.path.name: source.body for source in sources}
+    by_file: dict[str, list[Rewrite]] = {}
+    for rewrite in rewrites:
+        body = bodies.get(rewrite.file)
+        if body is None:
+            raise UsageError(f"review: {rewrite.file} is not a transcript in IN")
+        if body[rewrite.start : rewrite.end] != rewrite.original:
+            raise UsageError(
+                f"review: {rewrite.file} {rewrite.start}-{rewrite.end} no longer reads {rewrite.original!r}; "
+                "the transcript changed since the review was written"
+            )
+        listed = by_file.setdefault(rewrite.file, [])
+        if not any(rewrite.start < r.end and r.start < rewrite.end for r in listed):
+            listed.append(rewrite)
+    return by_file
+
+
+def _write_outputs(plan: Plan, rendered: list[tuple[str, FileReport]]) -> None:
+    """Write every output; when OUT is rewritten after a review, into a new folder swapped in at the end."""
+    target = plan.out_dir
+    if plan.out_dir.exists() and any(plan.out_dir.iterdir()):
+        target = Path(tempfile.mkdtemp(prefix="." + plan.out_dir.name + "-", dir=plan.out_dir.parent))
+    target.mkdir(parents=True, exist_ok=True)
+    for text, file_report in rendered:
+        output = target / file_report.output.relative_to(plan.out_dir)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8", newline="\n")
+    if target != plan.out_dir:
+        old = plan.out_dir.with_name("." + plan.out_dir.name + "-old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(plan.out_dir, old)
+        os.replace(target, plan.out_dir)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _pseudonyms_from_key(key_path: Path, style: str) -> tuple[Pseudonyms, dict[str, object]]:

@@ -65,12 +65,43 @@ class Residual:
     reason: str
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A name-like span left in place on purpose, with the rule that kept it (for the audit and review):
+    public-office, keep-file, keep-list, gazetteer, ordinary-word, contraction, office-title."""
+
+    file: str
+    start: int  # offsets in the input body
+    end: int
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Quasi:
+    """A quasi-identifier: harmless alone, identifying together (an age, a private date, a post).
+
+    Flagged for the researcher's review with a proposed generalisation; left in place unless the review
+    says otherwise."""
+
+    file: str
+    start: int  # offsets in the input body
+    end: int
+    text: str
+    kind: str  # AGE, BIRTH_YEAR, PRIVATE_DATE, POSITION, KINSHIP_ROLE, ETHNICITY_RELIGION
+    rule: str
+    proposal: str  # e.g. "[AGE: 40s]", "1993", "[POSITION]"
+
+
 @dataclass
 class FileReport:
     source: Path
     output: Path
     replacements: list[Replacement] = field(default_factory=list)
     residuals: list[Residual] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+    quasi: list[Quasi] = field(default_factory=list)
+    body: str = ""  # the input body, for review contexts (never written to OUT)
 
 
 @dataclass
@@ -81,6 +112,7 @@ class DeidReport:
     key_path: Path
     audit_path: Path | None
     pseudonyms: dict[str, str]  # pseudonym -> canonical original
+    review_path: Path | None = None
 
     @property
     def replacement_count(self) -> int:
@@ -97,6 +129,14 @@ class DeidReport:
             items.extend(r for r in report.replacements if r.confidence < SURE)
             items.extend(report.residuals)
         return items
+
+    def kept(self) -> list[Kept]:
+        """Name-like spans left in place on purpose, each with the rule that kept it."""
+        return [item for report in self.files for item in report.kept]
+
+    def quasi(self) -> list[Quasi]:
+        """Quasi-identifiers flagged for review."""
+        return [item for report in self.files for item in report.quasi]
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import phonenumbers
 
-from .model import CONTACT, DATE, ID, LIKELY, ORG, SURE, Mention
+from .model import CONTACT, DATE, ID, LIKELY, ORG, PLACE, SURE, Mention
 
 # Regions whose national formats respondents in this field dictate: Central Asia, Afghanistan, Russia,
 # and the countries where exiles live. Numbers with a leading + are found in any region.
@@ -136,9 +136,26 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1 : min(rights) if rights else len(text)]
 
 
+# A numbered neighbourhood is an address even in lower case: "the fourth microdistrict", "block 12".
+ORDINALS = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+    r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|\d{1,3}(?:st|nd|rd|th)"
+)
+NEIGHBOURHOOD_RE = re.compile(
+    rf"(?i)\b(?:(?:{ORDINALS})[ -](?:micro-?district|mikrorayon|microrayon|residential block|housing block|"
+    rf"block|quarter|sector|district of the city)|(?:micro-?district|mikrorayon|microrayon|block|sector|"
+    rf"kvartal|quarter)[ ](?:no\.?[ ]?)?\d{{1,3}}[a-z]?)\b"
+)
+
+
+def find_neighbourhoods(text: str) -> Iterator[Mention]:
+    for match in NEIGHBOURHOOD_RE.finditer(text):
+        yield Mention(match.start(), match.end(), match.group(), PLACE, "neighbourhood", LIKELY)
+
+
 def find_structured(text: str) -> list[Mention]:
     """Every shaped identifier in a text; overlaps are resolved later."""
-    mentions: list[Mention] = []
+    mentions: list[Mention] = list(find_neighbourhoods(text))
     mentions.extend(find_emails_urls(text))
     mentions.extend(find_addresses(text))
     mentions.extend(find_phones(text))
