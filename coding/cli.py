@@ -21,6 +21,7 @@ from .cli_output import (
     handles_errors,
     is_quiet,
     note,
+    out_console,
     print_crosstab,
     progress_bar,
     shows_progress,
@@ -471,3 +472,43 @@ def upgrade(ctx: click.Context, project_dir: Path | None, db: str | None) -> Non
     database, copy = upgrade_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
     kept = f"; the database as it was is kept in {copy}" if copy else ""
     click.echo(f"{database} is at the newest schema{kept}")
+
+
+@main.command()
+@click.option("--risk", is_flag=True, help="Report attribute combinations shared by fewer than K respondents.")
+@click.option("--k", "k", type=click.IntRange(min=2), default=3, show_default=True, help="The smallest safe group.")
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    help="An attribute that reaches outputs (repeat; default: every respondent attribute).",
+)
+@project_options
+@click.pass_context
+@handles_errors
+def respondents(
+    ctx: click.Context, risk: bool, k: int, attributes: tuple[str, ...], project_dir: Path | None, db: str | None
+) -> None:
+    """List the respondents and their attributes, or (--risk) the combinations that single people out."""
+    from .disclosure import risky_combinations, smallest_group
+    from .errors import UsageError
+
+    project = open_from(ctx, project_dir, db)
+    frame = project.respondents()
+    known = [c for c in frame.columns if c != "respondent_id"]
+    chosen = list(attributes) or known
+    unknown = [a for a in chosen if a not in known]
+    if unknown:
+        raise UsageError(f"unknown respondent attribute {unknown[0]!r} (known: {', '.join(known)})")
+    if not risk:
+        out_console().print(frame.to_string(index=False))
+        return
+    rare = risky_combinations(frame, chosen, k=k)
+    smallest = smallest_group(frame, chosen)
+    click.echo(f"{len(frame)} respondents; over {', '.join(chosen)} the smallest group has {smallest} (k = {k} asked)")
+    if rare.empty:
+        click.echo(f"no combination of these attributes is shared by fewer than {k} respondents")
+        return
+    for row in rare.itertuples(index=False):
+        combination = ", ".join(f"{a}={v}" for a, v in zip(row.attributes, row.values, strict=True))
+        click.echo(f"{row.size} respondent(s): {combination}  ({', '.join(row.respondents)})")

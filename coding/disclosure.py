@@ -86,3 +86,20 @@ def smallest_group(respondents: pd.DataFrame, attributes: Sequence[str]) -> int:
         return len(respondents)
     frame = respondents[list(attributes)].astype("object").where(respondents[list(attributes)].notna(), MISSING)
     return int(frame.astype(str).groupby(list(attributes)).size().min())
+
+
+def suppress_small_cells(table: pd.DataFrame, respondents: pd.DataFrame, k: int) -> pd.DataFrame:
+    """`table` with every cell that rests on 1 to k-1 respondents blanked (NaN); zero cells stay.
+
+    `respondents` is the same crosstab counted in respondents (same rows and columns). Statistical offices
+    suppress such cells so that no published number, and no quote behind it, points at one person.
+    """
+    if k < 2:
+        return table
+    shared = [c for c in table.columns if c in respondents.columns and c not in ("name", "level")]
+    counts = respondents.reindex(index=table.index, columns=shared)
+    small = (counts > 0) & (counts < k)
+    result = table.copy()
+    for column in shared:
+        result[column] = result[column].astype("float").mask(small[column])
+    return result

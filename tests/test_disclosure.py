@@ -47,3 +47,39 @@ def test_bad_arguments() -> None:
         risky_combinations(_study(), ["religion"])
     with pytest.raises(ValueError):
         risky_combinations(_study(), ["group"], k=1)
+
+
+def test_cells_on_one_or_two_respondents_are_blanked_and_zero_cells_stay() -> None:
+    from coding.disclosure import suppress_small_cells
+
+    segments = pd.DataFrame({"name": ["A", "B"], "level": [0, 0], "x": [9, 4], "y": [0, 7]}, index=["a", "b"])
+    people = pd.DataFrame({"name": ["A", "B"], "level": [0, 0], "x": [5, 2], "y": [0, 3]}, index=["a", "b"])
+    shown = suppress_small_cells(segments, people, k=3)
+    assert shown.at["a", "x"] == 9 and shown.at["a", "y"] == 0 and shown.at["b", "y"] == 7
+    assert pd.isna(shown.at["b", "x"])  # 4 segments from 2 respondents
+    assert shown["name"].tolist() == ["A", "B"]
+    assert suppress_small_cells(segments, people, k=1).equals(segments)
+
+
+def test_qcode_respondents_risk_names_the_rare_combination(tmp_path) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from coding.cli import main
+
+    fixtures = Path(__file__).parent / "fixtures" / "transcripts"
+    runner = CliRunner()
+    project = tmp_path / "study"
+    assert runner.invoke(main, ["init", str(project)]).exit_code == 0
+    result = runner.invoke(
+        main, ["ingest", str(fixtures), "--metadata", str(fixtures / "respondents.csv"), "--project", str(project)]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["respondents", "--risk", "--attribute", "group", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    # R101 is the only civil-society respondent in the fixtures
+    assert "1 respondent(s): group=civil_society  (R101)" in result.output
+    assert "smallest group has 1" in result.output
+    bad = runner.invoke(main, ["respondents", "--risk", "--attribute", "religion", "--project", str(project)])
+    assert bad.exit_code == 2 and "unknown respondent attribute 'religion'" in bad.stderr
