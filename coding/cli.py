@@ -234,6 +234,43 @@ def ingest(
 
 
 @main.command()
+@click.argument("documents", metavar="DOCUMENT...", nargs=-1, required=True)
+@click.option("--undo", is_flag=True, help="Bring removed documents back (the same as 'qcode restore').")
+@project_options
+@click.pass_context
+@handles_errors
+def remove(
+    ctx: click.Context, documents: tuple[str, ...], undo: bool, project_dir: Path | None, db: str | None
+) -> None:
+    """Take documents (names: file names without extension) out of every count, table and export; their
+    codings and memos stay with them, and 'qcode restore DOCUMENT' brings them back."""
+    _remove_or_restore(ctx, documents, not undo, project_dir, db)
+
+
+@main.command()
+@click.argument("documents", metavar="DOCUMENT...", nargs=-1, required=True)
+@project_options
+@click.pass_context
+@handles_errors
+def restore(ctx: click.Context, documents: tuple[str, ...], project_dir: Path | None, db: str | None) -> None:
+    """Bring back documents taken out by 'qcode remove', with every coding and memo they had."""
+    _remove_or_restore(ctx, documents, False, project_dir, db)
+
+
+def _remove_or_restore(
+    ctx: click.Context, documents: tuple[str, ...], remove: bool, project_dir: Path | None, db: str | None
+) -> None:
+    project = open_from(ctx, project_dir, db)
+    for name in documents:
+        kept = project.remove_document(name) if remove else project.restore_document(name)
+        what = f"{kept['codings']} codings and {kept['memos']} memos"
+        if remove:
+            click.echo(f"removed {name} ({what} kept with it; 'qcode restore {name}' brings it back)")
+        else:
+            click.echo(f"restored {name} ({what})")
+
+
+@main.command()
 @click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
 @project_options
 @click.pass_context
