@@ -768,7 +768,7 @@ class Project:
         return moved
 
     def _known_code(self, code_id: str) -> Code:
-        code = self.codebook.by_id().get(code_id)
+        code = next((c for c in self.store.codes() if c.id == code_id), None)  # one read: every edit asks
         if code is None:
             raise UsageError(f"unknown code {code_id!r}")
         return code

@@ -202,10 +202,11 @@ def _reason(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
 
 
-def retrying(work: Callable[[], T], seconds: float = RETRY_SECONDS, collisions: int = 3) -> T:
+def retrying(work: Callable[[], T], seconds: float | None = None, collisions: int = 3) -> T:
     """Run `work` (a whole transaction) again, with growing pauses, while the database is busy (for up to
     `seconds`) or a concurrent writer took the same unique key first (up to `collisions` times: on the next
     try `work` finds that row and does what it does with an existing one). Then the problem is one line."""
+    seconds = RETRY_SECONDS if seconds is None else seconds
     deadline = time.monotonic() + seconds
     pause, collided = 0.02, 0
     while True:

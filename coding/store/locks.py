@@ -69,7 +69,19 @@ def step_lock(engine: Engine, step: str, wait: float = 0.0) -> Iterator[None]:
                 session.execute(delete(StepLock).where(StepLock.step == step, StepLock.token == token))
     finally:
         if advisory is not None:
-            advisory.close()  # ends the session, and with it the advisory lock
+            _release_advisory(advisory, step)
+
+
+def _advisory_key(step: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"qcode step {step}".encode()).digest()[:8], "big", signed=True)
+
+
+def _release_advisory(connection: Connection, step: str) -> None:
+    # Closing a pooled connection keeps its server session (and the lock) alive: unlock first.
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _advisory_key(step)})
+    finally:
+        connection.close()
 
 
 def holder(engine: Engine, step: str) -> Holder | None:
@@ -122,7 +134,7 @@ def _alive(pid: int) -> bool:
 
 def _advisory(engine: Engine, step: str, deadline: float) -> Connection:
     """A connection holding PostgreSQL's session advisory lock for this project's `step`."""
-    key = int.from_bytes(hashlib.sha256(f"qcode step {step}".encode()).digest()[:8], "big", signed=True)
+    key = _advisory_key(step)
     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         while not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}):
