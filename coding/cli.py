@@ -257,13 +257,17 @@ def restore(ctx: click.Context, documents: tuple[str, ...], project_dir: Path | 
     _remove_or_restore(ctx, documents, False, project_dir, db)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _remove_or_restore(
     ctx: click.Context, documents: tuple[str, ...], remove: bool, project_dir: Path | None, db: str | None
 ) -> None:
     project = open_from(ctx, project_dir, db)
     for name in documents:
         kept = project.remove_document(name) if remove else project.restore_document(name)
-        what = f"{kept['codings']} codings and {kept['memos']} memos"
+        what = f"{_count(kept['codings'], 'coding')} and {_count(kept['memos'], 'memo')}"
         if remove:
             click.echo(f"removed {name} ({what} kept with it; 'qcode restore {name}' brings it back)")
         else:
