@@ -90,6 +90,17 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--wait",
+        type=click.FloatRange(0),
+        default=0.0,
+        metavar="SECONDS",
+        help="If another run of this step is in progress on the project, wait up to SECONDS for it "
+        "(default: refuse at once, exit status 2).",
+    )(func)
+
+
 def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # type: ignore[no-untyped-def]
     from .project import open_project
 
@@ -212,6 +223,7 @@ def init(folder: Path, codebook: Path | None, db: str | None, name: str | None) 
 @click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path), help="respondents.csv")
 @click.option("--replace", is_flag=True, help="Replace documents whose file has changed.")
 @click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
@@ -221,6 +233,7 @@ def ingest(
     metadata: Path | None,
     replace: bool,
     encoding: str | None,
+    wait: float,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
@@ -229,7 +242,9 @@ def ingest(
         raise click.UsageError("give transcript files or folders, or --metadata")
     project = open_from(ctx, project_dir, db)
     with progress_bar("reading transcripts", None) as advance:
-        report = project.ingest(list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance)
+        report = project.ingest(
+            list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance, wait=wait
+        )
     click.echo(report.summary())
 
 
@@ -276,15 +291,16 @@ def _remove_or_restore(
 
 @main.command()
 @click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
-def segment(ctx: click.Context, unit: str | None, project_dir: Path | None, db: str | None) -> None:
+def segment(ctx: click.Context, unit: str | None, wait: float, project_dir: Path | None, db: str | None) -> None:
     """Split respondent turns into coding units with spaCy."""
     project = open_from(ctx, project_dir, db)
     todo = len(project.store.unsegmented_documents(unit or project.unit))
     with progress_bar("segmenting", todo) as advance:
-        result = project.segment(unit, progress=advance)
+        result = project.segment(unit, progress=advance, wait=wait)
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
     for key, value in result.items():
         if key.startswith("codings_on_"):
@@ -295,6 +311,7 @@ def segment(ctx: click.Context, unit: str | None, project_dir: Path | None, db: 
 @click.option("--rules", "use_rules", is_flag=True, help="Suggest codes with the codebook's match rules.")
 @click.option("--model", "use_model", is_flag=True, help="Suggest codes with the trained model.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
@@ -303,6 +320,7 @@ def autocode(
     use_rules: bool,
     use_model: bool,
     min_confidence: float,
+    wait: float,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
@@ -315,7 +333,7 @@ def autocode(
     kinds = " and ".join(k for k, on in (("rules", use_rules or both), ("model", model)) if on)
     with progress_bar(f"suggesting codes ({kinds})", None) as advance:
         results = project.autocode(
-            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance
+            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance, wait=wait
         )
     for name, stats in results.items():
         click.echo(
@@ -535,17 +553,18 @@ def import_command(ctx: click.Context, kind: str, file: Path, project_dir: Path 
 
 @main.command()
 @click.option("--coder", "coders", multiple=True, help="Learn from these coders only (default: every person).")
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
-def train(ctx: click.Context, coders: tuple[str, ...], project_dir: Path | None, db: str | None) -> None:
+def train(ctx: click.Context, coders: tuple[str, ...], wait: float, project_dir: Path | None, db: str | None) -> None:
     """Train the code classifier on human codings; print cross-validated figures per code."""
     from rich.console import Console
     from rich.table import Table
 
     project = open_from(ctx, project_dir, db)
     with progress_bar("training (cross-validated by respondent)", None):
-        report = project.train(list(coders) or None)
+        report = project.train(list(coders) or None, wait=wait)
     report = report.reset_index().rename(columns={"index": "code"})
     view = Table(title="Cross-validated by respondent (segments of one respondent never on both sides)")
     for column in report.columns:

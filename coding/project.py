@@ -7,9 +7,10 @@ codings_io, exchange, intercoder, publication) with the store and plain data; th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 
@@ -52,6 +53,19 @@ __all__ = [
     "upgrade_project",
 ]
 Progress = Callable[[int], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _retried(method: Callable[Concatenate[Project, P], R]) -> Callable[Concatenate[Project, P], R]:
+    """A facade edit run again while the database is busy or another tab took the same row first
+    (store.retrying): its checks are made again too, so the second try sees what the first could not."""
+
+    @functools.wraps(method)
+    def wrapper(self: Project, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.store.retrying(lambda: method(self, *args, **kwargs))
+
+    return wrapper
 
 
 def create_project(
@@ -706,6 +720,7 @@ class Project:
         quotes = self.quotes(table["segment_id"].unique().tolist())[["segment_id", "document", "respondent_id", "text"]]
         return table.merge(quotes, on="segment_id", how="left").sort_values(["document", "segment_id", "code"])
 
+    @_retried
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
         """Record the agreed decision for one segment and code as coder 'consensus'."""
         from . import intercoder
@@ -713,6 +728,7 @@ class Project:
         self._known_code(code_id)
         intercoder.resolve(self.store, segment_id, code_id, applies, actor)
 
+    @_retried
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
         """Copy what both coders agree is present into the consensus coder (disagreements stay open)."""
         from . import intercoder
@@ -720,6 +736,7 @@ class Project:
         return intercoder.seed_consensus(self.store, intercoder.decisions(self.decisions()), coder_a, coder_b, actor)
 
     # ----- codebook edits ---------------------------------------------------------------------
+    @_retried
     def add_code(self, code: Code, actor: str) -> None:
         book = self.codebook
         if code.id in book.by_id():
@@ -731,6 +748,7 @@ class Project:
             write_log(session, actor, Action.ADD_CODE, code_id=code.id, name=code.name, parent=code.parent)
         self._write_codebook_file()
 
+    @_retried
     def rename_code(self, code_id: str, new_name: str, actor: str) -> None:
         """Names change, ids stay: codings and exports keep pointing at the same code."""
         old = self._known_code(code_id)
@@ -739,6 +757,7 @@ class Project:
             write_log(session, actor, Action.RENAME_CODE, code_id=code_id, previous=old.name, name=new_name)
         self._write_codebook_file()
 
+    @_retried
     def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
         old = self._known_code(code_id)
         if new_parent is not None:
@@ -751,6 +770,7 @@ class Project:
             write_log(session, actor, Action.MOVE_CODE, code_id=code_id, previous=old.parent, parent=new_parent)
         self._write_codebook_file()
 
+    @_retried
     def merge_codes(self, source_id: str, target_id: str, actor: str) -> int:
         """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted."""
         self._known_code(source_id)

@@ -75,9 +75,9 @@ def run_pair(project: Path, db: str | None, step: str, *args: object) -> list[in
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_runs_of_each_step_at_once_store_nothing_twice(tmp_path, backend):
-    from sqlalchemy import func, select
-
     import dataclasses
+
+    from sqlalchemy import func, select
 
     from coding.config import write_config
     from coding.project import create_project, open_project
@@ -92,7 +92,8 @@ def test_two_runs_of_each_step_at_once_store_nothing_twice(tmp_path, backend):
         # spaCy's blank English pipeline: the same steps and locks, without loading a trained model 8 times.
         write_config(folder, dataclasses.replace(created.config, pipeline="blank"))
 
-        run_pair(folder, db, "ingest", transcripts, "--metadata", metadata)
+        # --wait: the second run waits for the first, then finds every file unchanged.
+        assert run_pair(folder, db, "ingest", transcripts, "--metadata", metadata, "--wait", 240) == [0, 0]
         project = open_project(folder, db)
         assert project.counts()["documents"] == 12 and project.counts()["respondents"] == 12
 

@@ -196,12 +196,12 @@ def test_a_database_locked_for_too_long_is_one_line(tmp_path, monkeypatch):
     import sqlite3
 
     from click.testing import CliRunner
+    from project_factory import make_project, segment_id
 
     from coding.cli import main
     from coding.errors import BusyError
     from coding.project import open_project
     from coding.store import database
-    from project_factory import make_project, segment_id
 
     folder = make_project(tmp_path).folder
     # Shorter waits than a person gets (SQLite waits 10 s a statement, edits are retried for 30 s).
