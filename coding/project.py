@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 
 from . import analysis, codings_io
 from .config import ProjectConfig, read_config, write_config
-from .errors import ProjectError, ReplacedDocumentError, UsageError
+from .errors import BusyError, ProjectError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
 from .selection import SOURCE_FILTERS, filter_codings, owners
@@ -201,9 +202,16 @@ class Project:
             names = self.store.unsegmented_documents(unit)
             documents = self.documents(names) if names else []
             segments = self._segment(documents, unit, progress) if documents else []
-            with self.store.transaction(write=True) as session:
-                added = stored_segments.add_segments(session, segments, unit)
-                write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
+            versions = {d.name: d.sha256 for d in documents}
+            try:
+                with self.store.transaction(write=True) as session:
+                    added = stored_segments.add_segments(session, segments, unit, versions)
+                    write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
+            except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
+                raise BusyError(
+                    "another run stored segments of these documents meanwhile; nothing was stored by this one: "
+                    "run 'qcode segment' again"
+                ) from None
         if unit != self.config.unit:
             self.config = self.config.with_unit(unit)
             write_config(self.folder, self.config)

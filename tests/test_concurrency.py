@@ -215,3 +215,24 @@ def test_two_ingest_runs_of_a_folder_with_new_respondents_in_one_process(tmp_pat
         thread.join()
     assert len(outcomes) == 2 and any(not isinstance(o, BusyError) for o in outcomes)
     assert project.counts()["documents"] == 30 and project.counts()["respondents"] == 30
+
+
+def test_segments_cut_from_a_text_replaced_meanwhile_are_not_stored_on_the_new_one(tmp_path):
+    """A segment run that read a document just before `ingest --replace` changed it stores nothing for it."""
+    from coding.project import create_project
+    from coding.store import segments as stored_segments
+
+    transcripts, metadata, codebook = write_corpus(tmp_path, documents=2)
+    project = create_project(tmp_path / "project", codebook=codebook)
+    project.ingest([transcripts])
+    documents = project.documents()  # what a segment run read
+    cut = project._segment(documents, "paragraph")
+    path = transcripts / "R001.txt"
+    path.write_text("Interviewer: Again?\n\nR001: A different answer altogether.\n", encoding="utf-8")
+    project.ingest([path], replace=True)
+    with project.store.transaction(write=True) as session:
+        added = stored_segments.add_segments(session, cut, "paragraph", {d.name: d.sha256 for d in documents})
+    assert added == len([s for s in cut if s.document == "R002"])
+    assert project.segment("paragraph")["documents"] == 1  # R001's new text is segmented from itself
+    texts = {s.document: s.text for s in project.segments(["R001"])}
+    assert texts == {"R001": "A different answer altogether."}

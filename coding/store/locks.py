@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import BusyError
-from .database import transaction
+from .database import retrying, transaction
 from .schema import StepLock, utcnow
 
 STEPS = ("segment", "ingest", "autocode", "train")
@@ -65,8 +65,7 @@ def step_lock(engine: Engine, step: str, wait: float = 0.0) -> Iterator[None]:
         try:
             yield
         finally:
-            with transaction(engine, write=True) as session:
-                session.execute(delete(StepLock).where(StepLock.step == step, StepLock.token == token))
+            retrying(lambda: _delete_row(engine, step, token))
     finally:
         if advisory is not None:
             _release_advisory(advisory, step)
@@ -82,6 +81,11 @@ def _release_advisory(connection: Connection, step: str) -> None:
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _advisory_key(step)})
     finally:
         connection.close()
+
+
+def _delete_row(engine: Engine, step: str, token: str) -> None:
+    with transaction(engine, write=True) as session:
+        session.execute(delete(StepLock).where(StepLock.step == step, StepLock.token == token))
 
 
 def holder(engine: Engine, step: str) -> Holder | None:

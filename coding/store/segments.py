@@ -36,13 +36,18 @@ def unsegmented_documents(session: Session, unit: str) -> list[str]:
     return list(session.scalars(query.order_by(DocumentRow.name)))
 
 
-def add_segments(session: Session, segments: Sequence[Segment], unit: str) -> int:
+def add_segments(
+    session: Session, segments: Sequence[Segment], unit: str, versions: dict[str, str] | None = None
+) -> int:
+    """Store segments of current documents. versions (name -> sha256 of the text they were cut from): a
+    document replaced by another text meanwhile is left alone, not given offsets into the wrong text."""
     if not segments:
         return 0
     names = sorted({s.document for s in segments})
-    docs = dict(
-        session.execute(select(DocumentRow.name, DocumentRow.id).where(DocumentRow.name.in_(names), is_current())).all()
-    )
+    found = session.execute(
+        select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(DocumentRow.name.in_(names), is_current())
+    ).all()
+    docs = {name: id_ for name, id_, sha in found if versions is None or versions.get(name) == sha}
     turn_ids = {
         (doc_id, index): turn_id
         for turn_id, doc_id, index in session.execute(
