@@ -236,3 +236,39 @@ def test_segments_cut_from_a_text_replaced_meanwhile_are_not_stored_on_the_new_o
     assert project.segment("paragraph")["documents"] == 1  # R001's new text is segmented from itself
     texts = {s.document: s.text for s in project.segments(["R001"])}
     assert texts == {"R001": "A different answer altogether."}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_run_killed_while_it_holds_the_lock_does_not_block_the_next(tmp_path, backend):
+    """SIGKILL mid-run: no release, no cleanup. The next run finds the lock stale (its process is gone, or
+    PostgreSQL ended its session) and does the whole work once."""
+    import dataclasses
+    import signal
+    import time
+
+    from coding.config import write_config
+    from coding.project import create_project, open_project
+    from coding.store.locks import holder
+
+    transcripts, metadata, codebook = write_corpus(tmp_path, documents=60)
+    with database(backend) as db:
+        folder = tmp_path / "project"
+        created = create_project(folder, codebook=codebook, db=db)
+        write_config(folder, dataclasses.replace(created.config, pipeline="blank"))
+        created.ingest([transcripts])
+        process = start(folder, db, "segment", "--unit", "sentence")
+        deadline = time.monotonic() + 120
+        while holder(created.store.engine, "segment") is None and process.poll() is None:
+            assert time.monotonic() < deadline, "the segment run never took its lock"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        project = open_project(folder, db)
+        assert process.returncode == -signal.SIGKILL
+        assert holder(project.store.engine, "segment") is not None  # left behind: a killed run cleans nothing
+        result = project.segment("sentence")
+        assert result["documents"] == 60 or project.counts()["segments"] > 0
+        assert holder(project.store.engine, "segment") is None
+        frame = project.segments_frame()
+        assert not frame.duplicated(["document", "position"]).any()
+        assert set(frame["document"]) == {f"R{n:03d}" for n in range(1, 61)}
