@@ -41,7 +41,7 @@ def run_autocode(
     if model is not None:
         batches.append(model(segments))
     results: dict[str, dict[str, int]] = {}
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         for name, proposals in batches:
             kept = [p for p in proposals if p.confidence >= min_confidence]
             stats = stored_codings.add_proposals(session, kept)

@@ -41,6 +41,17 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--wait",
+        type=click.FloatRange(0),
+        default=0.0,
+        metavar="SECONDS",
+        help="If another run of this step is in progress on the project, wait up to SECONDS for it "
+        "(default: refuse at once, exit status 2).",
+    )(func)
+
+
 def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # type: ignore[no-untyped-def]
     from .project import open_project
 
@@ -124,6 +135,7 @@ def init(folder: Path, codebook: Path | None, db: str | None, name: str | None) 
 @click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path), help="respondents.csv")
 @click.option("--replace", is_flag=True, help="Replace documents whose file has changed.")
 @click.option("--encoding", default=None, help="Text encoding of the files (default UTF-8).")
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
@@ -133,6 +145,7 @@ def ingest(
     metadata: Path | None,
     replace: bool,
     encoding: str | None,
+    wait: float,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
@@ -141,21 +154,65 @@ def ingest(
         raise click.UsageError("give transcript files or folders, or --metadata")
     project = open_from(ctx, project_dir, db)
     with progress_bar("reading transcripts", None) as advance:
-        report = project.ingest(list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance)
+        report = project.ingest(
+            list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance, wait=wait
+        )
     click.echo(report.summary())
 
 
 @main.command()
-@click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
+@click.argument("documents", metavar="DOCUMENT...", nargs=-1, required=True)
+@click.option("--undo", is_flag=True, help="Bring removed documents back (the same as 'qcode restore').")
 @project_options
 @click.pass_context
 @handles_errors
-def segment(ctx: click.Context, unit: str | None, project_dir: Path | None, db: str | None) -> None:
+def remove(
+    ctx: click.Context, documents: tuple[str, ...], undo: bool, project_dir: Path | None, db: str | None
+) -> None:
+    """Take documents (names: file names without extension) out of every count, table and export; their
+    codings and memos stay with them, and 'qcode restore DOCUMENT' brings them back."""
+    _remove_or_restore(ctx, documents, not undo, project_dir, db)
+
+
+@main.command()
+@click.argument("documents", metavar="DOCUMENT...", nargs=-1, required=True)
+@project_options
+@click.pass_context
+@handles_errors
+def restore(ctx: click.Context, documents: tuple[str, ...], project_dir: Path | None, db: str | None) -> None:
+    """Bring back documents taken out by 'qcode remove', with every coding and memo they had."""
+    _remove_or_restore(ctx, documents, False, project_dir, db)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _remove_or_restore(
+    ctx: click.Context, documents: tuple[str, ...], remove: bool, project_dir: Path | None, db: str | None
+) -> None:
+    project = open_from(ctx, project_dir, db)
+    for name in documents:
+        kept = project.remove_document(name) if remove else project.restore_document(name)
+        what = f"{_count(kept['codings'], 'coding')} and {_count(kept['memos'], 'memo')}"
+        if remove:
+            click.echo(f"removed {name} ({what} kept with it; 'qcode restore {name}' brings it back)")
+        else:
+            click.echo(f"restored {name} ({what})")
+
+
+@main.command()
+@click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
+@wait_option
+@project_options
+@click.pass_context
+@handles_errors
+def segment(ctx: click.Context, unit: str | None, wait: float, project_dir: Path | None, db: str | None) -> None:
     """Split respondent turns into coding units with spaCy."""
     project = open_from(ctx, project_dir, db)
     todo = len(project.store.unsegmented_documents(unit or project.unit))
     with progress_bar("segmenting", todo) as advance:
-        result = project.segment(unit, progress=advance)
+        result = project.segment(unit, progress=advance, wait=wait)
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
     for key, value in result.items():
         if key.startswith("codings_on_"):
@@ -166,6 +223,7 @@ def segment(ctx: click.Context, unit: str | None, project_dir: Path | None, db: 
 @click.option("--rules", "use_rules", is_flag=True, help="Suggest codes with the codebook's match rules.")
 @click.option("--model", "use_model", is_flag=True, help="Suggest codes with the trained model.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
@@ -174,6 +232,7 @@ def autocode(
     use_rules: bool,
     use_model: bool,
     min_confidence: float,
+    wait: float,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
@@ -186,7 +245,7 @@ def autocode(
     kinds = " and ".join(k for k, on in (("rules", use_rules or both), ("model", model)) if on)
     with progress_bar(f"suggesting codes ({kinds})", None) as advance:
         results = project.autocode(
-            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance
+            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance, wait=wait
         )
     for name, stats in results.items():
         click.echo(
@@ -381,17 +440,18 @@ def import_command(ctx: click.Context, kind: str, file: Path, project_dir: Path 
 
 @main.command()
 @click.option("--coder", "coders", multiple=True, help="Learn from these coders only (default: every person).")
+@wait_option
 @project_options
 @click.pass_context
 @handles_errors
-def train(ctx: click.Context, coders: tuple[str, ...], project_dir: Path | None, db: str | None) -> None:
+def train(ctx: click.Context, coders: tuple[str, ...], wait: float, project_dir: Path | None, db: str | None) -> None:
     """Train the code classifier on human codings; print cross-validated figures per code."""
     from rich.console import Console
     from rich.table import Table
 
     project = open_from(ctx, project_dir, db)
     with progress_bar("training (cross-validated by respondent)", None):
-        report = project.train(list(coders) or None)
+        report = project.train(list(coders) or None, wait=wait)
     report = report.reset_index().rename(columns={"index": "code"})
     view = Table(title="Cross-validated by respondent (segments of one respondent never on both sides)")
     for column in report.columns:

@@ -43,3 +43,11 @@ class ProjectError(QcodeError):
 
 class ImportFormatError(IngestError):
     """A file from another tool (codings CSV, REFI-QDA) is malformed or refers to unknown things."""
+
+
+class BusyError(ProjectError):
+    """Another run holds the project for this step, or the database stayed locked through every retry."""
+
+
+class ReplacedDocumentError(UsageError):
+    """A change was aimed at a segment of a document version that is no longer current (replaced or removed)."""

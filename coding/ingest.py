@@ -33,6 +33,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # unchanged files of removed documents, left out
     respondents: int = 0
     codings_carried: int = 0
     codings_left_on_previous: int = 0
@@ -51,6 +52,8 @@ class IngestReport:
                     else ")"
                 )
             )
+        if self.removed:
+            parts.append(f"{len(self.removed)} left out as removed ('qcode restore DOCUMENT' brings one back)")
         if self.respondents:
             parts.append(f"{self.respondents} respondents' attributes read")
         return "documents: " + ", ".join(parts)
@@ -110,12 +113,15 @@ def ingest(
         if progress:
             progress(1)
     report = IngestReport(respondents=len(attributes))
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         to_add: list[Document] = []
         to_replace: list[tuple[Document, int]] = []
+        removed = stored_documents.removed_documents(session)
         for document in documents:
             existing = stored_documents.active_document(session, document.name)
-            if existing is None:
+            if existing is None and removed.get(document.name) == document.sha256:
+                report.removed.append(document.name)  # removed on purpose: the same file does not bring it back
+            elif existing is None:
                 to_add.append(document)
             elif existing.sha256 == document.sha256:
                 report.unchanged.append(document.name)
@@ -170,6 +176,10 @@ def _replace(
     """Add the new version, retire the old one, carry codings and memos whose text is found unchanged.
 
     Returns codings carried and left on the previous version, then memos carried and left."""
+    # The old version is taken out first (pointing at itself until the new one has an id): from here its row
+    # is locked (PostgreSQL), so a coder's edit on it has either committed, and is read below to be carried,
+    # or waits and is then refused (Project.apply_code); and the new version is the one current of its name.
+    stored_documents.retire_document(session, old_id, old_id)
     old_codings = stored_codings.codings_on_document(session, old_id)
     old_memos = stored_memos.memos_on_document(session, old_id)
     old_text = stored_documents.document_text_by_id(session, old_id)

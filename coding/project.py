@@ -7,30 +7,36 @@ codings_io, exchange, intercoder, publication) with the store and plain data; th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 
 from . import analysis, codings_io
 from .config import ProjectConfig, read_config, write_config
-from .errors import ProjectError, UsageError
+from .errors import BusyError, ProjectError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
 from .selection import SOURCE_FILTERS, filter_codings, owners
 from .store import SEGMENT_COLUMNS, Action, StateToken, Store
 from .store import codebook as stored_codebook
 from .store import codings as stored_codings
+from .store import documents as stored_documents
 from .store import memos as stored_memos
 from .store import segments as stored_segments
 from .store import settings as stored_settings
 from .store.database import engine_for, migrate
 from .store.log import write_log
+from .store.schema import utcnow
 from .tables import write_table
 from .transcripts import TranscriptOptions, make_turn
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
+    from sqlalchemy.orm import Session
+
     from .coders.model import CodeModel
     from .exchange import ExchangeReport
 
@@ -48,6 +54,19 @@ __all__ = [
     "upgrade_project",
 ]
 Progress = Callable[[int], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _retried(method: Callable[Concatenate[Project, P], R]) -> Callable[Concatenate[Project, P], R]:
+    """A facade edit run again while the database is busy or another tab took the same row first
+    (store.retrying): its checks are made again too, so the second try sees what the first could not."""
+
+    @functools.wraps(method)
+    def wrapper(self: Project, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.store.retrying(lambda: method(self, *args, **kwargs))
+
+    return wrapper
 
 
 def create_project(
@@ -70,7 +89,7 @@ def create_project(
     write_codebook(book, folder / config.codebook)
     write_config(folder, config)
     project = Project(folder, config)
-    with project.store.transaction() as session:
+    with project.store.transaction(write=True) as session:
         stored_codebook.sync_codes(session, book)
         stored_settings.set_setting(session, "codebook_name", book.name)
         stored_settings.set_setting(session, "codebook_version", book.version)
@@ -147,18 +166,22 @@ class Project:
         encoding: str | None = None,
         progress: Progress | None = None,
         actor: str = "qcode",
+        wait: float = 0.0,
     ) -> IngestReport:
+        """Add transcripts and attributes (coding.ingest). One ingest run at a time per project: another one
+        running is waited for up to `wait` seconds, then a BusyError."""
         options = TranscriptOptions(interviewer_labels=self.config.interviewer_labels, encoding=encoding)
-        return ingest(
-            self.store,
-            paths,
-            metadata=metadata,
-            options=options,
-            segmenter=self._segment,
-            replace=replace,
-            actor=actor,
-            progress=progress,
-        )
+        with self.store.step_lock("ingest", wait):
+            return ingest(
+                self.store,
+                paths,
+                metadata=metadata,
+                options=options,
+                segmenter=self._segment,
+                replace=replace,
+                actor=actor,
+                progress=progress,
+            )
 
     def _segment(self, documents: Sequence[Document], unit: str, progress: Progress | None = None) -> list[Segment]:
         from .nlp import load_pipeline
@@ -167,17 +190,28 @@ class Project:
         nlp = load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
         return segment_documents(documents, unit, nlp, progress=progress)
 
-    def segment(self, unit: str | None = None, progress: Progress | None = None) -> dict[str, int]:
-        """Segment every document not yet segmented in `unit`; make `unit` the project's unit."""
+    def segment(self, unit: str | None = None, progress: Progress | None = None, wait: float = 0.0) -> dict[str, int]:
+        """Segment every document not yet segmented in `unit`; make `unit` the project's unit.
+
+        One segment run at a time per project (another is waited for up to `wait` seconds, then a
+        BusyError): what is not yet segmented is read under the lock, so nothing is segmented twice."""
         unit = unit or self.config.unit
         if unit not in UNITS:
             raise UsageError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-        names = self.store.unsegmented_documents(unit)
-        documents = self.documents(names) if names else []
-        segments = self._segment(documents, unit, progress) if documents else []
-        with self.store.transaction() as session:
-            added = stored_segments.add_segments(session, segments, unit)
-            write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
+        with self.store.step_lock("segment", wait):
+            names = self.store.unsegmented_documents(unit)
+            documents = self.documents(names) if names else []
+            segments = self._segment(documents, unit, progress) if documents else []
+            versions = {d.name: d.sha256 for d in documents}
+            try:
+                with self.store.transaction(write=True) as session:
+                    added = stored_segments.add_segments(session, segments, unit, versions)
+                    write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
+            except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
+                raise BusyError(
+                    "another run stored segments of these documents meanwhile; nothing was stored by this one: "
+                    "run 'qcode segment' again"
+                ) from None
         if unit != self.config.unit:
             self.config = self.config.with_unit(unit)
             write_config(self.folder, self.config)
@@ -206,6 +240,50 @@ class Project:
             doc_turns = [_with_paragraphs(turn, text) for turn in by_doc.get(row.document, [])]
             result.append(Document(row.document, row.respondent_id, text, doc_turns, {}, row.sha256, row.source_path))
         return result
+
+    def remove_document(self, name: str, actor: str = "qcode") -> dict[str, int]:
+        """Take a document out of the project: out of every count, table and export, and of later segment,
+        autocode and train runs, so that one bad file cannot block a project. Its text, segments, codings and
+        memos stay with it and restore_document brings it back as it was; the log records both.
+
+        Re-ingesting the unchanged file leaves it removed; a changed file is added as a new document.
+        Returns the codings and memos kept with it."""
+        with self.store.step_lock("ingest"):
+            return self.store.retrying(lambda: self._set_removed(name, True, actor))
+
+    def restore_document(self, name: str, actor: str = "qcode") -> dict[str, int]:
+        """Undo remove_document: the document counts again, with every coding and memo it had."""
+        with self.store.step_lock("ingest"):
+            return self.store.retrying(lambda: self._set_removed(name, False, actor))
+
+    def removed_documents(self) -> list[str]:
+        with self.store.transaction() as session:
+            return sorted(stored_documents.removed_documents(session))
+
+    def _set_removed(self, name: str, remove: bool, actor: str) -> dict[str, int]:
+        with self.store.transaction(write=True) as session:
+            current = stored_documents.active_document(session, name)
+            removed = stored_documents.removed_document(session, name)
+            if remove and current is None:
+                known = " (it is removed already; 'qcode restore' brings it back)" if removed else ""
+                raise UsageError(f"no document named {name!r} in the project{known}")
+            if not remove and removed is None:
+                raise UsageError(f"no removed document named {name!r} to restore")
+            if not remove and current is not None:
+                raise UsageError(
+                    f"document {name!r} was ingested again after it was removed: remove the current one first "
+                    "to restore the earlier one"
+                )
+            row = current if remove else removed
+            assert row is not None
+            stored_documents.set_removed(session, row.id, utcnow() if remove else None)
+            kept = {
+                "codings": len(stored_codings.codings_on_document(session, row.id)),
+                "memos": len(stored_memos.memos_on_document(session, row.id)),
+            }
+            action = Action.REMOVE_DOCUMENT if remove else Action.RESTORE_DOCUMENT
+            write_log(session, actor, action, name, document_id=row.id, codings=kept["codings"], memos=kept["memos"])
+        return kept
 
     def segments(self, documents: Sequence[str] | None = None) -> list[Segment]:
         return self.store.segments(self.unit, documents)
@@ -279,22 +357,31 @@ class Project:
         return len(frame)
 
     def apply_code(self, segment_id: int, code_id: str, coder: str) -> None:
-        """A person puts a code on a segment (no-op if they already did)."""
+        """A person puts a code on a segment (no-op if they already did, from another tab too)."""
         self._known_code(code_id)
-        with self.store.transaction() as session:
-            existing = stored_codings.find_coding(session, segment_id, code_id, coder)
+        self.store.retrying(lambda: self._apply_code(segment_id, code_id, coder))
+
+    def _apply_code(self, segment_id: int, code_id: str, coder: str) -> None:
+        with self.store.transaction(write=True) as session:
+            _current_segment(session, segment_id)
+            existing = stored_codings.find_coding(session, segment_id, code_id, coder, lock=True)
             if existing is not None and existing.status == ACCEPTED:
                 return
             if existing is not None:
                 stored_codings.decide(session, existing, ACCEPTED, coder)
             else:
                 stored_codings.add_human_codings(session, [(segment_id, code_id)], coder)
+                session.flush()  # a concurrent tab's row shows here, as a unique-key error retrying() absorbs
             write_log(session, coder, Action.APPLY_CODE, segment_id=segment_id, code_id=code_id, code=code_id)
 
     def remove_code(self, segment_id: int, code_id: str, coder: str) -> None:
         """A person takes their own code off a segment; the log keeps that it was there."""
-        with self.store.transaction() as session:
-            existing = stored_codings.find_coding(session, segment_id, code_id, coder)
+        self.store.retrying(lambda: self._remove_code(segment_id, code_id, coder))
+
+    def _remove_code(self, segment_id: int, code_id: str, coder: str) -> None:
+        with self.store.transaction(write=True) as session:
+            _current_segment(session, segment_id)
+            existing = stored_codings.find_coding(session, segment_id, code_id, coder, lock=True)
             if existing is None or existing.status == REJECTED:
                 return
             if existing.source == HUMAN:
@@ -308,21 +395,26 @@ class Project:
 
         The decision is the coder's own row: the suggestion stays pending for everyone else, so coders
         working blind each decide it, and nobody's decision replaces another's."""
+        self.store.retrying(lambda: self._decide_suggestion(coding_id, accept, coder))
+
+    def _decide_suggestion(self, coding_id: int, accept: bool, coder: str) -> None:
         status = ACCEPTED if accept else REJECTED
-        with self.store.transaction() as session:
+        with self.store.transaction(write=True) as session:
             row = stored_codings.coding_row(session, coding_id)
             if row is None:
                 raise UsageError(f"no coding with id {coding_id}")
+            _current_segment(session, row.segment_id)
             if row.source == HUMAN:
                 raise UsageError("only suggestions can be accepted or rejected; remove a person's code instead")
             if row.coder != row.source_name and row.coder != coder:
                 raise UsageError(f"coding {coding_id} is {row.coder}'s decision; decide the suggestion itself")
-            own = row if row.coder == coder else stored_codings.find_coding(session, row.segment_id, row.code_id, coder)
+            own = stored_codings.find_coding(session, row.segment_id, row.code_id, coder, lock=True)
             if own is not None and own.source == HUMAN and not accept:
                 raise UsageError("you applied this code to the segment yourself; remove it instead of rejecting")
             previous = own.status if own is not None else SUGGESTED
             if own is None:
                 stored_codings.add_decision(session, row, coder, status)
+                session.flush()  # as in _apply_code: another tab's decision is a unique-key error, retried
             else:
                 stored_codings.decide(session, own, status, coder)
             write_log(
@@ -336,8 +428,13 @@ class Project:
             )
 
     def set_memo(self, segment_id: int, text: str, coder: str) -> None:
-        with self.store.transaction() as session:
+        self.store.retrying(lambda: self._set_memo(segment_id, text, coder))
+
+    def _set_memo(self, segment_id: int, text: str, coder: str) -> None:
+        with self.store.transaction(write=True) as session:
+            _current_segment(session, segment_id)
             previous = stored_memos.upsert_memo(session, segment_id, coder, text)
+            session.flush()
             write_log(session, coder, Action.MEMO, segment_id=segment_id, previous=previous, text=text)
 
     def memos(self) -> pd.DataFrame:
@@ -350,8 +447,16 @@ class Project:
         model: bool = False,
         min_confidence: float = 0.0,
         progress: Progress | None = None,
+        wait: float = 0.0,
     ) -> dict[str, dict[str, int]]:
-        """Store suggestions from the codebook's rules and/or the trained model."""
+        """Store suggestions from the codebook's rules and/or the trained model (one run at a time: another
+        is waited for up to `wait` seconds, then a BusyError)."""
+        with self.store.step_lock("autocode", wait):
+            return self._autocode(rules, model, min_confidence, progress)
+
+    def _autocode(
+        self, rules: bool, model: bool, min_confidence: float, progress: Progress | None
+    ) -> dict[str, dict[str, int]]:
         from .autocode import run_autocode
 
         self._require_segments()
@@ -456,8 +561,13 @@ class Project:
     def can_train(self) -> bool:
         return not self.codings("human").empty
 
-    def train(self, coders: Sequence[str] | None = None) -> pd.DataFrame:
-        """Train on human codings (all coders, or `coders`); returns cross-validated figures per code."""
+    def train(self, coders: Sequence[str] | None = None, wait: float = 0.0) -> pd.DataFrame:
+        """Train on human codings (all coders, or `coders`); returns cross-validated figures per code.
+        One run at a time writes the model (another is waited for up to `wait` seconds, then a BusyError)."""
+        with self.store.step_lock("train", wait):
+            return self._train(coders)
+
+    def _train(self, coders: Sequence[str] | None) -> pd.DataFrame:
         from . import training
 
         self._require_segments()
@@ -618,6 +728,7 @@ class Project:
         quotes = self.quotes(table["segment_id"].unique().tolist())[["segment_id", "document", "respondent_id", "text"]]
         return table.merge(quotes, on="segment_id", how="left").sort_values(["document", "segment_id", "code"])
 
+    @_retried
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
         """Record the agreed decision for one segment and code as coder 'consensus'."""
         from . import intercoder
@@ -625,6 +736,7 @@ class Project:
         self._known_code(code_id)
         intercoder.resolve(self.store, segment_id, code_id, applies, actor)
 
+    @_retried
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
         """Copy what both coders agree is present into the consensus coder (disagreements stay open)."""
         from . import intercoder
@@ -632,25 +744,28 @@ class Project:
         return intercoder.seed_consensus(self.store, intercoder.decisions(self.decisions()), coder_a, coder_b, actor)
 
     # ----- codebook edits ---------------------------------------------------------------------
+    @_retried
     def add_code(self, code: Code, actor: str) -> None:
         book = self.codebook
         if code.id in book.by_id():
             raise UsageError(f"a code with id {code.id!r} exists already")
         if code.parent and code.parent not in book.by_id():
             raise UsageError(f"unknown parent code {code.parent!r}")
-        with self.store.transaction() as session:
+        with self.store.transaction(write=True) as session:
             stored_codebook.add_code(session, code)
             write_log(session, actor, Action.ADD_CODE, code_id=code.id, name=code.name, parent=code.parent)
         self._write_codebook_file()
 
+    @_retried
     def rename_code(self, code_id: str, new_name: str, actor: str) -> None:
         """Names change, ids stay: codings and exports keep pointing at the same code."""
         old = self._known_code(code_id)
-        with self.store.transaction() as session:
+        with self.store.transaction(write=True) as session:
             stored_codebook.update_code(session, code_id, name=new_name)
             write_log(session, actor, Action.RENAME_CODE, code_id=code_id, previous=old.name, name=new_name)
         self._write_codebook_file()
 
+    @_retried
     def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
         old = self._known_code(code_id)
         if new_parent is not None:
@@ -658,11 +773,12 @@ class Project:
             book = self.codebook
             if new_parent == code_id or code_id in book.ancestors(new_parent):
                 raise UsageError(f"cannot move {code_id!r} under itself or one of its own children")
-        with self.store.transaction() as session:
+        with self.store.transaction(write=True) as session:
             stored_codebook.update_code(session, code_id, parent_id=new_parent)
             write_log(session, actor, Action.MOVE_CODE, code_id=code_id, previous=old.parent, parent=new_parent)
         self._write_codebook_file()
 
+    @_retried
     def merge_codes(self, source_id: str, target_id: str, actor: str) -> int:
         """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted."""
         self._known_code(source_id)
@@ -670,7 +786,7 @@ class Project:
         if source_id == target_id:
             raise UsageError("a code cannot be merged into itself")
         children = [c.id for c in self.codebook.codes if c.parent == source_id]
-        with self.store.transaction() as session:
+        with self.store.transaction(write=True) as session:
             moved = stored_codebook.move_codings(session, source_id, target_id)
             for child in children:
                 stored_codebook.update_code(session, child, parent_id=target_id)
@@ -680,7 +796,7 @@ class Project:
         return moved
 
     def _known_code(self, code_id: str) -> Code:
-        code = self.codebook.by_id().get(code_id)
+        code = next((c for c in self.store.codes() if c.id == code_id), None)  # one read: every edit asks
         if code is None:
             raise UsageError(f"unknown code {code_id!r}")
         return code
@@ -704,6 +820,21 @@ class Project:
         return self.store.edited_segments(
             after.newest_log_id, upto.newest_log_id, entries=upto.log_entries - after.log_entries
         )
+
+
+def _current_segment(session: Session, segment_id: int) -> str:
+    """The document of a segment about to be coded; refused if the segment is on a version no longer current
+    (replaced or removed), where a coding would be stored but counted and exported nowhere."""
+    found = stored_segments.segment_version(session, segment_id)
+    if found is None:
+        raise UsageError(f"no segment with id {segment_id}")
+    name, current = found
+    if not current:
+        raise ReplacedDocumentError(
+            f"segment {segment_id} is on a version of document {name!r} that is no longer current (replaced by a "
+            "new version or removed): nothing was stored; reload the document and code its current version"
+        )
+    return name
 
 
 def _with_paragraphs(turn: Turn, text: str) -> Turn:

@@ -83,7 +83,7 @@ def train(
     fitted = train_model(texts, labels, groups, codes, rule_hits=rule_hits, parents=parents)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(fitted, path, codebook_version=codebook_version, data_hash=_data_hash(chosen, labels))
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         write_log(
             session,
             "qcode",

@@ -12,8 +12,9 @@ One module per responsibility, each with one calling convention:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session
 from ..models import Code, Segment
 from . import codebook, codings, documents, log, memos, segments, settings
 from .codings import CODING_COLUMNS, DECISION_COLUMNS
-from .database import engine_for, open_database, transaction
+from .database import engine_for, open_database, retrying, transaction
+from .locks import step_lock
 from .log import Action, StateToken
 from .segments import SEGMENT_COLUMNS
 
@@ -34,6 +36,7 @@ __all__ = [
     "Store",
     "transaction",
 ]
+T = TypeVar("T")
 
 
 class Store:
@@ -44,9 +47,20 @@ class Store:
         self.engine = engine_for(url)
         open_database(self.engine)
 
-    def transaction(self) -> AbstractContextManager[Session]:
-        """The session a command writes through, committed at the end or rolled back on any error."""
-        return transaction(self.engine)
+    def transaction(self, write: bool = False) -> AbstractContextManager[Session]:
+        """The session a command writes through, committed at the end or rolled back on any error.
+
+        write=True for a transaction that writes: on SQLite it waits its turn for the write lock up front."""
+        return transaction(self.engine, write)
+
+    def retrying(self, work: Callable[[], T]) -> T:
+        """Run `work` (one whole transaction) again while the database is busy or a concurrent writer took
+        the same row first; a BusyError (one line) if that persists (database.retrying)."""
+        return retrying(work)
+
+    def step_lock(self, step: str, wait: float = 0.0) -> AbstractContextManager[None]:
+        """One run of `step` (segment, ingest, autocode, train) at a time on this project (locks.py)."""
+        return step_lock(self.engine, step, wait)
 
     # ----- settings and log -------------------------------------------------------------------
     def get_setting(self, key: str, default: str | None = None) -> str | None:

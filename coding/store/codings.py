@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
 from .frames import read_by_segments
-from .schema import CodingRow, DocumentRow, SegmentRow, utcnow
+from .schema import CodingRow, DocumentRow, SegmentRow, is_current, utcnow
 
 CODING_COLUMNS = [
     "coding_id",
@@ -144,16 +144,18 @@ def copy_coding(session: Session, row: CodingRow, segment_id: int) -> None:
 
 
 # ----- reads ----------------------------------------------------------------------------------
-def coding_row(session: Session, coding_id: int) -> CodingRow | None:
-    return session.get(CodingRow, coding_id)
+def coding_row(session: Session, coding_id: int, lock: bool = False) -> CodingRow | None:
+    return session.get(CodingRow, coding_id, with_for_update=lock)
 
 
-def find_coding(session: Session, segment_id: int, code_id: str, coder: str) -> CodingRow | None:
-    return session.scalar(
-        select(CodingRow).where(
-            CodingRow.segment_id == segment_id, CodingRow.code_id == code_id, CodingRow.coder == coder
-        )
+def find_coding(session: Session, segment_id: int, code_id: str, coder: str, lock: bool = False) -> CodingRow | None:
+    """A coder's row for a code on a segment. lock=True (an edit): on PostgreSQL the row is locked, so that
+    two tabs editing it take turns and each sees what the other did (their log entries then come in the
+    order their changes did); SQLite's writers take turns anyway."""
+    query = select(CodingRow).where(
+        CodingRow.segment_id == segment_id, CodingRow.code_id == code_id, CodingRow.coder == coder
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def existing_coding_keys(session: Session, coders: Sequence[str]) -> set[tuple[int, str, str]]:
@@ -188,7 +190,7 @@ def codings_frame(session: Session, unit: str | None = None, segment_ids: Sequen
         )
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.replaced_by.is_(None))
+        .where(is_current())
     )
     if unit is not None:
         query = query.where(SegmentRow.unit == unit)
@@ -206,7 +208,7 @@ def decisions_frame(session: Session, unit: str, segment_ids: Sequence[int] | No
         select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.source, CodingRow.status, person)
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.replaced_by.is_(None), SegmentRow.unit == unit)
+        .where(is_current(), SegmentRow.unit == unit)
     )
     return read_by_segments(session, query, DECISION_COLUMNS, segment_ids)
 

@@ -7,11 +7,14 @@ migrated only by `qcode upgrade` (migrate()), which whoever runs the server does
 
 from __future__ import annotations
 
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,15 +22,23 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import ProjectError
+from ..errors import BusyError, ProjectError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # A table every qcode database has had since the first migration: without it a database is new.
 FIRST_TABLE = "change_log"
+# How long SQLite waits for another writer's lock before a statement fails (its own busy handler backs off).
+SQLITE_BUSY_SECONDS = 10.0
+# How long a small edit is retried, with growing pauses, while the database stays locked or two writers
+# collide on one row (two tabs of one coder), before the person is told in one line.
+RETRY_SECONDS = 30.0
+# PostgreSQL's "try again" errors: serialization failure, deadlock detected, lock not available.
+RETRYABLE_PGCODES = {"40001", "40P01", "55P03"}
+T = TypeVar("T")
 
 
 def alembic_config(url: str) -> Config:
@@ -46,10 +57,12 @@ def head_revision() -> str:
 @lru_cache(maxsize=16)
 def engine_for(url: str) -> Engine:
     """One engine per database URL per process (the app caches it across reruns too)."""
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +71,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # qcode, not the driver, says when a transaction begins (_sqlite_begin), so that it can be IMMEDIATE.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A writing transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE), so that it waits its
+    turn behind other writers; a deferred one that read first would fail at its first write whenever another
+    writer committed in between ("database is locked", whatever the timeout). Reads stay deferred."""
+    immediate = connection.get_execution_options().get("qcode_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def revision(engine: Engine) -> str | None:
@@ -149,8 +172,55 @@ def _opening(engine: Engine) -> Iterator[None]:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed together, or rolled back entirely on any error."""
+def transaction(engine: Engine, write: bool = False) -> Iterator[Session]:
+    """A session whose work is committed together, or rolled back entirely on any error.
+
+    write=True: the transaction writes (on SQLite it takes the write lock at once, see _sqlite_begin).
+    A database that stays locked by other writers is a BusyError (one line), not a driver traceback."""
     factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session, session.begin():
-        yield session
+    try:
+        with factory() as session, session.begin():
+            if write and engine.dialect.name == "sqlite":
+                session.connection(execution_options={"qcode_write": True})
+            yield session
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        where = engine.url.render_as_string()
+        raise BusyError(f"the database {where} is locked by another writer: {_reason(exc)}") from exc
+
+
+def is_busy(exc: DBAPIError) -> bool:
+    """A lock another writer holds (SQLite) or a conflict PostgreSQL asks to retry: trying again may work."""
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_PGCODES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+
+
+def retrying(work: Callable[[], T], seconds: float | None = None, collisions: int = 3) -> T:
+    """Run `work` (a whole transaction) again, with growing pauses, while the database is busy (for up to
+    `seconds`) or a concurrent writer took the same unique key first (up to `collisions` times: on the next
+    try `work` finds that row and does what it does with an existing one). Then the problem is one line."""
+    seconds = RETRY_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + seconds
+    pause, collided = 0.02, 0
+    while True:
+        try:
+            return work()
+        except IntegrityError as exc:
+            collided += 1
+            if collided > collisions:
+                raise BusyError(f"another writer kept changing the same rows; try again ({_reason(exc)})") from exc
+        except (BusyError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not is_busy(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                reason = str(exc) if isinstance(exc, BusyError) else _reason(exc)
+                raise BusyError(f"{reason} (still locked after {seconds:.0f} s of retries)") from exc
+        time.sleep(pause * (0.5 + random.random()))  # jitter: writers that collided do not collide again
+        pause = min(pause * 2, 1.0)

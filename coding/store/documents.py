@@ -5,6 +5,7 @@ Every function takes an open Session: writes join the caller's transaction, read
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import REJECTED, Document
 from .frames import read_frame
-from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow
+from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow, is_current
 
 
 def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str, str]) -> int:
@@ -42,7 +43,7 @@ def respondents_frame(session: Session) -> pd.DataFrame:
 
 
 def active_document(session: Session, name: str) -> DocumentRow | None:
-    return session.scalar(select(DocumentRow).where(DocumentRow.name == name, DocumentRow.replaced_by.is_(None)))
+    return session.scalar(select(DocumentRow).where(DocumentRow.name == name, is_current()))
 
 
 def add_document(session: Session, document: Document, respondent_pk: int) -> int:
@@ -77,6 +78,29 @@ def retire_document(session: Session, old_id: int, new_id: int) -> None:
     session.execute(update(DocumentRow).where(DocumentRow.id == old_id).values(replaced_by=new_id))
 
 
+def set_removed(session: Session, document_id: int, when: dt.datetime | None) -> None:
+    """Remove a document version (when: the time) or restore it (None)."""
+    session.execute(update(DocumentRow).where(DocumentRow.id == document_id).values(removed_at=when))
+
+
+def removed_document(session: Session, name: str) -> DocumentRow | None:
+    """The most recently removed version of a document that has no newer version."""
+    query = (
+        select(DocumentRow)
+        .where(DocumentRow.name == name, DocumentRow.replaced_by.is_(None), DocumentRow.removed_at.is_not(None))
+        .order_by(DocumentRow.removed_at.desc(), DocumentRow.id.desc())
+    )
+    return session.scalars(query).first()
+
+
+def removed_documents(session: Session) -> dict[str, str]:
+    """Removed documents (name -> sha256 of the removed version), for ingest to leave alone."""
+    query = select(DocumentRow.name, DocumentRow.sha256).where(
+        DocumentRow.replaced_by.is_(None), DocumentRow.removed_at.is_not(None)
+    )
+    return dict(session.execute(query).all())  # type: ignore[arg-type]
+
+
 def document_text_by_id(session: Session, document_id: int) -> str:
     row = session.get(DocumentRow, document_id)
     return row.text if row else ""
@@ -94,14 +118,14 @@ def documents_frame(session: Session) -> pd.DataFrame:
             DocumentRow.source_path,
         )
         .join(Respondent, Respondent.id == DocumentRow.respondent_pk)
-        .where(DocumentRow.replaced_by.is_(None))
+        .where(is_current())
         .order_by(DocumentRow.name)
     )
     return read_frame(session, query, ["document_id", "document", "respondent_id", "chars", "sha256", "source_path"])
 
 
 def document_texts(session: Session, names: Iterable[str] | None = None) -> dict[str, str]:
-    query = select(DocumentRow.name, DocumentRow.text).where(DocumentRow.replaced_by.is_(None))
+    query = select(DocumentRow.name, DocumentRow.text).where(is_current())
     if names is not None:
         query = query.where(DocumentRow.name.in_(list(names)))
     return dict(session.execute(query).all())  # type: ignore[arg-type]
@@ -112,7 +136,7 @@ def turns_frame(session: Session, document: str | Sequence[str] | None = None) -
     query = (
         select(TurnRow.id, DocumentRow.name, TurnRow.index, TurnRow.speaker, TurnRow.role, TurnRow.start, TurnRow.end)
         .join(DocumentRow, DocumentRow.id == TurnRow.document_id)
-        .where(DocumentRow.replaced_by.is_(None))
+        .where(is_current())
         .order_by(DocumentRow.name, TurnRow.index)
     )
     if isinstance(document, str):
@@ -123,11 +147,16 @@ def turns_frame(session: Session, document: str | Sequence[str] | None = None) -
 
 
 def counts(session: Session) -> dict[str, int]:
-    """Respondents, active documents, their segments, and codings that are not rejected."""
-    active = select(DocumentRow.id).where(DocumentRow.replaced_by.is_(None))
+    """Respondents, current documents, their segments, and the codings on those that are not rejected."""
+    active = select(DocumentRow.id).where(is_current())
     return {
         "respondents": session.scalar(select(func.count(Respondent.id))) or 0,
         "documents": session.scalar(select(func.count()).select_from(active.subquery())) or 0,
         "segments": session.scalar(select(func.count(SegmentRow.id)).where(SegmentRow.document_id.in_(active))) or 0,
-        "codings": session.scalar(select(func.count(CodingRow.id)).where(CodingRow.status != REJECTED)) or 0,
+        "codings": session.scalar(
+            select(func.count(CodingRow.id))
+            .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+            .where(CodingRow.status != REJECTED, SegmentRow.document_id.in_(active))
+        )
+        or 0,
     }

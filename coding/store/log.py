@@ -39,6 +39,8 @@ class Action(enum.StrEnum):
     RENAME_CODE = "rename_code"
     MOVE_CODE = "move_code"
     MERGE_CODES = "merge_codes"
+    REMOVE_DOCUMENT = "remove_document"
+    RESTORE_DOCUMENT = "restore_document"
 
 
 # Actions that edit the codings or the memo of one segment, which their entry names in segment_id.

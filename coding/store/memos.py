@@ -10,12 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .frames import read_frame
-from .schema import DocumentRow, MemoRow, SegmentRow, utcnow
+from .schema import DocumentRow, MemoRow, SegmentRow, is_current, utcnow
 
 
 def upsert_memo(session: Session, segment_id: int, coder: str, text: str) -> str:
-    """Write a coder's memo on a segment; returns the text it replaced ("" for a new memo)."""
-    row = session.scalar(select(MemoRow).where(MemoRow.segment_id == segment_id, MemoRow.coder == coder))
+    """Write a coder's memo on a segment; returns the text it replaced ("" for a new memo). The row is locked
+    (PostgreSQL) so that two tabs saving at once take turns; one memo per coder and segment is unique."""
+    query = select(MemoRow).where(MemoRow.segment_id == segment_id, MemoRow.coder == coder).with_for_update()
+    row = session.scalar(query)
     if row is None:
         session.add(MemoRow(segment_id=segment_id, coder=coder, text=text))
         return ""
@@ -55,6 +57,6 @@ def memos_frame(session: Session) -> pd.DataFrame:
         select(MemoRow.id, MemoRow.segment_id, MemoRow.code_id, MemoRow.coder, MemoRow.text, MemoRow.updated_at)
         .outerjoin(SegmentRow, SegmentRow.id == MemoRow.segment_id)
         .outerjoin(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.replaced_by.is_(None))
+        .where(is_current())
     )
     return read_frame(session, query, ["memo_id", "segment_id", "code", "coder", "memo", "updated_at"])

@@ -5,7 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -34,6 +47,16 @@ class Respondent(Base):
 
 class DocumentRow(Base):
     __tablename__ = "documents"
+    # One current version per name: a second concurrent ingest of a file cannot store it twice.
+    __table_args__ = (
+        Index(
+            "uq_documents_current_name",
+            "name",
+            unique=True,
+            sqlite_where=text("replaced_by IS NULL AND removed_at IS NULL"),
+            postgresql_where=text("replaced_by IS NULL AND removed_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), index=True)
     respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondents.id"))
@@ -44,6 +67,13 @@ class DocumentRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # A replaced document stays, with its turns, segments and codings, as the previous version.
     replaced_by: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+    # A removed document (`qcode remove`) stays with everything on it, out of every count, until restored.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+
+
+def is_current() -> ColumnElement[bool]:
+    """Documents that count: neither replaced by a newer version nor removed."""
+    return and_(DocumentRow.replaced_by.is_(None), DocumentRow.removed_at.is_(None))
 
 
 class TurnRow(Base):
@@ -59,7 +89,11 @@ class TurnRow(Base):
 
 class SegmentRow(Base):
     __tablename__ = "segments"
-    __table_args__ = (Index("ix_segments_document_unit", "document_id", "unit"),)
+    __table_args__ = (
+        Index("ix_segments_document_unit", "document_id", "unit"),
+        # Each position of a document's segmentation in a unit once: a second run cannot store it twice.
+        Index("uq_segment_position", "document_id", "unit", "index", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"))
@@ -108,6 +142,8 @@ class CodingRow(Base):
 
 class MemoRow(Base):
     __tablename__ = "memos"
+    # One memo per coder and segment (two tabs saving at once update it; they do not add a second).
+    __table_args__ = (Index("uq_memo", "segment_id", "coder", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), default=None, index=True)
     code_id: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -134,3 +170,16 @@ class LogRow(Base):
     segment_id: Mapped[int | None] = mapped_column(Integer, default=None)
     coding_id: Mapped[int | None] = mapped_column(Integer, default=None)
     code_id: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class StepLock(Base):
+    """Who is running a step (segment, ingest, autocode, train) on this project: one writer per step.
+
+    A row is the lock; coding/store/locks.py takes and releases it and clears it when its owner is gone."""
+
+    __tablename__ = "step_locks"
+    step: Mapped[str] = mapped_column(String(50), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..models import RESPONDENT, Segment
 from .documents import document_texts
 from .frames import read_frame
-from .schema import DocumentRow, Respondent, SegmentRow, TurnRow
+from .schema import DocumentRow, Respondent, SegmentRow, TurnRow, is_current
 
 # What a segments frame holds (no text: it is re-cut from the document when needed).
 SEGMENT_COLUMNS = [
@@ -32,21 +32,22 @@ SEGMENT_COLUMNS = [
 
 def unsegmented_documents(session: Session, unit: str) -> list[str]:
     segmented = select(SegmentRow.document_id).where(SegmentRow.unit == unit).distinct()
-    query = select(DocumentRow.name).where(DocumentRow.replaced_by.is_(None), DocumentRow.id.not_in(segmented))
+    query = select(DocumentRow.name).where(is_current(), DocumentRow.id.not_in(segmented))
     return list(session.scalars(query.order_by(DocumentRow.name)))
 
 
-def add_segments(session: Session, segments: Sequence[Segment], unit: str) -> int:
+def add_segments(
+    session: Session, segments: Sequence[Segment], unit: str, versions: dict[str, str] | None = None
+) -> int:
+    """Store segments of current documents. versions (name -> sha256 of the text they were cut from): a
+    document replaced by another text meanwhile is left alone, not given offsets into the wrong text."""
     if not segments:
         return 0
     names = sorted({s.document for s in segments})
-    docs = dict(
-        session.execute(
-            select(DocumentRow.name, DocumentRow.id).where(
-                DocumentRow.name.in_(names), DocumentRow.replaced_by.is_(None)
-            )
-        ).all()
-    )
+    found = session.execute(
+        select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(DocumentRow.name.in_(names), is_current())
+    ).all()
+    docs = {name: id_ for name, id_, sha in found if versions is None or versions.get(name) == sha}
     turn_ids = {
         (doc_id, index): turn_id
         for turn_id, doc_id, index in session.execute(
@@ -63,8 +64,10 @@ def add_segments(session: Session, segments: Sequence[Segment], unit: str) -> in
             "end": s.end,
         }
         for s in segments
+        if s.document in docs  # a document removed or replaced while it was being segmented is left alone
     ]
-    session.execute(insert(SegmentRow.metadata.tables["segments"]), rows)  # Core: half the time of ORM bulk
+    if rows:
+        session.execute(insert(SegmentRow.metadata.tables["segments"]), rows)  # Core: half the time of ORM bulk
     return len(rows)
 
 
@@ -85,7 +88,7 @@ def segments_frame(session: Session, unit: str, documents: Sequence[str] | None 
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
         .join(Respondent, Respondent.id == DocumentRow.respondent_pk)
         .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
-        .where(SegmentRow.unit == unit, DocumentRow.replaced_by.is_(None))
+        .where(SegmentRow.unit == unit, is_current())
         .order_by(DocumentRow.name, SegmentRow.index)
     )
     if documents is not None:
@@ -122,7 +125,7 @@ def segment_offsets(session: Session, unit: str, documents: Sequence[str]) -> li
         .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
         .where(
             SegmentRow.unit == unit,
-            DocumentRow.replaced_by.is_(None),
+            is_current(),
             DocumentRow.name.in_(list(documents)),
             TurnRow.role == RESPONDENT,
         )
@@ -136,7 +139,7 @@ def segment_units(session: Session) -> dict[str, int]:
     query = (
         select(SegmentRow.unit, func.count(SegmentRow.id))
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(DocumentRow.replaced_by.is_(None))
+        .where(is_current())
         .group_by(SegmentRow.unit)
     )
     return dict(session.execute(query).all())  # type: ignore[arg-type]
@@ -148,6 +151,20 @@ def segment_spans(session: Session, document_id: int, unit: str) -> list[tuple[i
         SegmentRow.document_id == document_id, SegmentRow.unit == unit
     )
     return [tuple(row) for row in session.execute(query.order_by(SegmentRow.start))]  # type: ignore[misc]
+
+
+def segment_version(session: Session, segment_id: int) -> tuple[str, bool] | None:
+    """(document name, whether that version is current) for a segment about to be coded; None if there is no
+    such segment. On PostgreSQL the document's row is read FOR SHARE: a replace or removal running now
+    (documents.hold_document) waits for this transaction to end, or this one waits for it and sees it."""
+    query = (
+        select(DocumentRow.name, DocumentRow.replaced_by, DocumentRow.removed_at)
+        .join(SegmentRow, SegmentRow.document_id == DocumentRow.id)
+        .where(SegmentRow.id == segment_id)
+        .with_for_update(read=True, of=DocumentRow)
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row.name, row.replaced_by is None and row.removed_at is None)
 
 
 def document_units(session: Session, document_id: int) -> set[str]:
