@@ -73,7 +73,7 @@ def corpus():
 @pytest.fixture(scope="module")
 def model(corpus) -> CodeModel:
     texts, labels, groups = corpus
-    return train_model(texts, labels, groups, CODES, codebook_version="cb-1")
+    return train_model(texts, labels, groups, CODES, codebook_version="cb-1", min_positives=8)
 
 
 # -- training, thresholds, prediction -------------------------------------------------------------
@@ -92,14 +92,14 @@ def test_model_learns_topics_it_was_shown(model: CodeModel) -> None:
 
 
 def test_training_is_reproducible(corpus, model: CodeModel) -> None:
-    again = train_model(*corpus, CODES, codebook_version="cb-1")
+    again = train_model(*corpus, CODES, codebook_version="cb-1", min_positives=8)
     assert np.array_equal(again.weights, model.weights)
     assert np.array_equal(again.thresholds, model.thresholds)
 
 
 def test_fits_in_worker_processes_equal_fits_in_one(corpus, model: CodeModel) -> None:
     # Large inputs are fitted in two processes; each fit is seeded alone, so the model is the same.
-    parallel = train_model(*corpus, CODES, codebook_version="cb-1", config=ModelConfig(n_jobs=2))
+    parallel = train_model(*corpus, CODES, codebook_version="cb-1", min_positives=8, config=ModelConfig(n_jobs=2))
     assert np.array_equal(parallel.weights, model.weights)
     assert np.array_equal(parallel.calibration, model.calibration)
     assert np.array_equal(parallel.thresholds, model.thresholds)
@@ -107,7 +107,8 @@ def test_fits_in_worker_processes_equal_fits_in_one(corpus, model: CodeModel) ->
 
 def test_rare_code_is_reported_not_guessed(model: CodeModel) -> None:
     assert model.modelled == ["weather", "food", "sport"]
-    assert model.skipped == {"music": "too few examples (n=3)"}
+    assert model.skipped == {"music": "too few coded examples (n=3, needs 8); no keyword rules to fall back on"}
+    assert model.status["music"][0] == "no suggestions"
     assert all("music" not in p for p in model.predict(["the choir sang and the choir sang again"]))
 
 
@@ -288,10 +289,12 @@ def test_grouped_folds_spread_a_concentrated_code() -> None:
 def test_cross_validate_model_table(corpus) -> None:
     texts, labels, groups = corpus
     hits = [{"sport"} if "football" in text else set() for text in texts]
-    table = cross_validate_model(texts, labels, groups, CODES, rule_hits=hits, n_splits=4)
+    table = cross_validate_model(texts, labels, groups, CODES, rule_hits=hits, n_splits=4, min_positives=8)
     assert list(table.index) == [*CODES, "macro"]
-    assert {"n_positives", "precision", "recall", "f1", "kappa", "rules_kappa", "status"} <= set(table.columns)
-    assert table.loc["music", "status"] == "too few examples (n=3)"
+    assert {"n_positives", "precision", "recall", "f1", "kappa", "kappa_low", "kappa_high", "rules_kappa", "status"} <= set(
+        table.columns
+    )
+    assert table.loc["music", "status"] == "not evaluated (n=3); rules only: too few coded examples (n=3, needs 8)"
     assert np.isnan(table.loc["music", "kappa"])
     assert table.loc["weather", "kappa"] > 0.8
     assert table.loc["macro", "kappa"] == pytest.approx(table.loc[["weather", "food", "sport"], "kappa"].mean())

@@ -201,8 +201,8 @@ def word_contributions(features: TextFeatures, text: str, weights: np.ndarray) -
         low, high = block.ngram_range
         per_word = sp.vstack([block.per_word, _term_rows(unseen, block.vocab, block.kind, low, high)]).tocsr()
         rows = per_word[columns].astype(np.float64)
-        term_counts = np.asarray(sp.csr_matrix(times) @ rows).ravel()
-        values = _tfidf(sp.csr_matrix(term_counts), block.idf).toarray().ravel().astype(np.float64)
+        term_counts = np.asarray(rows.T @ times).ravel()
+        values = _tfidf(sp.csr_matrix(term_counts[None, :]), block.idf).toarray().ravel().astype(np.float64)
         block_weights = weights[offset : offset + len(block.vocab)].astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             per_count = np.where(term_counts > 0, values * block_weights / term_counts, 0.0)

@@ -347,8 +347,9 @@ def train_model(
         embedder = open_embedder(config.embedding)
     features = SegmentFeatures(
         config.char_ngrams,
-        question_weight=config.question_weight,
-        neighbour_weight=config.neighbour_weight,
+        # a context block only when the context is given: an all-blank block would learn nothing
+        question_weight=config.question_weight if questions is not None else 0.0,
+        neighbour_weight=config.neighbour_weight if neighbours is not None else 0.0,
         embedder=embedder if config.embedding or embedder is not None else None,
         embedding_weight=config.embedding_weight if (config.embedding or embedder is not None) else 0.0,
     )
