@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from coding.coders.context import Unit, unit_contexts  # noqa: E402
 from coding.coders.evaluation import Inputs, group_folds, nested_estimate, predictions  # noqa: E402
-from coding.coders.metrics import indicator  # noqa: E402
+from coding.coders.metrics import bootstrap_difference, indicator  # noqa: E402
 from coding.coders.model import ModelConfig, evaluation_table, grouped_folds  # noqa: E402
 
 BASELINE = ModelConfig(nb_scaling=False, codebook_text=False, use_rules=False)
@@ -90,9 +90,7 @@ def load_inputs(folder: Path, codebook_path: Path) -> tuple[Inputs, list[str]]:
         hits = RuleCoder(codebook).match_texts(texts)
     questions, neighbours = contexts(folder, docs, turns)
     group_of = respondent_groups(folder)
-    data = Inputs(
-        texts, labels, docs, [c.id for c in codebook.tree_order()], hits, codebook, questions, neighbours
-    )
+    data = Inputs(texts, labels, docs, [c.id for c in codebook.tree_order()], hits, codebook, questions, neighbours)
     return data, [group_of.get(doc, doc) for doc in docs]
 
 
@@ -103,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", type=int, default=6, help="respondent-grouped outer folds (default 6)")
     parser.add_argument("--inner", type=int, default=5, help="inner folds of the nested selection (default 5)")
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="comma-separated candidate names")
+    parser.add_argument("--min-positives", type=int, default=3, help="codes in the macro need this many positives")
+    parser.add_argument("--against", default="baseline", help="paired differences against this candidate")
     parser.add_argument("--show", default="question", help="candidate whose per-code table is printed")
     parser.add_argument("--nested", action="store_true", help="also run nested selection among the candidates")
     parser.add_argument("--markdown", action="store_true", help="print the per-code table as Markdown")
@@ -121,16 +121,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.splits} grouped folds; leave-one-group-out: {len(by_group)} folds"
     )
     tables: dict[str, pd.DataFrame] = {}
+    found: dict[tuple[str, str], list[set[str]]] = {}
+    evaluated = [code for code in data.code_ids if sum(code in s for s in data.labels) >= args.min_positives]
     for name, config in candidates.items():
         row = []
         for label, folds in (("grouped", grouped), ("leave-group-out", by_group)):
             started = time.perf_counter()
-            found = predictions(data, config, folds)
-            table = evaluation_table(data.labels, found, data.groups, data.code_ids, rule_hits=data.rule_hits)
+            found[name, label] = predictions(data, config, folds)
+            table = evaluation_table(
+                data.labels, found[name, label], data.groups, data.code_ids, rule_hits=data.rule_hits
+            )
             tables.setdefault(name, table)
             macro = table.loc["macro"]
             seconds = time.perf_counter() - started
             row.append(f"{label} {macro.kappa:.3f} [{macro.kappa_low:.3f}, {macro.kappa_high:.3f}] ({seconds:.0f} s)")
+            if args.against in candidates and name != args.against and (args.against, label) in found:
+                gain = bootstrap_difference(
+                    data.labels, found[args.against, label], found[name, label], data.groups, evaluated
+                )
+                row[-1] += f" vs {args.against} {gain[0]:+.3f} [{gain[1]:+.3f}, {gain[2]:+.3f}]"
         print(f"{name:>11}: " + "; ".join(row))
     if args.nested:
         for label, folds in (("grouped", grouped), ("leave-group-out", by_group)):

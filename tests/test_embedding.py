@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_model import CODES, TOPICS, make_corpus
 
 from coding.coders.model import ModelConfig, load_model, save_model, train_model
 from coding.errors import QcodeError
-
-from test_model import CODES, TOPICS, make_corpus
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -27,7 +26,9 @@ def build_tiny_model(folder: Path) -> Path:
     from onnx import TensorProto, helper, numpy_helper
 
     words = ["[UNK]", "[PAD]"] + [w for topic in TOPICS.values() for w in topic]
-    tokenizer = tokenizers.Tokenizer(tokenizers.models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer = tokenizers.Tokenizer(
+        tokenizers.models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]")
+    )
     tokenizer.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
     tokenizer.enable_padding(pad_id=1, pad_token="[PAD]")
     folder.mkdir(parents=True, exist_ok=True)

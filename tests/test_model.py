@@ -291,9 +291,17 @@ def test_cross_validate_model_table(corpus) -> None:
     hits = [{"sport"} if "football" in text else set() for text in texts]
     table = cross_validate_model(texts, labels, groups, CODES, rule_hits=hits, n_splits=4, min_positives=8)
     assert list(table.index) == [*CODES, "macro"]
-    assert {"n_positives", "precision", "recall", "f1", "kappa", "kappa_low", "kappa_high", "rules_kappa", "status"} <= set(
-        table.columns
-    )
+    assert {
+        "n_positives",
+        "precision",
+        "recall",
+        "f1",
+        "kappa",
+        "kappa_low",
+        "kappa_high",
+        "rules_kappa",
+        "status",
+    } <= set(table.columns)
     assert table.loc["music", "status"] == "not evaluated (n=3); rules only: too few coded examples (n=3, needs 8)"
     assert np.isnan(table.loc["music", "kappa"])
     assert table.loc["weather", "kappa"] > 0.8

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 from sklearn.metrics import cohen_kappa_score
+from test_model import CODES, make_corpus
 
 from coding.coders.context import Unit, unit_contexts
 from coding.coders.evaluation import Inputs, choose, group_folds, nested_estimate
@@ -26,8 +27,6 @@ from coding.coders.model import (
     train_model,
 )
 from coding.models import Code, Codebook, MatchRules
-
-from test_model import CODES, make_corpus
 
 PLAIN = ModelConfig(nb_scaling=False, codebook_text=False)
 
@@ -86,7 +85,9 @@ def test_codes_without_enough_examples_say_so_and_fall_back_to_their_rule(corpus
     assert found[0].reason.startswith("keyword rule only (too few coded examples")
     assert model.predict(["then the choir sang"], [{"music"}]) == [{}]  # fallback only when asked
     assert model.suggest(["then the choir sang"], [{"music"}], fallback=False) == [[]]
-    no_rules = train_model(texts, labels, groups, CODES, rule_hits=hits, min_positives=4, codebook=codebook(True, False))
+    no_rules = train_model(
+        texts, labels, groups, CODES, rule_hits=hits, min_positives=4, codebook=codebook(True, False)
+    )
     assert no_rules.status["music"][0] == NOTHING and no_rules.rule_confidence == {}
 
 
@@ -141,8 +142,11 @@ def test_each_suggestion_carries_confidence_and_the_words_behind_it(corpus) -> N
     assert "words:" in weather.reason and ("'thunder'" in weather.reason or "'drizzle'" in weather.reason)
     assert "village" not in weather.reason.split("words:")[1].split(",")[0]
     [ruled] = model.suggest(["the rain and the rain mattered"], [{"weather"}])
-    reason = next(s for s in ruled if s.code == "weather").reason
-    assert ("keyword rule matched" in reason) == (model.calibration[column, 1] > 0)
+    suggested = next(s for s in ruled if s.code == "weather")
+    assert ("keyword rule matched" in suggested.reason) == (model.calibration[column, 1] > 0)
+    # one stored suggestion explained on its own gives the same confidence and reason
+    assert model.explain("the rain and the rain mattered", "weather", rule_hit=True) == suggested
+    assert model.explain("the rain", "music") is None  # no classifier, no rule stand-in
 
 
 # -- context ---------------------------------------------------------------------------------------
@@ -174,7 +178,9 @@ def test_the_question_block_carries_what_only_the_question_says() -> None:
             groups.append(f"R{r}")
     config = ModelConfig(question_weight=1.0, codebook_text=False)
     model = train_model(texts, labels, groups, ["home"], config=config, questions=questions)
-    proba = model.predict_proba(["well then", "well then"], questions=["Tell me about your home town", "What happened then?"])
+    proba = model.predict_proba(
+        ["well then", "well then"], questions=["Tell me about your home town", "What happened then?"]
+    )
     assert proba[0, 0] > 0.5 > proba[1, 0]
     with pytest.raises(ModelError, match="questions"):
         model.predict(["well"], questions=["a", "b"])
@@ -210,7 +216,7 @@ def test_cross_validation_reports_intervals_and_status(corpus) -> None:
         low, kappa, high = table.loc[code, ["kappa_low", "kappa", "kappa_high"]]
         assert 0 < low <= kappa <= high <= 1
     assert table.loc["music", "status"].startswith("not evaluated (n=3)")
-    assert table.loc["weather", "status"].startswith("model: model from")
+    assert table.loc["weather", "status"] == "model: 36 coded examples + codebook text"
 
 
 def test_nested_and_leave_one_group_out_estimates(corpus) -> None:

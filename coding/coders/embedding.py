@@ -92,7 +92,9 @@ class OnnxEmbedder:
         unknown = [name for name in self.inputs if name not in available]
         if unknown:
             raise EmbeddingError(f"{self.folder}: the model asks for inputs qcode cannot give ({', '.join(unknown)})")
-        output = np.asarray(self.session.run(None, {name: available[name] for name in self.inputs})[0], dtype=np.float32)
+        output = np.asarray(
+            self.session.run(None, {name: available[name] for name in self.inputs})[0], dtype=np.float32
+        )
         if output.ndim == 3:  # token vectors: mean over the real tokens
             weights = mask[:, :, None].astype(np.float32)
             output = (output * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)

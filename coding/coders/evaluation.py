@@ -102,7 +102,9 @@ def predictions(
     return [set(row) for row in found]
 
 
-def macro_kappa(labels: Sequence[set[str]], predicted: Sequence[set[str]], code_ids: Sequence[str], least: int) -> float:
+def macro_kappa(
+    labels: Sequence[set[str]], predicted: Sequence[set[str]], code_ids: Sequence[str], least: int
+) -> float:
     table = code_metrics(labels, predicted, code_ids)
     return float(table.loc[table["n_positives"] >= least, "kappa"].mean())
 
@@ -139,9 +141,13 @@ def nested_estimate(
     inner: list[dict[str, float]] = []
     for train, test in outer:
         part = data.subset(train)
-        name, scores = choose(part, candidates, inner_splits, min_positives, margin) if len(candidates) > 1 else (
-            next(iter(candidates)),
-            {},
+        name, scores = (
+            choose(part, candidates, inner_splits, min_positives, margin)
+            if len(candidates) > 1
+            else (
+                next(iter(candidates)),
+                {},
+            )
         )
         chosen.append(name)
         inner.append(scores)

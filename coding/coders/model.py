@@ -228,6 +228,32 @@ class CodeModel:
             found.append(sorted(row, key=lambda s: -s.confidence))
         return found
 
+    def explain(
+        self, text: str, code: str, *, rule_hit: bool = False, question: str = "", neighbours: str = ""
+    ) -> Suggestion | None:
+        """The confidence and reason behind `code` on one text (e.g. for a stored suggestion being shown).
+
+        None when the model says nothing about the code: it has no classifier and no rule stand-in, or
+        its rule stands in and did not match.
+        """
+        if code in self.rule_confidence:
+            return (
+                Suggestion(
+                    code,
+                    round(self.rule_confidence[code], 4),
+                    f"keyword rule only ({self.status[code][1]})",
+                    RULES_ONLY,
+                )
+                if rule_hit
+                else None
+            )
+        if code not in self.modelled:
+            return None
+        j = self.modelled.index(code)
+        hits = [{code} if rule_hit else set()] if self.uses_rules else None
+        proba = self.predict_proba([text], hits, questions=[question], neighbours=[neighbours])
+        return Suggestion(code, round(float(proba[0, j]), 4), self._reason(text, j, rule_hit))
+
     def _reason(self, text: str, j: int, rule_hit: bool) -> str:
         """The matched rule (when the calibration counts it) and the words that weighed most for code j."""
         parts = []
@@ -410,8 +436,8 @@ def _code_status(
     for code, n_pos, n_neg in zip(code_ids, positives, negatives, strict=True):
         if n_pos >= min_positives and n_neg >= min_positives:
             modelled.append(code)
-            source = " and the codebook's text" if written.get(code) else ""
-            status[code] = (MODELLED, f"model from {n_pos} coded examples{source}")
+            source = " + codebook text" if written.get(code) else ""
+            status[code] = (MODELLED, f"{n_pos} coded examples{source}")
             continue
         if n_pos < min_positives:
             why = f"too few coded examples (n={n_pos}, needs {min_positives})"
