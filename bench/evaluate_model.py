@@ -1,7 +1,8 @@
 """Honest quality of the learned coder on the dev set: nested and leave-one-group-out estimates.
 
     .venv/bin/python bench/evaluate_model.py [EVAL_DEV_DIR] [--splits 6] [--codebook PATH]
-        [--candidates baseline,rules,codebook,nbsvm,question,neighbours] [--show NAME] [--nested] [--markdown]
+        [--candidates baseline,rules,codebook,nbsvm,question,neighbours,default] [--against NAME] [--show NAME]
+        [--nested] [--no-rules] [--markdown]
 
 Reads gold.jsonl (one respondent turn per line: doc, turn, speaker, text, codes), the transcripts
 (for each turn's interviewer question and neighbouring turns) and respondents.csv (each respondent's
@@ -39,7 +40,7 @@ CANDIDATES = {  # simplest first: nested selection prefers the earlier of near-e
     "baseline": BASELINE,
     "rules": replace(BASELINE, use_rules=True),
     "codebook": replace(BASELINE, use_rules=True, codebook_text=True),
-    "nbsvm": ModelConfig(nb_scaling=True, codebook_text=True, use_rules=True),
+    "nbsvm": replace(BASELINE, nb_scaling=True, codebook_text=True, use_rules=True),
     "question": replace(BASELINE, use_rules=True, codebook_text=True, question_weight=0.5),
     "neighbours": replace(BASELINE, use_rules=True, codebook_text=True, neighbour_weight=0.3),
 }
@@ -103,17 +104,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="comma-separated candidate names")
     parser.add_argument("--min-positives", type=int, default=3, help="codes in the macro need this many positives")
     parser.add_argument("--against", default="baseline", help="paired differences against this candidate")
-    parser.add_argument("--show", default="question", help="candidate whose per-code table is printed")
+    parser.add_argument("--show", default=DEFAULT, help="candidate whose per-code table is printed")
     parser.add_argument("--nested", action="store_true", help="also run nested selection among the candidates")
+    parser.add_argument(
+        "--no-rules", action="store_true", help="give the model no rule hits (no blending, no fallback)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the per-code table as Markdown")
     parser.add_argument("--csv", help="also write the per-code table here")
     args = parser.parse_args(argv)
 
     folder = Path(args.eval_dev)
     data, group_names = load_inputs(folder, Path(args.codebook))
+    rule_table_hits = data.rule_hits
+    if args.no_rules:
+        data.rule_hits = None
     asked = args.candidates.split(",")
     # In the order of CANDIDATES (simplest first), whatever the order asked: nested selection depends on it.
     candidates = {name: config for name, config in {**CANDIDATES, DEFAULT: ModelConfig()}.items() if name in asked}
+    if candidates.get(DEFAULT) in [c for n, c in candidates.items() if n != DEFAULT]:
+        print(
+            "note: the default configuration equals candidate",
+            next(n for n, c in candidates.items() if n != DEFAULT and c == candidates[DEFAULT]),
+        )
     grouped = grouped_folds(data.groups, args.splits, indicator(data.labels, data.code_ids))
     by_group = group_folds(group_names)
     print(
@@ -129,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             found[name, label] = predictions(data, config, folds)
             table = evaluation_table(
-                data.labels, found[name, label], data.groups, data.code_ids, rule_hits=data.rule_hits
+                data.labels, found[name, label], data.groups, data.code_ids, rule_hits=rule_table_hits
             )
             tables.setdefault(name, table)
             macro = table.loc["macro"]
