@@ -35,7 +35,7 @@ from coding.coders.evaluation import Inputs, group_folds, nested_estimate, predi
 from coding.coders.metrics import bootstrap_difference, indicator  # noqa: E402
 from coding.coders.model import ModelConfig, evaluation_table, grouped_folds  # noqa: E402
 
-BASELINE = ModelConfig(nb_scaling=False, codebook_text=False, use_rules=False)
+BASELINE = ModelConfig(nb_scaling=False, codebook_text=False, use_rules=False, question_weight=0.0, neighbour_weight=0.0)
 CANDIDATES = {  # simplest first: nested selection prefers the earlier of near-equals
     "baseline": BASELINE,
     "rules": replace(BASELINE, use_rules=True),
