@@ -35,13 +35,16 @@ from coding.coders.evaluation import Inputs, group_folds, nested_estimate, predi
 from coding.coders.metrics import bootstrap_difference, indicator  # noqa: E402
 from coding.coders.model import ModelConfig, evaluation_table, grouped_folds  # noqa: E402
 
-BASELINE = ModelConfig(nb_scaling=False, codebook_text=False, use_rules=False, question_weight=0.0, neighbour_weight=0.0)
+BASELINE = ModelConfig(
+    nb_scaling=False, codebook_text=False, use_rules=False, question_weight=0.0, neighbour_weight=0.0
+)
 CANDIDATES = {  # simplest first: nested selection prefers the earlier of near-equals
     "baseline": BASELINE,
     "rules": replace(BASELINE, use_rules=True),
     "codebook": replace(BASELINE, use_rules=True, codebook_text=True),
     "nbsvm": replace(BASELINE, nb_scaling=True, codebook_text=True, use_rules=True),
     "question": replace(BASELINE, use_rules=True, codebook_text=True, question_weight=0.5),
+    "question_chars": replace(BASELINE, use_rules=True, codebook_text=True, question_weight=0.5, context_chars=True),
     "neighbours": replace(BASELINE, use_rules=True, codebook_text=True, neighbour_weight=0.3),
 }
 DEFAULT = "default"

@@ -116,12 +116,33 @@ def rule_hits(texts: list[str]) -> tuple[list[set[str]] | None, str]:
     return hits, f"rules (spaCy lemma pipeline) cost {per_thousand:.2f} s per 1,000 segments, not counted above"
 
 
+def compare_cpu(texts, labels, groups, codes, hits, codebook, questions) -> None:  # type: ignore[no-untyped-def]
+    """CPU seconds of the previous and the current default training, one worker process each."""
+    from coding.coders.model import ModelConfig
+
+    previous = ModelConfig(nb_scaling=True, codebook_text=False, question_weight=0.0, n_jobs=1)
+    runs = {
+        "previous default": (previous, {"min_positives": 8}),
+        "current default": (ModelConfig(n_jobs=1), {"codebook": codebook, "questions": questions}),
+    }
+    for name, (config, extra) in runs.items():
+        started = time.process_time()
+        train_model(texts, labels, groups, codes, rule_hits=hits, config=config, **extra)
+        print(f"  {name}: {time.process_time() - started:6.2f} CPU s (one process)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("eval_dev", nargs="?", default=str(REPO.parent / "shared" / "eval-dev"))
     parser.add_argument("--train", type=int, default=5000)
     parser.add_argument("--predict", type=int, default=100_000)
     parser.add_argument("--unit", choices=("sentence", "turn"), default="sentence")
+    parser.add_argument(
+        "--previous",
+        action="store_true",
+        help="also train the previous default (NB-SVM, no codebook text or question, 8 examples a code) and "
+        "print both trainings' CPU seconds in one process (steadier than wall time on a loaded machine)",
+    )
     args = parser.parse_args(argv)
 
     turns = read_turns(Path(args.eval_dev))
@@ -143,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     train = time.perf_counter() - started
     print(f"train {args.train:>7}: {train:6.2f} s  floor {floor:5.2f} s  ratio {train / floor:6.1f}x  (target < 10 s)")
     print(f"  vs plain one-vs-rest LinearSVC {plain:5.2f} s: ratio {train / plain:4.1f}x")
+
+    if args.previous:
+        compare_cpu(texts, labels, groups, codes, hits, codebook, questions)
 
     new_questions: list[str] = []
     new_texts, _, _ = make_segments(turns, args.predict, args.unit, seed=2, questions=new_questions)

@@ -141,11 +141,16 @@ class TermBlock:
 
 
 class TextFeatures:
-    """Word TF-IDF and character n-gram TF-IDF side by side, each block scaled to unit length."""
+    """Word TF-IDF and character n-gram TF-IDF side by side, each block scaled to unit length.
 
-    def __init__(self, char_ngrams: tuple[int, int] = (3, 5), char_min_df: int = 2) -> None:
+    Without `char_ngrams` (None), words only.
+    """
+
+    def __init__(self, char_ngrams: tuple[int, int] | None = (3, 5), char_min_df: int = 2) -> None:
         self.words: dict[str, int] = {}
-        self.blocks = [TermBlock(WORD), TermBlock(CHAR, char_ngrams, char_min_df)]
+        self.blocks = [TermBlock(WORD)]
+        if char_ngrams is not None:
+            self.blocks.append(TermBlock(CHAR, char_ngrams, char_min_df))
 
     @property
     def n_features(self) -> int:
@@ -230,14 +235,18 @@ class SegmentFeatures:
         self,
         char_ngrams: tuple[int, int] = (3, 5),
         *,
+        context_chars: bool = False,
         question_weight: float = 0.0,
         neighbour_weight: float = 0.0,
         embedder: Any = None,
         embedding_weight: float = 0.0,
     ) -> None:
         self.text = TextFeatures(char_ngrams)
-        self.question = TextFeatures(char_ngrams) if question_weight > 0 else None
-        self.neighbours = TextFeatures(char_ngrams) if neighbour_weight > 0 else None
+        # Context blocks default to words only: character n-grams of the context would cost as much
+        # training time as the segment's own and measured no better (docs/model.md).
+        context_ngrams = char_ngrams if context_chars else None
+        self.question = TextFeatures(context_ngrams) if question_weight > 0 else None
+        self.neighbours = TextFeatures(context_ngrams) if neighbour_weight > 0 else None
         self.question_weight = question_weight
         self.neighbour_weight = neighbour_weight
         self.embedder = embedder if embedding_weight > 0 else None

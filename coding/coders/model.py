@@ -106,6 +106,7 @@ class ModelConfig:
     codebook_text: bool = True  # the codebook's definition, include note and examples as positive texts
     question_weight: float = 0.5  # weight of the interviewer's-question block (used when questions are given)
     neighbour_weight: float = 0.0  # weight of the neighbouring-units block (0: not used)
+    context_chars: bool = False  # character n-grams in the context blocks too (else words only)
     embedding: str | None = None  # a local sentence-embedding model folder (coding.coders.embedding)
     embedding_weight: float = 1.0
 
@@ -377,6 +378,7 @@ def train_model(
         embedder = open_embedder(config.embedding)
     features = SegmentFeatures(
         config.char_ngrams,
+        context_chars=config.context_chars,
         # a context block only when the context is given: an all-blank block would learn nothing
         question_weight=config.question_weight if questions is not None else 0.0,
         neighbour_weight=config.neighbour_weight if neighbours is not None else 0.0,
