@@ -11,7 +11,7 @@ import skops.io as sio
 from sklearn.metrics import cohen_kappa_score
 from test_model import CODES, make_corpus
 
-from coding.coders.context import Unit, unit_contexts
+from coding.coders.context import Unit, segment_contexts, unit_contexts
 from coding.coders.evaluation import Inputs, choose, group_folds, nested_estimate
 from coding.coders.features import word_contributions
 from coding.coders.metrics import bootstrap_kappas, code_metrics, kappa_from_counts
@@ -164,6 +164,24 @@ def test_unit_contexts_pair_each_answer_with_its_question_and_neighbours() -> No
     questions, neighbours = unit_contexts(units)
     assert questions == ["", "Q1?", "Q1?", "", "Q2?", ""]
     assert neighbours == ["", "A2", "A1\nA3", "", "A2", ""]
+
+
+def test_segment_contexts_join_an_interviewer_turn_cut_into_sentences() -> None:
+    from coding.models import Segment
+
+    def seg(index: int, turn: int, role: str, start: int, text: str) -> Segment:
+        return Segment("d", turn, "sentence", index, start, start + len(text), text, role=role)
+
+    every = [
+        seg(0, 0, "interviewer", 0, "Thanks."),
+        seg(1, 0, "interviewer", 10, "What about the talks?"),
+        seg(2, 1, "respondent", 40, "They were slow."),
+        seg(3, 1, "respondent", 60, "Very slow."),
+    ]
+    chosen = [every[3], every[2]]  # any order
+    questions, neighbours = segment_contexts(chosen, list(reversed(every)))
+    assert questions == ["Thanks. What about the talks?"] * 2
+    assert neighbours == ["They were slow.", "Very slow."]
 
 
 def test_the_question_block_carries_what_only_the_question_says() -> None:

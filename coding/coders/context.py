@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from coding.models import Segment
+
 INTERVIEWER = "interviewer"
 
 
@@ -41,3 +43,24 @@ def unit_contexts(units: Sequence[Unit]) -> tuple[list[str], list[str]]:
             neighbours[previous] = "\n".join(part for part in (neighbours[previous], unit.text) if part)
         previous = i
     return questions, neighbours
+
+
+def segment_contexts(chosen: Sequence[Segment], every: Sequence[Segment]) -> tuple[list[str], list[str]]:
+    """For each of `chosen`: the interviewer's turn before it and its neighbouring respondent segments.
+
+    `every` holds the documents' segments of the same unit, interviewers' included; an interviewer turn
+    cut into several segments (sentences, paragraphs) counts as one question.
+    """
+    units: list[Unit] = []
+    keys: list[tuple[str, str, int]] = []
+    for segment in sorted(every, key=lambda s: (s.document, s.start)):
+        key = (segment.role, segment.document, segment.turn_index if segment.role == INTERVIEWER else segment.index)
+        if segment.role == INTERVIEWER and keys and keys[-1] == key:
+            units[-1] = Unit(segment.document, INTERVIEWER, f"{units[-1].text} {segment.text}")
+            continue
+        units.append(Unit(segment.document, segment.role, segment.text))
+        keys.append(key)
+    questions, neighbours = unit_contexts(units)
+    found = {key: (q, n) for key, q, n in zip(keys, questions, neighbours, strict=True)}
+    pairs = [found.get((s.role, s.document, s.index), ("", "")) for s in chosen]
+    return [q for q, _ in pairs], [n for _, n in pairs]
