@@ -141,11 +141,16 @@ class TermBlock:
 
 
 class TextFeatures:
-    """Word TF-IDF and character n-gram TF-IDF side by side, each block scaled to unit length."""
+    """Word TF-IDF and character n-gram TF-IDF side by side, each block scaled to unit length.
 
-    def __init__(self, char_ngrams: tuple[int, int] = (3, 5), char_min_df: int = 2) -> None:
+    Without `char_ngrams` (None), words only.
+    """
+
+    def __init__(self, char_ngrams: tuple[int, int] | None = (3, 5), char_min_df: int = 2) -> None:
         self.words: dict[str, int] = {}
-        self.blocks = [TermBlock(WORD), TermBlock(CHAR, char_ngrams, char_min_df)]
+        self.blocks = [TermBlock(WORD)]
+        if char_ngrams is not None:
+            self.blocks.append(TermBlock(CHAR, char_ngrams, char_min_df))
 
     @property
     def n_features(self) -> int:
@@ -177,3 +182,139 @@ class TextFeatures:
         features.words = {word: i for i, word in enumerate(state["words"])}
         features.blocks = [TermBlock.from_state(block) for block in state["blocks"]]
         return features
+
+
+def _display_word(word: str) -> str:
+    """A whitespace token as a reader would name it: without surrounding punctuation."""
+    return word.strip(".,;:!?\"'()[]{}«»“”‘’-–—…")
+
+
+def word_contributions(features: TextFeatures, text: str, weights: np.ndarray) -> dict[str, float]:
+    """How much each word of `text` adds to the linear score `features.transform([text]) @ weights`.
+
+    A term's share of the score is split among the words that produced it, in proportion to how many
+    times each produced it; the shares of a word's terms (the word itself and its character n-grams)
+    add up to the word's contribution. Summed over words this is the score without the bias.
+    """
+    counts, unseen = _count_words([text], features.words)
+    counts = counts.tocsr()
+    columns, times = counts.indices, counts.data.astype(np.float64)
+    names = list(features.words)
+    total = np.zeros(len(columns))
+    offset = 0
+    for block in features.blocks:
+        low, high = block.ngram_range
+        per_word = sp.vstack([block.per_word, _term_rows(unseen, block.vocab, block.kind, low, high)]).tocsr()
+        rows = per_word[columns].astype(np.float64)
+        term_counts = np.asarray(rows.T @ times).ravel()
+        values = _tfidf(sp.csr_matrix(term_counts[None, :]), block.idf).toarray().ravel().astype(np.float64)
+        block_weights = weights[offset : offset + len(block.vocab)].astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_count = np.where(term_counts > 0, values * block_weights / term_counts, 0.0)
+        total += times * np.asarray(rows @ per_count).ravel()
+        offset += len(block.vocab)
+    merged: dict[str, float] = {}
+    for column, value in zip(columns, total, strict=True):
+        word = names[column] if column < len(names) else unseen[column - len(names)]
+        shown = _display_word(word)
+        if shown:
+            merged[shown] = merged.get(shown, 0.0) + float(value)
+    return merged
+
+
+class SegmentFeatures:
+    """The features of a segment: its own text, and optionally its context and a sentence embedding.
+
+    Blocks side by side, each scaled to unit length and then by its weight: the segment's words and
+    character n-grams; the interviewer's question before it; the neighbouring units; a dense sentence
+    embedding (coding.coders.embedding). Context blocks have their own vocabulary, so "corruption" in
+    the question is a different feature from "corruption" in the answer.
+    """
+
+    def __init__(
+        self,
+        char_ngrams: tuple[int, int] = (3, 5),
+        *,
+        context_chars: bool = False,
+        question_weight: float = 0.0,
+        neighbour_weight: float = 0.0,
+        embedder: Any = None,
+        embedding_weight: float = 0.0,
+    ) -> None:
+        self.text = TextFeatures(char_ngrams)
+        # Context blocks default to words only: character n-grams of the context would cost as much
+        # training time as the segment's own and measured no better (docs/model.md).
+        context_ngrams = char_ngrams if context_chars else None
+        self.question = TextFeatures(context_ngrams) if question_weight > 0 else None
+        self.neighbours = TextFeatures(context_ngrams) if neighbour_weight > 0 else None
+        self.question_weight = question_weight
+        self.neighbour_weight = neighbour_weight
+        self.embedder = embedder if embedding_weight > 0 else None
+        self.embedding_weight = embedding_weight if embedder is not None else 0.0
+
+    @property
+    def n_sparse(self) -> int:
+        """Columns of term features (before the dense embedding columns)."""
+        return sum(block.n_features for block in (self.text, self.question, self.neighbours) if block is not None)
+
+    @property
+    def n_features(self) -> int:
+        return self.n_sparse + (int(self.embedder.dimension) if self.embedder is not None else 0)
+
+    def fit(
+        self, texts: Sequence[str], questions: Sequence[str] | None = None, neighbours: Sequence[str] | None = None
+    ) -> SegmentFeatures:
+        self.text.fit(texts)
+        if self.question is not None:
+            self.question.fit(_context(questions, len(texts), "questions"))
+        if self.neighbours is not None:
+            self.neighbours.fit(_context(neighbours, len(texts), "neighbours"))
+        return self
+
+    def transform(
+        self, texts: Sequence[str], questions: Sequence[str] | None = None, neighbours: Sequence[str] | None = None
+    ) -> sp.csr_matrix:
+        texts = list(texts)
+        parts = [self.text.transform(texts)]
+        if self.question is not None:
+            parts.append(self.question.transform(_context(questions, len(texts), "questions")) * self.question_weight)
+        if self.neighbours is not None:
+            context = _context(neighbours, len(texts), "neighbours")
+            parts.append(self.neighbours.transform(context) * self.neighbour_weight)
+        if self.embedder is not None:
+            dense = np.asarray(self.embedder.embed(texts), dtype=np.float32) * self.embedding_weight
+            parts.append(sp.csr_matrix(dense))
+        return sp.hstack(parts).tocsr().astype(np.float32) if len(parts) > 1 else parts[0]
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "text": self.text.state(),
+            "question": None if self.question is None else self.question.state(),
+            "neighbours": None if self.neighbours is None else self.neighbours.state(),
+            "question_weight": self.question_weight,
+            "neighbour_weight": self.neighbour_weight,
+            "embedding": None if self.embedder is None else self.embedder.state(),
+            "embedding_weight": self.embedding_weight,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], embedder: Any = None) -> SegmentFeatures:
+        """Rebuild from state(); `embedder` is the reopened embedding model when the state names one."""
+        features = cls()
+        features.text = TextFeatures.from_state(state["text"])
+        features.question = None if state["question"] is None else TextFeatures.from_state(state["question"])
+        features.neighbours = None if state["neighbours"] is None else TextFeatures.from_state(state["neighbours"])
+        features.question_weight = float(state["question_weight"])
+        features.neighbour_weight = float(state["neighbour_weight"])
+        features.embedder = embedder
+        features.embedding_weight = float(state["embedding_weight"]) if embedder is not None else 0.0
+        return features
+
+
+def _context(values: Sequence[str] | None, n: int, name: str) -> list[str]:
+    """Context texts, one per segment ('' where there is none); missing entirely means none anywhere."""
+    if values is None:
+        return [""] * n
+    if len(values) != n:
+        raise ValueError(f"got {len(values)} {name} for {n} texts")
+    return [value or "" for value in values]

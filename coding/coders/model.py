@@ -1,11 +1,15 @@
-"""Learned coder: code suggestions learned from the researcher's own coding.
+"""Learned coder: code suggestions learned from the researcher's own coding and codebook.
 
-One linear SVM per code over word and character n-gram TF-IDF (coding.coders.features), with the
-features scaled by the code's naive-Bayes log-count ratios (NB-SVM).
+One linear SVM per code over word and character n-gram TF-IDF (coding.coders.features), optionally
+with the features scaled by the code's naive-Bayes log-count ratios (NB-SVM), the codebook's own
+definitions, include notes and examples as extra positive texts, the interviewer's question and the
+neighbouring units as separate feature blocks, and a sentence embedding (coding.coders.embedding).
 Each code's decision threshold and its confidence calibration come from out-of-fold scores of an
 inner cross-validation grouped by respondent, so a respondent's own turns never vouch for themselves.
 When the caller supplies keyword-rule hits, the code's own rule hit enters the calibration as a
 second input next to the classifier's score: the data decide how much a rule match is worth.
+Codes with too few coded examples get no classifier and say so (`CodeModel.status`); their keyword
+rule stands in, with the rule's precision on the training texts as its confidence.
 
 Pure: texts in, confidences out. Saving uses skops with plain data only, so loading runs no code.
 """
@@ -29,23 +33,36 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from coding.coders.active import rank_for_coding
-from coding.coders.features import TextFeatures
+from coding.coders.features import SegmentFeatures, word_contributions
+from coding.coders.metrics import bootstrap_kappas, code_metrics
+from coding.coders.metrics import indicator as _indicator
 from coding.errors import QcodeError
-from coding.models import MODEL, Proposal, Segment
+from coding.models import MODEL, Codebook, Proposal, Segment
 
 NAME = "model.v1"
 # Nonzero features in the training matrix from which fits run in worker processes (bench/model_speed.py:
 # below it, starting them and shipping the matrix costs about what they save).
 PARALLEL_FROM = 1_000_000
 PLATT_C = 10.0  # nearly unregularised Platt scaling, yet finite under perfect separation
+REASON_TERMS = 3  # words named in a suggestion's reason
+
+# A code's status: what stands behind its suggestions.
+MODELLED = "model"
+RULES_ONLY = "rules only"
+NOTHING = "no suggestions"
 
 __all__ = [
+    "MODELLED",
     "NAME",
+    "NOTHING",
+    "RULES_ONLY",
     "CodeModel",
     "ModelCodebookWarning",
     "ModelConfig",
     "ModelError",
+    "Suggestion",
     "code_metrics",
+    "codebook_texts",
     "cross_validate_model",
     "cross_validated_predictions",
     "grouped_folds",
@@ -67,20 +84,41 @@ class ModelCodebookWarning(UserWarning):
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Hyper-parameters, chosen by respondent-grouped cross-validation on the dev set (docs/model.md)."""
+    """Hyper-parameters, chosen by nested respondent-grouped cross-validation on the dev set (docs/model.md)."""
 
     char_ngrams: tuple[int, int] = (3, 5)  # 2-grams added a fifth of the features and no kappa (docs/model.md)
     C: float = 0.1  # LinearSVC regularisation
     tol: float = 3e-2  # LinearSVC stopping tolerance (its default 1e-4): same dev-set kappa, a fraction of the time
     inner_splits: int = 5  # grouped folds for thresholds and calibration
     # From this many texts on, 3 inner folds: out-of-fold scores are plentiful either way, and
-    # training 5,000 segments stays under 10 s on 2 cores (docs/model.md).
+    # training 5,000 segments stays near 10 s on 2 cores (docs/model.md).
     large: int = 2000
     use_rules: bool = True  # use rule hits in calibration when the caller supplies them
     # Worker processes over codes (None: up to 2 once the texts hold PARALLEL_FROM features, else one).
     # Processes, not threads: liblinear's random generator is process-global, so threaded fits differ
     # from run to run; in processes every fit is seeded alone and gives the same weights as in one.
     n_jobs: int | None = None
+    # Defaults chosen by nested and leave-one-group-out CV (docs/model.md, bench/evaluate_model.py):
+    # NB scaling lost 0.02 macro kappa to the plain SVM once the codebook text was in; the question
+    # block gained +0.018 (grouped) and +0.028 (leave one group out, paired interval above 0);
+    # the neighbours block gained nothing measurable (+0.001 / +0.010).
+    nb_scaling: bool = False  # scale features by naive-Bayes log-count ratios (NB-SVM)
+    codebook_text: bool = True  # the codebook's definition, include note and examples as positive texts
+    question_weight: float = 0.5  # weight of the interviewer's-question block (used when questions are given)
+    neighbour_weight: float = 0.0  # weight of the neighbouring-units block (0: not used)
+    context_chars: bool = False  # character n-grams in the context blocks too (else words only)
+    embedding: str | None = None  # a local sentence-embedding model folder (coding.coders.embedding)
+    embedding_weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested code for one text: its calibrated confidence and why, in a few words."""
+
+    code: str
+    confidence: float
+    reason: str
+    by: str = MODELLED  # MODELLED, or RULES_ONLY for a code whose rule stands in for the model
 
 
 @dataclass
@@ -90,7 +128,7 @@ class CodeModel:
     code_ids: list[str]  # every code of the codebook it was trained with
     modelled: list[str]  # codes with a classifier, in the column order of predict_proba
     skipped: dict[str, str]  # code id -> why it has no classifier
-    features: TextFeatures
+    features: SegmentFeatures
     weights: np.ndarray  # (n_features, n_modelled)
     bias: np.ndarray  # (n_modelled,)
     calibration: np.ndarray  # (n_modelled, 3): score slope, rule-hit slope, intercept
@@ -99,19 +137,33 @@ class CodeModel:
     uses_rules: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     source_name: str = NAME
+    # code -> (status, explanation): MODELLED, RULES_ONLY or NOTHING, and why, for every code
+    status: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # code -> confidence of a rule hit, for RULES_ONLY codes (the rule's precision on the training texts)
+    rule_confidence: dict[str, float] = field(default_factory=dict)
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
+    def scores(
+        self, texts: Sequence[str], questions: Sequence[str] | None = None, neighbours: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Raw classifier margins, (n_texts, n_modelled)."""
-        features = self.features.transform(list(texts))
+        _check_context(len(texts), questions, neighbours)
+        features = self.features.transform(list(texts), questions, neighbours)
         return np.asarray(features @ self.weights) + self.bias
 
-    def predict_proba(self, texts: Sequence[str], rule_hits: Sequence[set[str]] | None = None) -> np.ndarray:
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        rule_hits: Sequence[set[str]] | None = None,
+        *,
+        questions: Sequence[str] | None = None,
+        neighbours: Sequence[str] | None = None,
+    ) -> np.ndarray:
         """Calibrated confidence of every modelled code, (n_texts, n_modelled) in `modelled` order.
 
         A child code implies its parent, so a parent is at least as likely as its likeliest child.
         """
         rules = self._rule_matrix(rule_hits, len(texts))
-        proba = _calibrate(self.scores(texts), rules, self.calibration)
+        proba = _calibrate(self.scores(texts, questions, neighbours), rules, self.calibration)
         column = {code: j for j, code in enumerate(self.modelled)}
         for child in sorted(self.parents, key=self._depth, reverse=True):  # grandchildren first
             parent = self.parents[child]
@@ -126,14 +178,102 @@ class CodeModel:
             depth += 1
         return depth
 
-    def predict(self, texts: Sequence[str], rule_hits: Sequence[set[str]] | None = None) -> list[dict[str, float]]:
-        """Per text, {code id: confidence} for the codes at or above their threshold."""
-        proba = self.predict_proba(texts, rule_hits)
+    def predict(
+        self,
+        texts: Sequence[str],
+        rule_hits: Sequence[set[str]] | None = None,
+        *,
+        questions: Sequence[str] | None = None,
+        neighbours: Sequence[str] | None = None,
+        fallback: bool = False,
+    ) -> list[dict[str, float]]:
+        """Per text, {code id: confidence} for the modelled codes at or above their threshold.
+
+        With `fallback` (and rule hits given), also the RULES_ONLY codes whose rule matched, at the
+        rule's confidence.
+        """
+        proba = self.predict_proba(texts, rule_hits, questions=questions, neighbours=neighbours)
         chosen = proba >= self.thresholds
-        return [
+        found = [
             {self.modelled[j]: round(float(proba[i, j]), 4) for j in np.flatnonzero(chosen[i])}
             for i in range(len(proba))
         ]
+        if fallback and rule_hits is not None:
+            for row, hits in zip(found, rule_hits, strict=True):
+                stand_in = {code: self.rule_confidence[code] for code in hits if code in self.rule_confidence}
+                row.update({code: round(value, 4) for code, value in stand_in.items()})
+        return found
+
+    def suggest(
+        self,
+        texts: Sequence[str],
+        rule_hits: Sequence[set[str]] | None = None,
+        *,
+        questions: Sequence[str] | None = None,
+        neighbours: Sequence[str] | None = None,
+        fallback: bool = True,
+    ) -> list[list[Suggestion]]:
+        """Per text, its suggestions with calibrated confidence and a short reason, likeliest first.
+
+        Modelled codes come from the classifier. With `fallback` (and rule hits given), a code that has
+        no classifier (status RULES_ONLY) is suggested where its keyword rule matched, marked as such.
+        """
+        proba = self.predict_proba(texts, rule_hits, questions=questions, neighbours=neighbours)
+        rules = self._rule_matrix(rule_hits, len(texts))
+        found: list[list[Suggestion]] = []
+        for i, text in enumerate(texts):
+            row: list[Suggestion] = []
+            for j in np.flatnonzero(proba[i] >= self.thresholds):
+                reason = self._reason(text, int(j), bool(rules[i, j]))
+                row.append(Suggestion(self.modelled[j], round(float(proba[i, j]), 4), reason))
+            if fallback and rule_hits is not None:
+                for code in sorted(rule_hits[i] & set(self.rule_confidence)):
+                    why = f"keyword rule only ({self.status[code][1]})"
+                    row.append(Suggestion(code, round(self.rule_confidence[code], 4), why, RULES_ONLY))
+            found.append(sorted(row, key=lambda s: -s.confidence))
+        return found
+
+    def explain(
+        self, text: str, code: str, *, rule_hit: bool = False, question: str = "", neighbours: str = ""
+    ) -> Suggestion | None:
+        """The confidence and reason behind `code` on one text (e.g. for a stored suggestion being shown).
+
+        None when the model says nothing about the code: it has no classifier and no rule stand-in, or
+        its rule stands in and did not match.
+        """
+        if code in self.rule_confidence:
+            return (
+                Suggestion(
+                    code,
+                    round(self.rule_confidence[code], 4),
+                    f"keyword rule only ({self.status[code][1]})",
+                    RULES_ONLY,
+                )
+                if rule_hit
+                else None
+            )
+        if code not in self.modelled:
+            return None
+        j = self.modelled.index(code)
+        hits = [{code} if rule_hit else set()] if self.uses_rules else None
+        proba = self.predict_proba([text], hits, questions=[question], neighbours=[neighbours])
+        return Suggestion(code, round(float(proba[0, j]), 4), self._reason(text, j, rule_hit))
+
+    def _reason(self, text: str, j: int, rule_hit: bool) -> str:
+        """The matched rule (when the calibration counts it) and the words that weighed most for code j."""
+        parts = []
+        if rule_hit and self.calibration[j, 1] > 0:
+            parts.append("keyword rule matched")
+        if self.calibration[j, 0] > 0:
+            weights = self.weights[: self.features.text.n_features, j]
+            contributions = word_contributions(self.features.text, text, weights)
+            top = sorted((v, w) for w, v in contributions.items() if v > 0)[::-1][:REASON_TERMS]
+            if top:
+                parts.append("words: " + ", ".join(f"'{word}'" for _, word in top))
+        child = next((c for c, p in self.parents.items() if p == self.modelled[j]), None)
+        if not parts and child is not None:
+            parts.append("a sub-code was suggested")
+        return "; ".join(parts) or "the model's score"
 
     def propose(self, segments: Sequence[Segment], rule_hits: Sequence[set[str]] | None = None) -> list[Proposal]:
         """One proposal per (stored segment, suggested code)."""
@@ -162,7 +302,32 @@ def _decided(proba: np.ndarray, column: dict[str, int], child: str, model: CodeM
     return np.where(proba[:, j] >= model.thresholds[j], proba[:, j], 0.0)
 
 
+def _check_context(n: int, questions: Sequence[str] | None, neighbours: Sequence[str] | None) -> None:
+    for name, values in (("questions", questions), ("neighbours", neighbours)):
+        if values is not None and len(values) != n:
+            raise ModelError(f"got {len(values)} {name} for {n} texts")
+
+
+def codebook_texts(codebook: Codebook) -> dict[str, list[str]]:
+    """Per code, what the researcher wrote about it: definition, include note and examples.
+
+    These enter training as extra positive texts of the code (and of its ancestors, as a coded
+    child implies its parent). Exclude notes are left out: they describe what the code is not, often
+    in the words of the neighbouring codes.
+    """
+    return {
+        code.id: [text for text in (code.definition, code.include, *code.examples) if text and text.strip()]
+        for code in codebook.codes
+    }
+
+
+def codes_with_rules(codebook: Codebook) -> set[str]:
+    return {code.id for code in codebook.codes if code.rules.keywords or code.rules.lemmas or code.rules.patterns}
+
+
 # -- training -------------------------------------------------------------------------------------
+
+MIN_POSITIVES = 3  # coded examples a code needs for a classifier (with fewer, calibration has nothing to fit)
 
 
 def train_model(
@@ -172,37 +337,73 @@ def train_model(
     code_ids: Sequence[str],
     *,
     rule_hits: Sequence[set[str]] | None = None,
-    min_positives: int = 8,
+    min_positives: int = MIN_POSITIVES,
     parents: Mapping[str, str | None] | None = None,
     codebook_version: str = "",
     config: ModelConfig | None = None,
+    codebook: Codebook | None = None,
+    questions: Sequence[str] | None = None,
+    neighbours: Sequence[str] | None = None,
+    embedder: Any = None,
 ) -> CodeModel:
     """Learn one classifier per code that has at least `min_positives` positive (and negative) texts.
 
     `groups` names the respondent of each text: thresholds and calibration are tuned on folds that
-    keep a respondent's texts together. `parents` maps a code to its parent code (child implies parent).
+    keep a respondent's texts together. `parents` maps a code to its parent code (child implies parent;
+    taken from `codebook` when not given). `codebook` adds its texts as training signal (when
+    config.codebook_text) and tells which codes have keyword rules to fall back on. `questions` and
+    `neighbours` are each text's context (used when the config gives them weight). `embedder` is an
+    opened embedding model to reuse (else config.embedding is opened).
     """
     config = config or ModelConfig()
     _check_lengths(texts, labels, groups, rule_hits)
+    _check_context(len(texts), questions, neighbours)
     if len(set(groups)) < 2:
         raise ModelError("training needs coded texts from at least 2 respondents (grouped cross-validation)")
-    targets = _indicator(labels, list(code_ids))
-    modelled, skipped = _modelled_codes(targets, list(code_ids), min_positives)
+    if parents is None and codebook is not None:
+        parents = {code.id: code.parent for code in codebook.codes}
+    code_ids = list(code_ids)
+    targets = _indicator(labels, code_ids)
+    written = codebook_texts(codebook) if codebook is not None and config.codebook_text else {}
+    modelled, status = _code_status(targets, code_ids, min_positives, written, codebook, rule_hits)
     if not modelled:
         raise ModelError(f"no code has {min_positives} or more coded examples yet; keep coding and retrain")
-    columns = [list(code_ids).index(code) for code in modelled]
+    columns = [code_ids.index(code) for code in modelled]
     y = targets[:, columns]
-    features = TextFeatures(config.char_ngrams).fit(list(texts))
-    x = features.transform(list(texts)).astype(np.float64)  # liblinear's type: no copy per code and fold
-    out_of_fold = _out_of_fold_scores(x, y, np.asarray(groups), config)
-    weights, bias = _fit_all(x, y, config)
+    extra_texts, extra_labels = _written_examples(written, parents or {}, modelled)
+    y_extra = _indicator(extra_labels, modelled)
+    if embedder is None and config.embedding:
+        from coding.coders.embedding import open_embedder
+
+        embedder = open_embedder(config.embedding)
+    features = SegmentFeatures(
+        config.char_ngrams,
+        context_chars=config.context_chars,
+        # a context block only when the context is given: an all-blank block would learn nothing
+        question_weight=config.question_weight if questions is not None else 0.0,
+        neighbour_weight=config.neighbour_weight if neighbours is not None else 0.0,
+        embedder=embedder if config.embedding or embedder is not None else None,
+        embedding_weight=config.embedding_weight if (config.embedding or embedder is not None) else 0.0,
+    )
+    every_text = [*texts, *extra_texts]
+    blank = [""] * len(extra_texts)
+    every_question = None if questions is None else [*questions, *blank]
+    every_neighbour = None if neighbours is None else [*neighbours, *blank]
+    features.fit(every_text, every_question, every_neighbour)
+    # liblinear's type: no copy per code and fold
+    x_all = features.transform(every_text, every_question, every_neighbour).astype(np.float64)
+    x, x_extra = x_all[: len(texts)], x_all[len(texts) :]
+    out_of_fold = _out_of_fold_scores(x, y, np.asarray(groups), config, (x_extra, y_extra), features.n_sparse)
+    weights, bias = _fit_all(x_all, np.vstack([y, y_extra]), config, features.n_sparse)
     use_rules = config.use_rules and rule_hits is not None
     rules = _indicator(rule_hits, modelled) if use_rules and rule_hits is not None else np.zeros_like(y)
     decisions = [_decision(out_of_fold[:, j], rules[:, j], y[:, j]) for j in range(len(modelled))]
     calibration = np.vstack([row for row, _ in decisions])
     thresholds = np.array([threshold for _, threshold in decisions])
+    rule_confidence = _rule_precision(targets, code_ids, rule_hits, status)
+    skipped = {code: why for code, (kind, why) in status.items() if kind != MODELLED}
     return CodeModel(
-        code_ids=list(code_ids),
+        code_ids=code_ids,
         modelled=modelled,
         skipped=skipped,
         features=features,
@@ -214,11 +415,77 @@ def train_model(
         uses_rules=use_rules,
         metadata={
             **_metadata(texts, labels, codebook_version, config, min_positives),
-            "code_ids": list(code_ids),
+            "code_ids": code_ids,
             "thresholds": {code: round(float(t), 6) for code, t in zip(modelled, thresholds, strict=True)},
             "skipped": skipped,
+            "codebook_texts": len(extra_texts),
         },
+        status=status,
+        rule_confidence=rule_confidence,
     )
+
+
+def _code_status(
+    targets: np.ndarray,
+    code_ids: list[str],
+    min_positives: int,
+    written: Mapping[str, list[str]],
+    codebook: Codebook | None,
+    rule_hits: Sequence[set[str]] | None,
+) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """Which codes get a classifier, and for every code what stands behind its suggestions and why."""
+    positives = targets.sum(axis=0).astype(int)
+    negatives = len(targets) - positives
+    with_rules = codes_with_rules(codebook) if codebook is not None else set(code_ids)
+    modelled: list[str] = []
+    status: dict[str, tuple[str, str]] = {}
+    for code, n_pos, n_neg in zip(code_ids, positives, negatives, strict=True):
+        if n_pos >= min_positives and n_neg >= min_positives:
+            modelled.append(code)
+            source = " + codebook text" if written.get(code) else ""
+            status[code] = (MODELLED, f"{n_pos} coded examples{source}")
+            continue
+        if n_pos < min_positives:
+            why = f"too few coded examples (n={n_pos}, needs {min_positives})"
+        else:
+            why = f"too few texts without this code (n={n_neg})"
+        if rule_hits is not None and code in with_rules:
+            status[code] = (RULES_ONLY, why)
+        else:
+            status[code] = (NOTHING, why + "; no keyword rules to fall back on")
+    return modelled, status
+
+
+def _written_examples(
+    written: Mapping[str, list[str]], parents: Mapping[str, str | None], modelled: Sequence[str]
+) -> tuple[list[str], list[set[str]]]:
+    """The codebook's texts as training texts, each positive for its code and the code's ancestors."""
+    texts: list[str] = []
+    labels: list[set[str]] = []
+    for code in modelled:
+        for text in written.get(code, []):
+            codes, current = {code}, parents.get(code)
+            while current and current not in codes:
+                codes.add(current)
+                current = parents.get(current)
+            texts.append(text)
+            labels.append(codes)
+    return texts, labels
+
+
+def _rule_precision(
+    targets: np.ndarray, code_ids: list[str], rule_hits: Sequence[set[str]] | None, status: dict[str, tuple[str, str]]
+) -> dict[str, float]:
+    """For codes whose rule stands in: how often a rule hit was right on the training texts (add-one smoothed)."""
+    if rule_hits is None:
+        return {}
+    hits = _indicator(rule_hits, code_ids)
+    found: dict[str, float] = {}
+    for j, code in enumerate(code_ids):
+        if status[code][0] == RULES_ONLY:
+            right = float((hits[:, j] * targets[:, j]).sum())
+            found[code] = (right + 1.0) / (float(hits[:, j].sum()) + 2.0)
+    return found
 
 
 def _check_lengths(
@@ -229,32 +496,6 @@ def _check_lengths(
         sizes["rule_hits"] = len(rule_hits)
     if len(set(sizes.values())) != 1:
         raise ModelError(f"inputs differ in length: {sizes}")
-
-
-def _indicator(sets: Sequence[set[str]], code_ids: Sequence[str]) -> np.ndarray:
-    """0/1 matrix (n_texts, n_codes): does text i carry code j."""
-    column = {code: j for j, code in enumerate(code_ids)}
-    matrix = np.zeros((len(sets), len(code_ids)), dtype=np.float32)
-    for i, codes in enumerate(sets):
-        for code in codes:
-            if code in column:
-                matrix[i, column[code]] = 1.0
-    return matrix
-
-
-def _modelled_codes(targets: np.ndarray, code_ids: list[str], min_positives: int) -> tuple[list[str], dict[str, str]]:
-    positives = targets.sum(axis=0).astype(int)
-    negatives = len(targets) - positives
-    modelled: list[str] = []
-    skipped: dict[str, str] = {}
-    for code, n_pos, n_neg in zip(code_ids, positives, negatives, strict=True):
-        if n_pos < min_positives:
-            skipped[code] = f"too few examples (n={n_pos})"
-        elif n_neg < min_positives:
-            skipped[code] = f"too few texts without this code (n={n_neg})"
-        else:
-            modelled.append(code)
-    return modelled, skipped
 
 
 def _log_count_ratios(x: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
@@ -285,9 +526,19 @@ def _fit_one(x: sp.csr_matrix, y: np.ndarray, ratio: np.ndarray, config: ModelCo
     return (classifier.coef_.ravel() * ratio).astype(np.float32), float(classifier.intercept_[0])
 
 
-def _fit_all(x: sp.csr_matrix, y: np.ndarray, config: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
-    """One classifier per column of y; returns weights (n_features, n_codes) and biases."""
-    ratios = _log_count_ratios(x, y)
+def _fit_all(
+    x: sp.csr_matrix, y: np.ndarray, config: ModelConfig, n_sparse: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One classifier per column of y; returns weights (n_features, n_codes) and biases.
+
+    NB scaling applies to the first `n_sparse` (term) columns; dense embedding columns keep scale 1.
+    """
+    if config.nb_scaling:
+        ratios = _log_count_ratios(x, y)
+        if n_sparse is not None:
+            ratios[:, n_sparse:] = 1.0
+    else:
+        ratios = np.ones((y.shape[1], x.shape[1]))
     workers = _workers(config, x)
     if workers > 1:
         from joblib import Parallel, delayed  # scikit-learn's own; large arrays reach the workers memory-mapped
@@ -336,11 +587,23 @@ def grouped_folds(
     return [(np.flatnonzero(assignment != f), np.flatnonzero(assignment == f)) for f in range(n_splits)]
 
 
-def _out_of_fold_scores(x: sp.csr_matrix, y: np.ndarray, groups: np.ndarray, config: ModelConfig) -> np.ndarray:
+def _out_of_fold_scores(
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    groups: np.ndarray,
+    config: ModelConfig,
+    extra: tuple[sp.csr_matrix, np.ndarray] | None = None,
+    n_sparse: int | None = None,
+) -> np.ndarray:
+    """Each text's scores from fits that never saw its respondent; `extra` rows (the codebook's texts)
+    are in every training fold and never scored."""
     scores = np.zeros(y.shape, dtype=np.float32)
     n_splits = config.inner_splits if len(y) < config.large else min(config.inner_splits, 3)
     for train, test in grouped_folds(groups, n_splits, y):
-        weights, bias = _fit_all(x[train], y[train], config)
+        x_train, y_train = x[train], y[train]
+        if extra is not None and extra[0].shape[0]:
+            x_train, y_train = sp.vstack([x_train, extra[0]]).tocsr(), np.vstack([y_train, extra[1]])
+        weights, bias = _fit_all(x_train, y_train, config, n_sparse)
         scores[test] = np.asarray(x[test] @ weights) + bias
     return scores
 
@@ -449,7 +712,8 @@ def training_hash(texts: Sequence[str], labels: Sequence[set[str]]) -> str:
 
 # -- saving and loading ---------------------------------------------------------------------------
 
-FORMAT = 1
+FORMAT = 2  # 2: SegmentFeatures (context blocks, embedding), status and rule confidence per code
+READABLE_FORMATS = (1, 2)  # format 1 (text features only) still loads
 # Types skops may rebuild from a model file. The file holds plain data only (dicts, lists, str,
 # numbers, numpy arrays), which skops treats as safe, so nothing else is trusted: a file that asks for
 # any other type (a crafted file, or another tool's model) is refused before anything is built.
@@ -478,6 +742,8 @@ def save_model(
         "modelled": list(model.modelled),
         "skipped": dict(model.skipped),
         "features": model.features.state(),
+        "status": {code: list(pair) for code, pair in model.status.items()},
+        "rule_confidence": dict(model.rule_confidence),
         "weights": model.weights,
         "bias": model.bias,
         "calibration": model.calibration,
@@ -512,8 +778,8 @@ def load_model(
         raise
     except Exception as error:  # a corrupt or foreign file: say so instead of a stack trace
         raise ModelError(f"{path}: not a readable qcode model ({error})") from error
-    if not isinstance(state, dict) or state.get("format") != FORMAT or not _plain(state):
-        raise ModelError(f"{path}: not a qcode model file of format {FORMAT}")
+    if not isinstance(state, dict) or state.get("format") not in READABLE_FORMATS or not _plain(state):
+        raise ModelError(f"{path}: not a qcode model file of format {' or '.join(map(str, READABLE_FORMATS))}")
     try:
         model = _from_state(state)
     except (KeyError, TypeError, ValueError) as error:
@@ -534,11 +800,20 @@ def _plain(value: object) -> bool:
 
 
 def _from_state(state: dict[str, Any]) -> CodeModel:
+    if state["format"] == 1:  # text features only, no status: every skipped code was "too few examples"
+        features = SegmentFeatures.from_state(_format1_features(state["features"]))
+        status = {code: (MODELLED, "model") for code in state["modelled"]}
+        status.update({code: (NOTHING, str(why)) for code, why in state["skipped"].items()})
+        rule_confidence: dict[str, float] = {}
+    else:
+        features = SegmentFeatures.from_state(state["features"], _reopen_embedder(state["features"]["embedding"]))
+        status = {code: (str(kind), str(why)) for code, (kind, why) in state["status"].items()}
+        rule_confidence = {code: float(value) for code, value in state["rule_confidence"].items()}
     return CodeModel(
         code_ids=list(state["code_ids"]),
         modelled=list(state["modelled"]),
         skipped=dict(state["skipped"]),
-        features=TextFeatures.from_state(state["features"]),
+        features=features,
         weights=np.asarray(state["weights"], dtype=np.float32),
         bias=np.asarray(state["bias"], dtype=np.float32),
         calibration=np.asarray(state["calibration"], dtype=np.float64),
@@ -547,7 +822,30 @@ def _from_state(state: dict[str, Any]) -> CodeModel:
         uses_rules=bool(state["uses_rules"]),
         metadata=json.loads(state["metadata"]),
         source_name=str(state["source_name"]),
+        status=status,
+        rule_confidence=rule_confidence,
     )
+
+
+def _format1_features(text_state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": text_state,
+        "question": None,
+        "neighbours": None,
+        "question_weight": 0.0,
+        "neighbour_weight": 0.0,
+        "embedding": None,
+        "embedding_weight": 0.0,
+    }
+
+
+def _reopen_embedder(state: dict[str, Any] | None) -> Any:
+    """The embedding model a saved model was trained with, from the same folder and unchanged."""
+    if state is None:
+        return None
+    from coding.coders.embedding import reopen_embedder
+
+    return reopen_embedder(state)
 
 
 def _check_codebook(model: CodeModel, path: Path, codebook_version: str | None, code_ids: Sequence[str] | None) -> None:
@@ -586,20 +884,36 @@ def cross_validated_predictions(
     code_ids: Sequence[str],
     *,
     rule_hits: Sequence[set[str]] | None = None,
-    min_positives: int = 8,
+    min_positives: int = MIN_POSITIVES,
     parents: Mapping[str, str | None] | None = None,
     n_splits: int = 5,
     config: ModelConfig | None = None,
+    codebook: Codebook | None = None,
+    questions: Sequence[str] | None = None,
+    neighbours: Sequence[str] | None = None,
+    embedder: Any = None,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    fallback: bool = True,
 ) -> list[dict[str, float]]:
     """Each text's suggestions from a model that never saw its respondent (folds grouped by `groups`).
 
+    Every tuned choice the model makes (thresholds, calibration, rule blending) is made inside each
+    training fold, so this is a nested estimate of those choices. `folds` overrides the grouped folds
+    (e.g. leave one respondent group out). With `fallback`, codes without a classifier in a fold are
+    suggested by their rule, as a person would be shown them.
     Training folds hold (k-1)/k of the texts, so the positives needed per fold scale down alike: a
     code that the full data would model is modelled in the folds too.
     """
     _check_lengths(texts, labels, groups, rule_hits)
+    _check_context(len(texts), questions, neighbours)
     predicted: list[dict[str, float]] = [{} for _ in texts]
-    folds = grouped_folds(groups, n_splits, _indicator(labels, code_ids))
+    if folds is None:
+        folds = grouped_folds(groups, n_splits, _indicator(labels, code_ids))
     fold_min = max(2, int(min_positives * (len(folds) - 1) / len(folds)))
+
+    def pick(values: Sequence[Any] | None, rows: np.ndarray) -> list[Any] | None:
+        return None if values is None else [values[i] for i in rows]
+
     for train, test in folds:
         try:
             model = train_model(
@@ -607,15 +921,25 @@ def cross_validated_predictions(
                 [labels[i] for i in train],
                 [groups[i] for i in train],
                 code_ids,
-                rule_hits=None if rule_hits is None else [rule_hits[i] for i in train],
+                rule_hits=pick(rule_hits, train),
                 min_positives=fold_min,
                 parents=parents,
                 config=config,
+                codebook=codebook,
+                questions=pick(questions, train),
+                neighbours=pick(neighbours, train),
+                embedder=embedder,
             )
         except ModelError:  # nothing learnable in this fold: it suggests nothing
             continue
-        hits = None if rule_hits is None else [rule_hits[i] for i in test]
-        for i, suggestion in zip(test, model.predict([texts[i] for i in test], hits), strict=True):
+        found = model.predict(
+            [texts[i] for i in test],
+            pick(rule_hits, test),
+            questions=pick(questions, test),
+            neighbours=pick(neighbours, test),
+            fallback=fallback,
+        )
+        for i, suggestion in zip(test, found, strict=True):
             predicted[i] = suggestion
     return predicted
 
@@ -627,16 +951,23 @@ def cross_validate_model(
     code_ids: Sequence[str],
     *,
     rule_hits: Sequence[set[str]] | None = None,
-    min_positives: int = 8,
+    min_positives: int = MIN_POSITIVES,
     parents: Mapping[str, str | None] | None = None,
     n_splits: int = 5,
     config: ModelConfig | None = None,
+    codebook: Codebook | None = None,
+    questions: Sequence[str] | None = None,
+    neighbours: Sequence[str] | None = None,
+    embedder: Any = None,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
-    """Per-code precision, recall, F1 and Cohen's kappa of respondent-grouped cross-validation.
+    """Per-code precision, recall, F1, Cohen's kappa and its 95% interval, by respondent-grouped CV.
 
-    One row per code (n_positives, status, metrics; NaN metrics for codes with too few examples) and a
-    'macro' row averaging the codes with at least `min_positives` positives. With `rule_hits`, columns
-    rules_* give the keyword-rule baseline on the same texts.
+    One row per code with n_positives and status (what stands behind its suggestions, from all the
+    data: the model, its rule alone, or nothing, and why), and a 'macro' row averaging the codes with
+    at least `min_positives` positives. Suggestions include the rule fallback of codes without a
+    classifier. kappa_low/kappa_high resample respondents (coding.coders.metrics.bootstrap_kappas).
+    With `rule_hits`, columns rules_* give the keyword-rule baseline on the same texts.
     """
     predicted = cross_validated_predictions(
         texts,
@@ -648,45 +979,50 @@ def cross_validate_model(
         parents=parents,
         n_splits=n_splits,
         config=config,
+        codebook=codebook,
+        questions=questions,
+        neighbours=neighbours,
+        embedder=embedder,
+        folds=folds,
     )
-    table = code_metrics(labels, [set(p) for p in predicted], code_ids)
+    written = codebook_texts(codebook) if codebook is not None and (config or ModelConfig()).codebook_text else {}
+    targets = _indicator(labels, list(code_ids))
+    _, status = _code_status(targets, list(code_ids), min_positives, written, codebook, rule_hits)
+    return evaluation_table(labels, [set(p) for p in predicted], groups, code_ids, status, min_positives, rule_hits)
+
+
+def evaluation_table(
+    labels: Sequence[set[str]],
+    predicted: Sequence[set[str]],
+    groups: Sequence[str],
+    code_ids: Sequence[str],
+    status: Mapping[str, tuple[str, str]] | None = None,
+    min_positives: int = MIN_POSITIVES,
+    rule_hits: Sequence[set[str]] | None = None,
+) -> pd.DataFrame:
+    """The per-code table of cross_validate_model from out-of-fold suggestions."""
+    table = code_metrics(labels, predicted, code_ids)
+    enough = table["n_positives"] >= min_positives
+    evaluated = [code for code in code_ids if enough[code]]
+    intervals = bootstrap_kappas(labels, predicted, groups, code_ids, macro_over=evaluated)
+    table["kappa_low"] = intervals["kappa_low"]
+    table["kappa_high"] = intervals["kappa_high"]
     if rule_hits is not None:
         baseline = code_metrics(labels, rule_hits, code_ids)
         for column in ("precision", "recall", "f1", "kappa"):
             table[f"rules_{column}"] = baseline[column]
-    enough = table["n_positives"] >= min_positives
-    table["status"] = np.where(enough, "modelled", [f"too few examples (n={n})" for n in table["n_positives"]])
     metrics = [c for c in table.columns if c not in ("n_positives", "status")]
     for column in metrics:
         table.loc[~enough, column] = np.nan
+    table["status"] = [_status_text(status, code, enough[code], n) for code, n in table["n_positives"].items()]
     macro: dict[str, Any] = dict(table.loc[enough, metrics].mean())
+    macro["kappa_low"], macro["kappa_high"] = intervals.loc["macro"] if evaluated else (np.nan, np.nan)
     macro["n_positives"] = int(table.loc[enough, "n_positives"].sum())
     macro["status"] = f"mean over {int(enough.sum())} codes with >= {min_positives} examples"
     table.loc["macro"] = pd.Series(macro)
     return table
 
 
-def code_metrics(truth: Sequence[set[str]], predicted: Sequence[set[str]], code_ids: Sequence[str]) -> pd.DataFrame:
-    """Precision, recall, F1 and Cohen's kappa of predicted against true code sets, one row per code."""
-    from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
-
-    y_true = _indicator(truth, code_ids).astype(int)
-    y_pred = _indicator(predicted, code_ids).astype(int)
-    rows = []
-    for j, code in enumerate(code_ids):
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            y_true[:, j], y_pred[:, j], average="binary", zero_division=0.0
-        )
-        agree = np.array_equal(y_true[:, j], y_pred[:, j])
-        kappa = 1.0 if agree else float(cohen_kappa_score(y_true[:, j], y_pred[:, j]))
-        rows.append(
-            {
-                "code": code,
-                "n_positives": int(y_true[:, j].sum()),
-                "precision": precision,
-                "recall": recall,
-                "f1": f1,
-                "kappa": kappa,
-            }
-        )
-    return pd.DataFrame(rows).set_index("code")
+def _status_text(status: Mapping[str, tuple[str, str]] | None, code: str, evaluated: bool, n: int) -> str:
+    said = f"{status[code][0]}: {status[code][1]}" if status else ""
+    return said if evaluated else f"not evaluated (n={n}); {said}".rstrip("; ")
