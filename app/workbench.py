@@ -117,7 +117,7 @@ def code_toggles(
             )
 
 
-def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str) -> None:
+def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str, text: str) -> None:
     waiting = pending(codings, coder)
     if waiting.empty:
         st.caption("No suggestions waiting for this segment.")
@@ -125,6 +125,7 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     names = {c.id: c.name for c in book.codes}
     by_code = waiting.groupby("code", sort=False)
     order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
+    reasons = project.suggestion_reasons(text, [str(code) for code in order])
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(
@@ -132,6 +133,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
             for source, confidence in zip(group["source"], group["confidence"], strict=True)
         )
         st.markdown(f"**{names.get(code, code)}** · {origins}")
+        why = [reasons[(str(source), str(code))] for source in group["source"] if (str(source), str(code)) in reasons]
+        if why:
+            st.caption("Why: " + "; ".join(why))  # plain text: the matched words come from the transcript
         ids = tuple(int(i) for i in group["coding_id"])
         accept, reject, _ = st.columns([1, 1, 1])
         accept.button(

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import analysis, codings_io
 from .config import ProjectConfig, read_config, write_config
-from .errors import BusyError, ProjectError, ReplacedDocumentError, UsageError
+from .errors import BusyError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
 from .selection import SOURCE_FILTERS, filter_codings, owners
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step need
     from sqlalchemy.orm import Session
 
     from .coders.model import CodeModel
+    from .coders.rules import RuleCoder
     from .exchange import ExchangeReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +126,9 @@ class Project:
         self.folder = folder
         self.config = config
         self.store = Store(config.database_url(folder))
+        # the coders that explain suggestions, rebuilt when the codebook or the model file changes
+        self._explainer_key: tuple[str, int] | None = None
+        self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
 
     # ----- basics -----------------------------------------------------------------------------
     @property
@@ -469,7 +473,9 @@ class Project:
             from . import training
 
             fitted, coded = self._model(), self._human_segments()
-            suggest_by_model = partial(training.suggest, fitted, coded=coded, codebook=codebook, pipeline=pipeline)
+            suggest_by_model = partial(
+                training.suggest, self.store, fitted, coded=coded, codebook=codebook, pipeline=pipeline, rules_run=rules
+            )
         return run_autocode(
             self.store,
             segments,
@@ -593,6 +599,46 @@ class Project:
         return training.code_next(
             self.store, fitted, segments, self._human_segments(), self.codebook, self._pipeline(), k
         )
+
+    def suggestion_reasons(self, text: str, codes: Sequence[str]) -> dict[tuple[str, str], str]:
+        """Why each of `codes` was suggested for `text`, in a few words, keyed by (source, code): the phrase
+        the keyword rules matched, and the words that weighed most in the model (with its calibrated
+        confidence). A source that does not suggest a code is left out."""
+        from .models import MODEL, RULE
+
+        rule_coder, fitted = self._explaining_coders()
+        reasons: dict[tuple[str, str], str] = {}
+        matched: dict[str, list[str]] = {}
+        for start, end, code in rule_coder.match_spans(text):
+            matched.setdefault(code, []).append(text[start:end])
+        parents = {c.id: c.parent for c in self.codebook.codes}
+        for code in codes:
+            below = [c for c in matched if c == code or _descends(c, code, parents)]
+            phrases = sorted({p.lower() for c in below for p in matched[c]})
+            if phrases:
+                reasons[(RULE, code)] = "matched " + ", ".join(f"“{p}”" for p in phrases[:3])
+        if fitted is not None:
+            hits = {c for c in codes if (RULE, c) in reasons}
+            for code in codes:
+                found = fitted.explain(text, code, rule_hit=code in hits)
+                if found is not None:
+                    reasons[(MODEL, code)] = f"{found.confidence:.0%} sure; {found.reason}"
+        return reasons
+
+    def _explaining_coders(self) -> tuple[RuleCoder, CodeModel | None]:
+        from . import training
+        from .coders.rules import RuleCoder
+
+        path = training.model_path(self.folder)
+        key = (self.codebook_version(), path.stat().st_mtime_ns if path.exists() else 0)
+        if self._explainers is None or self._explainer_key != key:
+            try:
+                fitted: CodeModel | None = self._model() if path.exists() else None
+            except QcodeError:  # a model trained on an older codebook: its suggestions go unexplained
+                fitted = None
+            self._explainers = (RuleCoder(self.codebook, self._pipeline()), fitted)
+            self._explainer_key = key
+        return self._explainers
 
     def _model(self) -> CodeModel:
         from . import training
@@ -840,3 +886,15 @@ def _current_segment(session: Session, segment_id: int) -> str:
 def _with_paragraphs(turn: Turn, text: str) -> Turn:
     """Recover a stored turn's paragraph spans from the text (blank lines separate them)."""
     return make_turn(text, turn.index, turn.speaker, turn.role, turn.start, turn.end)
+
+
+def _descends(code: str, ancestor: str, parents: dict[str, str | None]) -> bool:
+    """Whether `code` sits below `ancestor` in the code tree."""
+    seen: set[str] = set()
+    parent = parents.get(code)
+    while parent and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        parent = parents.get(parent)
+    return False

@@ -124,7 +124,7 @@ if segment_id is not None:
             st.markdown("**Your codes**")
             workbench.code_toggles(project, book, segment_id, here, me, stamp)
             st.markdown("**Suggestions**")
-            workbench.suggestions(project, book, here, me)
+            workbench.suggestions(project, book, here, me, texts[segment_id])
             if show_others:
                 st.markdown("**Other coders**")
                 workbench.other_coders(book, here, me)
