@@ -60,8 +60,4 @@ def test_suggestions_explain_themselves(trained) -> None:
     assert reasons[(RULE, "external_actors")].startswith("matched ")
     assert "guarantor states" in reasons[(RULE, "external_actors")]
     assert (RULE, "corruption") not in reasons
-    assert (
-        reasons[(MODEL, "external_actors")].endswith(tuple("abcdefghijklmnopqrstuvwxyz'\""))
-        or "sure" in reasons[(MODEL, "external_actors")]
-    )
     assert "% sure; " in reasons[(MODEL, "external_actors")]
