@@ -625,6 +625,12 @@ class Project:
                     reasons[(MODEL, code)] = f"{found.confidence:.0%} sure; {found.reason}"
         return reasons
 
+    def model_status(self) -> dict[str, tuple[str, str]]:
+        """For every code, what stands behind the model's suggestions ("model", "rules only" or nothing)
+        and why, e.g. (rules only, "2 coded examples, 3 needed"); empty without a trained model."""
+        _, fitted = self._explaining_coders()
+        return dict(fitted.status) if fitted is not None else {}
+
     def _explaining_coders(self) -> tuple[RuleCoder, CodeModel | None]:
         from . import training
         from .coders.rules import RuleCoder

@@ -61,3 +61,13 @@ def test_suggestions_explain_themselves(trained) -> None:
     assert "guarantor states" in reasons[(RULE, "external_actors")]
     assert (RULE, "corruption") not in reasons
     assert "% sure; " in reasons[(MODEL, "external_actors")]
+
+
+def test_every_code_says_what_stands_behind_its_suggestions(trained) -> None:
+    from coding.coders.model import MODELLED, NOTHING, RULES_ONLY
+
+    project, _ = trained
+    status = project.model_status()
+    assert set(status) == {code.id for code in project.codebook.codes}
+    assert {kind for kind, _ in status.values()} <= {MODELLED, RULES_ONLY, NOTHING}
+    assert all(why for _, why in status.values())

@@ -33,6 +33,7 @@ if counts is not None:
     overview = overview.rename(columns={"definition": "Definition"})
     widgets.table(overview, "codebook.csv", "codebook_overview", download=overview.assign(code_id=overview.index))
 
+model_status = project.model_status()
 st.subheader("Codes")
 for code in book.tree_order():
     segments = int(counts.at[code.id, "segments"]) if counts is not None else 0
@@ -41,6 +42,9 @@ for code in book.tree_order():
         swatch = widgets.chip(code.name, code.color or "#9e9e9e")
         parent = f" · under {html.escape(by_id[code.parent].name)}" if code.parent in by_id else ""
         st.markdown(f"{swatch} <code>{html.escape(code.id)}</code>{parent}", unsafe_allow_html=True)
+        if code.id in model_status:  # what stands behind the machine's suggestions of this code
+            kind, why = model_status[code.id]
+            st.caption(f"Model suggestions: {kind} ({why})")
         for label, text in (("Definition", code.definition), ("Include", code.include), ("Exclude", code.exclude)):
             if text:
                 st.markdown(f"**{label}.** {text}")
