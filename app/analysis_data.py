@@ -14,11 +14,11 @@ from coding import analysis, cooccurrence, portrait, search, words
 from . import data
 from .state import ProjectKey, cached_project
 
-Token = tuple[int, ...]
+Token = data.Token
 
 
 def corpus(key: ProjectKey, token: Token) -> search.Corpus:
-    return _corpus(key, token[3], _segments=data.frames(key, token).segments)
+    return _corpus(key, token.segments, _segments=data.frames(key, token).segments)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -66,7 +66,7 @@ def hits(
         segment_ids = set(pairs.loc[pairs["code"].isin(list(codes)), "segment_id"].astype(int))
     lemmas = lemmatize = None
     if mode == "lemma":
-        lemmas = lemma_index(key, token[3])
+        lemmas = lemma_index(key, token.segments)
         lemmatize = lemmatizer(key)
     return search.search(
         corpus(key, token),

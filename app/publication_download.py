@@ -15,7 +15,14 @@ from . import data
 from .state import ProjectKey, cached_project, plain
 
 
-def notes(key: ProjectKey, token: tuple[int, ...], filters: data.Filters, counted: str, **more: str) -> dict[str, str]:
+def notes(
+    key: ProjectKey,
+    token: data.Token,
+    filters: data.Filters,
+    counted: str,
+    percent: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """What the table counts, whose codings, the unit, the codebook version, the filters and the date."""
     project = cached_project(key)
     book = data.codebook(key, token)
@@ -27,8 +34,9 @@ def notes(key: ProjectKey, token: tuple[int, ...], filters: data.Filters, counte
         project.unit,
         f"{book.name} version {book.version}",
         project=project.name,
+        percent=percent,
         filters=f"{chosen}; {made}",
-        **more,  # type: ignore[arg-type]
+        extra=extra,
     )
 
 
