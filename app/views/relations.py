@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from coding import cooccurrence, publication_form
-from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
+from qcode_app import analysis_data, chart_download, charts, data, publication_download, sidebar, state, widgets
 
 SCOPES = {"unit": "Same segment", "turn": "Same turn", "window": "Within N segments"}
 MEASURES = {
@@ -69,6 +69,9 @@ st.caption(
     f"Counts are {what} holding both codes (the diagonal: holding the code). Jaccard, which ATLAS.ti reports as "
     "the c-coefficient, is both / either. Click a cell to read its passages."
 )
+
+counted = f"{what} holding both codes" if measure == "count" else f"{MEASURES[measure]} over {what}"
+chart_download.downloads(spec, counted[:1].upper() + counted[1:] + ".", f"code-relations-{scope}-{measure}", "rel_heat")
 
 clicked = charts.selected_cell(event)
 if clicked and clicked != st.session_state.get("_rel_clicked"):
