@@ -6,6 +6,8 @@ or segments do, not on every coding edit); code tables are keyed on the state to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -14,11 +16,11 @@ from coding import analysis, cooccurrence, portrait, search, words
 from . import data
 from .state import ProjectKey, cached_project
 
-Token = tuple[int, ...]
+Token = data.Token
 
 
 def corpus(key: ProjectKey, token: Token) -> search.Corpus:
-    return _corpus(key, token[3], _segments=data.frames(key, token).segments)
+    return _corpus(key, token.segments, _segments=data.frames(key, token).segments)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -28,24 +30,12 @@ def _corpus(key: ProjectKey, segment_count: int, _segments: pd.DataFrame) -> sea
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def lemma_index(key: ProjectKey, segment_count: int) -> pd.DataFrame:
-    """The project's lemma index: read from .qcode/lemmas.npz, lemmatising only documents not yet in it."""
-    from coding.models import RESPONDENT
-    from coding.nlp import load_pipeline, pipeline_label
-
-    project = cached_project(key)
-    nlp = load_pipeline(project.config.pipeline or None, "lemma")
-    turns = project.store.turns_frame()
-    cache = search.LemmaCache(project.folder / ".qcode" / "lemmas.npz")
-    index, _ = cache.update(
-        project.store.document_texts(), turns[turns["role"] == RESPONDENT], nlp, pipeline_label(nlp)
-    )
-    return index
+    """The project's lemma index: read from its file, lemmatising only documents not yet in it."""
+    return cached_project(key).lemma_index()
 
 
-def lemmatizer(key: ProjectKey):  # type: ignore[no-untyped-def]
-    from coding.nlp import load_pipeline
-
-    return search.query_lemmatizer(load_pipeline(cached_project(key).config.pipeline or None, "lemma"))
+def lemmatizer(key: ProjectKey) -> Callable[[str], list[str]]:
+    return cached_project(key).query_lemmatizer()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -66,7 +56,7 @@ def hits(
         segment_ids = set(pairs.loc[pairs["code"].isin(list(codes)), "segment_id"].astype(int))
     lemmas = lemmatize = None
     if mode == "lemma":
-        lemmas = lemma_index(key, token[3])
+        lemmas = lemma_index(key, token.segments)
         lemmatize = lemmatizer(key)
     return search.search(
         corpus(key, token),

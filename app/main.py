@@ -39,8 +39,13 @@ st.set_page_config(page_title="qcode", page_icon=":material/format_quote:", layo
 
 PAGES = [
     st.Page("views/themes.py", title="Themes", icon=":material/grid_on:", default=True),
+    st.Page("views/matrices.py", title="Matrices", icon=":material/table_chart:"),
     st.Page("views/cooccurrence.py", title="Co-occurrence", icon=":material/join_inner:"),
+    st.Page("views/relations.py", title="Code relations", icon=":material/hub:"),
+    st.Page("views/search.py", title="Search", icon=":material/search:"),
+    st.Page("views/words.py", title="Words", icon=":material/text_fields:"),
     st.Page("views/transcripts.py", title="Transcripts and coding", icon=":material/edit_note:"),
+    st.Page("views/portrait.py", title="Document portrait", icon=":material/view_timeline:"),
     st.Page("views/codebook.py", title="Codebook", icon=":material/account_tree:"),
     st.Page("views/respondents.py", title="Respondents", icon=":material/group:"),
     st.Page("views/export.py", title="Export", icon=":material/download:"),

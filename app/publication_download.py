@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +15,14 @@ from . import data
 from .state import ProjectKey, cached_project, plain
 
 
-def notes(key: ProjectKey, token: tuple[int, ...], filters: data.Filters, counted: str, **more: str) -> dict[str, str]:
+def notes(
+    key: ProjectKey,
+    token: data.Token,
+    filters: data.Filters,
+    counted: str,
+    percent: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """What the table counts, whose codings, the unit, the codebook version, the filters and the date."""
     project = cached_project(key)
     book = data.codebook(key, token)
@@ -27,9 +34,50 @@ def notes(key: ProjectKey, token: tuple[int, ...], filters: data.Filters, counte
         project.unit,
         f"{book.name} version {book.version}",
         project=project.name,
+        percent=percent,
         filters=f"{chosen}; {made}",
-        **more,  # type: ignore[arg-type]
+        extra=extra,
     )
+
+
+def crosstab_publication(
+    key: ProjectKey, token: data.Token, filters: data.Filters, by: str, count: str, percent: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The Themes crosstab as a paper prints it: "12 (67%)" cells (counts alone without a percentage), the
+    n row, and its notes."""
+    counts = data.crosstab(key, token, filters, by, count, "none")
+    shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
+    table = publication_form.publication_frame(
+        counts,
+        shares,
+        data.column_bases(key, token, filters, by, count),
+        "cell" if shares is not None else "counts",
+        n_label=f"n ({count})",
+    )
+    about = notes(
+        key,
+        token,
+        filters,
+        f"{count} coded with each code (a parent code counts its children), by {plain(by).lower()}",
+        percent=publication_form.PERCENT_NOTES.get(percent),
+    )
+    return table, about
+
+
+def cooccurrence_publication(
+    key: ProjectKey, token: data.Token, filters: data.Filters, codes: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The Co-occurrence matrix of `codes` with code names for rows and columns, and its notes."""
+    names = {code.id: code.name for code in data.codebook(key, token).codes}
+    matrix = data.cooccurrence(key, token, filters).loc[list(codes), list(codes)]
+    table = publication_form.publication_frame(matrix.rename(index=names, columns=names), layout="counts")
+    about = notes(
+        key,
+        token,
+        filters,
+        "segments coded with both codes (the diagonal: segments with the code; a parent code counts its children)",
+    )
+    return table, about
 
 
 def file_bytes(table: pd.DataFrame, about: Mapping[str, str], suffix: str) -> bytes:

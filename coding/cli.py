@@ -271,7 +271,12 @@ def import_codings(ctx: click.Context, csv_path: Path, coder: str, project_dir: 
 
 
 @main.command()
-@click.option("--by", required=True, help="Respondent attribute for the columns (group, gender, ...).")
+@click.option(
+    "--by",
+    required=True,
+    multiple=True,
+    help="Respondent attribute for the columns (group, gender, ...); twice crosses two (--by group --by gender).",
+)
 @click.option("--count", type=click.Choice(["segments", "respondents"]), default="segments", show_default=True)
 @click.option("--percent", type=click.Choice(["none", "row", "column"]), default="none", show_default=True)
 @click.option("--source", type=click.Choice(["human", "auto", "all"]), default="human", show_default=True)
@@ -282,7 +287,7 @@ def import_codings(ctx: click.Context, csv_path: Path, coder: str, project_dir: 
 @handles_errors
 def crosstab(
     ctx: click.Context,
-    by: str,
+    by: tuple[str, ...],
     count: str,
     percent: str,
     source: str,
@@ -291,17 +296,105 @@ def crosstab(
     project_dir: Path | None,
     db: str | None,
 ) -> None:
-    """Codes by the values of a respondent attribute."""
+    """Codes by the values of a respondent attribute (or of two or more, crossed)."""
     project = open_from(ctx, project_dir, db)
-    table = project.crosstab(by=by, count=count, percent=percent, source=source, coders=list(coders) or None)
-    bases = project.column_bases(by, count)
+    columns: str | list[str] = by[0] if len(by) == 1 else list(by)  # one attribute: the table as it always was
+    table = project.crosstab(by=columns, count=count, percent=percent, source=source, coders=list(coders) or None)
+    bases = project.column_bases(columns, count)
     if out:
+        from .publication_form import flat_name
         from .tables import write_table
 
+        if len(by) > 1:  # one header row: "afghan / male"
+            table = table.set_axis([flat_name(c) for c in table.columns], axis=1).rename_axis(index="code")
         write_table(table.reset_index(), out, bom=False)
         click.echo(f"wrote {out}")
     else:
-        print_crosstab(table, bases, by, count, percent, source)
+        print_crosstab(table, bases, " x ".join(by), count, percent, source)
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--mode",
+    type=click.Choice(["text", "regex", "lemma"]),
+    default="text",
+    show_default=True,
+    help="text: words or a phrase (whole words, * for any ending); regex: a Python regular expression; "
+    "lemma: every inflection (spaCy's lemmas, computed once per project).",
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="ATTR=VALUE[,VALUE]",
+    help="Only respondents with these attribute values (repeatable: every --where must hold).",
+)
+@click.option("--code", "codes", multiple=True, help="Only inside segments coded with this code or one below it.")
+@click.option("--source", type=click.Choice(["human", "auto", "all"]), default="human", show_default=True)
+@click.option("--coder", "coders", multiple=True, help="Whose codings --code looks at (repeatable).")
+@click.option("--context", type=click.IntRange(0, 1000), default=60, show_default=True, help="Characters each side.")
+@click.option("--case-sensitive", is_flag=True, help="Match upper and lower case exactly (text and regex).")
+@click.option(
+    "--csv",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the hits (document offsets, left, match, right) as CSV.",
+)
+@project_options
+@click.pass_context
+@handles_errors
+def search(
+    ctx: click.Context,
+    query: str,
+    mode: str,
+    where: tuple[str, ...],
+    codes: tuple[str, ...],
+    source: str,
+    coders: tuple[str, ...],
+    context: int,
+    case_sensitive: bool,
+    out: Path | None,
+    project_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Find words, phrases, patterns or lemmas in what respondents said, as keyword-in-context lines."""
+    from .cli_output import print_hits
+
+    attributes = where_filters(where)
+    project = open_from(ctx, project_dir, db)
+    hits = project.search(
+        query,
+        mode,
+        attributes=attributes or None,
+        codes=list(codes) or None,
+        source=source,
+        coders=list(coders) or None,
+        context=context,
+        case_sensitive=case_sensitive,
+    )
+    if out:
+        from .tables import write_table
+
+        write_table(hits, out, bom=False)
+        click.echo(f"wrote {len(hits)} hits to {out}")
+    else:
+        print_hits(hits)
+
+
+def where_filters(where: Sequence[str]) -> dict[str, list[str]]:
+    """--where group=a,b --where gender=female -> {"group": ["a", "b"], "gender": ["female"]}."""
+    from .errors import UsageError
+
+    chosen: dict[str, list[str]] = {}
+    for item in where:
+        attribute, equals, values = item.partition("=")
+        found = [v.strip() for v in values.split(",") if v.strip()]
+        if not equals or not attribute.strip() or not found:
+            raise UsageError(f"--where takes ATTRIBUTE=VALUE[,VALUE], not {item!r}")
+        chosen.setdefault(attribute.strip(), []).extend(found)
+    return chosen
 
 
 @main.command()
@@ -362,13 +455,33 @@ EXPORTS = ["codings", "matrix", "codebook", "qdpx", "crosstab", "frequencies", "
     help="Which codings count (matrix, crosstab, frequencies, quotes).",
 )
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
-@click.option("--by", default="group", show_default=True, help="Respondent attribute (crosstab, frequencies).")
+@click.option(
+    "--by",
+    default=("group",),
+    multiple=True,
+    show_default="group",
+    help="Respondent attribute (crosstab, frequencies); crosstab takes it twice to cross two (--by group --by gender).",
+)
 @click.option(
     "--count",
     type=click.Choice(["segments", "respondents"]),
     default="respondents",
     show_default=True,
     help="What the crosstab counts.",
+)
+@click.option(
+    "--percent",
+    type=click.Choice(["row", "column", "none"]),
+    default=None,
+    help='crosstab in publication form: each cell a count with its row or column percentage, "12 (67%)", and '
+    "an n row (none: counts only). Without it: counts and column percentages in columns side by side.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["cell", "side"]),
+    default="cell",
+    show_default=True,
+    help='With --percent: "12 (67%)" in one cell, or count and % in columns side by side.',
 )
 @click.option(
     "--bom/--no-bom",
@@ -384,14 +497,17 @@ def export(
     out_path: Path,
     source: str,
     coders: tuple[str, ...],
-    by: str,
+    by: tuple[str, ...],
     count: str,
+    percent: str | None,
+    layout: str,
     bom: bool | None,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
     """Export codings (long CSV), matrix (wide 0/1 CSV), codebook (.csv/.xlsx/.qdc/.yaml), a REFI-QDA
     project (.qdpx), or publication tables: crosstab, frequencies (.csv/.xlsx), quotes (folder or .xlsx)."""
+    from .errors import UsageError
     from .tables import write_table
 
     project = open_from(ctx, project_dir, db)
@@ -405,12 +521,20 @@ def export(
         project.export_codebook(out_path)
     elif what == "qdpx":
         project.export_qdpx(out_path)
-    elif what == "crosstab":
-        table = project.crosstab_table(by, count, source, who)
-        write_table(table, out_path, bom=bom is not False, header={**about, "columns": by, "counting": count})
+    elif what == "crosstab" and percent is None and len(by) == 1:  # the table as it has always been
+        table = project.crosstab_table(by[0], count, source, who)
+        write_table(table, out_path, bom=bom is not False, header={**about, "columns": by[0], "counting": count})
+    elif what == "crosstab":  # publication form: "12 (67%)" (or side by side), an n row, each note once
+        columns = by[0] if len(by) == 1 else list(by)
+        # Several --by without --percent: counts and column % side by side, as one --by has always given.
+        shares, form = (percent, layout) if percent is not None else ("column", "side")
+        table, notes = project.publication_crosstab(columns, count, shares, form, source, who)
+        write_table(table, out_path, bom=bom is not False, header=notes)
     elif what == "frequencies":
-        table = project.frequency_table(by, source, who)
-        write_table(table, out_path, bom=bom is not False, header={**about, "groups": by})
+        if len(by) > 1:
+            raise UsageError("export frequencies takes one --by")
+        table = project.frequency_table(by[0], source, who)
+        write_table(table, out_path, bom=bom is not False, header={**about, "groups": by[0]})
     else:
         rows = project.write_quotes(out_path, source, who)
         click.echo(f"wrote {rows} quotes to {out_path}")

@@ -126,14 +126,34 @@ def print_crosstab(table: pd.DataFrame, bases: pd.Series, by: str, count: str, p
     title = f"{count} per code by {by} ({source} codings{', ' + percent + ' %' if unit else ''})"
     view = Table(title=title, show_lines=False)
     view.add_column("code")
-    value_columns = [c for c in table.columns if c not in ("name", "level")]
-    for column in value_columns:
-        view.add_column(str(column), justify="right")
+
+    def key(column: Any) -> str:  # ("name", "") when two attributes are crossed
+        return str(column[0]) if isinstance(column, tuple) and not all(map(str, column[1:])) else str(column)
+
+    named = {key(c): c for c in table.columns}
+    value_columns = [c for c in table.columns if key(c) not in ("name", "level")]
+    for column in value_columns:  # two attributes crossed: ("afghan", "male") -> "afghan / male"
+        header = " / ".join(p for p in map(str, column) if p) if isinstance(column, tuple) else str(column)
+        view.add_column(header, justify="right")
     for _, row in table.iterrows():
         cells = [_cell(row[c], percent) for c in value_columns]
-        view.add_row("  " * int(row["level"]) + str(row["name"]), *cells)
+        view.add_row("  " * int(row[named["level"]]) + str(row[named["name"]]), *cells)
     view.add_row("n (" + count + ")", *[str(int(bases.get(c, 0))) for c in value_columns], style="dim")
     out_console().print(view)
+
+
+def print_hits(hits: pd.DataFrame, width: int = 50) -> None:
+    """Keyword in context: respondent, document, turn, then the left context, [match] and right context,
+    the matches lined up; a count last (on stderr, so piped lines stay only hits)."""
+    if not len(hits):
+        note("no hits")
+        return
+    for row in hits.itertuples(index=False):
+        left = str(row.left)[-width:].rjust(width)
+        right = str(row.right)[:width]
+        click.echo(f"{row.respondent_id}\t{row.document}\tturn index {row.turn_index}\t{left}[{row.match}]{right}")
+    documents, respondents = hits["document"].nunique(), hits["respondent_id"].nunique()
+    note(f"{len(hits)} hits in {documents} documents ({respondents} respondents)")
 
 
 def _cell(value: Any, percent: str) -> str:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step need
     from .coders.model import CodeModel
     from .coders.rules import RuleCoder
     from .exchange import ExchangeReport
+    from .search import Corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CODEBOOK = REPO_ROOT / "codebooks" / "peace_process.yaml"
@@ -490,29 +491,33 @@ class Project:
     # ----- tables -----------------------------------------------------------------------------
     def crosstab(
         self,
-        by: str = "group",
+        by: str | Sequence[str] = "group",
         count: str = "segments",
         percent: str = "none",
         source: str = "human",
         coders: Sequence[str] | None = None,
     ) -> pd.DataFrame:
+        """Code x attribute values. `by` one attribute (one column level, as always) or several (one column
+        level each: group x gender)."""
         respondents = self.respondents()
+        names = [by] if isinstance(by, str) else list(by)
+        for name in names:
+            try:
+                analysis.attribute_values(respondents, name)
+            except KeyError as exc:
+                raise UsageError(str(exc.args[0])) from None
+        codings, segments = self.codings(source, coders), self.segments_frame()
+        if isinstance(by, str):
+            return analysis.crosstab(codings, segments, respondents, self.codebook, by, count, percent)
         try:
-            analysis.attribute_values(respondents, by)
-        except KeyError as exc:
-            raise UsageError(str(exc.args[0])) from None
-        return analysis.crosstab(
-            self.codings(source, coders),
-            self.segments_frame(),
-            respondents,
-            self.codebook,
-            by,
-            count,
-            percent,
-        )
+            return analysis.crosstab_by(codings, segments, respondents, self.codebook, names, count, percent)
+        except ValueError as exc:  # an attribute named twice
+            raise UsageError(str(exc)) from None
 
-    def column_bases(self, by: str = "group", count: str = "segments") -> pd.Series:
-        return analysis.column_bases(self.segments_frame(), self.respondents(), by, count)
+    def column_bases(self, by: str | Sequence[str] = "group", count: str = "segments") -> pd.Series:
+        if isinstance(by, str):
+            return analysis.column_bases(self.segments_frame(), self.respondents(), by, count)
+        return analysis.column_bases_by(self.segments_frame(), self.respondents(), list(by), count)
 
     def frequencies(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
         respondents = self.segments_frame()["respondent_id"].nunique()
@@ -557,6 +562,184 @@ class Project:
             )
         people = self.respondents() if respondents is None else respondents
         return frame.merge(people, on="respondent_id", how="left").sort_values(["document", "start"])
+
+    # ----- search, words, matrices, relations, portrait (issue 13) ----------------------------
+    # The steps live in coding/search, words, cooccurrence, portrait and publication_form; they are
+    # imported inside the methods so that opening a project stays light.
+    def corpus(self) -> Corpus:
+        """Respondent turns of every document joined for one-pass search (build once, reuse)."""
+        from . import search
+
+        return search.build_corpus(self.segments_frame(), self.store.document_texts())
+
+    def lemma_index(self) -> pd.DataFrame:
+        """spaCy lemmas of every respondent token (document, start, end, lemma), computed once per document
+        text and pipeline and kept in .qcode/lemmas.npz; later calls only read it (new or replaced
+        documents are lemmatised then)."""
+        from . import search
+        from .nlp import load_pipeline, pipeline_label
+
+        nlp = load_pipeline(self.config.pipeline or None, "lemma")
+        turns = self.store.turns_frame()
+        turns = turns[turns["role"] == RESPONDENT]
+        cache = search.LemmaCache(self.folder / ".qcode" / "lemmas.npz")
+        index, _ = cache.update(self.store.document_texts(), turns, nlp, pipeline_label(nlp))
+        return index
+
+    def query_lemmatizer(self) -> Callable[[str], list[str]]:
+        """The project pipeline's lemmatiser for a lemma query (the same one the index was built with)."""
+        from . import search
+        from .nlp import load_pipeline
+
+        return search.query_lemmatizer(load_pipeline(self.config.pipeline or None, "lemma"))
+
+    def search(
+        self,
+        query: str,
+        mode: str = "text",
+        attributes: dict[str, Sequence[str]] | None = None,
+        codes: Sequence[str] | None = None,
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+        context: int = 60,
+        case_sensitive: bool = False,
+    ) -> pd.DataFrame:
+        """One row per hit in what respondents said: document, respondent_id, turn_index, segment_id,
+        start, end (document offsets), left, match, right. mode: text (a word or phrase, whole words,
+        `*` for any ending), regex, or lemma (every inflection; the lemma index is built on first use).
+        attributes: {attribute: values} to keep; codes: keep hits inside segments coded with these (or a
+        code below them) by `source` / `coders`."""
+        from . import search
+
+        respondent_ids = search.respondents_where(self.respondents(), attributes) if attributes else None
+        segment_ids = search.coded_segments(self.codings(source, coders), self.codebook, codes) if codes else None
+        lemmas = lemmatize = None
+        if mode == "lemma":
+            lemmas = self.lemma_index()
+            lemmatize = self.query_lemmatizer()
+        return search.search(
+            self.corpus(),
+            query,
+            mode,
+            lemmas=lemmas,
+            lemmatize=lemmatize,
+            respondent_ids=respondent_ids,
+            segment_ids=segment_ids,
+            context=context,
+            case_sensitive=case_sensitive,
+        )
+
+    def word_counts(self, by: str | None = "group") -> pd.DataFrame:
+        """Words (rows) by the values of a respondent attribute, in what respondents said (see coding.words)."""
+        from . import words
+
+        respondents = self.respondents()
+        if by is not None:
+            try:
+                analysis.attribute_values(respondents, by)
+            except KeyError as exc:
+                raise UsageError(str(exc.args[0])) from None
+        return words.word_counts(self.corpus(), respondents, by)
+
+    def keyness(self, by: str, group: str, min_count: int = 3) -> pd.DataFrame:
+        """Words one group uses more (and less) than the rest: log-likelihood and log ratio."""
+        from . import words
+
+        counts = self.word_counts(by)
+        if group not in counts.columns:
+            raise UsageError(f"no {by} {group!r} among the respondents")
+        return words.keyness(counts, group, min_count=min_count)
+
+    def case_matrix(
+        self,
+        order_by: str | None = "group",
+        values: str = "segments",
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Code x respondent (each respondent a column, ordered by an attribute)."""
+        respondents = self.respondents()
+        if order_by is not None:
+            try:
+                analysis.attribute_values(respondents, order_by)
+            except KeyError as exc:
+                raise UsageError(str(exc.args[0])) from None
+        return analysis.case_matrix(
+            self.codings(source, coders), self.segments_frame(), respondents, self.codebook, order_by, values
+        )
+
+    def code_relations(
+        self,
+        scope: str = "unit",
+        window: int = 1,
+        measure: str = "count",
+        include_lineage: bool = False,
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Code x code co-occurrence in the same unit, turn, or within `window` segments (coding.cooccurrence)."""
+        from . import cooccurrence
+
+        if scope not in cooccurrence.SCOPES:
+            raise UsageError(f"scope must be one of {', '.join(cooccurrence.SCOPES)}, not {scope!r}")
+        if measure not in cooccurrence.MEASURES:
+            raise UsageError(f"measure must be one of {', '.join(cooccurrence.MEASURES)}, not {measure!r}")
+        return cooccurrence.cooccurrence_matrix(
+            self.codings(source, coders),
+            self.segments_frame(),
+            self.codebook,
+            scope,
+            window,
+            measure,
+            include_lineage=include_lineage,
+        )
+
+    def portrait(self, document: str, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+        """One transcript's codes over its respondent turns (columns: turn_index)."""
+        from . import portrait
+
+        segments = self.segments_frame()
+        if document not in set(segments["document"]):
+            raise UsageError(f"no transcript named {document!r} in this project")
+        return portrait.portrait(self.codings(source, coders), segments, self.codebook, document)
+
+    def publication_crosstab(
+        self,
+        by: str | Sequence[str],
+        count: str = "respondents",
+        percent: str = "column",
+        layout: str = "cell",
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+    ) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The crosstab as a paper prints it ("12 (67%)" or side by side, n row) and its notes."""
+        from . import publication_form
+
+        if percent not in ("row", "column", "none"):
+            raise UsageError(f"percent must be row, column or none, not {percent!r}")
+        if layout not in ("cell", "side"):
+            raise UsageError(f"layout must be cell or side, not {layout!r}")
+        counts = self.crosstab(by, count, "none", source, coders)
+        shares = self.crosstab(by, count, percent, source, coders) if percent != "none" else None
+        table = publication_form.publication_frame(
+            counts,
+            shares,
+            self.column_bases(by, count),
+            layout if shares is not None else "counts",
+            n_label=f"n ({count})",
+        )
+        book = self.codebook
+        names = [by] if isinstance(by, str) else list(by)
+        about = publication_form.notes(
+            f"{count} coded with each code (a parent code counts its children), by {' x '.join(names)}",
+            coders,
+            self.unit,
+            f"{book.name} version {book.version} ({self.codebook_version()})",
+            project=self.name,
+            percent=publication_form.PERCENT_NOTES.get(percent),
+            extra={"Codings": source},
+        )
+        return table, about
 
     # ----- learned model ----------------------------------------------------------------------
     def has_model(self) -> bool:

@@ -19,8 +19,13 @@ from coding.store import codings as stored_codings
 MAIN = Path(__file__).resolve().parents[1] / "app" / "main.py"
 PAGES = [
     "views/themes.py",
+    "views/matrices.py",
     "views/cooccurrence.py",
+    "views/relations.py",
+    "views/search.py",
+    "views/words.py",
     "views/transcripts.py",
+    "views/portrait.py",
     "views/codebook.py",
     "views/respondents.py",
     "views/export.py",

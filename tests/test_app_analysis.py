@@ -1,7 +1,7 @@
 """The analysis pages (search, words, matrices, code relations, portrait) in Streamlit's AppTest.
 
-Each page file is run on its own (main.py registers pages; the lead adds these): the sidebar's filters then
-default to everyone, as on a first visit."""
+Each page file is run on its own (main.py registers them; tests/test_app.py renders them under main.py with its
+sidebar): the sidebar's filters then default to everyone, as on a first visit."""
 
 from __future__ import annotations
 
@@ -150,3 +150,74 @@ def test_portrait_page_draws_a_code_line(project_dir: Path) -> None:  # noqa: F8
     no_errors(at)
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert charts, "the strip is drawn"
+
+
+def test_themes_and_cooccurrence_download_publication_tables(project_dir: Path) -> None:  # noqa: F811
+    import io
+
+    import openpyxl
+
+    from coding import analysis
+    from qcode_app import data, publication_download, state
+
+    for page, name in (("themes.py", "themes_publication"), ("cooccurrence.py", "cooc_publication")):
+        at = run(page, "ann")
+        no_errors(at)
+        keys = {d.proto.id for d in at.get("download_button")}
+        assert any(name in k for k in keys), (page, keys)
+
+    key = state.project_key()
+    assert key is not None
+    token = state.cached_project(key).state_token()
+    table, about = publication_download.crosstab_publication(
+        key, token, data.Filters(), "group", "respondents", "column"
+    )
+    project = open_project(project_dir)
+    codings = project.codings("all")
+    codings = codings[codings["status"] == "accepted"]
+    args = (codings, project.segments_frame(), project.respondents(), project.codebook, "group", "respondents")
+    counts = analysis.crosstab(*args)
+    bases = analysis.column_bases(project.segments_frame(), project.respondents(), "group", "respondents")
+    book = openpyxl.load_workbook(io.BytesIO(publication_download.file_bytes(table, about, ".xlsx")))
+    rows = list(book["Data"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header == ["Code", "north", "south", "Total"]
+    for found, (code, row) in zip(rows[1:-1], counts.iterrows(), strict=True):
+        assert found[0].strip() == row["name"]
+        for column, cell in zip(header[1:], found[1:], strict=True):
+            base = int(bases[column])
+            assert cell == f"{int(row[column])} ({round(100 * int(row[column]) / base)}%)", (code, column)
+    assert rows[-1][0] == "n (respondents)" and [int(v) for v in rows[-1][1:]] == [int(bases[c]) for c in header[1:]]
+    notes = dict(list(book["About"].iter_rows(values_only=True))[1:])
+    assert notes["Percentages"].startswith("of the column") and "respondents coded" in notes["Counts"]
+
+    matrix, _ = publication_download.cooccurrence_publication(key, token, data.Filters(), ("hope", "fear", "family"))
+    expected = analysis.cooccurrence(analysis.rolled_up(codings, project.codebook), project.codebook, rolled=True)
+    assert matrix["Code"].tolist() == ["Hope", "Fear", "Family"]
+    assert matrix["Fear"].tolist() == expected.loc[["hope", "fear", "family"], "fear"].tolist()
+
+
+def test_heatmaps_download_as_svg_and_png_with_their_caption(project_dir: Path) -> None:  # noqa: F811
+    import io
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    from qcode_app import chart_download, charts, data, state
+
+    at = run("themes.py", "ann")
+    no_errors(at)
+    keys = {d.proto.id for d in at.get("download_button")}
+    assert any("svg_themes_heatmap" in k for k in keys) and any("png_themes_heatmap" in k for k in keys), keys
+
+    key = state.project_key()
+    assert key is not None
+    token = state.cached_project(key).state_token()
+    spec = charts.crosstab_spec(key, token, data.Filters(), "group", "segments", "none")
+    caption = "Cells count segments coded with each code. Coders: every coder pooled."
+    svg = chart_download.svg_bytes(spec, caption).decode("utf-8")
+    texts = ["".join(t.itertext()) for t in ET.fromstring(svg).iter() if t.tag.endswith("}text")]
+    assert caption in texts, "the file says what it counts"
+    assert {"Hope", "Fear", "Family"} <= set(texts) and "north" in " ".join(texts)
+    png = Image.open(io.BytesIO(chart_download.png_bytes(spec, caption)))
+    assert png.format == "PNG" and png.width > 200 and png.height > 100

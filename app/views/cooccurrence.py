@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qcode_app import charts, data, sidebar, state, widgets
+from qcode_app import chart_download, charts, data, publication_download, sidebar, state, widgets
 
 key, token = state.context()
 filters = sidebar.current()
@@ -33,6 +33,9 @@ with heat:
     spec = charts.cooccurrence_spec(key, token, filters, codes)
     event = st.vega_lite_chart(spec, on_select="rerun", key="cooc_heatmap", width="content")
     st.caption("Click a cell to read the segments where both codes apply; double-click to clear.")
+    who = ", ".join(filters.coders) if filters.coders else "every coder pooled"
+    counted = f"Segments coded with both codes (the diagonal: with the code at all). Coders: {who}."
+    chart_download.downloads(spec, counted, "cooccurrence", "cooc_heatmap")
 
 clicked = charts.selected_cell(event)
 if clicked and clicked != st.session_state.get("_cooc_clicked"):
@@ -56,3 +59,5 @@ shown = matrix.loc[list(codes), list(codes)]
 screen = shown.rename(index=names, columns=lambda c: by_id[c].name)
 screen.index.name = "Code"
 widgets.table(screen.reset_index(), "cooccurrence.csv", "cooc_matrix", "Segments coded with both codes.")
+publication, about = publication_download.cooccurrence_publication(key, token, filters, codes)
+publication_download.downloads(publication, about, "cooccurrence", "cooc_publication")

@@ -67,12 +67,14 @@ if not others:
 second = pick_b.selectbox("then by", others, format_func=state.plain, **state.sticky("mx_b", others[0], others))
 pick_count, pick_percent, pick_layout = st.columns([2, 3, 3])
 count = pick_count.radio(
-    "Count", list(COUNT_LABELS), format_func=COUNT_LABELS.get, **state.sticky("mx_count", "respondents")
+    "Count", list(COUNT_LABELS), format_func=state.labels(COUNT_LABELS), **state.sticky("mx_count", "respondents")
 )
 percent = pick_percent.radio(
-    "Percentage", list(PERCENT_LABELS), format_func=PERCENT_LABELS.get, **state.sticky("mx_percent", "column")
+    "Percentage", list(PERCENT_LABELS), format_func=state.labels(PERCENT_LABELS), **state.sticky("mx_percent", "column")
 )
-layout = pick_layout.radio("Layout", list(LAYOUTS), format_func=LAYOUTS.get, **state.sticky("mx_layout", "cell"))
+layout = pick_layout.radio(
+    "Layout", list(LAYOUTS), format_func=state.labels(LAYOUTS), **state.sticky("mx_layout", "cell")
+)
 
 by = (first, second)
 counts = analysis_data.crosstab_by(key, token, filters, by, count, "none")

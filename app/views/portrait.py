@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from coding import portrait, publication_form
-from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
+from qcode_app import analysis_data, chart_download, charts, data, publication_download, sidebar, state, widgets
 
 key, token = state.context()
 filters = sidebar.current()
@@ -77,6 +77,12 @@ spec: dict[str, Any] = {
     "height": {"step": 20},
 }
 event = st.vega_lite_chart(spec, on_select="rerun", key=f"portrait_{widgets.slug(name)}", width="content")
+chart_download.downloads(
+    spec,
+    f"{name}: segments of each respondent turn coded with each code (a parent code counts its children).",
+    f"portrait-{widgets.slug(name)}",
+    "portrait_strip",
+)
 st.caption(
     f"{len(turns)} respondent turns, {len(table)} codes (a parent code counts its children). Click a mark to open "
     "that turn in the transcript."

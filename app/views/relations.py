@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from coding import cooccurrence, publication_form
-from qcode_app import analysis_data, charts, data, publication_download, sidebar, state, widgets
+from qcode_app import analysis_data, chart_download, charts, data, publication_download, sidebar, state, widgets
 
 SCOPES = {"unit": "Same segment", "turn": "Same turn", "window": "Within N segments"}
 MEASURES = {
@@ -30,14 +30,16 @@ colors = {c.id: c.color or charts.NEUTRAL for c in book.codes}
 
 st.title("Code relations")
 pick_scope, pick_window, pick_measure, pick_lineage = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
-scope = pick_scope.radio("Together in", list(SCOPES), format_func=SCOPES.get, **state.sticky("rel_scope", "unit"))
+scope = pick_scope.radio(
+    "Together in", list(SCOPES), format_func=state.labels(SCOPES), **state.sticky("rel_scope", "unit")
+)
 window = int(
     pick_window.number_input(
         "N", 1, 20, disabled=scope != "window", help="Segments apart at most", **state.sticky("rel_window", 2)
     )
 )
 measure = pick_measure.selectbox(
-    "Show", list(MEASURES), format_func=MEASURES.get, **state.sticky("rel_measure", "count")
+    "Show", list(MEASURES), format_func=state.labels(MEASURES), **state.sticky("rel_measure", "count")
 )
 lineage = pick_lineage.toggle(
     "Parents with their children",
@@ -45,7 +47,9 @@ lineage = pick_lineage.toggle(
     "this is on.",
     **state.sticky("rel_lineage", False),
 )
-chosen = st.multiselect("Codes", order, format_func=names.get, placeholder="All codes", **state.sticky("rel_codes", []))
+chosen = st.multiselect(
+    "Codes", order, format_func=state.labels(names), placeholder="All codes", **state.sticky("rel_codes", [])
+)
 codes = [c for c in order if c in chosen] if chosen else order
 what = cooccurrence.describe(scope, window)
 
@@ -65,6 +69,9 @@ st.caption(
     f"Counts are {what} holding both codes (the diagonal: holding the code). Jaccard, which ATLAS.ti reports as "
     "the c-coefficient, is both / either. Click a cell to read its passages."
 )
+
+counted = f"{what} holding both codes" if measure == "count" else f"{MEASURES[measure]} over {what}"
+chart_download.downloads(spec, counted[:1].upper() + counted[1:] + ".", f"code-relations-{scope}-{measure}", "rel_heat")
 
 clicked = charts.selected_cell(event)
 if clicked and clicked != st.session_state.get("_rel_clicked"):
@@ -87,9 +94,12 @@ publication_download.downloads(
 
 st.subheader("Passages behind a pair")
 left, right = st.columns(2)
-first = left.selectbox("Code", codes, format_func=names.get, **state.sticky("rel_a", codes[0], codes))
+first = left.selectbox("Code", codes, format_func=state.labels(names), **state.sticky("rel_a", codes[0], codes))
 second = right.selectbox(
-    "with", codes, format_func=names.get, **state.sticky("rel_b", codes[1] if len(codes) > 1 else codes[0], codes)
+    "with",
+    codes,
+    format_func=state.labels(names),
+    **state.sticky("rel_b", codes[1] if len(codes) > 1 else codes[0], codes),
 )
 behind = analysis_data.relation_segments(key, token, filters, first, second, scope, window)
 contexts = behind["context"].unique().tolist()
@@ -130,7 +140,7 @@ show_profile = st.toggle(
 )
 if attributes and show_profile:
     pick_code, pick_by = st.columns(2)
-    code = pick_code.selectbox("Code", codes, format_func=names.get, key="rel_profile_code")
+    code = pick_code.selectbox("Code", codes, format_func=state.labels(names), key="rel_profile_code")
     by = pick_by.selectbox(
         "by", attributes, format_func=state.plain, **state.sticky("rel_by", attributes[0], attributes)
     )

@@ -28,13 +28,15 @@ me = state.coder()
 st.title("Search")
 ask, how = st.columns([3, 2], vertical_alignment="bottom")
 query = ask.text_input("Search what respondents said", placeholder="e.g. ceasefire", **state.sticky("search_query", ""))
-mode = how.radio("As", list(MODES), format_func=MODES.get, horizontal=True, **state.sticky("search_mode", "text"))
+mode = how.radio(
+    "As", list(MODES), format_func=state.labels(MODES), horizontal=True, **state.sticky("search_mode", "text")
+)
 st.caption(HELP[mode])
 narrow, case = st.columns([3, 2], vertical_alignment="bottom")
 codes = narrow.multiselect(
     "Only inside segments coded with",
     [c.id for c in book.tree_order()],
-    format_func=names.get,
+    format_func=state.labels(names),
     placeholder="Anywhere",
     **state.sticky("search_codes", []),
 )
@@ -133,7 +135,7 @@ if not me:
     st.caption("Enter your name as coder in the sidebar to code hits.")
 else:
     pick, all_button, some_button = st.columns([3, 2, 2], vertical_alignment="bottom")
-    code = pick.selectbox("Code", [c.id for c in book.tree_order()], format_func=names.get, key="search_code")
+    code = pick.selectbox("Code", [c.id for c in book.tree_order()], format_func=state.labels(names), key="search_code")
     every = sorted({int(s) for s in hits["segment_id"] if s >= 0})
     some = sorted({int(hits["segment_id"].iat[i]) for i in chosen if hits["segment_id"].iat[i] >= 0})
     all_button.button(

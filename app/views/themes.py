@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coding.analysis import TOTAL
-from qcode_app import charts, data, sidebar, state, widgets
+from qcode_app import chart_download, charts, data, publication_download, sidebar, state, widgets
 
 PERCENT_LABELS = charts.PERCENT_LABELS
 COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}
@@ -57,10 +57,12 @@ with heat:
     spec = charts.crosstab_spec(key, token, filters, by, count, percent)
     event = st.vega_lite_chart(spec, on_select="rerun", key="themes_heatmap", width="content")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
-    st.caption(
+    counted = (
         f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number of "
-        f"{unit} in each column. Coders: {who}. Click a cell to read its quotes; double-click to clear."
+        f"{unit} in each column. Coders: {who}."
     )
+    st.caption(f"{counted} Click a cell to read its quotes; double-click to clear.")
+    chart_download.downloads(spec, counted, f"themes-{by}-{count}-{percent}", "themes_heatmap")
 
 clicked = charts.selected_cell(event)
 if clicked and clicked != st.session_state.get("_themes_clicked"):
@@ -129,3 +131,6 @@ else:
         screen.assign(code_id=shown.index),
         column_config=percent_columns,
     )
+    # The same table as a paper prints it: "12 (67%)", the n row, and notes saying what it counts.
+    publication, about = publication_download.crosstab_publication(key, token, filters, by, count, percent)
+    publication_download.downloads(publication, about, f"crosstab-{by}-{count}-{percent}", "themes_publication")
