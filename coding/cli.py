@@ -282,6 +282,12 @@ def import_codings(ctx: click.Context, csv_path: Path, coder: str, project_dir: 
 @click.option("--source", type=click.Choice(["human", "auto", "all"]), default="human", show_default=True)
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table as CSV.")
+@click.option(
+    "--min-respondents",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Leave blank every cell resting on fewer than this many respondents (disclosure control; 0: off).",
+)
 @project_options
 @click.pass_context
 @handles_errors
@@ -293,6 +299,7 @@ def crosstab(
     source: str,
     coders: tuple[str, ...],
     out: Path | None,
+    min_respondents: int,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
@@ -301,6 +308,9 @@ def crosstab(
     columns: str | list[str] = by[0] if len(by) == 1 else list(by)  # one attribute: the table as it always was
     table = project.crosstab(by=columns, count=count, percent=percent, source=source, coders=list(coders) or None)
     bases = project.column_bases(columns, count)
+    if min_respondents >= 2:
+        table = project.suppress_small_cells(table, columns, min_respondents, source, list(coders) or None)
+        note(f"cells resting on fewer than {min_respondents} respondents are suppressed (shown as -, blank in CSV)")
     if out:
         from .publication_form import flat_name
         from .tables import write_table
@@ -484,6 +494,12 @@ EXPORTS = ["codings", "matrix", "codebook", "qdpx", "crosstab", "frequencies", "
     help='With --percent: "12 (67%)" in one cell, or count and % in columns side by side.',
 )
 @click.option(
+    "--min-respondents",
+    type=click.IntRange(min=0),
+    default=0,
+    help="crosstab: leave blank every cell resting on fewer than this many respondents (0: off).",
+)
+@click.option(
     "--bom/--no-bom",
     default=None,
     help="UTF-8 byte-order mark for spreadsheets (default: on for publication tables, off for codings and matrix).",
@@ -501,6 +517,7 @@ def export(
     count: str,
     percent: str | None,
     layout: str,
+    min_respondents: int,
     bom: bool | None,
     project_dir: Path | None,
     db: str | None,
@@ -521,14 +538,14 @@ def export(
         project.export_codebook(out_path)
     elif what == "qdpx":
         project.export_qdpx(out_path)
-    elif what == "crosstab" and percent is None and len(by) == 1:  # the table as it has always been
+    elif what == "crosstab" and percent is None and len(by) == 1 and min_respondents < 2:  # as it always was
         table = project.crosstab_table(by[0], count, source, who)
         write_table(table, out_path, bom=bom is not False, header={**about, "columns": by[0], "counting": count})
     elif what == "crosstab":  # publication form: "12 (67%)" (or side by side), an n row, each note once
         columns = by[0] if len(by) == 1 else list(by)
         # Several --by without --percent: counts and column % side by side, as one --by has always given.
         shares, form = (percent, layout) if percent is not None else ("column", "side")
-        table, notes = project.publication_crosstab(columns, count, shares, form, source, who)
+        table, notes = project.publication_crosstab(columns, count, shares, form, source, who, min_respondents)
         write_table(table, out_path, bom=bom is not False, header=notes)
     elif what == "frequencies":
         if len(by) > 1:

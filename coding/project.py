@@ -711,8 +711,10 @@ class Project:
         layout: str = "cell",
         source: str = "human",
         coders: Sequence[str] | None = None,
+        min_respondents: int = 0,
     ) -> tuple[pd.DataFrame, dict[str, str]]:
-        """The crosstab as a paper prints it ("12 (67%)" or side by side, n row) and its notes."""
+        """The crosstab as a paper prints it ("12 (67%)" or side by side, n row) and its notes; with
+        `min_respondents` (k >= 2) cells resting on 1 to k-1 respondents are left blank, and a note says so."""
         from . import publication_form
 
         if percent not in ("row", "column", "none"):
@@ -721,6 +723,11 @@ class Project:
             raise UsageError(f"layout must be cell or side, not {layout!r}")
         counts = self.crosstab(by, count, "none", source, coders)
         shares = self.crosstab(by, count, percent, source, coders) if percent != "none" else None
+        if min_respondents >= 2:
+            counts = self.suppress_small_cells(counts, by, min_respondents, source, coders)
+            shares = (
+                self.suppress_small_cells(shares, by, min_respondents, source, coders) if shares is not None else None
+            )
         table = publication_form.publication_frame(
             counts,
             shares,
@@ -739,7 +746,22 @@ class Project:
             percent=publication_form.PERCENT_NOTES.get(percent),
             extra={"Codings": source},
         )
+        if min_respondents >= 2:
+            about["Suppressed"] = f"cells resting on fewer than {min_respondents} respondents are left blank"
         return table, about
+
+    def suppress_small_cells(
+        self,
+        table: pd.DataFrame,
+        by: str | Sequence[str],
+        k: int,
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """`table` (a crosstab by `by`) with the cells that rest on 1 to k-1 respondents blanked."""
+        from .disclosure import suppress_small_cells
+
+        return suppress_small_cells(table, self.crosstab(by, "respondents", "none", source, coders), k)
 
     # ----- learned model ----------------------------------------------------------------------
     def has_model(self) -> bool:

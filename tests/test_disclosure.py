@@ -83,3 +83,45 @@ def test_qcode_respondents_risk_names_the_rare_combination(tmp_path) -> None:
     assert "smallest group has 1" in result.output
     bad = runner.invoke(main, ["respondents", "--risk", "--attribute", "religion", "--project", str(project)])
     assert bad.exit_code == 2 and "unknown respondent attribute 'religion'" in bad.stderr
+
+
+def test_crosstab_and_its_publication_export_suppress_cells_of_few_respondents(tmp_path) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from coding.cli import main
+
+    fixtures = Path(__file__).parent / "fixtures" / "transcripts"
+    runner = CliRunner()
+    project = tmp_path / "study"
+    assert runner.invoke(main, ["init", str(project)]).exit_code == 0
+    args = ["--project", str(project)]
+    assert (
+        runner.invoke(main, ["ingest", str(fixtures), "--metadata", str(fixtures / "respondents.csv"), *args]).exit_code
+        == 0
+    )
+    assert runner.invoke(main, ["segment", "--unit", "paragraph", *args]).exit_code == 0
+    codings = tmp_path / "codings.csv"
+    codings.write_text("document,code,text\nR102,corruption,the amnesty\n", encoding="utf-8")
+    assert runner.invoke(main, ["import-codings", str(codings), "--coder", "ann", *args]).exit_code == 0
+
+    plain = tmp_path / "plain.csv"
+    shown = tmp_path / "shown.csv"
+    assert runner.invoke(main, ["crosstab", "--by", "group", "--out", str(plain), *args]).exit_code == 0
+    result = runner.invoke(main, ["crosstab", "--by", "group", "--min-respondents", "3", "--out", str(shown), *args])
+    assert result.exit_code == 0 and "fewer than 3 respondents" in result.stderr
+    before = pd.read_csv(plain).set_index("code")
+    after = pd.read_csv(shown).set_index("code")
+    assert before.at["corruption", "opposition"] == 1  # one respondent's paragraph
+    assert pd.isna(after.at["corruption", "opposition"])
+    assert after.at["corruption", "government"] == 0  # zero cells stay
+
+    out = tmp_path / "table.xlsx"
+    result = runner.invoke(main, ["export", "crosstab", str(out), "--by", "group", "--min-respondents", "3", *args])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    book = openpyxl.load_workbook(out)
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    assert any("fewer than 3 respondents" in cell for cell in cells)
