@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import ProjectError
 from .models import UNITS
@@ -22,6 +23,15 @@ class ProjectConfig:
     unit: str = "sentence"
     pipeline: str = ""  # empty: the best installed English pipeline
     interviewer_labels: tuple[str, ...] = field(default=DEFAULT_INTERVIEWER_LABELS)
+    # a local sentence-embedding model folder ([model] embedding), relative to the project or absolute;
+    # empty: the sparse features alone (nothing is ever downloaded)
+    embedding: str = ""
+
+    def embedding_folder(self, folder: Path) -> Path | None:
+        if not self.embedding:
+            return None
+        path = Path(self.embedding).expanduser()
+        return path if path.is_absolute() else folder / path
 
     def database_url(self, folder: Path) -> str:
         return self.database or f"sqlite:///{(folder / DEFAULT_DB_NAME).resolve()}"
@@ -35,9 +45,10 @@ def read_config(folder: Path) -> ProjectConfig:
     if not path.is_file():
         raise ProjectError(f"{folder}: not a qcode project (no {CONFIG_NAME}); create one with 'qcode init {folder}'")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
+        whole = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{path}: not valid TOML ({exc})") from None
+    data, model = whole.get("project", {}), whole.get("model", {})
     config = ProjectConfig(
         name=str(data.get("name", folder.resolve().name)),
         database=str(data.get("database", "")),
@@ -45,6 +56,7 @@ def read_config(folder: Path) -> ProjectConfig:
         unit=str(data.get("unit", "sentence")),
         pipeline=str(data.get("pipeline", "")),
         interviewer_labels=tuple(data.get("interviewer_labels", DEFAULT_INTERVIEWER_LABELS)),
+        embedding=str(model.get("embedding", "")),
     )
     if config.unit not in UNITS:
         raise ProjectError(f"{path}: unit must be one of {', '.join(UNITS)}, not {config.unit!r}")
@@ -67,4 +79,7 @@ def write_config(folder: Path, config: ProjectConfig) -> None:
         "# qcode project settings. database: a SQLAlchemy URL; empty = qcode.sqlite in this folder\n"
         "# (PostgreSQL: postgresql+psycopg://user@host/db). pipeline: a spaCy pipeline; empty = the best installed.\n"
     )
-    (folder / CONFIG_NAME).write_text(header + tomli_w.dumps({"project": settings}), encoding="utf-8")
+    document: dict[str, dict[str, Any]] = {"project": settings}
+    if config.embedding:
+        document["model"] = {"embedding": config.embedding}
+    (folder / CONFIG_NAME).write_text(header + tomli_w.dumps(document), encoding="utf-8")

@@ -793,6 +793,7 @@ class Project:
             self.codebook_version(),
             self._pipeline(),
             coders,
+            self.config.embedding_folder(self.folder),
         )
 
     def code_next(self, k: int = 10) -> pd.DataFrame:

@@ -64,11 +64,13 @@ def train(
     codebook_version: str,
     pipeline: str | None,
     coders: Sequence[str] | None = None,
+    embedding: Path | None = None,
 ) -> pd.DataFrame:
     """Cross-validate by respondent, fit on everything, save the model at `path`; returns the per-code report.
 
-    codings: the chosen coders' human codings; segments: the respondent segments of the project's unit."""
-    from .coders.model import cross_validate_model, save_model, train_model
+    codings: the chosen coders' human codings; segments: the respondent segments of the project's unit;
+    embedding: a local sentence-embedding model folder whose vectors join the sparse features."""
+    from .coders.model import ModelConfig, cross_validate_model, save_model, train_model
     from .coders.rules import RuleCoder
 
     chosen, labels = training_data(codings, segments, coders)
@@ -80,9 +82,29 @@ def train(
     parents = {code.id: code.parent for code in codebook.codes}
     rule_hits = RuleCoder(codebook, pipeline).match_texts(texts)
     questions = questions_for(store, chosen)
-    signal = {"rule_hits": rule_hits, "parents": parents, "codebook": codebook, "questions": questions}
-    report = cross_validate_model(texts, labels, groups, codes, **signal)  # type: ignore[arg-type]
-    fitted = train_model(texts, labels, groups, codes, **signal)  # type: ignore[arg-type]
+    config = ModelConfig(embedding=str(embedding)) if embedding else None
+    report = cross_validate_model(
+        texts,
+        labels,
+        groups,
+        codes,
+        rule_hits=rule_hits,
+        parents=parents,
+        codebook=codebook,
+        questions=questions,
+        config=config,
+    )
+    fitted = train_model(
+        texts,
+        labels,
+        groups,
+        codes,
+        rule_hits=rule_hits,
+        parents=parents,
+        codebook=codebook,
+        questions=questions,
+        config=config,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(fitted, path, codebook_version=codebook_version, data_hash=_data_hash(chosen, labels))
     with store.transaction(write=True) as session:

@@ -158,3 +158,15 @@ def test_deidentify_help_shows_the_librarys_default_style() -> None:
     from coding.deidentify import DEFAULT_STYLE
 
     assert STYLE_SHOWN == DEFAULT_STYLE
+
+
+def test_the_embedding_model_folder_is_a_project_setting(tmp_path: Path) -> None:
+    from coding.config import ProjectConfig, read_config, write_config
+
+    write_config(tmp_path, ProjectConfig(name="study", embedding="models/minilm"))
+    assert "[model]" in (tmp_path / "qcode.toml").read_text(encoding="utf-8")
+    config = read_config(tmp_path)
+    assert config.embedding == "models/minilm"
+    assert config.embedding_folder(tmp_path) == tmp_path / "models" / "minilm"
+    write_config(tmp_path, ProjectConfig(name="study"))
+    assert read_config(tmp_path).embedding_folder(tmp_path) is None
