@@ -21,7 +21,10 @@ TRANSCRIPTS_PAGE = "views/transcripts.py"
 
 
 def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    return frame.to_csv(index=index).encode("utf-8")
+    """A download as CSV, its cells escaped so that a spreadsheet never runs a transcript's "=..." as a formula."""
+    from coding.tables import safe_frame
+
+    return safe_frame(frame if index else frame.reset_index(drop=True)).to_csv(index=False).encode("utf-8")
 
 
 def slug(text: str) -> str:

@@ -13,7 +13,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from coding.demo import CODERS, CORPUS, turn_codings_to_csv  # noqa: E402
+from coding.demo import CODERS, turn_codings_to_csv  # noqa: E402
+from coding.resources import demo_corpus  # noqa: E402
+
+CORPUS = demo_corpus()
 from coding.intercoder import publication_table  # noqa: E402
 from coding.project import create_project  # noqa: E402
 

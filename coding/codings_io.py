@@ -134,7 +134,7 @@ def import_codings(
             if row.memo:
                 memos[(segment_id, row.coder)] = row.memo
     added = 0
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         for who, items in pairs.items():
             added += stored_codings.add_human_codings(session, items, who)
         for (segment_id, who), memo in memos.items():

@@ -151,7 +151,7 @@ def import_qdpx(
     respondent_of, attributes = _cases(qda)
     documents, matched = _documents(store.document_texts(), options, qda, respondent_of, report)
     report.documents_matched = len(matched)
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         for code in new_codes:
             stored_codebook.add_code(session, code)
         report.codes_added = len(new_codes)
@@ -262,7 +262,7 @@ def import_qdc(store: Store, path: Path, codebook: Codebook, actor: str = "qcode
     ]
     if unknown_parents:
         raise ImportFormatError(path, f"codes with unknown parents: {', '.join(unknown_parents)}")
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         for code in new:
             stored_codebook.add_code(session, code)
         write_log(session, actor, Action.IMPORT_CODEBOOK, str(path), added=len(new))

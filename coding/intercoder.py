@@ -57,6 +57,8 @@ def counted_segments(codings: pd.DataFrame, coders: Sequence[str], units: str, s
 def _check_coders(every: pd.DataFrame, coders: Sequence[str]) -> None:
     if len(coders) < 2:
         raise UsageError("agreement needs at least two coders")
+    if len(set(coders)) < len(coders):
+        raise UsageError(f"each coder once: {', '.join(coders)} names one twice")
     known = set(every["coder"].dropna().unique())
     unknown = [c for c in coders if c not in known]
     if unknown:
@@ -145,7 +147,7 @@ def consensus_decisions(decided: pd.DataFrame) -> dict[tuple[int, str], str]:
 def resolve(store: Store, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
     """Record the agreed decision for one segment and (known) code as coder 'consensus'."""
     status = ACCEPTED if applies else REJECTED
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         row = stored_codings.find_coding(session, segment_id, code_id, CONSENSUS)
         if row is None:
             stored_codings.add_human_codings(session, [(segment_id, code_id)], CONSENSUS, status=status)
@@ -161,7 +163,7 @@ def seed_consensus(store: Store, every: pd.DataFrame, coder_a: str, coder_b: str
     codings = coder_codings(every, [coder_a, coder_b])
     both = codings.groupby(["segment_id", "code"])["coder"].nunique()
     agreed = [(int(s), str(c)) for (s, c), n in both.items() if n == 2]
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         added = stored_codings.add_human_codings(session, agreed, CONSENSUS)
         write_log(session, actor, Action.SEED_CONSENSUS, f"{coder_a} + {coder_b}", added=added)
     return added

@@ -20,6 +20,7 @@ from .config import ProjectConfig, read_config, write_config
 from .errors import BusyError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
+from .resources import default_codebook
 from .selection import SOURCE_FILTERS, filter_codings, owners
 from .store import SEGMENT_COLUMNS, Action, StateToken, Store
 from .store import codebook as stored_codebook
@@ -42,8 +43,6 @@ if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step need
     from .exchange import ExchangeReport
     from .search import Corpus
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CODEBOOK = REPO_ROOT / "codebooks" / "peace_process.yaml"
 __all__ = [
     "SEGMENT_COLUMNS",
     "SOURCE_FILTERS",
@@ -81,7 +80,7 @@ def create_project(
     folder = Path(folder)
     if (folder / "qcode.toml").exists():
         raise ProjectError(f"{folder}: a qcode project already exists here")
-    source = Path(codebook) if codebook else DEFAULT_CODEBOOK
+    source = Path(codebook) if codebook else default_codebook()  # the shipped one, in a checkout or a wheel
     from .codebook import write_codebook
     from .exchange import read_any_codebook
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..tables import escape_cell, unescape_cell
 from .model import PERSON, PLACE, SURE, DeidReport
 from .pseudonyms import write_private
 
@@ -152,7 +153,8 @@ def write_review(path: Path, report: DeidReport) -> int:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
     rows = review_rows(report)
-    writer.writerows(rows)
+    # researchers open this file in a spreadsheet: a cell of transcript text starting "=" must stay text
+    writer.writerows({key: escape_cell(value) for key, value in row.items()} for row in rows)
     write_private(path, buffer.getvalue())
     return len(rows)
 
@@ -192,7 +194,8 @@ def read_review(path: Path) -> Decisions:
     if missing:
         raise UsageError(f"{path}: not a review file (missing columns: {', '.join(missing)})")
     decisions = Decisions()
-    for line, row in enumerate(reader, start=2):
+    for line, escaped in enumerate(reader, start=2):
+        row = {key: unescape_cell(value) for key, value in escaped.items()}
         decision = (row.get("decision") or "").strip().casefold()
         if decision not in DECISIONS:
             raise UsageError(f"{path}:{line}: decision must be keep, replace or generalise, not {decision!r}")
