@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from coding import publication_form
+from coding.tables import safe_frame
 
 from . import data
 from .state import ProjectKey, cached_project, plain
@@ -81,9 +82,15 @@ def cooccurrence_publication(
 
 
 def file_bytes(table: pd.DataFrame, about: Mapping[str, str], suffix: str) -> bytes:
+    """The table as XLSX (notes on their own sheet) or CSV (notes after the table, below a blank line:
+    a single downloaded file cannot carry the .about.txt the command line writes beside it)."""
     with tempfile.TemporaryDirectory() as folder:
         path = publication_form.write_publication(table, about, Path(folder) / f"table{suffix}")
-        return path.read_bytes()
+        data = path.read_bytes()
+        if suffix == ".csv":
+            notes = pd.DataFrame({"note": list(about), "value": [str(v) for v in about.values()]})
+            data += b"\n" + safe_frame(notes).to_csv(index=False, header=False).encode("utf-8")
+        return data
 
 
 def downloads(table: pd.DataFrame, about: Mapping[str, str], name: str, key: str) -> None:

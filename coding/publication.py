@@ -108,14 +108,30 @@ def write_quotes(tables: dict[str, pd.DataFrame], about: dict[str, str], out: Pa
     """One CSV per code in folder `out`, or one sheet per code when `out` ends in .xlsx; returns the quotes."""
     if out.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(out) as writer:
-            pd.DataFrame(list(about.items()), columns=["", ""]).to_excel(writer, sheet_name="About", index=False)
-            for code_id, table in tables.items():
-                safe_frame(table).to_excel(writer, sheet_name=code_id[-31:], index=False)
+            about_sheet = pd.DataFrame(list(about.items()), columns=["field", "value"])
+            safe_frame(about_sheet).to_excel(writer, sheet_name="About", index=False)  # names may start "="
+            for sheet, table in zip(_sheet_names(list(tables)), tables.values(), strict=True):
+                safe_frame(table).to_excel(writer, sheet_name=sheet, index=False)
         return sum(len(t) for t in tables.values())
     out.mkdir(parents=True, exist_ok=True)
     for code_id, table in tables.items():
         write_table(table, out / f"{code_id}.csv", header={**about, "code": code_id})
     return sum(len(t) for t in tables.values())
+
+
+def _sheet_names(code_ids: list[str]) -> list[str]:
+    """One distinct sheet name per code within Excel's 31 characters (and never "About")."""
+    taken: set[str] = {"about"}
+    names = []
+    for code_id in code_ids:
+        name, n = code_id[-31:], 1
+        while name.casefold() in taken:
+            n += 1
+            suffix = f"~{n}"
+            name = code_id[-(31 - len(suffix)) :] + suffix
+        taken.add(name.casefold())
+        names.append(name)
+    return names
 
 
 def _indented(frame: pd.DataFrame) -> list[str]:
