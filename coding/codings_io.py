@@ -138,7 +138,10 @@ def import_codings(
         for who, items in pairs.items():
             added += stored_codings.add_human_codings(session, items, who)
         for (segment_id, who), memo in memos.items():
-            stored_memos.upsert_memo(session, segment_id, who, memo)
+            # an imported memo joins what the coder already wrote there; it never replaces it
+            existing = stored_memos.memo_text(session, segment_id, who)
+            if memo != existing and memo not in existing.split("\n\n"):
+                stored_memos.upsert_memo(session, segment_id, who, f"{existing}\n\n{memo}" if existing else memo)
         write_log(session, coder, Action.IMPORT_CODINGS, str(path), rows=len(rows), added=added, coders=sorted(pairs))
     total = sum(len(items) for items in pairs.values())
     return {

@@ -120,6 +120,20 @@ def test_a_coder_column_overrides_the_option_and_memos_are_kept(project, tmp_pat
     assert list(zip(memos["coder"], memos["memo"], strict=True)) == [("bea", "quota = power sharing")]
 
 
+def test_an_imported_memo_joins_the_coders_own_memo_and_never_replaces_it(project, tmp_path):
+    path = write_csv(
+        tmp_path / "c.csv",
+        ["document", "code", "text", "coder", "memo"],
+        [["R103", "power_sharing", "Thirty percent of posts", "bea", "from the import"]],
+    )
+    project.import_codings(path, "ann")
+    segment = int(project.memos()["segment_id"].iloc[0])
+    project.set_memo(segment, "written by hand", "bea")
+    project.import_codings(path, "ann")
+    project.import_codings(path, "ann")  # the same file again adds nothing
+    assert project.memos()["memo"].tolist() == ["written by hand\n\nfrom the import"]
+
+
 def test_importing_the_same_file_twice_adds_nothing_the_second_time(project, tmp_path):
     path = write_csv(tmp_path / "c.csv", ["document", "code", "text"], [["R102", "corruption", "the amnesty"]])
     assert project.import_codings(path, "ann")["added"] == 1

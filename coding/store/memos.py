@@ -27,6 +27,12 @@ def upsert_memo(session: Session, segment_id: int, coder: str, text: str) -> str
     return previous
 
 
+def memo_text(session: Session, segment_id: int, coder: str) -> str:
+    """A coder's memo on a segment ("" when there is none)."""
+    query = select(MemoRow.text).where(MemoRow.segment_id == segment_id, MemoRow.coder == coder)
+    return session.scalar(query) or ""
+
+
 def copy_memo(session: Session, row: MemoRow, segment_id: int) -> None:
     """The same memo on another segment (a new version of its document)."""
     session.add(
