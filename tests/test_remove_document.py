@@ -43,6 +43,8 @@ def test_a_removed_document_leaves_counts_and_exports_keeps_its_codings_and_come
     assert out.startswith("removed P99 (3 codings and 1 memo kept with it") and "qcode restore P99" in out, out
     after = project.counts()
     assert after["documents"] == 3 and after["segments"] < before["segments"] and after["codings"] < before["codings"]
+    assert after["respondents"] == before["respondents"] - 1  # P99 was the respondent's only transcript
+    assert "P99" not in set(project.respondents()["respondent_id"])
     assert "P99" not in set(project.segments_frame()["document"])
     assert set(project.codings("all")["segment_id"]) <= set(project.segments_frame()["segment_id"])
     assert project.memos().empty
@@ -65,7 +67,7 @@ def test_a_removed_document_leaves_counts_and_exports_keeps_its_codings_and_come
 
     code, out = cli(project.folder, "restore", "P99")
     assert code == 0 and out == "restored P99 (3 codings and 1 memo)\n", out  # ann's and two suggestions
-    assert project.counts()["documents"] == 4
+    assert project.counts()["documents"] == 4 and project.counts()["respondents"] == before["respondents"]
     assert project.segment("turn")["documents"] == 0  # back as it was, segments and all
     mine = project.codings("human", ["ann"])
     assert bad in set(mine["segment_id"]) and good in set(mine["segment_id"])

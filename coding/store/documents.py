@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import REJECTED, Document
@@ -35,8 +35,17 @@ def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str
     return row.id
 
 
+def _respondent_counts() -> ColumnElement[bool]:
+    """Respondents who count: those with a current document, or with no document at all yet (attributes
+    read ahead of their transcripts); not those whose every transcript was removed."""
+    any_document = select(DocumentRow.id).where(DocumentRow.respondent_pk == Respondent.id).exists()
+    current = select(DocumentRow.id).where(DocumentRow.respondent_pk == Respondent.id, is_current()).exists()
+    return or_(~any_document, current)
+
+
 def respondents_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(select(Respondent.respondent_id, Respondent.attributes)).all()
+    query = select(Respondent.respondent_id, Respondent.attributes).where(_respondent_counts())
+    rows = session.execute(query).all()
     records = [{"respondent_id": rid, **attrs} for rid, attrs in rows]
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["respondent_id"])
     return frame.sort_values("respondent_id").reset_index(drop=True)
@@ -150,7 +159,7 @@ def counts(session: Session) -> dict[str, int]:
     """Respondents, current documents, their segments, and the codings on those that are not rejected."""
     active = select(DocumentRow.id).where(is_current())
     return {
-        "respondents": session.scalar(select(func.count(Respondent.id))) or 0,
+        "respondents": session.scalar(select(func.count(Respondent.id)).where(_respondent_counts())) or 0,
         "documents": session.scalar(select(func.count()).select_from(active.subquery())) or 0,
         "segments": session.scalar(select(func.count(SegmentRow.id)).where(SegmentRow.document_id.in_(active))) or 0,
         "codings": session.scalar(
