@@ -116,11 +116,21 @@ def ingest(
     with store.transaction(write=True) as session:
         to_add: list[Document] = []
         to_replace: list[tuple[Document, int]] = []
-        removed = stored_documents.removed_documents(session)
+        removed = stored_documents.removed_versions(session)
         for document in documents:
             existing = stored_documents.active_document(session, document.name)
-            if existing is None and removed.get(document.name) == document.sha256:
+            was_removed = removed.get(document.name)
+            if existing is None and was_removed and was_removed[1] == document.sha256:
                 report.removed.append(document.name)  # removed on purpose: the same file does not bring it back
+            elif existing is None and was_removed and not replace:
+                raise IngestError(
+                    document.source_path,
+                    f"document {document.name!r} was removed and this file differs from it; pass --replace to "
+                    f"make it the new version (codings are carried over where their text is unchanged), or "
+                    f"'qcode restore {document.name}' first",
+                )
+            elif existing is None and was_removed:
+                to_replace.append((document, was_removed[0]))  # a new version of the removed one: nothing stranded
             elif existing is None:
                 to_add.append(document)
             elif existing.sha256 == document.sha256:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from project_factory import make_project, segment_id
 
 from coding.cli import main
+from coding.errors import IngestError
 
 BAD = (
     "---\nrespondent_id: P99\ngroup: a\ngender: male\n---\n"
@@ -80,8 +82,6 @@ def test_a_removed_document_leaves_counts_and_exports_keeps_its_codings_and_come
 
 
 def test_coding_a_removed_document_is_refused(tmp_path):
-    import pytest
-
     from coding.errors import ReplacedDocumentError
 
     project = make_project(tmp_path)
@@ -99,14 +99,19 @@ def test_coding_a_removed_document_is_refused(tmp_path):
     assert len(project.codings("human", ["ann"])) == 1
 
 
-def test_a_changed_file_of_a_removed_document_is_ingested_as_a_new_one(tmp_path):
+def test_a_changed_file_of_a_removed_document_is_its_new_version_only_with_replace(tmp_path):
     project = make_project(tmp_path)
     project.apply_code(segment_id(project, "P03", "Russia"), "actors", "ann")
     project.remove_document("P03")
     path = tmp_path / "transcripts" / "P03.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("twice", "three times"), encoding="utf-8")
-    report = project.ingest([path])
-    assert report.added == ["P03"]
+    with pytest.raises(IngestError, match="was removed and this file differs from it; pass --replace"):
+        project.ingest([path])
+    report = project.ingest([path], replace=True)
+    assert report.replaced == ["P03"] and report.codings_carried == 1  # ann's coding on unchanged text
     assert project.counts()["documents"] == 3
+    mine = project.codings("human", ["ann"])
+    current = project.segments_frame()
+    assert len(mine) == 1 and set(mine["segment_id"]) <= set(current.loc[current["document"] == "P03", "segment_id"])
     code, out = cli(project.folder, "restore", "P03")
-    assert code == 2 and "ingested again after it was removed" in out  # one current version per name
+    assert code == 2  # the new version is current; the removed one is its previous version, codings and all

@@ -104,10 +104,15 @@ def removed_document(session: Session, name: str) -> DocumentRow | None:
 
 def removed_documents(session: Session) -> dict[str, str]:
     """Removed documents (name -> sha256 of the removed version), for ingest to leave alone."""
-    query = select(DocumentRow.name, DocumentRow.sha256).where(
+    return {name: sha for name, (_id, sha) in removed_versions(session).items()}
+
+
+def removed_versions(session: Session) -> dict[str, tuple[int, str]]:
+    """Removed documents: name -> (id, sha256) of the version that was removed."""
+    query = select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(
         DocumentRow.replaced_by.is_(None), DocumentRow.removed_at.is_not(None)
     )
-    return dict(session.execute(query).all())  # type: ignore[arg-type]
+    return {name: (int(row_id), sha) for name, row_id, sha in session.execute(query).all()}
 
 
 def document_text_by_id(session: Session, document_id: int) -> str:
