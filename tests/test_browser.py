@@ -3,18 +3,13 @@ opens Themes, clicks a heatmap cell, reads its quotes and follows one into its t
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from served_app import served
 
 from coding.demo import turn_codings_to_csv
 from coding.project import create_project
@@ -40,12 +35,6 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo transcripts, attributes and gold coding, cut into paragraphs (quick, no spaCy model)."""
@@ -61,34 +50,11 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(demo_project: Path) -> Iterator[str]:
-    port = free_port()
-    log = (demo_project.parent / "server.log").open("w")
-    command = [sys.executable, "-m", "coding", "app", "--project", str(demo_project), "--port", str(port)]
-    # Its own process group: `qcode app` starts Streamlit as a child, and both must stop at the end.
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError((demo_project.parent / "server.log").read_text())
-            time.sleep(0.5)
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "coding", "app", "--project", str(demo_project), "--port", str(port)]
+
+    with served(command, demo_project.parent / "server.log") as url:
         yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None:

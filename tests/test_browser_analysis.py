@@ -5,16 +5,14 @@ screenshot of each kept in the test's folder."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, demo_project, free_port  # noqa: F401  (demo_project is a fixture)
+from served_app import served
+from test_browser import CHROMIUM, FLAGS, demo_project  # noqa: F401  (demo_project is a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,51 +23,20 @@ pytestmark = [
 
 
 @pytest.fixture
-def serve(demo_project: Path):  # noqa: F811
-    started: list[subprocess.Popen[bytes]] = []
+def serve(demo_project: Path) -> Iterator[Callable[[str], str]]:  # noqa: F811
+    """Serve one page file on its own (Streamlit runs it without main.py's navigation)."""
+    with ExitStack() as servers:
 
-    def start(page: str) -> str:
-        port = free_port()
-        log = (demo_project.parent / f"server-{page}.log").open("w")
-        env = {**os.environ, "PYTHONPATH": str(REPO), "QCODE_PROJECT": str(demo_project)}
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "app" / "views" / page),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return url
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((demo_project.parent / f"server-{page}.log").read_text())
-            time.sleep(0.5)
+        def start(page: str) -> str:
+            def command(port: int) -> list[str]:
+                script = str(REPO / "app" / "views" / page)
+                flags = ["--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+                return [sys.executable, "-m", "streamlit", "run", script, *flags]
 
-    yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            env = {**os.environ, "PYTHONPATH": str(REPO), "QCODE_PROJECT": str(demo_project)}
+            return servers.enter_context(served(command, demo_project.parent / f"server-{page}.log", env))
+
+        yield start
 
 
 def browse(tmp_path: Path):  # type: ignore[no-untyped-def]

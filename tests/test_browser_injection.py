@@ -5,18 +5,14 @@ coders shown in the workbench too) and no payload may run: no dialog opens and n
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, free_port
+from served_app import served
+from test_browser import CHROMIUM, FLAGS
 
 from coding.models import Code
 from coding.project import create_project
@@ -73,33 +69,11 @@ def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(hostile_project: Path) -> Iterator[str]:
-    port = free_port()
-    log = (hostile_project.parent / "server.log").open("w")
-    command = [sys.executable, "-m", "coding", "app", "--project", str(hostile_project), "--port", str(port)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError((hostile_project.parent / "server.log").read_text())
-            time.sleep(0.5)
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "coding", "app", "--project", str(hostile_project), "--port", str(port)]
+
+    with served(command, hostile_project.parent / "server.log") as url:
         yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 PAGES = ["Themes", "Co-occurrence", "Transcripts and coding", "Codebook", "Respondents", "Export", "Agreement"]
