@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
+# Transcripts per nlp.pipe batch: a batch's Docs and model activations are held together (about 20 MB
+# per transcript of 7 kB), so spaCy's default batch (hundreds) made memory grow with the number of files.
+PIPE_BATCH = 4
 # Overlapping mentions merge into one span; its kind comes from the strongest detector.
 STRENGTH = {
     "email": 0,
@@ -165,7 +168,7 @@ class Deidentifier:
         for source, lower in zip(sources, corpus.lower, strict=True):
             self.sense.add_text(source.body, lower)
         corpus.public = self.screen.public_office(sources)
-        for index, doc in enumerate(self.nlp.pipe(source.body for source in sources)):
+        for index, doc in enumerate(self.nlp.pipe((source.body for source in sources), batch_size=PIPE_BATCH)):
             source = sources[index]
             lower = corpus.lower[index]
             kept: list[Kept] = [
