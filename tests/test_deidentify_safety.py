@@ -101,6 +101,41 @@ def test_names_in_file_names_never_reach_out(tmp_path: Path) -> None:
     assert _files(tmp_path / "again") == written
 
 
+def test_console_output_names_files_as_in_out(tmp_path: Path) -> None:
+    raw = _raw(tmp_path, ["R19_Firstname_Lastname.txt"])
+    with (raw / "R19_Firstname_Lastname.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nR19: I was 47 years old then, the deputy head of the school.\n")
+    result = CliRunner().invoke(deidentify_command, [str(raw), str(tmp_path / "out"), "--review"])
+    assert result.exit_code == 0, result.output
+    assert "R19_[PERSON_" in result.output  # uncertain cases name the de-identified file
+    assert "Firstname" not in result.output and "Lastname" not in result.output
+
+
+def test_file_name_parts_kept_only_when_they_cannot_be_a_name() -> None:
+    from pathlib import PurePath
+
+    from coding.deidentify.file_names import deidentified_name, unique_names
+    from coding.deidentify.keep_list import KeepList
+    from coding.deidentify.words import WordSense
+
+    sense = WordSense(frozenset({"interview", "final"}), [("the final interview notes", [])])
+    names: dict[str, str] = {}
+
+    def pseudonym_for(name: str) -> str:
+        return names.setdefault(name, f"[PERSON_{len(names) + 1}]")
+
+    def rename(path: str, private: set[str] | None = None) -> str:
+        return str(deidentified_name(PurePath(path), "R19", pseudonym_for, KeepList([]), sense, private or set()))
+
+    assert rename("R19_interview_2020-07-08_final.txt") == "R19_interview_2020-07-08_final.txt"
+    assert rename("R19_John_Smith_interview.txt") == "R19_[PERSON_1]_interview.txt"
+    assert rename("john smith/R19 John-Smith v2.docx") == "[PERSON_2]/R19 [PERSON_1] v2.docx"
+    assert rename("R19_Final.txt", private={"final"}) == "R19_[PERSON_3].txt"  # a private name in this corpus
+    assert names == {"John Smith": "[PERSON_1]", "john smith": "[PERSON_2]", "Final": "[PERSON_3]"}
+    repeated = unique_names([PurePath("R1_[P].txt"), PurePath("R1_[p].txt"), PurePath("R1_[P].txt")])
+    assert [str(p) for p in repeated] == ["R1_[P].txt", "R1_[p]_2.txt", "R1_[P]_3.txt"]
+
+
 # -- 3. atomic runs: a real process killed mid-run -----------------------------------------------------
 CHILD = """
 import sys, time

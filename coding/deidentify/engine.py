@@ -20,7 +20,7 @@ from .detectors import (
     org_name_mentions,
     unknown_word_mentions,
 )
-from .file_names import deidentified_name, unique_names
+from .file_names import deidentified_name, file_name_names, unique_names
 from .keep_list import HONORIFICS, KeepList, normalise
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
@@ -249,6 +249,14 @@ class Deidentifier:
         ]
         for source in corpus.sources:
             names += [KnownName(value, kind, LABEL) for value, kind in front_matter_names(source, self)]
+        # a name in a file name ('R19_Aziza_Karimova.txt') is most often the respondent's: searched for in
+        # every text like a name a detector found (same casing, name-like context)
+        private = self._private_words()
+        for source in corpus.sources:
+            names += [
+                KnownName(name, PERSON, FOUND)
+                for name in file_name_names(source.relative, source.respondent_id, self.keep, self.sense, private)
+            ]
         for source, mentions in zip(corpus.sources, corpus.found, strict=True):
             for mention in resolve(mentions, source.body):
                 if mention.kind in (PERSON, PLACE, ORG):
@@ -297,12 +305,15 @@ class Deidentifier:
             report.quasi = find_quasi(source.path.name, source.body, mentions)
             yield front + body, report
 
+    def _private_words(self) -> set[str]:
+        """Words of the roster's and the key's names (after planning: of every name replaced)."""
+        names = [name for name, _kind in self.pseudonyms.known_names()] + [entry.name for entry in self.roster]
+        private = {word.casefold() for name in names for word in WORD_RE.findall(name)}
+        return {word for word in private if not self.keep.is_public(word)}
+
     def _name_outputs(self, sources: list[Source], out_dir: Path) -> None:
         """De-identified, unique output names; a name in a file name gets the text's pseudonym for it."""
-        private = {
-            word.casefold() for name, _kind in self.pseudonyms.known_names() for word in WORD_RE.findall(name)
-        } | {word.casefold() for entry in self.roster for word in WORD_RE.findall(entry.name)}
-        private -= {word for word in private if self.keep.is_public(word)}
+        private = self._private_words()
 
         def pseudonym_for(name: str) -> str:
             known = self.pseudonyms.find(name)

@@ -73,6 +73,18 @@ def deidentified_name(
     return PurePath(*out_parts)
 
 
+def file_name_names(
+    relative: PurePath, respondent_id: str, keep: KeepList, sense: WordSense, private: set[str]
+) -> list[str]:
+    """The names in a path's folder and file names ('Aziza Karimova' from 'R19_Aziza_Karimova.txt')."""
+    found = []
+    for index, part in enumerate(relative.parts):
+        stem = PurePath(part).stem if index == len(relative.parts) - 1 else part
+        for start, end in name_runs(stem, respondent_id, keep, sense, private):
+            found.append(" ".join(SEPARATOR.split(stem[start:end])))
+    return found
+
+
 def unique_names(names: Iterable[PurePath]) -> list[PurePath]:
     """Names made unique (case-insensitively, as on many file systems): a repeat gets '_2', '_3'."""
     seen: set[str] = set()
