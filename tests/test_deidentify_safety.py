@@ -178,3 +178,26 @@ def test_killed_run_leaves_nothing_half_done_and_the_rerun_succeeds(tmp_path: Pa
     data = json.loads(key.read_text(encoding="utf-8"))
     assert sorted(data["file_names"]) == sorted(names)
     assert sorted(data["file_names"].values()) == _files(out)
+
+
+def test_stale_staging_of_dead_runs_only_is_cleaned_and_a_killed_swap_is_undone(tmp_path: Path) -> None:
+    raw = _raw(tmp_path, ["R1.txt"])
+    out = tmp_path / "out"
+    finished = subprocess.Popen(["true"])  # a process id that has ended
+    finished.wait()
+    dead_pid = str(finished.pid)
+    stale = tmp_path / f".out{STAGING}{dead_pid}-abc"
+    live = tmp_path / f".out{STAGING}{os.getppid()}-def"  # another run still working on OUT
+    other = tmp_path / ".someone-elses-folder"
+    for folder in (stale, live, other):
+        folder.mkdir()
+        (folder / "R1.txt").write_text("half", encoding="utf-8")
+    deidentify_folder(raw, out, key_path=tmp_path / "k.json")
+    assert not stale.exists() and live.exists() and other.exists()
+    assert _files(out) == ["R1.txt"]
+    # a run killed between the two renames of the swap after a review: OUT missing, previous OUT aside
+    aside = tmp_path / f".out{STAGING}{dead_pid}-old"
+    out.rename(aside)
+    again = CliRunner().invoke(deidentify_command, [str(raw), str(out), "--key", str(tmp_path / "k.json")])
+    assert again.exit_code == 2 and "not an empty folder" in again.stderr  # the previous OUT is back
+    assert _files(out) == ["R1.txt"] and not aside.exists()

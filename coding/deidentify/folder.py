@@ -91,6 +91,7 @@ def plan_paths(
         raise UsageError(f"{out_dir}: OUT must not be inside IN ({in_dir})")
     if _inside(source, target):
         raise UsageError(f"{out_dir}: OUT must not contain IN ({in_dir})")
+    remove_stale_staging(target)  # a killed run's leftovers (and a killed swap's previous OUT, put back)
     if rewrite_out:
         if not target.is_dir():
             raise UsageError(f"{out_dir}: OUT must be the folder written by the first run")
@@ -196,7 +197,6 @@ def deidentify_folder(
 
     # OUT is built in a staging folder beside it and moved into place only once the key (and audit) are
     # on disk: a kill leaves no half-written OUT, and the key always covers what OUT holds
-    remove_stale_staging(plan.out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{plan.out_dir.name}{STAGING}{os.getpid()}-", dir=plan.out_dir.parent))
     try:
         reports = []
