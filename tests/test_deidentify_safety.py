@@ -192,6 +192,8 @@ def test_stale_staging_of_dead_runs_only_is_cleaned_and_a_killed_swap_is_undone(
     for folder in (stale, live, other):
         folder.mkdir()
         (folder / "R1.txt").write_text("half", encoding="utf-8")
+    deidentify_folder(raw, tmp_path / "new" / "parent" / "out2", key_path=tmp_path / "k2.json")  # parents made
+    assert _files(tmp_path / "new") == ["parent", "parent/out2", "parent/out2/R1.txt"]
     deidentify_folder(raw, out, key_path=tmp_path / "k.json")
     assert not stale.exists() and live.exists() and other.exists()
     assert _files(out) == ["R1.txt"]

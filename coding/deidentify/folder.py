@@ -197,6 +197,7 @@ def deidentify_folder(
 
     # OUT is built in a staging folder beside it and moved into place only once the key (and audit) are
     # on disk: a kill leaves no half-written OUT, and the key always covers what OUT holds
+    plan.out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{plan.out_dir.name}{STAGING}{os.getpid()}-", dir=plan.out_dir.parent))
     try:
         reports = []
