@@ -138,23 +138,24 @@ def test_file_name_parts_kept_only_when_they_cannot_be_a_name() -> None:
 
 # -- 3. atomic runs: a real process killed mid-run -----------------------------------------------------
 CHILD = """
-import sys, time
+import sys
 sys.path.insert(0, {repo!r})
 from coding.deidentify import deidentify_folder
 def progress(done, total):
     print(done, total, flush=True)
-    time.sleep(0.05)
+    if done == {step}:
+        sys.stdin.readline()  # wait here to be killed: the kill lands at exactly this step
 deidentify_folder({raw!r}, {out!r}, key_path={key!r}, progress=progress)
 print("done", flush=True)
 """
 
 
 def _kill_after(raw: Path, out: Path, key: Path, step: int) -> None:
-    code = CHILD.format(repo=str(REPO), raw=str(raw), out=str(out), key=str(key))
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    code = CHILD.format(repo=str(REPO), raw=str(raw), out=str(out), key=str(key), step=step)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     for line in child.stdout:
-        if line.split()[0] != "done" and int(line.split()[0]) >= step:
+        if line.split()[0] == str(step):
             os.kill(child.pid, signal.SIGKILL)
             break
     child.wait()
@@ -165,13 +166,14 @@ def test_killed_run_leaves_nothing_half_done_and_the_rerun_succeeds(tmp_path: Pa
     names = [f"R{n:02d}_Name{n}.txt" for n in range(1, 9)]
     raw = _raw(tmp_path, names)
     out, key = tmp_path / "out", tmp_path / "out.key.json"
-    for step in (3, 8 + 4):  # during detection, then while the output files are being written
+    # during detection, while the output files are written, and after the last one (before the key)
+    for step in (3, 8 + 4, 8 + 8):
         _kill_after(raw, out, key, step)
         assert not out.exists()  # never half written
         assert not key.exists()  # the key is written just before OUT appears
         staged = [p for p in tmp_path.iterdir() if STAGING in p.name]
-        assert len(staged) == (1 if step > 8 else 0)  # the killed writer's staging folder, partly filled
-        assert all(len(_files(folder)) < 8 for folder in staged)
+        assert len(staged) == (1 if step > 8 else 0)  # the killed writer's staging folder
+        assert all(len(_files(folder)) == step - 8 for folder in staged)
     report = deidentify_folder(raw, out, key_path=key)
     assert len(report.files) == 8 and len(_files(out)) == 8
     assert not [p.name for p in tmp_path.iterdir() if STAGING in p.name]  # stale staging cleaned
