@@ -25,7 +25,8 @@ STYLE_HELP = f'Pseudonym style with {{kind}} and {{n}}.  [default: "{STYLE_SHOWN
     "--key",
     "key_path",
     type=click.Path(path_type=Path),
-    help="Key file (pseudonym -> original); default: OUT.key.json beside OUT. Reused when it exists.",
+    help="Key file (pseudonym -> original); default: OUT.key.json beside OUT, or beside the project folder "
+    "when OUT is inside one (never inside a project). Reused when it exists.",
 )
 @click.option(
     "--audit",
@@ -64,7 +65,8 @@ def deidentify_command(
     """Write de-identified copies of the transcripts in folder IN to the new folder OUT.
 
     Names, places, employers, contacts and private dates become pseudonyms such as [PERSON_3], the same
-    in every file. The key and the audit go beside OUT, never into it; keep them private.
+    in every file, and in the file names. OUT appears only when complete. The key and the audit go beside
+    OUT, never into it nor into a project folder; keep them private.
 
     With --review a review file lists every decision with its context; mark each row keep, replace or
     generalise, then run again with --apply-review FILE (and the same IN, OUT, --roster, --keep, --key).

@@ -181,6 +181,8 @@ PUBLIC_RULES = frozenset({"public-office", "keep-file", "keep-list", "gazetteer"
 def review_lines(report: DeidReport, limit: int = 400) -> list[str]:
     """One line per uncertain case, grouped by text: guesses, quasi-identifiers, names kept as public
     (people with a public office first), then unclaimed words. The review file holds them all."""
+    # the console may be logged: files are named as in OUT (de-identified), never as in IN
+    shown_as = {f.source.name: f.output.name for f in report.files}
     lines: list[str] = []
     guesses: dict[tuple[str, str, str], int] = {}
     unclaimed: dict[tuple[str, str], list[str]] = {}
@@ -191,13 +193,12 @@ def review_lines(report: DeidReport, limit: int = 400) -> list[str]:
                 guesses[key] = guesses.get(key, 0) + 1
         for res in file_report.residuals:
             if res.reason != "number":
-                unclaimed.setdefault((res.text, res.reason), []).append(Path(res.file).name)
+                unclaimed.setdefault((res.text, res.reason), []).append(shown_as.get(res.file, res.file))
     for (original, pseudonym, detector), count in sorted(guesses.items()):
         lines.append(f"replaced (guess, {detector}): {original!r} -> {pseudonym} x{count}")
     for quasi in report.quasi():
-        lines.append(
-            f"quasi-identifier ({quasi.kind}, {quasi.rule}): {quasi.text!r} in {quasi.file} -> {quasi.proposal}"
-        )
+        where = shown_as.get(quasi.file, quasi.file)
+        lines.append(f"quasi-identifier ({quasi.kind}, {quasi.rule}): {quasi.text!r} in {where} -> {quasi.proposal}")
     public: dict[tuple[str, str], int] = {}
     for item in report.kept():
         if item.rule in PUBLIC_RULES:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from ..transcripts import GENERIC_RESPONDENT_LABELS, LABEL_RE
@@ -19,6 +20,7 @@ from .detectors import (
     org_name_mentions,
     unknown_word_mentions,
 )
+from .file_names import deidentified_name, file_name_names, unique_names
 from .keep_list import HONORIFICS, KeepList, normalise
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
@@ -32,11 +34,12 @@ from .structured import find_structured
 from .words import WordSense
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from spacy.language import Language
     from spacy.tokens import Doc
 
+# Transcripts per nlp.pipe batch: a batch's Docs and model activations are held together (about 20 MB
+# per transcript of 7 kB), so spaCy's default batch (hundreds) made memory grow with the number of files.
+PIPE_BATCH = 4
 # Overlapping mentions merge into one span; its kind comes from the strongest detector.
 STRENGTH = {
     "email": 0,
@@ -112,12 +115,13 @@ class Source:
     """One input transcript, split as the contract says."""
 
     path: Path
-    output: Path
+    relative: PurePath  # the path inside IN (what OUT's file name is made from)
     front: str  # the front matter block with its fences and trailing newline, or ""
     body: str
     attributes: dict[str, str]
     respondent_id: str
     labels: list[tuple[int, int, str]] = field(default_factory=list)
+    output: Path = field(default_factory=Path)  # set when the output names are chosen
 
     def __post_init__(self) -> None:
         self.labels = [(m.start("label"), m.end("label"), m.group("label")) for m in LABEL_RE.finditer(self.body)]
@@ -128,7 +132,9 @@ class Corpus:
     """Per-file mentions while the corpus is processed."""
 
     sources: list[Source]
-    docs: list[Doc] = field(default_factory=list)
+    # the model's entities per file as (first token, end token, label): a Doc holds far more memory than
+    # its text (about 10 MB for a 7 kB transcript), so none is kept; a token-only copy is remade when needed
+    ents: list[list[tuple[int, int, str]]] = field(default_factory=list)
     lower: list[list[tuple[int, int]]] = field(default_factory=list)
     found: list[list[Mention]] = field(default_factory=list)
     kept: list[list[Kept]] = field(default_factory=list)
@@ -162,7 +168,7 @@ class Deidentifier:
         for source, lower in zip(sources, corpus.lower, strict=True):
             self.sense.add_text(source.body, lower)
         corpus.public = self.screen.public_office(sources)
-        for index, doc in enumerate(self.nlp.pipe(source.body for source in sources)):
+        for index, doc in enumerate(self.nlp.pipe((source.body for source in sources), batch_size=PIPE_BATCH)):
             source = sources[index]
             lower = corpus.lower[index]
             kept: list[Kept] = [
@@ -171,7 +177,7 @@ class Deidentifier:
             mentions = self.screen.screen(
                 source.path.name, source.body, doc, self._first_pass(source, doc, lower), kept
             )
-            corpus.docs.append(doc)
+            corpus.ents.append([(ent.start, ent.end, ent.label_) for ent in doc.ents])
             corpus.found.append(mentions)
             corpus.kept.append(kept)
             if progress:
@@ -243,6 +249,14 @@ class Deidentifier:
         ]
         for source in corpus.sources:
             names += [KnownName(value, kind, LABEL) for value, kind in front_matter_names(source, self)]
+        # a name in a file name ('R19_Aziza_Karimova.txt') is most often the respondent's: searched for in
+        # every text like a name a detector found (same casing, name-like context)
+        private = self._private_words()
+        for source in corpus.sources:
+            names += [
+                KnownName(name, PERSON, FOUND)
+                for name in file_name_names(source.relative, source.respondent_id, self.keep, self.sense, private)
+            ]
         for source, mentions in zip(corpus.sources, corpus.found, strict=True):
             for mention in resolve(mentions, source.body):
                 if mention.kind in (PERSON, PLACE, ORG):
@@ -253,7 +267,8 @@ class Deidentifier:
     def _propagate(self, corpus: Corpus) -> None:
         finder = NameFinder(self.nlp, self._known_names(corpus), self.keep, self.lex, self.sense)
         self.finder = finder
-        for index, doc in enumerate(corpus.docs):
+        for index, ents in enumerate(corpus.ents):
+            doc = self.light_doc(corpus.sources[index].body, ents)
             labels = corpus.sources[index].labels
             extra = [
                 m
@@ -262,14 +277,24 @@ class Deidentifier:
             ]
             corpus.found[index].extend(extra)
 
+    def light_doc(self, body: str, ents: list[tuple[int, int, str]]) -> Doc:
+        """The tokens of `body` with the model's entities: what propagation and the keep rules read."""
+        from spacy.tokens import Span
+
+        doc = self.nlp.make_doc(body)
+        doc.ents = [Span(doc, start, end, label=label) for start, end, label in ents]
+        return doc
+
     # -- output ----------------------------------------------------------------------------------
-    def render(self, corpus: Corpus) -> list[tuple[str, FileReport]]:
-        """The de-identified text of every file, with what was replaced and what remains to review."""
+    def render(self, corpus: Corpus, out_dir: Path) -> Iterator[tuple[str, FileReport]]:
+        """The de-identified text of every file, one file at a time, with what was replaced and what
+        remains to review; each source's output path (under `out_dir`) is its de-identified name."""
         chosen = [resolve(mentions, source.body) for mentions, source in zip(corpus.found, corpus.sources, strict=True)]
         self._plan_pseudonyms(corpus.sources, chosen)
+        self._name_outputs(corpus.sources, out_dir)
         substitute = self._front_matter_substitute(chosen)
-        rendered: list[tuple[str, FileReport]] = []
-        for source, mentions, doc, kept in zip(corpus.sources, chosen, corpus.docs, corpus.kept, strict=True):
+        for index, (source, mentions, kept) in enumerate(zip(corpus.sources, chosen, corpus.kept, strict=True)):
+            doc = self.light_doc(source.body, corpus.ents[index])
             pairs = self._with_rewrites(source, [(m, self.pseudonyms.pseudonym(m.text, m.kind)) for m in mentions])
             body, records = rewrite_body(source.path.name, source.body, pairs)
             front, front_records = self._render_front(source, substitute)
@@ -278,8 +303,28 @@ class Deidentifier:
             report.residuals = residuals(source.path.name, body, protected, self.keep, self.lex)
             report.kept = self.screen.kept(source.path.name, source.body, doc, mentions, kept)
             report.quasi = find_quasi(source.path.name, source.body, mentions)
-            rendered.append((front + body, report))
-        return rendered
+            yield front + body, report
+
+    def _private_words(self) -> set[str]:
+        """Words of the roster's and the key's names (after planning: of every name replaced)."""
+        names = [name for name, _kind in self.pseudonyms.known_names()] + [entry.name for entry in self.roster]
+        private = {word.casefold() for name in names for word in WORD_RE.findall(name)}
+        return {word for word in private if not self.keep.is_public(word)}
+
+    def _name_outputs(self, sources: list[Source], out_dir: Path) -> None:
+        """De-identified, unique output names; a name in a file name gets the text's pseudonym for it."""
+        private = self._private_words()
+
+        def pseudonym_for(name: str) -> str:
+            known = self.pseudonyms.find(name)
+            return known.pseudonym if known else self.pseudonyms.pseudonym(name, PERSON)
+
+        names = [
+            deidentified_name(source.relative, source.respondent_id, pseudonym_for, self.keep, self.sense, private)
+            for source in sources
+        ]
+        for source, name in zip(sources, unique_names(names), strict=True):
+            source.output = out_dir / name
 
     def _with_rewrites(self, source: Source, pairs: list[tuple[Mention, str]]) -> list[tuple[Mention, str]]:
         """A generalisation from the review replaces whatever overlapped it at that place."""

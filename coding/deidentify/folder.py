@@ -20,8 +20,8 @@ from ..transcripts import (
 from .audit import write_audit
 from .engine import Deidentifier, Source
 from .keep_list import KeepList
-from .model import DeidReport, FileReport, RosterEntry
-from .pseudonyms import DEFAULT_STYLE, Pseudonyms, check_style, read_key, write_key
+from .model import DeidReport, RosterEntry
+from .pseudonyms import DEFAULT_STYLE, Pseudonyms, check_style, fsync_folder, read_key, write_key
 from .review import Decisions, Rewrite, default_review_path, read_review, write_review
 from .roster import load_keep_file, load_roster
 
@@ -39,10 +39,29 @@ class Plan:
     files: list[Path]
 
 
+PROJECT_FILE = "qcode.toml"  # what makes a folder a qcode project (coding.config.CONFIG_NAME)
+STAGING = ".qcode-deid-"  # OUT is built in '.<OUT>.qcode-deid-<pid>-<random>' beside it
+
+
+def enclosing_project(path: Path) -> Path | None:
+    """The outermost project folder holding `path` (a folder holding qcode.toml: `path` or a parent)."""
+    found = None
+    for folder in (path, *path.parents):
+        if (folder / PROJECT_FILE).is_file():
+            found = folder
+    return found
+
+
 def default_key_path(out_dir: Path) -> Path:
-    """Beside OUT, never in it: 'interviews-deid' -> 'interviews-deid.key.json'."""
+    """Beside OUT, never in it: 'interviews-deid' -> 'interviews-deid.key.json'; when OUT is inside a
+    project, beside the project folder instead ('study/deid' -> 'study.deid.key.json'), never in it."""
     out_dir = out_dir.resolve()
-    return out_dir.parent / (out_dir.name + ".key.json")
+    project = enclosing_project(out_dir)
+    if project is None:
+        return out_dir.parent / (out_dir.name + ".key.json")
+    if project.parent == project:
+        raise UsageError(f"{out_dir}: OUT is inside the project {project}; give --key outside any project")
+    return project.parent / f"{project.name}.{out_dir.name}.key.json"
 
 
 def default_audit_path(key_path: Path) -> Path:
@@ -72,6 +91,7 @@ def plan_paths(
         raise UsageError(f"{out_dir}: OUT must not be inside IN ({in_dir})")
     if _inside(source, target):
         raise UsageError(f"{out_dir}: OUT must not contain IN ({in_dir})")
+    remove_stale_staging(target)  # a killed run's leftovers (and a killed swap's previous OUT, put back)
     if rewrite_out:
         if not target.is_dir():
             raise UsageError(f"{out_dir}: OUT must be the folder written by the first run")
@@ -80,14 +100,24 @@ def plan_paths(
     key = Path(key_path).resolve() if key_path else default_key_path(target)
     audit = Path(audit_path).resolve() if audit_path else default_audit_path(key)
     for path, what in ((key, "key file"), (audit, "audit file")):
-        if _inside(path, target):
-            raise UsageError(f"{path}: the {what} must not be inside OUT (it holds the original names)")
+        check_private_path(path, what, target)
         if path.exists() and path.is_dir():
             raise UsageError(f"{path}: the {what} path is a folder")
     files = find_transcripts([source])
     if not files:
         raise IngestError(source, "no transcript files (.txt, .md, .docx) in this folder")
     return Plan(source, target, key, audit, files)
+
+
+def check_private_path(path: Path, what: str, out_dir: Path) -> None:
+    """The key, audit and review quote the original names: never inside OUT or a project folder."""
+    if _inside(path, out_dir):
+        raise UsageError(f"{path}: the {what} must not be inside OUT (it holds the original names)")
+    project = enclosing_project(path.parent)
+    if project is not None:
+        raise UsageError(
+            f"{path}: the {what} must not be inside the project folder {project} (it holds the original names)"
+        )
 
 
 def read_sources(plan: Plan, encoding: str | None) -> list[Source]:
@@ -101,8 +131,9 @@ def read_sources(plan: Plan, encoding: str | None) -> list[Source]:
         except QcodeError:
             respondent_id = ""
         relative = path.relative_to(plan.in_dir)
-        output = plan.out_dir / (relative.with_suffix(".txt") if path.suffix.lower() == ".docx" else relative)
-        sources.append(Source(path, output, header, front.body, front.attributes, respondent_id))
+        if path.suffix.lower() == ".docx":
+            relative = relative.with_suffix(".txt")
+        sources.append(Source(path, relative, header, front.body, front.attributes, respondent_id))
     return sources
 
 
@@ -161,17 +192,37 @@ def deidentify_folder(
 
     engine = Deidentifier(load_pipeline(pipeline, "ner"), keep_list, roster_entries, pseudonyms, interviewer_labels)
     engine.rewrites = rewrites
-    corpus = engine.detect(sources, progress)
-    rendered = engine.render(corpus)
+    total = 2 * len(sources)  # detection, then writing
+    corpus = engine.detect(sources, (lambda done, _n: progress(done, total)) if progress else None)
 
-    _write_outputs(plan, rendered)
-    reports = [file_report for _text, file_report in rendered]
-    write_key(plan.key_path, pseudonyms, {r.source.name: r.replacements for r in reports}, old_files)
-    report = DeidReport(reports, plan.key_path, plan.audit_path, pseudonyms.mapping())
-    write_audit(plan.audit_path, report)
-    if review is not None:
-        report.review_path = review
-        write_review(review, report)
+    # OUT is built in a staging folder beside it and moved into place only once the key (and audit) are
+    # on disk: a kill leaves no half-written OUT, and the key always covers what OUT holds
+    plan.out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{plan.out_dir.name}{STAGING}{os.getpid()}-", dir=plan.out_dir.parent))
+    try:
+        reports = []
+        for text, file_report in engine.render(corpus, staging):  # one file at a time
+            file_report.output.parent.mkdir(parents=True, exist_ok=True)
+            file_report.output.write_text(text, encoding="utf-8", newline="\n")
+            reports.append(file_report)
+            if progress:
+                progress(len(sources) + len(reports), total)
+        names = {
+            r.source.relative_to(plan.in_dir).as_posix(): r.output.relative_to(staging).as_posix() for r in reports
+        }
+        for file_report in reports:
+            file_report.output = plan.out_dir / file_report.output.relative_to(staging)
+        records = {r.source.name: r.replacements for r in reports}
+        write_key(plan.key_path, pseudonyms, records, old_files, names)
+        report = DeidReport(reports, plan.key_path, plan.audit_path, pseudonyms.mapping())
+        write_audit(plan.audit_path, report)
+        if review is not None:
+            report.review_path = review
+            write_review(review, report)
+        _move_into_place(staging, plan.out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return report
 
 
@@ -202,8 +253,7 @@ def _review_target(review_path: str | Path | bool | None, plan: Plan) -> Path | 
     if review_path is None or review_path is False:
         return None
     path = default_review_path(plan.key_path) if review_path is True else Path(review_path).resolve()
-    if _inside(path, plan.out_dir):
-        raise UsageError(f"{path}: the review file must not be inside OUT (it holds the original names)")
+    check_private_path(path, "review file", plan.out_dir)
     return path
 
 
@@ -226,22 +276,47 @@ def _check_rewrites(rewrites: list[Rewrite], sources: list[Source]) -> dict[str,
     return by_file
 
 
-def _write_outputs(plan: Plan, rendered: list[tuple[str, FileReport]]) -> None:
-    """Write every output; when OUT is rewritten after a review, into a new folder swapped in at the end."""
-    target = plan.out_dir
-    if plan.out_dir.exists() and any(plan.out_dir.iterdir()):
-        target = Path(tempfile.mkdtemp(prefix="." + plan.out_dir.name + "-", dir=plan.out_dir.parent))
-    target.mkdir(parents=True, exist_ok=True)
-    for text, file_report in rendered:
-        output = target / file_report.output.relative_to(plan.out_dir)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8", newline="\n")
-    if target != plan.out_dir:
-        old = plan.out_dir.with_name("." + plan.out_dir.name + "-old")
+def _move_into_place(staging: Path, out_dir: Path) -> None:
+    """Put the finished staging folder at OUT; after a review, swap it with the previous OUT."""
+    if out_dir.is_dir() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+    else:
+        old = out_dir.with_name(f".{out_dir.name}{STAGING}{os.getpid()}-old")
+        os.replace(out_dir, old)
+        os.replace(staging, out_dir)
         shutil.rmtree(old, ignore_errors=True)
-        os.replace(plan.out_dir, old)
-        os.replace(target, plan.out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+    fsync_folder(out_dir.parent)
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders of OUT left by a killed run (our naming, and their process is gone).
+
+    A killed swap after a review leaves OUT missing and its previous version aside: that is put back."""
+    prefix = f".{out_dir.name}{STAGING}"
+    if not out_dir.parent.is_dir():
+        return
+    for folder in out_dir.parent.iterdir():
+        if not folder.name.startswith(prefix) or not folder.is_dir():
+            continue
+        pid = folder.name[len(prefix) :].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        if folder.name.endswith("-old") and not out_dir.exists():
+            os.replace(folder, out_dir)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _pseudonyms_from_key(key_path: Path, style: str) -> tuple[Pseudonyms, dict[str, object]]:

@@ -106,6 +106,11 @@ class Pseudonyms:
                 created[group] = entity
             self._attach(name, entity)
 
+    def find(self, name: str) -> Entity | None:
+        """The entity a name already belongs to (as a whole or as a part of a longer name), if any."""
+        key = name_key(name)
+        return self._by_key.get(key) or self._by_part.get(key)
+
     def entity_for(self, name: str, kind: str) -> Entity:
         key = name_key(name)
         entity = self._by_key.get(key) or self._by_part.get(key) or self._new(kind)
@@ -173,9 +178,15 @@ def read_key(path: Path) -> tuple[str | None, list[Entity], dict[str, Any]]:
 
 
 def write_key(
-    path: Path, pseudonyms: Pseudonyms, records: dict[str, list[Replacement]], old_files: dict[str, Any]
+    path: Path,
+    pseudonyms: Pseudonyms,
+    records: dict[str, list[Replacement]],
+    old_files: dict[str, Any],
+    file_names: dict[str, str] | None = None,
 ) -> None:
-    """Write the key atomically with mode 0600: nobody but the owner may read the originals."""
+    """Write the key atomically with mode 0600: nobody but the owner may read the originals.
+
+    `file_names` maps each input path (relative to IN) to its de-identified output path in OUT."""
     files = dict(old_files)
     for name, replacements in records.items():
         files[name] = [
@@ -200,8 +211,19 @@ def write_key(
             {"pseudonym": e.pseudonym, "kind": e.kind, "n": e.n, "names": e.names} for e in pseudonyms.entities
         ],
         "files": files,
+        "file_names": {**_old_names(path), **(file_names or {})},
     }
     write_private(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def _old_names(path: Path) -> dict[str, str]:
+    """File names recorded by an earlier run with this key (kept when a later run covers other files)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    names = data.get("file_names") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
 
 def write_private(path: Path, text: str) -> None:
@@ -212,8 +234,25 @@ def write_private(path: Path, text: str) -> None:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        fsync_folder(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     os.chmod(path, 0o600)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable (where the platform allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
