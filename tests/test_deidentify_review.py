@@ -124,3 +124,20 @@ def test_bad_review_files_exit_2_with_one_line_and_leave_out_alone(tmp_path: Pat
     )
     assert missing.exit_code == 2 and "no such review file" in missing.output
     assert (out / "R1.txt").read_text(encoding="utf-8") == before
+
+
+def test_apply_review_never_deletes_files_it_did_not_write(tmp_path: Path) -> None:
+    raw, out, key = _raw(tmp_path), tmp_path / "out", tmp_path / "key.json"
+    runner = CliRunner()
+    assert runner.invoke(deidentify_command, [str(raw), str(out), "--key", str(key), "--review"]).exit_code == 0
+    review = tmp_path / "key.review.csv"
+    notes = out / "analysis" / "notes-by-researcher.md"
+    notes.parent.mkdir()
+    notes.write_text("my own work", encoding="utf-8")
+    result = runner.invoke(deidentify_command, [str(raw), str(out), "--key", str(key), "--apply-review", str(review)])
+    assert result.exit_code == 2
+    assert "OUT holds files the first run did not write (analysis/notes-by-researcher.md)" in result.stderr
+    assert notes.read_text(encoding="utf-8") == "my own work"
+    notes.unlink()
+    result = runner.invoke(deidentify_command, [str(raw), str(out), "--key", str(key), "--apply-review", str(review)])
+    assert result.exit_code == 0, result.output

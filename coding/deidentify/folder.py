@@ -21,7 +21,15 @@ from .audit import write_audit
 from .engine import Deidentifier, Source
 from .keep_list import KeepList
 from .model import DeidReport, RosterEntry
-from .pseudonyms import DEFAULT_STYLE, Pseudonyms, check_style, fsync_folder, read_key, write_key
+from .pseudonyms import (
+    DEFAULT_STYLE,
+    Pseudonyms,
+    check_style,
+    fsync_folder,
+    read_key,
+    recorded_file_names,
+    write_key,
+)
 from .review import Decisions, Rewrite, default_review_path, read_review, write_review
 from .roster import load_keep_file, load_roster
 
@@ -106,7 +114,27 @@ def plan_paths(
     files = find_transcripts([source])
     if not files:
         raise IngestError(source, "no transcript files (.txt, .md, .docx) in this folder")
+    if rewrite_out:
+        _check_only_outputs(target, key, source, files)
     return Plan(source, target, key, audit, files)
+
+
+def _check_only_outputs(target: Path, key: Path, source: Path, files: list[Path]) -> None:
+    """A review's re-run replaces OUT whole: refuse while OUT holds anything the first run did not write
+    (a researcher's notes, or the wrong folder named as OUT), so that nothing of theirs is deleted."""
+    written = recorded_file_names(key)
+    expected = set()
+    for path in files:
+        relative = path.relative_to(source).as_posix()
+        expected.add(written.get(relative, relative))
+    found = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    extra = [name for name in found if name not in expected]
+    if extra:
+        more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
+        raise UsageError(
+            f"{target}: OUT holds files the first run did not write ({extra[0]}{more}); move them out first: "
+            "--apply-review replaces OUT whole"
+        )
 
 
 def check_private_path(path: Path, what: str, out_dir: Path) -> None:

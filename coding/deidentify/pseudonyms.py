@@ -211,12 +211,12 @@ def write_key(
             {"pseudonym": e.pseudonym, "kind": e.kind, "n": e.n, "names": e.names} for e in pseudonyms.entities
         ],
         "files": files,
-        "file_names": {**_old_names(path), **(file_names or {})},
+        "file_names": {**recorded_file_names(path), **(file_names or {})},
     }
     write_private(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-def _old_names(path: Path) -> dict[str, str]:
+def recorded_file_names(path: Path) -> dict[str, str]:
     """File names recorded by an earlier run with this key (kept when a later run covers other files)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
