@@ -6,6 +6,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -217,3 +218,24 @@ def _light(color: str) -> bool:
         return False
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] > 0.45
+
+
+def transcript_picker(key: ProjectKey, token: data.Token, filters: data.Filters, where: Any = st) -> str:
+    """A select box of the transcripts of the respondents the sidebar's filters keep (the choice is shared
+    by the pages that show one transcript); stops the page when there is none."""
+    documents = data.documents(key, token)
+    _, _, respondents = data.filtered(key, token, filters)
+    documents = documents[documents["respondent_id"].isin(respondents["respondent_id"])]
+    names = documents["document"].tolist()
+    if not names:
+        st.info("No transcript belongs to the respondents chosen in the sidebar's filters.")
+        st.stop()
+    who = dict(zip(documents["document"], documents["respondent_id"], strict=True))
+    return str(
+        where.selectbox(
+            "Transcript",
+            names,
+            format_func=lambda d: d if who[d] == d else f"{d} (respondent {who[d]})",
+            **sticky("document", names[0], names),
+        )
+    )

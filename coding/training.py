@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -83,28 +83,16 @@ def train(
     rule_hits = RuleCoder(codebook, pipeline).match_texts(texts)
     questions = questions_for(store, chosen)
     config = ModelConfig(embedding=str(embedding)) if embedding else None
-    report = cross_validate_model(
-        texts,
-        labels,
-        groups,
-        codes,
-        rule_hits=rule_hits,
-        parents=parents,
-        codebook=codebook,
-        questions=questions,
-        config=config,
-    )
-    fitted = train_model(
-        texts,
-        labels,
-        groups,
-        codes,
-        rule_hits=rule_hits,
-        parents=parents,
-        codebook=codebook,
-        questions=questions,
-        config=config,
-    )
+    # the same data and signals for the cross-validated report and for the model that is kept
+    signals: dict[str, Any] = {
+        "rule_hits": rule_hits,
+        "parents": parents,
+        "codebook": codebook,
+        "questions": questions,
+        "config": config,
+    }
+    report = cross_validate_model(texts, labels, groups, codes, **signals)
+    fitted = train_model(texts, labels, groups, codes, **signals)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(fitted, path, codebook_version=codebook_version, data_hash=_data_hash(chosen, labels))
     with store.transaction(write=True) as session:

@@ -15,20 +15,8 @@ filters = sidebar.current()
 book = data.codebook(key, token)
 
 st.title("Document portrait")
-documents = data.documents(key, token)
-_, segments, respondents = data.filtered(key, token, filters)
-documents = documents[documents["respondent_id"].isin(respondents["respondent_id"])]
-names = documents["document"].tolist()
-if not names:
-    st.info("No transcript belongs to the respondents chosen in the sidebar's filters.")
-    st.stop()
-who = dict(zip(documents["document"], documents["respondent_id"], strict=True))
-name = st.selectbox(
-    "Transcript",
-    names,
-    format_func=lambda d: d if who[d] == d else f"{d} (respondent {who[d]})",
-    **state.sticky("document", names[0], names),
-)
+_, segments, _ = data.filtered(key, token, filters)
+name = widgets.transcript_picker(key, token, filters)
 
 table = analysis_data.document_portrait(key, token, filters, name)
 turns = [c for c in table.columns if c not in ("name", "level")]

@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from qcode_app import data, sidebar, state, workbench
+from qcode_app import data, sidebar, state, widgets, workbench
 from qcode_app.transcript_view import scroll_script, transcript_html
 
 STEPS = {"all": "Every segment", "open": "Suggestions waiting", "uncoded": "Not coded by me yet"}
@@ -21,22 +21,8 @@ stamp = "-".join(map(str, token))
 
 
 st.title("Transcripts and coding")
-documents = data.documents(key, token)
-_, _, respondents = data.filtered(key, token, filters)
-documents = documents[documents["respondent_id"].isin(respondents["respondent_id"])]
-names = documents["document"].tolist()
-if not names:
-    st.info("No transcript belongs to the respondents chosen in the sidebar's filters.")
-    st.stop()
-who = dict(zip(documents["document"], documents["respondent_id"], strict=True))
-
 pick_doc, pick_step, pick_others = st.columns([3, 3, 2], vertical_alignment="bottom")
-name = pick_doc.selectbox(
-    "Transcript",
-    names,
-    format_func=lambda d: d if who[d] == d else f"{d} (respondent {who[d]})",
-    **state.sticky("document", names[0], names),
-)
+name = widgets.transcript_picker(key, token, filters, pick_doc)
 step = pick_step.radio(
     "Step through", list(STEPS), format_func=STEPS.get, horizontal=True, **state.sticky("step", "all")
 )
