@@ -32,7 +32,6 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from coding.coders.active import rank_for_coding
 from coding.coders.features import SegmentFeatures, word_contributions
 from coding.coders.metrics import bootstrap_kappas, code_metrics
 from coding.coders.metrics import indicator as _indicator
@@ -67,7 +66,6 @@ __all__ = [
     "cross_validated_predictions",
     "grouped_folds",
     "load_model",
-    "rank_for_coding",
     "save_model",
     "train_model",
     "training_hash",
