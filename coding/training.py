@@ -70,7 +70,8 @@ def train(
 
     codings: the chosen coders' human codings; segments: the respondent segments of the project's unit;
     embedding: a local sentence-embedding model folder whose vectors join the sparse features."""
-    from .coders.model import ModelConfig, cross_validate_model, save_model, train_model
+    from .coders.model import ModelConfig, cross_validate_model, train_model
+    from .coders.model_file import save_model
     from .coders.rules import RuleCoder
 
     chosen, labels = training_data(codings, segments, coders)
@@ -134,7 +135,7 @@ def respondents_of(store: Store, segments: Sequence[Segment]) -> list[str]:
 
 
 def load(path: Path, codebook: Codebook, codebook_version: str) -> CodeModel:
-    from .coders.model import load_model
+    from .coders.model_file import load_model
 
     if not path.exists():
         raise UsageError("no trained model in this project: run 'qcode train' first")

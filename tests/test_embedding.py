@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from test_model import CODES, TOPICS, make_corpus
 
-from coding.coders.model import ModelConfig, load_model, save_model, train_model
+from coding.coders.model import ModelConfig, train_model
+from coding.coders.model_file import load_model, save_model
 from coding.errors import QcodeError
 
 onnx = pytest.importorskip("onnx")

@@ -23,11 +23,10 @@ from coding.coders.model import (
     ModelError,
     cross_validate_model,
     grouped_folds,
-    load_model,
-    save_model,
     train_model,
     training_hash,
 )
+from coding.coders.model_file import load_model, save_model
 from coding.errors import QcodeError
 from coding.models import Segment
 

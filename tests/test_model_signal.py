@@ -22,10 +22,9 @@ from coding.coders.model import (
     ModelConfig,
     ModelError,
     cross_validate_model,
-    load_model,
-    save_model,
     train_model,
 )
+from coding.coders.model_file import load_model, save_model
 from coding.models import Code, Codebook, MatchRules
 
 PLAIN = ModelConfig(nb_scaling=False, codebook_text=False)
