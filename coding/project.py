@@ -816,9 +816,9 @@ class Project:
         matched: dict[str, list[str]] = {}
         for start, end, code in rule_coder.match_spans(text):
             matched.setdefault(code, []).append(text[start:end])
-        parents = {c.id: c.parent for c in self.codebook.codes}
-        for code in codes:
-            below = [c for c in matched if c == code or _descends(c, code, parents)]
+        book = self.codebook
+        for code in codes:  # a parent code's rule hit is any hit of a code below it
+            below = [c for c in matched if c == code or code in book.ancestors(c)]
             phrases = sorted({p.lower() for c in below for p in matched[c]})
             if phrases:
                 reasons[(RULE, code)] = "matched " + ", ".join(f"“{p}”" for p in phrases[:3])
@@ -1097,15 +1097,3 @@ def _current_segment(session: Session, segment_id: int) -> str:
 def _with_paragraphs(turn: Turn, text: str) -> Turn:
     """Recover a stored turn's paragraph spans from the text (blank lines separate them)."""
     return make_turn(text, turn.index, turn.speaker, turn.role, turn.start, turn.end)
-
-
-def _descends(code: str, ancestor: str, parents: dict[str, str | None]) -> bool:
-    """Whether `code` sits below `ancestor` in the code tree."""
-    seen: set[str] = set()
-    parent = parents.get(code)
-    while parent and parent not in seen:
-        if parent == ancestor:
-            return True
-        seen.add(parent)
-        parent = parents.get(parent)
-    return False
