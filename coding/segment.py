@@ -190,17 +190,9 @@ def _start_outside_brackets(text: str, start: int, spans: list[tuple[int, int, b
 
 def _with_words(text: str, starts: list[int], spans: list[tuple[int, int, bool]]) -> list[int]:
     """Drop starts so that every piece has a word (a letter or digit outside annotations)."""
-    annotations = [(b, e) for b, e, placeholder in spans if not placeholder]
 
     def has_word(begin: int, end: int) -> bool:
-        cursor = begin
-        for a_begin, a_end in annotations:
-            if a_end <= cursor or a_begin >= end:
-                continue
-            if _WORD_CHAR.search(text, cursor, max(cursor, a_begin)):
-                return True
-            cursor = max(cursor, a_end)
-        return bool(_WORD_CHAR.search(text, cursor, end))
+        return _has_word(text, begin, end, spans)
 
     ends = [*starts[1:], len(text)]
     kept: list[int] = []
@@ -271,6 +263,11 @@ def _ends_on_bracket(text: str, start: int, end: int, brackets: list[tuple[int, 
     while cursor in ends:  # back over the brackets (and the space between them) at the unit's end
         cursor = len(text[start : ends[cursor]].rstrip()) + start
     return start < cursor < end and not _ENDS_SENTENCE.search(text, start, cursor)
+
+
+def _has_word(text: str, start: int, end: int, brackets: list[tuple[int, int, bool]]) -> bool:
+    """Whether text[start:end] holds a letter or digit outside annotations (a placeholder counts)."""
+    return bool(_WORD_CHAR.search(_outside_annotations(text, start, end, brackets)))
 
 
 def _outside_annotations(text: str, start: int, end: int, brackets: list[tuple[int, int, bool]]) -> str:
