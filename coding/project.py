@@ -640,7 +640,7 @@ class Project:
         description (for the history panel)."""
         from . import undo
 
-        return undo.history(self.store, segment_id, {c.id: c.name for c in self.store.codes()})
+        return undo.history(self.store, segment_id)
 
     # ----- autocoding -------------------------------------------------------------------------
     def autocode(

@@ -22,7 +22,7 @@ from .errors import UsageError
 from .store import Action, Store
 from .store.changes import put, same, snapshot
 from .store.log import write_log
-from .store.schema import CodingRow, LogRow, SpanRow
+from .store.schema import CodeRow, CodingRow, LogRow, SpanRow
 
 UNDOABLE = frozenset(
     {
@@ -46,6 +46,7 @@ _ROW_TABLES = ("codings", "spans", "memos")  # changes of these alone are segmen
 
 
 def undo(store: Store, person: str) -> str | None:
+    """Undo the person's last action not yet undone; returns what it did, None if there is nothing."""
     with store.transaction(write=True) as session:
         done, _ = _stacks(session, person)
         if not done:
@@ -56,12 +57,13 @@ def undo(store: Store, person: str) -> str | None:
         _refuse_if_changed(session, entry, changes, person, "after", "undo")
         for change in reversed(changes):
             put(session, change["table"], change["id"], change["before"])
-        described = f"undid: {describe(entry)}"
+        described = f"undid: {describe(entry, code_names(session))}"
         _log(session, person, Action.UNDO, entry, _inverse(changes), described)
         return described
 
 
 def redo(store: Store, person: str) -> str | None:
+    """Redo what the person last undid (unless they did something new since)."""
     with store.transaction(write=True) as session:
         _, undone = _stacks(session, person)
         if not undone:
@@ -72,7 +74,7 @@ def redo(store: Store, person: str) -> str | None:
         _refuse_if_changed(session, entry, changes, person, "before", "redo")
         for change in changes:
             put(session, change["table"], change["id"], change["after"])
-        described = f"redid: {describe(entry)}"
+        described = f"redid: {describe(entry, code_names(session))}"
         _log(session, person, Action.REDO, entry, changes, described)
         return described
 
@@ -187,6 +189,11 @@ def _log(
 
 
 # ----- descriptions and history ---------------------------------------------------------------
+def code_names(session: Session) -> dict[str, str]:
+    """Every code's name, merged ones too (a log entry may name one)."""
+    return {str(i): str(n) for i, n in session.execute(select(CodeRow.id, CodeRow.name))}
+
+
 def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
     """One line saying what an entry did, for people."""
     details = entry.details or {}
@@ -211,11 +218,13 @@ def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
     if action in (Action.UNDO, Action.REDO):
         return str(details.get("description") or action)
     if action == Action.RENAME_CODE:
-        return f"renamed {code_text} from {details.get('previous')!r} to {details.get('name')!r}"
+        return f"renamed the code {details.get('previous')!r} to {details.get('name')!r}"
     if action == Action.MOVE_CODE:
-        return f"moved {code_text} under {details.get('parent') or 'the top level'}"
+        parent = details.get("parent")
+        return f"moved {code_text} under " + (f"'{(names or {}).get(parent, parent)}'" if parent else "the top level")
     if action == Action.MERGE_CODES:
-        return f"merged {code_text} into '{details.get('into')}'"
+        into = str(details.get("into"))
+        return f"merged {code_text} into '{(names or {}).get(into, into)}'"
     if action == Action.ADD_CODE:
         return f"added the code {code_text}"
     if action == Action.UPDATE_CODE:
@@ -228,9 +237,10 @@ def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
 HISTORY_COLUMNS = ["at", "actor", "action", "code", "description"]
 
 
-def history(store: Store, segment_id: int, names: dict[str, str]) -> pd.DataFrame:
+def history(store: Store, segment_id: int) -> pd.DataFrame:
     """Entries naming the segment (in segment_id or in details["segments"]), oldest first."""
     with store.transaction() as session:
+        names = code_names(session)
         query = select(LogRow).where(
             (LogRow.segment_id == segment_id)
             | LogRow.action.in_([Action.APPLY_SPAN, Action.REMOVE_SPAN, Action.CODE_HITS, Action.UNDO, Action.REDO])
