@@ -29,7 +29,6 @@ from .store import documents as stored_documents
 from .store import memos as stored_memos
 from .store import segments as stored_segments
 from .store import settings as stored_settings
-from .store import spans as stored_spans
 from .store.changes import Recorder, memo_ids
 from .store.database import engine_for, migrate
 from .store.log import write_log
@@ -556,8 +555,7 @@ class Project:
     def spans(self, document: str | None = None, coders: Sequence[str] | None = None) -> pd.DataFrame:
         """Span codings on current documents (of `document`, by `coders`, if given), in text order:
         id, document, start, end, code_id, code_name, coder, text, created_at."""
-        with self.store.transaction() as session:
-            frame = stored_spans.spans_frame(session, document, coders)
+        frame = self.store.spans_frame(document, coders)
         names = {code.id: code.name for code in self.store.codes()}
         texts = self.store.document_texts(frame["document"].unique().tolist()) if len(frame) else {}
         frame = frame.assign(
@@ -1085,6 +1083,7 @@ class Project:
             self.codings("human"),
             self.memos(),
             self.respondents(),
+            self.store.spans_frame(),
         )
         return exchange.export_qdpx(qda, Path(path))
 
