@@ -189,7 +189,6 @@ def import_codings(
         "added": added,
         "already_present": total - added,
         "rows_without_segment": unplaced,
-        "spans_added": spans,
     }
 
 
