@@ -511,6 +511,9 @@ class Project:
             span_coding.check_range(document, row.text, start, end)
             rec = Recorder(session)
             span_id, touched = span_coding.add_span(session, rec, row, start, end, code_id, coder, self.unit)
+            changes = rec.changes()
+            if not changes:  # the coder's same span again (another tab, a double click): nothing to log
+                return span_id
             write_log(
                 session,
                 coder,
@@ -523,7 +526,7 @@ class Project:
                 end=end,
                 span_id=span_id,
                 segments=touched,
-                changes=rec.changes(),
+                changes=changes,
             )
         return span_id
 
@@ -603,6 +606,9 @@ class Project:
                 )
                 ids.append(span_id)
                 touched.update(units)
+            changes = rec.changes()
+            if not changes:  # every hit coded so already
+                return ids
             write_log(
                 session,
                 actor or coder,
@@ -612,7 +618,7 @@ class Project:
                 code_id=rows[0][3] if len({r[3] for r in rows}) == 1 else None,
                 spans=ids,
                 segments=sorted(touched),
-                changes=rec.changes(),
+                changes=changes,
             )
         return ids
 

@@ -16,11 +16,28 @@ from .schema import DocumentRow, SpanRow, is_current
 SPAN_COLUMNS = ["id", "document", "start", "end", "code_id", "coder", "created_at"]
 
 
-def add_span(session: Session, document_id: int, start: int, end: int, code_id: str, coder: str) -> int:
+def add_span(session: Session, document_id: int, start: int, end: int, code_id: str, coder: str) -> tuple[int, bool]:
+    """The coder's span of the code on [start, end): (id, True) when stored now, (id, False) when it was there.
+    On PostgreSQL two tabs may both find none: the second insert is a unique-key error that
+    store.retrying absorbs, and its next try finds the first."""
+    found = find_span(session, document_id, start, end, code_id, coder)
+    if found is not None:
+        return found, False
     row = SpanRow(document_id=document_id, start=start, end=end, code_id=code_id, coder=coder)
     session.add(row)
     session.flush()  # the id, for the log and the caller
-    return row.id
+    return row.id, True
+
+
+def find_span(session: Session, document_id: int, start: int, end: int, code_id: str, coder: str) -> int | None:
+    query = select(SpanRow.id).where(
+        SpanRow.document_id == document_id,
+        SpanRow.code_id == code_id,
+        SpanRow.coder == coder,
+        SpanRow.start == start,
+        SpanRow.end == end,
+    )
+    return session.scalar(query)
 
 
 def add_spans(session: Session, spans: set[tuple[str, int, int, str, str]]) -> int:
