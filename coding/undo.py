@@ -18,11 +18,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import UsageError
+from .errors import ReplacedDocumentError, UsageError
 from .store import Action, Store
 from .store.changes import put, same, snapshot
 from .store.log import write_log
-from .store.schema import CodeRow, CodingRow, LogRow, SpanRow
+from .store.schema import CodeRow, CodingRow, DocumentRow, LogRow, SegmentRow, SpanRow
 
 UNDOABLE = frozenset(
     {
@@ -138,6 +138,25 @@ def _refuse_if_changed(
             )
         if verb == "undo" and change["table"] == "codes" and change["before"] is None:
             _refuse_if_code_used(session, entry, str(change["id"]))
+        _refuse_if_replaced(session, entry, change, verb)
+
+
+def _refuse_if_replaced(session: Session, entry: LogRow, change: dict[str, Any], verb: str) -> None:
+    """A coding, span or memo on a document version no longer current (replaced, removed) stays as it is:
+    the new version has its own rows, which an undo of the old one's must not leave half undone."""
+    row = change["after"] or change["before"] or {}
+    if change["table"] == "spans":
+        document = session.get(DocumentRow, row.get("document_id"))
+    elif change["table"] in ("codings", "memos") and row.get("segment_id") is not None:
+        segment = session.get(SegmentRow, row["segment_id"])
+        document = session.get(DocumentRow, segment.document_id) if segment is not None else None
+    else:
+        return
+    if document is not None and (document.replaced_by is not None or document.removed_at is not None):
+        raise ReplacedDocumentError(
+            f"cannot {verb} {describe(entry)}: document {document.name!r} has been replaced or removed since; "
+            "nothing was changed"
+        )
 
 
 def _refuse_if_code_used(session: Session, entry: LogRow, code_id: str) -> None:

@@ -175,3 +175,17 @@ def test_the_app_refreshes_only_the_segments_a_span_or_its_undo_touched(tmp_path
     project.rename_code("money", "Graft", "ann")
     project.undo("ann")  # a codebook change: the app reloads everything
     assert project.edited_segments(token, project.state_token()) is None
+
+
+def test_an_action_on_a_document_replaced_since_is_not_undone(tmp_path):
+    from coding.errors import ReplacedDocumentError
+
+    project = make_project(tmp_path)
+    project.apply_span("P01", *_phrase(project, "P01", "took a bribe"), "money", "ann")
+    source = tmp_path / "transcripts" / "P01.txt"
+    source.write_text(source.read_text(encoding="utf-8").replace("Who mattered?", "Who mattered then?"))
+    project.ingest([source], replace=True)
+    before = _state(project)
+    with pytest.raises(ReplacedDocumentError, match="replaced or removed since"):
+        project.undo("ann")
+    assert _state(project) == before
