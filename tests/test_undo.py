@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from project_factory import make_project, segment_id
+from backends import BACKENDS, database
+from project_factory import make_project, segment_id, write_inputs
 
 from coding.errors import UsageError
 from coding.models import Code
@@ -189,3 +190,30 @@ def test_an_action_on_a_document_replaced_since_is_not_undone(tmp_path):
     with pytest.raises(ReplacedDocumentError, match="replaced or removed since"):
         project.undo("ann")
     assert _state(project) == before
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_spans_undo_and_redo_on_each_backend(tmp_path, backend):
+    from coding.project import create_project
+
+    with database(backend) as url:
+        transcripts, codebook = write_inputs(tmp_path)
+        project = create_project(tmp_path / "project", codebook=codebook, db=url)
+        project.ingest([transcripts])
+        project.segment("turn")
+        text = project.store.document_texts(["P01"])["P01"]
+        moscow, bribe = segment_id(project, "P01", "Moscow"), segment_id(project, "P01", "bribe")
+        states = [_state(project)]
+        project.apply_span("P01", text.index("mattered"), text.index("bribe") + 5, "money", "ann")
+        states.append(_state(project))
+        project.remove_code(moscow, "money", "ann")  # trims the span
+        states.append(_state(project))
+        project.merge_codes("money", "actors", "ann")
+        states.append(_state(project))
+        assert project.codings("human")["segment_id"].tolist() == [bribe]
+        for expected in reversed(states[:-1]):
+            project.undo("ann")
+            assert _state(project) == expected
+        for expected in states[1:]:
+            project.redo("ann")
+            assert _state(project) == expected
