@@ -53,11 +53,11 @@ def undo(store: Store, person: str) -> str | None:
             return None
         entry = session.get(LogRow, done[-1])
         assert entry is not None
-        changes = _changes(session, entry)
+        changes = _changes(session, entry, person)
         _refuse_if_changed(session, entry, changes, person, "after", "undo")
         for change in reversed(changes):
             put(session, change["table"], change["id"], change["before"])
-        described = f"undid: {describe(entry, code_names(session))}"
+        described = f"undid: {describe(_original(session, entry), code_names(session))}"
         _log(session, person, Action.UNDO, entry, _inverse(changes), described)
         return described
 
@@ -68,26 +68,37 @@ def redo(store: Store, person: str) -> str | None:
         _, undone = _stacks(session, person)
         if not undone:
             return None
-        entry = session.get(LogRow, undone[-1])
-        assert entry is not None
-        changes = _changes(session, entry)
+        entry_id, undo_id = undone[-1]
+        entry, undo_entry = session.get(LogRow, entry_id), session.get(LogRow, undo_id)
+        assert entry is not None and undo_entry is not None
+        changes = _inverse(list((undo_entry.details or {}).get("changes") or []))  # what the undo took back
         _refuse_if_changed(session, entry, changes, person, "before", "redo")
         for change in changes:
             put(session, change["table"], change["id"], change["after"])
-        described = f"redid: {describe(entry, code_names(session))}"
+        described = f"redid: {describe(_original(session, entry), code_names(session))}"
         _log(session, person, Action.REDO, entry, changes, described)
         return described
 
 
-def _stacks(session: Session, person: str) -> tuple[list[int], list[int]]:
-    """(done, undone): ids of the person's entries that undo and redo would take next, last on top."""
+def _original(session: Session, entry: LogRow) -> LogRow:
+    """The action a redo entry did again (for saying what an undo of it takes back)."""
+    if entry.action == Action.REDO:
+        found = session.get(LogRow, (entry.details or {}).get("entry"))
+        if found is not None:
+            return _original(session, found)
+    return entry
+
+
+def _stacks(session: Session, person: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """done: ids of the person's entries undo would take back, last on top; undone: (entry, its undo entry)
+    that redo would do again, last on top."""
     done: list[int] = []
-    undone: list[int] = []
+    undone: list[tuple[int, int]] = []
     query = select(LogRow.id, LogRow.action).where(LogRow.actor == person).order_by(LogRow.id)
     for entry_id, action in session.execute(query):
         if action == Action.UNDO:
             if done:
-                undone.append(done.pop())
+                undone.append((done.pop(), entry_id))
         elif action == Action.REDO:
             if undone:
                 undone.pop()
@@ -99,11 +110,24 @@ def _stacks(session: Session, person: str) -> tuple[list[int], list[int]]:
     return done, undone
 
 
-def _changes(session: Session, entry: LogRow) -> list[dict[str, Any]]:
+CODEBOOK_EDITS = frozenset(
+    {Action.ADD_CODE, Action.RENAME_CODE, Action.MOVE_CODE, Action.UPDATE_CODE, Action.DELETE_CODE, Action.MERGE_CODES}
+)
+
+
+def _changes(session: Session, entry: LogRow, person: str) -> list[dict[str, Any]]:
     details = entry.details or {}
     if "changes" in details:
         return list(details["changes"])
-    if entry.action in (Action.UPDATE_CODE, Action.DELETE_CODE) and isinstance(details.get("before"), dict):
+    if entry.action in CODEBOOK_EDITS and "before" in details and entry.code_id:
+        # An entry that records the code's row before the change (and, for a merge, the codings moved):
+        # someone else's later edit of the code cannot be told apart from this one's, so it refuses the undo.
+        others = _later_actors(session, entry, person)
+        if others:
+            raise UsageError(
+                f"cannot undo {describe(entry)}: {', '.join(others)} changed the code since; nothing was changed "
+                "(undo never overwrites someone else's work)"
+            )
         return _codebook_changes(session, entry, details)
     raise UsageError(
         f"{entry.actor}'s last action ({describe(entry)}, {entry.at:%Y-%m-%d %H:%M}) was recorded before undo "
@@ -112,17 +136,32 @@ def _changes(session: Session, entry: LogRow) -> list[dict[str, Any]]:
 
 
 def _codebook_changes(session: Session, entry: LogRow, details: dict[str, Any]) -> list[dict[str, Any]]:
-    """update_code and delete_code entries record the code row before the change and the codings moved or
-    removed (their ids): the change is from how those read now back to how they were."""
-    before = dict(details["before"])
-    code_id = str(before.get("id") or entry.code_id)
+    """The changes of a codebook entry that holds `before` (the code's row, None for a new code), and for a
+    merge `codings` (ids moved), `dropped` (rows dropped as duplicates) and `children` (sub-codes moved):
+    from how those rows read now back to how they were."""
+    code_id = str(entry.code_id)
+    before = details.get("before")
     now = snapshot(session, "codes", code_id)
-    changes = [{"table": "codes", "id": code_id, "before": {**(now or {}), **before}, "after": now}]
-    for coding_id in details.get("codings") or []:
-        row = snapshot(session, "codings", coding_id)
-        if row is not None and row["code_id"] != code_id:
-            changes.append({"table": "codings", "id": coding_id, "before": {**row, "code_id": code_id}, "after": row})
+    changes = [_change("codes", code_id, {**(now or {}), **before} if before else None, now)]
+    if entry.action == Action.MERGE_CODES:
+        for coding_id in details.get("codings") or []:
+            row = snapshot(session, "codings", coding_id)
+            if row is not None:
+                changes.append(
+                    {"table": "codings", "id": coding_id, "before": {**row, "code_id": code_id}, "after": row}
+                )
+        for row in details.get("dropped") or []:
+            if isinstance(row, dict) and snapshot(session, "codings", row.get("id")) is None:
+                changes.append(_change("codings", row["id"], row, None))
+        for child in details.get("children") or []:
+            row = snapshot(session, "codes", child)
+            if row is not None:
+                changes.append(_change("codes", child, {**row, "parent_id": code_id}, row))
     return changes
+
+
+def _change(table: str, key: Any, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    return {"table": table, "id": key, "before": before, "after": after}
 
 
 def _refuse_if_changed(

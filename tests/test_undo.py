@@ -217,3 +217,56 @@ def test_spans_undo_and_redo_on_each_backend(tmp_path, backend):
         for expected in states[1:]:
             project.redo("ann")
             assert _state(project) == expected
+
+
+def test_codebook_entries_that_record_the_row_before_are_undone_from_it(tmp_path):
+    """The codebook editor's entries (update_code, delete_code, merge) hold `before`, the code's whole row,
+    and for a merge the codings moved, the rows dropped and the sub-codes moved: undo works from those."""
+    from coding.store import codebook as stored_codebook
+    from coding.store import codings as stored_codings
+    from coding.store.changes import snapshot
+    from coding.store.log import Action, write_log
+
+    project = make_project(tmp_path)
+    moscow, russia = segment_id(project, "P01", "Moscow"), segment_id(project, "P03", "Russia")
+    project.apply_code(moscow, "actors.russia", "ben")
+    project.apply_code(russia, "actors.russia", "ben")
+    project.apply_code(russia, "actors", "ben")
+    start = _state(project)
+    with project.store.transaction(write=True) as session:  # an edit as the codebook editor logs it
+        before = snapshot(session, "codes", "money")
+        stored_codebook.update_code(session, "money", name="Graft", definition="Taking bribes.")
+        write_log(session, "ann", Action.UPDATE_CODE, code_id="money", before=before, changed={"name": "Graft"})
+    edited = _state(project)
+    with project.store.transaction(write=True) as session:  # a merge as the codebook editor logs it
+        before = snapshot(session, "codes", "actors.russia")
+        duplicate = stored_codings.find_coding(session, russia, "actors.russia", "ben")
+        dropped = [snapshot(session, "codings", duplicate.id)]
+        moved = [stored_codings.find_coding(session, moscow, "actors.russia", "ben").id]
+        stored_codebook.move_codings(session, "actors.russia", "actors")
+        stored_codebook.update_code(session, "actors.russia", merged_into="actors")
+        write_log(
+            session,
+            "ann",
+            Action.MERGE_CODES,
+            code_id="actors.russia",
+            into="actors",
+            before=before,
+            codings=moved,
+            dropped=dropped,
+            children=[],
+        )
+    assert project.undo("ann") == "undid: merged 'Russia' into 'External actors'"
+    assert _state(project)[0] == edited[0] and _state(project)[3] == edited[3]
+    assert project.undo("ann") == "undid: edited the code 'Corruption'"
+    assert _state(project)[0] == start[0] and _state(project)[3] == start[3]
+    assert project.codebook.by_id()["money"].definition == "Bribes and stolen funds."
+    project.redo("ann")
+    assert project.codebook.by_id()["money"].name == "Graft"
+    with project.store.transaction(write=True) as session:  # ben edits the same code after ann
+        before = snapshot(session, "codes", "money")
+        stored_codebook.update_code(session, "money", name="Bribery")
+        write_log(session, "ben", Action.UPDATE_CODE, code_id="money", before=before, changed={"name": "Bribery"})
+    with pytest.raises(UsageError, match="ben"):
+        project.undo("ann")
+    assert project.codebook.by_id()["money"].name == "Bribery"
