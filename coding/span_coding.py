@@ -239,16 +239,25 @@ def derive_named(session: Session, names: Iterable[str], unit: str) -> int:
 
 
 def carry_spans(session: Session, old_id: int, new_id: int, old_text: str, new_text: str) -> tuple[int, int]:
-    """Copy a replaced version's spans to its new version where their text is found unchanged (the nearest
-    occurrence). Returns spans carried and left on the previous version."""
+    """Copy a replaced version's spans to its new version as its codings are carried: where the text of the
+    coding units a span codes is found unchanged (the nearest occurrence), the span moves with them; a span
+    on a unit whose text changed stays on the previous version, as that unit's coding does.
+    Returns spans carried and left on the previous version."""
     carried = left = 0
     placed: set[tuple[int, int, str, str]] = set()
+    units = {unit: stored_segments.segment_spans(session, old_id, unit) for unit in _coded_units(session, old_id)}
     for span in stored_spans.spans_on_documents(session, [old_id]):
-        found = _nearest(new_text, old_text[span.start : span.end], span.start)
+        start, end = span.start, span.end
+        for segments in units.values():  # the span together with the units it touches
+            for _, seg_start, seg_end in segments:
+                if seg_start < span.end and span.start < seg_end:
+                    start, end = min(start, seg_start), max(end, seg_end)
+        found = _nearest(new_text, old_text[start:end], start)
         if found is None:
             left += 1
             continue
-        key = (found, found + span.end - span.start, span.code_id, span.coder)
+        shift = found - start
+        key = (span.start + shift, span.end + shift, span.code_id, span.coder)
         carried += 1
         if key in placed:  # two spans met at one place: stored once
             continue
@@ -256,8 +265,8 @@ def carry_spans(session: Session, old_id: int, new_id: int, old_text: str, new_t
         session.add(
             SpanRow(
                 document_id=new_id,
-                start=found,
-                end=found + span.end - span.start,
+                start=key[0],
+                end=key[1],
                 code_id=span.code_id,
                 coder=span.coder,
                 created_at=span.created_at,
@@ -265,6 +274,17 @@ def carry_spans(session: Session, old_id: int, new_id: int, old_text: str, new_t
         )
     session.flush()
     return carried, left
+
+
+def _coded_units(session: Session, document_id: int) -> set[str]:
+    """The units a document version has codings on."""
+    query = (
+        select(SegmentRow.unit)
+        .join(CodingRow, CodingRow.segment_id == SegmentRow.id)
+        .where(SegmentRow.document_id == document_id)
+        .distinct()
+    )
+    return set(session.scalars(query))
 
 
 def _nearest(text: str, piece: str, near: int) -> int | None:

@@ -234,3 +234,17 @@ def test_migration_0005_gives_units_of_two_kinds_with_the_same_bounds_one_span(t
     reopened = open_project(project.folder)
     assert reopened.spans()[["document", "code_id", "coder"]].values.tolist() == [["P01", "actors", "ann"]]
     assert sum(reopened.store.coding_counts_by_unit().values()) == 2
+
+
+def test_a_span_on_a_unit_whose_text_changed_stays_on_the_previous_version_as_its_coding_does(tmp_path):
+    project = make_project(tmp_path)
+    text = _text(project, "P01")
+    project.apply_span("P01", text.index("took a bribe"), text.index("took a bribe") + 12, "money", "ann")
+    project.apply_span("P01", text.index("Moscow"), text.index("Moscow") + 6, "actors", "ann")
+    source = tmp_path / "transcripts" / "P01.txt"
+    source.write_text(source.read_text(encoding="utf-8").replace("Zoë said", "Zoe said"))
+    report = project.ingest([source], replace=True)
+    assert (report.codings_carried, report.codings_left_on_previous) == (1, 1)
+    new_text = _text(project, "P01")
+    assert project.spans("P01")[["code_id", "start"]].values.tolist() == [["actors", new_text.index("Moscow")]]
+    assert project.codings("human")["code"].tolist() == ["actors"]
