@@ -122,7 +122,7 @@ def _changes(session: Session, entry: LogRow, person: str) -> list[dict[str, Any
     if entry.action in CODEBOOK_EDITS and "before" in details and entry.code_id:
         # An entry that records the code's row before the change (and, for a merge, the codings moved):
         # someone else's later edit of the code cannot be told apart from this one's, so it refuses the undo.
-        others = _later_actors(session, entry, person)
+        others = _later_actors(session, entry, person, codebook_only=True)
         if others:
             raise UsageError(
                 f"cannot undo {describe(entry)}: {', '.join(others)} changed the code since; nothing was changed "
@@ -205,12 +205,15 @@ def _refuse_if_code_used(session: Session, entry: LogRow, code_id: str) -> None:
         raise UsageError(f"cannot undo {describe(entry)}: the code has {used} codings since; nothing was changed")
 
 
-def _later_actors(session: Session, entry: LogRow, person: str) -> list[str]:
-    """Who else edited the same segments or code after the entry (to name them in a refusal)."""
+def _later_actors(session: Session, entry: LogRow, person: str, codebook_only: bool = False) -> list[str]:
+    """Who else edited the same segments or code after the entry (codebook_only: edited the code itself)."""
     segments = set((entry.details or {}).get("segments") or []) | ({entry.segment_id} - {None})
     query = select(LogRow.actor, LogRow.segment_id, LogRow.code_id, LogRow.details).where(
         LogRow.id > entry.id, LogRow.actor != person
     )
+    if codebook_only:
+        segments = set()
+        query = query.where(LogRow.action.in_(sorted(CODEBOOK_EDITS)))
     names = set()
     for actor, segment_id, code_id, details in session.execute(query):
         named = set((details or {}).get("segments") or []) | ({segment_id} - {None})

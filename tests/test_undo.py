@@ -263,6 +263,10 @@ def test_codebook_entries_that_record_the_row_before_are_undone_from_it(tmp_path
     assert project.codebook.by_id()["money"].definition == "Bribes and stolen funds."
     project.redo("ann")
     assert project.codebook.by_id()["money"].name == "Graft"
+    project.apply_code(moscow, "money", "ben")  # ben codes with it: that is no edit of the code
+    project.undo("ann")
+    assert project.codebook.by_id()["money"].name == "Corruption"
+    project.redo("ann")
     with project.store.transaction(write=True) as session:  # ben edits the same code after ann
         before = snapshot(session, "codes", "money")
         stored_codebook.update_code(session, "money", name="Bribery")
