@@ -39,6 +39,8 @@ class Action(enum.StrEnum):
     RENAME_CODE = "rename_code"
     MOVE_CODE = "move_code"
     MERGE_CODES = "merge_codes"
+    UPDATE_CODE = "update_code"
+    DELETE_CODE = "delete_code"
     REMOVE_DOCUMENT = "remove_document"
     RESTORE_DOCUMENT = "restore_document"
 
