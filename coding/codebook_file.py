@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from .codebook import codebook_from_bytes, dump_codebook, write_text
 from .codebook_edit import CodebookChanges, bump_version, changes, sibling_problems
-from .errors import CodebookError
+from .errors import CodebookError, CodebookFileError
 from .models import Codebook
 from .store import codebook as stored_codebook
 from .store import settings as stored_settings
@@ -114,10 +114,13 @@ def apply_file(session: Session, default_name: str, path: Path) -> CodebookChang
         return None
     if digest(content) == stored_hash(session):
         return None
-    new = codebook_from_bytes(content, path)
+    try:
+        new = codebook_from_bytes(content, path)
+    except CodebookError as error:
+        raise CodebookFileError(path, error.problems) from None
     problems = sibling_problems(new)
     if problems:
-        raise CodebookError(path, [f"{path}: {problem}" for problem in problems])
+        raise CodebookFileError(path, [f"{path}: {problem}" for problem in problems])
     old = stored(session, default_name, path)
     found = changes(old, new)
     if found:

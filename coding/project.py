@@ -1187,10 +1187,11 @@ class Project:
         self._codebook_seen = _file_stamp(path)
         return found
 
-    def _codebook_change(self, work: Callable[[Session, Codebook], R] | None) -> R:
+    def _codebook_change(self, work: Callable[[Session, Codebook], R] | None, changed: bool = False) -> R:
         """One codebook change in one transaction: a hand edit of the file applied first (or refused), then
-        `work` on the database's codebook, a new version and the file rewritten. Without `work`: only the
-        hand edit (returns what it changed). A failure leaves the database and the file as they were."""
+        `work` on the database's codebook and, if that changed it (or `changed`: it was changed before), a new
+        version and the file rewritten. Without `work`: only the hand edit (returns what it changed). A
+        failure leaves the database and the file as they were."""
         from . import codebook_file
 
         path = self.folder / self.config.codebook
@@ -1202,9 +1203,11 @@ class Project:
                 found = codebook_file.apply_file(session, self.name, path)
                 if work is None:
                     return found  # type: ignore[return-value]
-                result = work(session, codebook_file.stored(session, self.name, path))
-                codebook_file.bump(session)
-                codebook_file.write_file(session, self.name, path)
+                book = codebook_file.stored(session, self.name, path)
+                result = work(session, book)
+                if changed or codebook_file.stored(session, self.name, path) != book:  # no-op edits make none
+                    codebook_file.bump(session)
+                    codebook_file.write_file(session, self.name, path)
         except BaseException:
             codebook_file.restore(path, before)
             raise
@@ -1213,7 +1216,7 @@ class Project:
     def _write_codebook_file(self) -> None:
         """After a codebook change made in the database by other means (an undo, an import): a new version,
         and the file rewritten (a hand edit of it applied first)."""
-        self._codebook_change(lambda session, book: None)
+        self._codebook_change(lambda session, book: None, changed=True)
 
     def state_token(self) -> StateToken:
         """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app.
