@@ -98,7 +98,7 @@ with edit:
         with st.form(f"edit_code_{form_key}"):
             left, right = st.columns([3, 2])
             with left:
-                name = st.text_input("Name", code.name, key=f"edit_name_{form_key}")
+                name = st.text_input("Code name", code.name, key=f"edit_name_{form_key}")
                 definition = st.text_area("Definition", code.definition, height=80, key=f"edit_definition_{form_key}")
                 include = st.text_area("Include when", code.include, height=68, key=f"edit_include_{form_key}")
                 exclude = st.text_area("Exclude when", code.exclude, height=68, key=f"edit_exclude_{form_key}")
