@@ -15,6 +15,7 @@ does, with `read_bytes` before and `restore` after).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from .store.log import Action, write_log
 from .store.schema import Setting
 
 FILE_HASH = "codebook_file_sha256"  # of codebook.yaml as qcode last wrote or applied it
+EARLIER = "codebook_file_earlier"  # hashes of the versions qcode wrote before (JSON list, newest last)
+KEEP_EARLIER = 200
 FROM_FILE = "qcode"  # the actor of changes read from the file: who edited it by hand is not known
 _VERSION_LINE = re.compile(r'^version[ \t]*:[ \t]*(?:"[^"\n]*"|\'[^\'\n]*\'|[^#\n]*?)[ \t]*(#[^\n]*)?$', re.MULTILINE)
 
@@ -92,7 +95,24 @@ def write_file(session: Session, default_name: str, path: Path) -> None:
     """Write the database's codebook to the file and remember the file's hash."""
     text = dump_codebook(stored(session, default_name, path))
     write_text(text, path)
-    stored_settings.set_setting(session, FILE_HASH, digest(text.encode("utf-8")))
+    remember(session, digest(text.encode("utf-8")))
+
+
+def remember(session: Session, content_hash: str) -> None:
+    """The file as it now is is the codebook; the hash it replaces is kept among the earlier ones."""
+    current = stored_hash(session)
+    if current and current != content_hash:
+        earlier = [h for h in _earlier(session) if h != current][-(KEEP_EARLIER - 1) :]
+        stored_settings.set_setting(session, EARLIER, json.dumps([*earlier, current]))
+    stored_settings.set_setting(session, FILE_HASH, content_hash)
+
+
+def _earlier(session: Session) -> list[str]:
+    try:
+        found = json.loads(stored_settings.get_setting(session, EARLIER) or "[]")
+    except ValueError:
+        return []
+    return [str(item) for item in found] if isinstance(found, list) else []
 
 
 def bump(session: Session) -> str:
@@ -114,6 +134,11 @@ def apply_file(session: Session, default_name: str, path: Path) -> CodebookChang
         return None
     if digest(content) == stored_hash(session):
         return None
+    if digest(content) in _earlier(session):
+        # A copy qcode wrote before, not a hand edit: e.g. a second project folder on a shared PostgreSQL
+        # database, whose file the other folder's edits did not reach. Bring it up to date.
+        write_file(session, default_name, path)
+        return None
     try:
         new = codebook_from_bytes(content, path)
     except CodebookError as error:
@@ -128,7 +153,7 @@ def apply_file(session: Session, default_name: str, path: Path) -> CodebookChang
         if "version" not in found.header:  # the person kept the version: a change still makes a new one
             version = bump(session)
             content = _with_version(content, path, new, version)
-    stored_settings.set_setting(session, FILE_HASH, digest(content))
+    remember(session, digest(content))
     return found
 
 

@@ -84,7 +84,7 @@ def create_project(
         raise ProjectError(f"{folder}: a qcode project already exists here")
     source = Path(codebook) if codebook else default_codebook()  # the shipped one, in a checkout or a wheel
     from .codebook import write_codebook
-    from .codebook_file import FILE_HASH, digest
+    from .codebook_file import digest, remember
     from .exchange import read_any_codebook
 
     book = read_any_codebook(source)  # validate before creating anything
@@ -99,7 +99,7 @@ def create_project(
         stored_settings.set_setting(session, "codebook_version", book.version)
         stored_settings.set_setting(session, "codebook_description", book.description)
         # the file as written is the codebook as stored: a later change to it is a hand edit, applied then
-        stored_settings.set_setting(session, FILE_HASH, digest((folder / config.codebook).read_bytes()))
+        remember(session, digest((folder / config.codebook).read_bytes()))
         write_log(session, "qcode", Action.INIT, str(folder), codebook=str(source), codes=len(book.codes))
     return project
 

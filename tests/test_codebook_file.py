@@ -162,3 +162,15 @@ def test_a_failed_edit_leaves_the_file_as_it_was(project: Project, monkeypatch: 
         project.delete_code("money", "ann")
     assert (project.folder / "codebook.yaml").read_bytes() == before
     assert project.codebook.version == "1.0"
+
+
+def test_an_earlier_copy_written_by_qcode_is_brought_up_to_date_not_applied(project: Project) -> None:
+    """A second folder on a shared database holds the file as qcode wrote it before: not a hand edit."""
+    path = project.folder / "codebook.yaml"
+    earlier = path.read_bytes()
+    project.rename_code("money", "Graft", "ann")
+    path.write_bytes(earlier)
+    reopened = open_project(project.folder)
+    assert reopened.codebook.by_id()["money"].name == "Graft"
+    assert reopened.codebook.version == "1.1"
+    assert load_codebook(path).by_id()["money"].name == "Graft"
