@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import QcodeError
+from .errors import CodebookFileError, QcodeError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,6 +51,10 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except CodebookFileError as exc:  # a hand-edited codebook.yaml: every problem on a line of its own
+            for line in [exc.summary, *exc.problems]:
+                click.echo(f"qcode: error: {line}", err=True)
+            sys.exit(2)
         except QcodeError as exc:
             fail(str(exc))
         except OSError as exc:  # unreadable files, full disks: still the person's to fix

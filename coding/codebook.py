@@ -448,13 +448,21 @@ def load_codebook(path: str | Path, check_patterns: bool | None = None) -> Codeb
         check_patterns = not _is_reference(path)
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise CodebookError(path, [f"{where}: file not found"]) from None
-    except UnicodeDecodeError as error:
-        raise CodebookError(path, [f"{where}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
     except OSError as error:
         raise CodebookError(path, [f"{where}: cannot read: {error.strerror}"]) from None
+    return codebook_from_bytes(raw, path, check_patterns)
+
+
+def codebook_from_bytes(raw: bytes, path: str | Path, check_patterns: bool = True) -> Codebook:
+    """A codebook file's content, validated as load_codebook does; problems are named after `path`."""
+    where = str(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CodebookError(path, [f"{where}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
     try:
         data = load_yaml(text, _LineLoader)
     except YamlBudgetError as error:
@@ -538,12 +546,17 @@ def dump_codebook(codebook: Codebook) -> str:
 
 def write_codebook(codebook: Codebook, path: str | Path) -> None:
     """Write the codebook as YAML, atomically (a crash never leaves half a codebook)."""
+    write_text(dump_codebook(codebook), path)
+
+
+def write_text(text: str | bytes, path: str | Path) -> None:
+    """Replace a file's content atomically: readers see the old file or the new one, never half of one."""
     target = Path(path)
-    text = dump_codebook(codebook)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -37,6 +37,23 @@ class CodebookError(QcodeError):
         super().__init__(f"{summary}{more}" if named and self.problems else f"{self.path}: {summary}{more}")
 
 
+class CodebookFileError(CodebookError):
+    """The project's codebook.yaml was edited by hand and cannot be applied; nothing was changed.
+
+    Its text is a summary line and then every problem on a line of its own ("- " markdown items)."""
+
+    def __init__(self, path: str | Path, problems: Sequence[str]) -> None:
+        super().__init__(path, problems)
+        self.summary = (
+            f"{path} was edited by hand and cannot be applied ({len(self.problems)} "
+            f"problem{'s' if len(self.problems) != 1 else ''}); nothing was changed: fix the file and try again"
+        )
+        self.args = ("\n".join([self.summary, *(f"- {problem}" for problem in self.problems)]),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class ProjectError(QcodeError):
     """The project folder or database is missing or not usable."""
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,7 @@ from .transcripts import TranscriptOptions, make_turn
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
     from sqlalchemy.orm import Session
 
+    from .codebook_edit import CodebookChanges
     from .coders.model import CodeModel
     from .coders.rules import RuleCoder
     from .exchange import ExchangeReport
@@ -83,6 +85,7 @@ def create_project(
         raise ProjectError(f"{folder}: a qcode project already exists here")
     source = Path(codebook) if codebook else default_codebook()  # the shipped one, in a checkout or a wheel
     from .codebook import write_codebook
+    from .codebook_file import digest, remember
     from .exchange import read_any_codebook
 
     book = read_any_codebook(source)  # validate before creating anything
@@ -96,6 +99,8 @@ def create_project(
         stored_settings.set_setting(session, "codebook_name", book.name)
         stored_settings.set_setting(session, "codebook_version", book.version)
         stored_settings.set_setting(session, "codebook_description", book.description)
+        # the file as written is the codebook as stored: a later change to it is a hand edit, applied then
+        remember(session, digest((folder / config.codebook).read_bytes()))
         write_log(session, "qcode", Action.INIT, str(folder), codebook=str(source), codes=len(book.codes))
     return project
 
@@ -130,6 +135,7 @@ class Project:
         # the coders that explain suggestions, rebuilt when the codebook or the model file changes
         self._explainer_key: tuple[str, int] | None = None
         self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
+        self._codebook_seen: tuple[int, int, int] | None = None  # codebook.yaml as last found unchanged
 
     # ----- basics -----------------------------------------------------------------------------
     @property
@@ -142,7 +148,9 @@ class Project:
 
     @property
     def codebook(self) -> Codebook:
-        """The project's codebook as it stands in the database (edits in the app included)."""
+        """The project's codebook as it stands in the database (edits in the app included), after applying
+        codebook.yaml if it was edited by hand (CodebookError listing every problem if it cannot be)."""
+        self.sync_codebook_file()
         return Codebook(
             name=self.store.get_setting("codebook_name", self.name) or self.name,
             version=self.store.get_setting("codebook_version", "1") or "1",
@@ -630,14 +638,24 @@ class Project:
         codings, spans, memo or code since: undo never overwrites another person's work."""
         from . import undo
 
-        return self.store.retrying(lambda: undo.undo(self.store, person))
+        return self._taking_back(lambda: undo.undo(self.store, person))
 
     def redo(self, person: str) -> str | None:
         """Do again what `person` last undid (None when there is nothing to redo; any new action of theirs
         clears what could be redone)."""
         from . import undo
 
-        return self.store.retrying(lambda: undo.redo(self.store, person))
+        return self._taking_back(lambda: undo.redo(self.store, person))
+
+    def _taking_back(self, step: Callable[[], str | None]) -> str | None:
+        # An undo or redo of a codebook edit changes the codes in the database: codebook.yaml follows (a hand
+        # edit of it applied first, so the file never overwrites the undo nor the undo the file).
+        self.sync_codebook_file()
+        codes = self.store.codes()
+        done = self.store.retrying(step)
+        if done is not None and self.store.codes() != codes:
+            self._write_codebook_file()
+        return done
 
     def history(self, segment_id: int) -> pd.DataFrame:
         """Who did what when to one segment's codings and memos, oldest first: at, actor, action, code,
@@ -1096,14 +1114,20 @@ class Project:
     def import_qdpx(self, path: str | Path, actor: str = "qcode") -> ExchangeReport:
         from . import exchange
 
-        return exchange.import_qdpx(
+        report = exchange.import_qdpx(
             self.store, Path(path), self.codebook, self.unit, self.transcript_options(), self._segment, actor
         )
+        if report.codes_added:
+            self._write_codebook_file()  # new codes: a new codebook version, in the file too
+        return report
 
     def import_qdc(self, path: str | Path, actor: str = "qcode") -> int:
         from . import exchange
 
-        return exchange.import_qdc(self.store, Path(path), self.codebook, actor)
+        added = exchange.import_qdc(self.store, Path(path), self.codebook, actor)
+        if added:
+            self._write_codebook_file()
+        return added
 
     def provenance(self, source: str, coders: Sequence[str] | None) -> dict[str, str]:
         """What a table of `source` codings by `coders` was made from, for its sidecar or About sheet."""
@@ -1204,85 +1228,102 @@ class Project:
         return intercoder.seed_consensus(self.store, intercoder.decisions(self.decisions()), coder_a, coder_b, actor)
 
     # ----- codebook edits ---------------------------------------------------------------------
+    # Each edit is one transaction (codebook_file): a hand edit of codebook.yaml is applied first (or the
+    # edit is refused with the file's problems), then the change, a new codebook version, the file
+    # rewritten. Every entry logs `before`, the code's whole row before the change (None for a new code),
+    # so that an undo can put it back.
     @_retried
     def add_code(self, code: Code, actor: str) -> None:
-        book = self.codebook
-        if code.id in book.by_id():
-            raise UsageError(f"a code with id {code.id!r} exists already")
-        if code.parent and code.parent not in book.by_id():
-            raise UsageError(f"unknown parent code {code.parent!r}")
-        with self.store.transaction(write=True) as session:
+        from .codebook import CODE_ID
+        from .codebook_edit import check_code
+
+        def add(session: Session, book: Codebook) -> None:
+            if code.id in book.by_id():
+                raise UsageError(f"a code with id {code.id!r} exists already")
+            if not CODE_ID.match(code.id):
+                raise UsageError(f"bad code id {code.id!r}: use lower-case letters, digits, _ and . between levels")
+            before = stored_codebook.code_row(session, code.id)
+            if before is not None and before["merged_into"] == stored_codebook.DELETED:
+                raise UsageError(f"{code.id!r} is a deleted code: restore it instead of adding it again")
+            check_code(book, code)
             rec = Recorder(session)
             stored_codebook.add_code(session, code)
             rec.created("codes", [code.id])
-            write_log(
-                session,
-                actor,
-                Action.ADD_CODE,
-                code_id=code.id,
-                name=code.name,
-                parent=code.parent,
-                changes=rec.changes(),
-            )
-        self._write_codebook_file()
+            details: dict[str, Any] = {"name": code.name, "parent": code.parent, "before": before}
+            write_log(session, actor, Action.ADD_CODE, code_id=code.id, changes=rec.changes(), **details)
+
+        self._codebook_change(add)
 
     @_retried
+    def update_code(self, code_id: str, actor: str, **fields: Any) -> Code:
+        """Change any of a code's name, definition, include, exclude, examples, color (#rrggbb), parent and
+        rules (keywords, lemmas, patterns); its id stays. Checked as a whole before anything is stored."""
+        from .codebook_edit import EDITABLE, edited
+
+        def update(session: Session, book: Codebook) -> Code:
+            code = edited(book, code_id, fields)
+            old = book.by_id()[code_id]
+            changed = {key: getattr(code, key) for key in EDITABLE if getattr(code, key) != getattr(old, key)}
+            if not changed:
+                return code
+            before = stored_codebook.code_row(session, code_id)
+            rec = Recorder(session)
+            rec.watch("codes", [code_id])
+            stored_codebook.replace_code(session, code)
+            shown = {key: asdict(value) if key == "rules" else value for key, value in changed.items()}
+            write_log(
+                session, actor, Action.UPDATE_CODE, code_id=code_id, before=before, changed=shown, changes=rec.changes()
+            )
+            return code
+
+        return self._codebook_change(update)
+
     def rename_code(self, code_id: str, new_name: str, actor: str) -> None:
         """Names change, ids stay: codings and exports keep pointing at the same code."""
-        old = self._known_code(code_id)
-        with self.store.transaction(write=True) as session:
-            rec = Recorder(session)
-            rec.watch("codes", [code_id])
-            stored_codebook.update_code(session, code_id, name=new_name)
-            write_log(
-                session,
-                actor,
-                Action.RENAME_CODE,
-                code_id=code_id,
-                previous=old.name,
-                name=new_name,
-                changes=rec.changes(),
-            )
-        self._write_codebook_file()
+        self._field_edit(code_id, "name", new_name.strip(), actor, Action.RENAME_CODE)
+
+    def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
+        self._field_edit(code_id, "parent", new_parent or None, actor, Action.MOVE_CODE)
 
     @_retried
-    def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
-        old = self._known_code(code_id)
-        if new_parent is not None:
-            self._known_code(new_parent)
-            book = self.codebook
-            if new_parent == code_id or code_id in book.ancestors(new_parent):
-                raise UsageError(f"cannot move {code_id!r} under itself or one of its own children")
-        with self.store.transaction(write=True) as session:
+    def _field_edit(self, code_id: str, field_name: str, value: str | None, actor: str, action: Action) -> None:
+        from .codebook_edit import edited
+
+        def edit(session: Session, book: Codebook) -> None:
+            code = edited(book, code_id, {field_name: value})
+            old = book.by_id()[code_id]
+            before = stored_codebook.code_row(session, code_id)
             rec = Recorder(session)
             rec.watch("codes", [code_id])
-            stored_codebook.update_code(session, code_id, parent_id=new_parent)
-            write_log(
-                session,
-                actor,
-                Action.MOVE_CODE,
-                code_id=code_id,
-                previous=old.parent,
-                parent=new_parent,
-                changes=rec.changes(),
-            )
-        self._write_codebook_file()
+            stored_codebook.replace_code(session, code)
+            details: dict[str, Any] = {"previous": getattr(old, field_name), field_name: value, "before": before}
+            write_log(session, actor, action, code_id=code_id, changes=rec.changes(), **details)
+
+        self._codebook_change(edit)
 
     @_retried
     def merge_codes(self, source_id: str, target_id: str, actor: str) -> int:
-        """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted."""
-        self._known_code(source_id)
-        self._known_code(target_id)
-        if source_id == target_id:
-            raise UsageError("a code cannot be merged into itself")
-        children = [c.id for c in self.codebook.codes if c.parent == source_id]
-        from . import span_coding
+        """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted. Its
+        sub-codes move under the target. Returns the codings moved (a coder's coding of the source where
+        that coder has the target already is dropped, and kept whole in the log for an undo)."""
 
-        with self.store.transaction(write=True) as session:
+        def merge(session: Session, book: Codebook) -> int:
+            codes = book.by_id()
+            for code_id in (source_id, target_id):
+                if code_id not in codes:
+                    raise UsageError(f"unknown code {code_id!r}")
+            if source_id == target_id:
+                raise UsageError("a code cannot be merged into itself")
+            if source_id in book.ancestors(target_id):
+                raise UsageError(f"cannot merge {source_id!r} into {target_id!r}, one of its own sub-codes")
+            from . import span_coding
+
+            before = stored_codebook.code_row(session, source_id)
+            children = [c.id for c in book.codes if c.parent == source_id]
             rec = Recorder(session)  # undo moves every coding and span back and un-retires the code
             rec.watch("codes", [source_id, *children])
             span_coding.watch_code(session, rec, source_id)
-            moved = stored_codebook.move_codings(session, source_id, target_id)
+            moved, dropped = stored_codebook.move_codings_ids(session, source_id, target_id)
             span_coding.move_spans(session, source_id, target_id)
             for child in children:
                 stored_codebook.update_code(session, child, parent_id=target_id)
@@ -1293,27 +1334,145 @@ class Project:
                 Action.MERGE_CODES,
                 code_id=source_id,
                 into=target_id,
+                before=before,
                 codings=moved,
+                dropped=dropped,
+                children=children,
                 changes=rec.changes(),
             )
-        self._write_codebook_file()
-        return moved
+            return len(moved) + len(dropped)
+
+        return self._codebook_change(merge)
+
+    @_retried
+    def delete_code(self, code_id: str, actor: str) -> int:
+        """Delete a code that has no sub-codes (move or delete those first: nothing happens to them behind a
+        person's back). Its codings are kept, hidden from every count, view and export, and come back with
+        restore_code (or an undo). Returns how many codings were hidden."""
+
+        def delete(session: Session, book: Codebook) -> int:
+            if code_id not in book.by_id():
+                raise UsageError(f"unknown code {code_id!r}")
+            children = [c.name for c in book.codes if c.parent == code_id]
+            if children:
+                raise UsageError(f"code {code_id!r} has sub-codes ({', '.join(children)}): move or delete them first")
+            before = stored_codebook.code_row(session, code_id)
+            rec = Recorder(session)
+            rec.watch("codes", [code_id])
+            hidden = stored_codebook.delete_code(session, code_id)
+            write_log(
+                session,
+                actor,
+                Action.DELETE_CODE,
+                code_id=code_id,
+                before=before,
+                codings=hidden,
+                changes=rec.changes(),
+            )
+            return len(hidden)
+
+        return self._codebook_change(delete)
+
+    @_retried
+    def restore_code(self, code_id: str, actor: str) -> int:
+        """Bring back a deleted code with its codings; returns how many codings count again."""
+        from .codebook_edit import check_code
+
+        def restore(session: Session, book: Codebook) -> int:
+            before = stored_codebook.code_row(session, code_id)
+            if before is None or before["merged_into"] != stored_codebook.DELETED:
+                raise UsageError(f"{code_id!r} is not a deleted code")
+            code = next(c for c in stored_codebook.deleted_codes(session) if c.id == code_id)
+            check_code(book, code)  # its parent must still be there, its name still free
+            rec = Recorder(session)
+            rec.watch("codes", [code_id])
+            stored_codebook.update_code(session, code_id, merged_into=None)
+            write_log(
+                session,
+                actor,
+                Action.ADD_CODE,
+                code_id=code_id,
+                name=code.name,
+                before=before,
+                restored=True,
+                changes=rec.changes(),
+            )
+            return len(stored_codebook.coding_ids(session, code_id))
+
+        return self._codebook_change(restore)
+
+    def deleted_codes(self) -> list[Code]:
+        """Codes deleted with their codings kept (restore_code brings one back)."""
+        with self.store.transaction() as session:
+            return stored_codebook.deleted_codes(session)
+
+    def code_codings(self, code_id: str) -> int:
+        """How many codings (every coder, source and status) a code has: what a delete or merge affects."""
+        with self.store.transaction() as session:
+            return len(stored_codebook.coding_ids(session, code_id))
 
     def _known_code(self, code_id: str) -> Code:
+        self.sync_codebook_file()  # a stat when the file is unchanged
         code = next((c for c in self.store.codes() if c.id == code_id), None)  # one read: every edit asks
         if code is None:
             raise UsageError(f"unknown code {code_id!r}")
         return code
 
-    def _write_codebook_file(self) -> None:
-        from .codebook import write_codebook
+    def sync_codebook_file(self) -> CodebookChanges | None:
+        """Apply codebook.yaml if it was edited by hand since qcode last wrote or applied it (what changed,
+        logged and with a new version), or raise CodebookError listing every problem, the project unchanged.
 
-        write_codebook(self.codebook, self.folder / self.config.codebook)
+        Cheap when the file is as it was: the codebook property calls this before every use."""
+        from . import codebook_file
+
+        path = self.folder / self.config.codebook
+        stamp = _file_stamp(path)
+        if stamp is not None and stamp == self._codebook_seen:
+            return None
+        content = codebook_file.read_bytes(path)
+        with self.store.transaction() as session:
+            known = content is not None and codebook_file.digest(content) == codebook_file.stored_hash(session)
+        found = None if known else self._codebook_change(None)
+        self._codebook_seen = _file_stamp(path)
+        return found
+
+    def _codebook_change(self, work: Callable[[Session, Codebook], R] | None, changed: bool = False) -> R:
+        """One codebook change in one transaction: a hand edit of the file applied first (or refused), then
+        `work` on the database's codebook and, if that changed it (or `changed`: it was changed before), a new
+        version and the file rewritten. Without `work`: only the hand edit (returns what it changed). A
+        failure leaves the database and the file as they were."""
+        from . import codebook_file
+
+        path = self.folder / self.config.codebook
+        before = codebook_file.read_bytes(path)
+        self._codebook_seen = None
+        try:
+            with self.store.transaction(write=True) as session:
+                codebook_file.lock(session)
+                found = codebook_file.apply_file(session, self.name, path)
+                if work is None:
+                    return found  # type: ignore[return-value]
+                book = codebook_file.stored(session, self.name, path)
+                result = work(session, book)
+                if changed or codebook_file.stored(session, self.name, path) != book:  # no-op edits make none
+                    codebook_file.bump(session)
+                    codebook_file.write_file(session, self.name, path)
+        except BaseException:
+            codebook_file.restore(path, before)
+            raise
+        return result
+
+    def _write_codebook_file(self) -> None:
+        """After a codebook change made in the database by other means (an undo, an import): a new version,
+        and the file rewritten (a hand edit of it applied first)."""
+        self._codebook_change(lambda session, book: None, changed=True)
 
     def state_token(self) -> StateToken:
         """Changes whenever codings, codes, memos, documents or the log change: a cache key for the app.
 
-        It holds the newest audit-log id and the number of log entries, which edited_segments() counts from."""
+        It holds the newest audit-log id and the number of log entries, which edited_segments() counts from.
+        A hand edit of codebook.yaml is applied first (it changes the token), so every page sees it."""
+        self.sync_codebook_file()
         return self.store.state_token()
 
     def edited_segments(self, after: StateToken, upto: StateToken) -> set[int] | None:
@@ -1339,6 +1498,15 @@ def _current_segment(session: Session, segment_id: int) -> str:
             "new version or removed): nothing was stored; reload the document and code its current version"
         )
     return name
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """Modification time, size and inode: a file with the same stamp was not changed since."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_mtime_ns, found.st_size, found.st_ino)
 
 
 def _with_paragraphs(turn: Turn, text: str) -> Turn:

@@ -274,3 +274,39 @@ def test_codebook_entries_that_record_the_row_before_are_undone_from_it(tmp_path
     with pytest.raises(UsageError, match="ben"):
         project.undo("ann")
     assert project.codebook.by_id()["money"].name == "Bribery"
+
+
+def test_undoing_codebook_edits_keeps_codebook_yaml_in_step(tmp_path):
+    """The file is the codebook (issue 16): an undo or redo of an edit rewrites it, and a hand edit made
+    before the undo is applied first instead of being overwritten."""
+    import yaml
+
+    project = make_project(tmp_path)
+    path = project.folder / project.config.codebook
+
+    def names() -> dict[str, str]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found: dict[str, str] = {}
+
+        def walk(codes: list) -> None:  # type: ignore[type-arg]
+            for code in codes or []:
+                found[code["id"]] = code["name"]
+                walk(code.get("children") or code.get("codes") or [])
+
+        walk(data.get("codes", []))
+        return found
+
+    original = names()["money"]
+    version = project.codebook_version()
+    project.update_code("money", "ann", name="Graft", definition="Money changing hands for favours.")
+    assert names()["money"] == "Graft"
+    assert project.undo("ann") is not None
+    assert names()["money"] == original  # the file follows the undo
+    assert project.codebook.by_id()["money"].name == original
+    assert project.codebook_version() != version  # an undo is a change of the codebook too
+    assert project.redo("ann") is not None
+    assert names()["money"] == "Graft"
+    project.merge_codes("money", "actors", "ann")
+    assert "money" not in names()
+    assert project.undo("ann") is not None
+    assert names()["money"] == "Graft"

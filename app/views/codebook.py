@@ -1,12 +1,17 @@
-"""Codebook: the code tree with definitions, criteria, examples and counts; add, rename, move and merge codes.
+"""Codebook: the code tree with definitions, criteria, examples and counts; edit every field of a code, add,
+rename, move, merge, delete and restore codes.
 
 Codes keep their ids through every edit, so codings, exports and agreement figures stay attached to them.
+Every change makes a new codebook version and rewrites the project's codebook.yaml (a hand edit of that
+file is applied first: the library refuses to overwrite it).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+from dataclasses import asdict
 
 import streamlit as st
 
@@ -23,7 +28,11 @@ indented = {c.id: "\u00a0" * 4 * book.depth(c.id) + c.name for c in book.tree_or
 TOP = ""
 
 st.title("Codebook")
-st.caption(f"{book.name}, version {book.version} · {len(book.codes)} codes. Counts follow the sidebar's filters.")
+st.caption(
+    f"{book.name}, **version {book.version}** · {len(book.codes)} codes. Counts follow the sidebar's filters. "
+    f"Every change makes a new version, recorded by exports and models; the project's "
+    f"{project.config.codebook} holds the same codebook and can be edited by hand too."
+)
 
 counts = data.frequencies(key, token, sidebar.current()) if order else None
 if counts is not None:
@@ -56,13 +65,91 @@ if not me:
     st.info("Enter your coder name in the sidebar to change the codebook: every change is logged under it.")
     st.stop()
 
-add, rename, move, merge = st.tabs(["Add a code", "Rename", "Move", "Merge"])
+edit, add, rename, move, merge, delete = st.tabs(["Edit", "Add a code", "Rename", "Move", "Merge", "Delete"])
 parents = [TOP, *order]
 
 
 def parent_name(code_id: str) -> str:
     return "(top level)" if code_id == TOP else indented[code_id]
 
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def patterns_from(text: str) -> list | None:
+    """Token patterns, one JSON list a line ([{"LOWER": "un"}, {"LEMMA": "observer"}]); None if one is not JSON."""
+    try:
+        return [json.loads(line) for line in lines(text)]
+    except json.JSONDecodeError as error:
+        st.warning(f"Token patterns: line {error.doc!r} is not JSON ({error.msg}); nothing was saved.")
+        return None
+
+
+with edit:
+    editing = st.selectbox("Code", order, format_func=state.labels(indented), key="edit_which")
+    if editing is not None:
+        code = by_id[editing]
+        below = {editing, *(c.id for c in book.codes if editing in book.ancestors(c.id))}
+        allowed = [p for p in parents if p not in below]  # not under itself or its own sub-codes
+        # Keyed on the code and the codebook's version: after any change (here, in another tab or by hand in
+        # the file) the fields show the code as it is now, not what was typed before.
+        form_key = f"{editing}@{book.version}"
+        with st.form(f"edit_code_{form_key}"):
+            left, right = st.columns([3, 2])
+            with left:
+                name = st.text_input("Code name", code.name, key=f"edit_name_{form_key}")
+                definition = st.text_area("Definition", code.definition, height=80, key=f"edit_definition_{form_key}")
+                include = st.text_area("Include when", code.include, height=68, key=f"edit_include_{form_key}")
+                exclude = st.text_area("Exclude when", code.exclude, height=68, key=f"edit_exclude_{form_key}")
+                examples = st.text_area(
+                    "Examples (one per line)", "\n".join(code.examples), height=90, key=f"edit_examples_{form_key}"
+                )
+            with right:
+                parent = st.selectbox(
+                    "Under",
+                    allowed,
+                    index=allowed.index(code.parent or TOP),
+                    format_func=parent_name,
+                    key=f"edit_parent_{form_key}",
+                )
+                color = st.color_picker("Colour", code.color or "#9e9e9e", key=f"edit_color_{form_key}")
+                keywords = st.text_area(
+                    "Rule keywords (one per line)", "\n".join(code.rules.keywords), key=f"edit_keywords_{form_key}"
+                )
+                lemmas = st.text_area(
+                    "Rule lemmas (one per line)", "\n".join(code.rules.lemmas), key=f"edit_lemmas_{form_key}"
+                )
+                patterns = st.text_area(
+                    "Token patterns (one JSON list per line)",
+                    "\n".join(json.dumps(p, ensure_ascii=False) for p in code.rules.patterns),
+                    height=68,
+                    help='e.g. [{"LEMMA": "sell"}, {"LOWER": "posts"}]',
+                    key=f"edit_patterns_{form_key}",
+                )
+            st.caption(f"Id `{editing}` stays: codings and exports stay attached to the code.")
+            saved = st.form_submit_button("Save changes", icon=":material/save:")
+        if saved:
+            found = patterns_from(patterns)
+            if found is not None:
+                typed = {
+                    "name": name.strip(),
+                    "definition": definition.strip(),
+                    "include": include.strip(),
+                    "exclude": exclude.strip(),
+                    "examples": lines(examples),
+                    "color": color,
+                    "parent": parent or None,
+                    "rules": {"keywords": lines(keywords), "lemmas": lines(lemmas), "patterns": found},
+                }
+                shown = {**{field: getattr(code, field) for field in typed}, "rules": asdict(code.rules)}
+                # Only what the person changed: an edit made meanwhile to another field (another tab, the
+                # file) is kept.
+                changed = {field: value for field, value in typed.items() if value != shown[field]}
+                if changed:
+                    state.act(project.update_code, editing, me, done=f"Saved {typed['name'] or code.name}", **changed)
+                    st.rerun()
+                st.info("Nothing to save: the code is as shown.")
 
 with add, st.form("add_code", clear_on_submit=True):
     name = st.text_input("Name")
@@ -109,19 +196,51 @@ with move, st.form("move_code"):
             state.act(project.move_code, moving, under or None, me, done=f"Moved {by_id[moving].name}")
         st.rerun()
 
-with merge, st.form("merge_codes"):
+with merge:  # no form: the count of codings that move follows the choice
     source = st.selectbox("Merge this code", order, format_func=state.labels(indented), key="merge_source")
     into = st.selectbox(
         "into", order, format_func=state.labels(indented), key="merge_into", index=min(1, len(order) - 1)
     )
+    moving_codings = project.code_codings(source) if source is not None else 0
     st.caption(
-        "Every coding of the first code moves to the second; the first code is retired (kept in the log, "
-        "no longer offered). Its children move under the second code."
+        f"**{moving_codings:,} codings** of the first code move to the second; the first code is retired (kept in "
+        "the log, no longer offered). Its children move under the second code. The log keeps what an undo needs."
     )
     sure = st.checkbox("I want to merge these codes")
-    merged = st.form_submit_button("Merge", icon=":material/merge:")
+    merged = st.button("Merge", icon=":material/merge:")
     if merged and not sure:
         st.warning("Tick the box to confirm: a merge moves every coding of the first code.")
     elif merged and source is not None and into is not None:
         state.act(project.merge_codes, source, into, me, done=f"Merged {by_id[source].name} into {by_id[into].name}")
         st.rerun()
+
+with delete:
+    doomed = st.selectbox("Delete this code", order, format_func=state.labels(indented), key="delete_which")
+    if doomed is not None:
+        children = [c.name for c in book.codes if c.parent == doomed]
+        affected = project.code_codings(doomed)
+        if children:
+            st.warning(f"{by_id[doomed].name} has sub-codes ({', '.join(children)}): move or delete them first.")
+        else:
+            st.caption(
+                f"**{affected:,} codings** (by every coder and suggester) are hidden with it, from every count, "
+                "view and export; nothing is erased: restoring the code brings them back."
+            )
+            with st.form(f"delete_code_{doomed}"):
+                sure = st.checkbox(f"I want to delete {by_id[doomed].name} and hide its {affected:,} codings")
+                deleted = st.form_submit_button("Delete", icon=":material/delete:")
+            if deleted and not sure:
+                st.warning("Tick the box to confirm the delete.")
+            elif deleted:
+                state.act(
+                    project.delete_code, doomed, me, done=f"Deleted {by_id[doomed].name} ({affected:,} codings hidden)"
+                )
+                st.rerun()
+    gone = project.deleted_codes()
+    if gone:
+        st.markdown("**Deleted codes**")
+        names = {c.id: f"{c.name} ({c.id})" for c in gone}
+        back = st.selectbox("Restore", list(names), format_func=state.labels(names), key="restore_which")
+        if st.button("Restore with its codings", icon=":material/restore_from_trash:") and back is not None:
+            state.act(project.restore_code, back, me, done=f"Restored {names[back]}")
+            st.rerun()

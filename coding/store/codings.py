@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
 from .frames import read_by_segments
-from .schema import CodingRow, DocumentRow, SegmentRow, is_current, utcnow
+from .schema import CodingRow, DocumentRow, SegmentRow, is_current, live_codings, utcnow
 
 CODING_COLUMNS = [
     "coding_id",
@@ -174,7 +174,8 @@ def codings_on_document(session: Session, document_id: int) -> list[tuple[Coding
 
 
 def codings_frame(session: Session, unit: str | None = None, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Every coding on active documents' segments (of `unit`, and among `segment_ids`, if given)."""
+    """Every coding on active documents' segments (of `unit`, and among `segment_ids`, if given), except the
+    codings of deleted codes."""
     query = (
         select(
             CodingRow.id,
@@ -190,7 +191,7 @@ def codings_frame(session: Session, unit: str | None = None, segment_ids: Sequen
         )
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(is_current())
+        .where(is_current(), live_codings())
     )
     if unit is not None:
         query = query.where(SegmentRow.unit == unit)
@@ -208,7 +209,7 @@ def decisions_frame(session: Session, unit: str, segment_ids: Sequence[int] | No
         select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.source, CodingRow.status, person)
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(is_current(), SegmentRow.unit == unit)
+        .where(is_current(), live_codings(), SegmentRow.unit == unit)
     )
     return read_by_segments(session, query, DECISION_COLUMNS, segment_ids)
 

@@ -39,13 +39,13 @@ class Action(enum.StrEnum):
     RENAME_CODE = "rename_code"
     MOVE_CODE = "move_code"
     MERGE_CODES = "merge_codes"
+    UPDATE_CODE = "update_code"
+    DELETE_CODE = "delete_code"
     REMOVE_DOCUMENT = "remove_document"
     RESTORE_DOCUMENT = "restore_document"
     APPLY_SPAN = "apply_span"
     REMOVE_SPAN = "remove_span"
     CODE_HITS = "code_hits"  # many spans coded in one call (search hits): one undo step
-    UPDATE_CODE = "update_code"
-    DELETE_CODE = "delete_code"
     UNDO = "undo"
     REDO = "redo"
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +120,11 @@ class CodeRow(Base):
     merged_into: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
+# A retired code's merged_into when it was deleted with its codings kept (not a code id: ids are lower-case
+# words and dots, so no merge target can be mistaken for it).
+DELETED = "(deleted)"
+
+
 class CodingRow(Base):
     """One code on one segment by one coder. Suggestions use the suggester's name as coder."""
 
@@ -156,6 +162,11 @@ class SpanRow(Base):
     code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
     coder: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def live_codings() -> ColumnElement[bool]:
+    """Codings that count: not on a deleted code (a merged code has none left: they moved)."""
+    return CodingRow.code_id.not_in(select(CodeRow.id).where(CodeRow.merged_into == DELETED))
 
 
 class MemoRow(Base):
