@@ -993,6 +993,42 @@ class Project:
         self._known_code(code_id)
         intercoder.resolve(self.store, segment_id, code_id, applies, actor)
 
+    def review_items(
+        self,
+        coder_a: str,
+        coder_b: str,
+        units: str = "documents",
+        decisions: pd.DataFrame | None = None,
+        segments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """The disagreements as review items: one per segment and top-level code family, parent and child
+        collapsed, with the turn and the segment's place in it (coding/review_queue.py)."""
+        from . import review_queue
+
+        frame = self.segments_frame() if segments is None else segments
+        found = self.disagreements(coder_a, coder_b, units, decisions, frame)
+        if found.empty:
+            return review_queue.review_items(found, frame, frame, {}, self.codebook, coder_a, coder_b)
+        documents = found["document"].unique().tolist()
+        return review_queue.review_items(
+            found,
+            frame[frame["document"].isin(documents)],
+            self.store.turns_frame(documents),
+            self.store.document_texts(documents),
+            self.codebook,
+            coder_a,
+            coder_b,
+        )
+
+    @_retried
+    def settle(self, segment_id: int, decisions: Sequence[tuple[str, bool]], actor: str) -> None:
+        """Record several consensus decisions on one segment in one transaction (a review item)."""
+        from . import intercoder
+
+        for code_id, _ in decisions:
+            self._known_code(code_id)
+        intercoder.resolve_all(self.store, segment_id, decisions, actor)
+
     @_retried
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
         """Copy what both coders agree is present into the consensus coder (disagreements stay open)."""
