@@ -53,12 +53,15 @@ figures = [("Segments compared", pooled["Segments (n)"], "{:,.0f}"), ("Agreement
 figures += [(kappa, pooled[kappa], "{:.3f}"), ("Krippendorff's alpha", pooled["Krippendorff's alpha"], "{:.3f}")]
 for column, (label, value, shape) in zip(st.columns(len(figures)), figures, strict=True):
     column.metric(f"{label}, all codes", "undefined" if pd.isna(value) else shape.format(float(value)))
-widgets.table(
-    table,
-    f"agreement-{'-'.join(chosen)}.csv",
-    "agreement",
-    "Per code: segments compared, each coder's positives, agreement and chance-corrected statistics.",
-)
+from_url = review.restore_position()
+# While reviewing, the per-code table folds away so that the item on screen sits near the top.
+with st.expander("Agreement per code", expanded=not st.session_state.get("agree_review", from_url)):
+    widgets.table(
+        table,
+        f"agreement-{'-'.join(chosen)}.csv",
+        "agreement",
+        "Per code: segments compared, each coder's positives, agreement and chance-corrected statistics.",
+    )
 
 
 st.subheader("Disagreements")
@@ -68,7 +71,6 @@ if len(chosen) > 2:
     first = left.selectbox("Between", chosen, **state.sticky("agree_a", chosen[0], chosen))
     rest = [c for c in chosen if c != first]
     second = right.selectbox("and", rest, **state.sticky("agree_b", rest[0], rest))
-from_url = review.restore_position()
 if not st.toggle("Review the disagreements", **state.sticky("agree_review", from_url)):
     st.caption(
         "Goes through every segment where the two coders decided a code differently, one at a time in its turn, "
@@ -151,17 +153,18 @@ with st.container(border=True, key="review_item_box"):
     st.markdown(
         review.turn_html(str(row["turn_text"]), int(row["mark_start"]), int(row["mark_end"])), unsafe_allow_html=True
     )
-    st.markdown(f"Does **{html.escape(review_queue.names(codes, book))}** apply to the marked sentence?")
+    st.markdown(f"Does **{html.escape(review_queue.names(codes, book))}** apply to the marked text?")
     st.dataframe(review.codes_table(row, names, first, second, mine), hide_index=True, key="review_codes")
     memo_text = "  \n".join(
         f"{coder}'s memo: {row[memo]}" for coder, memo in ((first, "memo_a"), (second, "memo_b")) if row.get(memo)
     )
     if memo_text:
         st.markdown(memo_text)
-    buttons = st.columns([2, 2, 2, 2, 3], vertical_alignment="center")
+    # One wrapping row of buttons sized to their labels (columns cut the labels short at 1024 px).
+    row_of_buttons = st.container(horizontal=True, vertical_alignment="center", key="review_buttons")
     whole_yes = review_queue.decide_item(codes, True)
     whole_no = review_queue.decide_item(codes, False)
-    buttons[0].button(
+    row_of_buttons.button(
         "Applies",
         key="review_yes",
         type="primary",
@@ -170,7 +173,7 @@ with st.container(border=True, key="review_item_box"):
         on_click=review.decide,
         args=(project, segment, whole_yes, me, keys, row["item"], True),
     )
-    buttons[1].button(
+    row_of_buttons.button(
         "Does not apply",
         key="review_no",
         shortcut=review.KEYS["absent"],
@@ -178,11 +181,11 @@ with st.container(border=True, key="review_item_box"):
         on_click=review.decide,
         args=(project, segment, whole_no, me, keys, row["item"], True),
     )
-    buttons[2].button(
+    row_of_buttons.button(
         "Previous", key="review_prev", shortcut=review.KEYS["previous"], on_click=review.step, args=(keys, -1)
     )
-    buttons[3].button("Next", key="review_next", shortcut=review.KEYS["next"], on_click=review.step, args=(keys, 1))
-    if buttons[4].button(
+    row_of_buttons.button("Next", key="review_next", shortcut=review.KEYS["next"], on_click=review.step, args=(keys, 1))
+    if row_of_buttons.button(
         "Read it in the transcript",
         key="review_open",
         type="tertiary",
