@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step need
     from .coders.rules import RuleCoder
     from .exchange import ExchangeReport
     from .search import Corpus
+    from .words import WordIndex
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -638,7 +639,14 @@ class Project:
                 analysis.attribute_values(respondents, by)
             except KeyError as exc:
                 raise UsageError(str(exc.args[0])) from None
-        return words.word_counts(self.corpus(), respondents, by)
+        return words.counts_from_index(self.word_index(), respondents, by)
+
+    def word_index(self, corpus: Corpus | None = None) -> WordIndex:
+        """How often each respondent says each word, kept in .qcode/words.npz for the corpus it was made from
+        (rebuilt when the transcripts or segments change)."""
+        from . import words
+
+        return words.load_word_index(self.corpus() if corpus is None else corpus, self.folder / ".qcode" / "words.npz")
 
     def keyness(self, by: str, group: str, min_count: int = 3) -> pd.DataFrame:
         """Words one group uses more (and less) than the rest: log-likelihood and log ratio."""
