@@ -225,7 +225,11 @@ def main() -> None:
         print("|---|---:|---:|")
         for label, runs in figures.items():
             base = statistics.median(figures[WORD_FLOOR]) if label.startswith("word counts") else floor
-            ratio = statistics.median(runs) / base if label.startswith(("search", "word counts by group (one scan")) else None
+            ratio = (
+                statistics.median(runs) / base
+                if label.startswith(("search", "word counts by group (one scan"))
+                else None
+            )
             print(f"| {label} | {cell(runs)} | {'' if ratio is None else f'{ratio:.1f}'} |")
     if not args.no_pages:
         print()
