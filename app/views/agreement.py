@@ -100,13 +100,11 @@ code = pick_code.selectbox(
     **state.sticky("review_code", "", code_choices),
 )
 open_only = pick_open.toggle("Only those without a consensus yet", **state.sticky("agree_open", True))
-view = review_queue.with_code(items, book, code or None)
-done = int((~is_open[view.index]).sum())
-total = len(view)
-if open_only:
-    view = view[is_open[view.index]]
+picked = review_queue.with_code(items, book, code or None)
+done = int((~is_open[picked.index]).sum())
+view = picked[is_open[picked.index]] if open_only else picked
 st.caption(
-    f"{total:,} items ({sum(len(c) for c in items['codes']):,} code decisions in all), {done:,} settled. "
+    f"{len(picked):,} items ({sum(len(c) for c in picked['codes']):,} code decisions), {done:,} settled. "
     "A segment's disputed codes of one family (a parent and its children) are one item. Settling records the "
     f"decision as coder '{CONSENSUS}'."
 )
