@@ -15,6 +15,7 @@ Keyness compares a word's frequency in one group (a of c words) with the rest (b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import zipfile
@@ -129,6 +130,12 @@ def load_word_index(corpus: Corpus, path: str | Path) -> WordIndex:
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         pass  # no file yet, another corpus's, or damaged: build it again
     index = word_index(corpus)
+    with contextlib.suppress(OSError):  # a read-only project folder: counting works, the scan is not kept
+        _save_word_index(index, key, path)
+    return index
+
+
+def _save_word_index(index: WordIndex, key: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp.npz")
     np.savez(
@@ -142,7 +149,6 @@ def load_word_index(corpus: Corpus, path: str | Path) -> WordIndex:
         words=np.array(list(index.words), dtype=str),
     )
     temporary.replace(path)
-    return index
 
 
 def counts_from_index(

@@ -133,3 +133,12 @@ def test_the_word_index_is_kept_on_disk_for_its_corpus_only(gold, corpus, tmp_pa
     # A damaged file is built again, not an error.
     path.write_bytes(b"not an npz")
     assert (words.load_word_index(corpus, path).counts != built.counts).nnz == 0
+
+
+def test_a_word_index_that_cannot_be_kept_still_counts(gold, corpus, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    index = words.load_word_index(corpus, blocked / "words.npz")  # its folder cannot be made
+    assert words.counts_from_index(index, gold.respondents, "group").equals(
+        words.word_counts(corpus, gold.respondents, "group")
+    )
