@@ -72,45 +72,75 @@ def review_items(
     if disagreements.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     order = {code.id: position for position, code in enumerate(codebook.tree_order())}
-    found = disagreements.assign(
-        family=[family_of(codebook, c) for c in disagreements["code"]],
-        rank=disagreements["code"].map(order).fillna(len(order)),
-    ).sort_values(["segment_id", "rank"], kind="stable")
+    families = {code: family_of(codebook, code) for code in disagreements["code"].unique()}
     where = segments[["segment_id", "document", "respondent_id", "turn_index", "start", "end"]]
     spans = turns[["document", "turn_index", "start", "end"]].rename(columns={"start": "turn_start", "end": "turn_end"})
-    where = where.merge(spans, on=["document", "turn_index"], how="left").set_index("segment_id")
-    memo_a = f"memo_{coder_a}" if f"memo_{coder_a}" in found else None
-    memo_b = f"memo_{coder_b}" if f"memo_{coder_b}" in found else None
-    rows = []
-    for (segment, family), group in found.groupby(["segment_id", "family"], sort=False):
-        place = where.loc[int(segment)]
-        text = texts[str(place["document"])]
-        start, end = int(place["start"]), int(place["end"])
-        # A segment outside any turn (should not happen) is shown alone.
-        turn_start = int(place["turn_start"]) if pd.notna(place["turn_start"]) else start
-        turn_end = int(place["turn_end"]) if pd.notna(place["turn_end"]) else end
-        codes = tuple(str(c) for c in group["code"])
-        rows.append(
-            {
-                "item": f"{int(segment)}:{family}",
-                "segment_id": int(segment),
-                "family": str(family),
-                "codes": codes,
-                "applied_a": tuple(c for c, yes in zip(codes, group[coder_a], strict=True) if bool(yes)),
-                "applied_b": tuple(c for c, yes in zip(codes, group[coder_b], strict=True) if bool(yes)),
-                "document": str(place["document"]),
-                "respondent_id": str(place["respondent_id"]),
-                "turn_index": int(place["turn_index"]),
-                "turn_text": text[turn_start:turn_end],
-                "mark_start": start - turn_start,
-                "mark_end": end - turn_start,
-                "memo_a": str(group[memo_a].iloc[0]) if memo_a else "",
-                "memo_b": str(group[memo_b].iloc[0]) if memo_b else "",
-                "_start": start,
-                "_rank": order.get(str(family), len(order)),
-            }
+    where = where[where["segment_id"].isin(disagreements["segment_id"])]
+    where = where.merge(spans, on=["document", "turn_index"], how="left")
+    # Plain Python over columns: a few thousand rows, where pandas lookups per row cost a millisecond each.
+    place = {
+        int(row[0]): row[1:]
+        for row in zip(
+            where["segment_id"],
+            where["document"],
+            where["respondent_id"],
+            where["turn_index"],
+            where["start"],
+            where["end"],
+            where["turn_start"],
+            where["turn_end"],
+            strict=True,
         )
-    items = pd.DataFrame(rows).sort_values(["document", "_start", "_rank"], kind="stable")
+    }
+    memo_a, memo_b = f"memo_{coder_a}", f"memo_{coder_b}"
+    columns = [disagreements[c] if c in disagreements else [""] * len(disagreements) for c in (memo_a, memo_b)]
+    rows: dict[tuple[int, str], dict[str, object]] = {}
+    for segment, code, yes_a, yes_b, note_a, note_b in sorted(
+        zip(
+            disagreements["segment_id"].astype(int),
+            disagreements["code"].astype(str),
+            disagreements[coder_a].astype(bool),
+            disagreements[coder_b].astype(bool),
+            *columns,
+            strict=True,
+        ),
+        key=lambda r: (r[0], order.get(r[1], len(order))),
+    ):
+        family = families[code]
+        item = rows.get((segment, family))
+        if item is None:
+            document, respondent, turn_index, start, end, turn_start, turn_end = place[segment]
+            text = texts[str(document)]
+            # A segment outside any turn (should not happen) is shown alone.
+            turn_start = int(turn_start) if pd.notna(turn_start) else int(start)
+            turn_end = int(turn_end) if pd.notna(turn_end) else int(end)
+            item = rows[(segment, family)] = {
+                "item": f"{segment}:{family}",
+                "segment_id": segment,
+                "family": family,
+                "codes": [],
+                "applied_a": [],
+                "applied_b": [],
+                "document": str(document),
+                "respondent_id": str(respondent),
+                "turn_index": int(turn_index),
+                "turn_text": text[turn_start:turn_end],
+                "mark_start": int(start) - turn_start,
+                "mark_end": int(end) - turn_start,
+                "memo_a": str(note_a or ""),
+                "memo_b": str(note_b or ""),
+                "_start": int(start),
+                "_rank": order.get(family, len(order)),
+            }
+        item["codes"].append(code)  # type: ignore[attr-defined]
+        if yes_a:
+            item["applied_a"].append(code)  # type: ignore[attr-defined]
+        if yes_b:
+            item["applied_b"].append(code)  # type: ignore[attr-defined]
+    for item in rows.values():
+        for column in ("codes", "applied_a", "applied_b"):
+            item[column] = tuple(item[column])  # type: ignore[arg-type]
+    items = pd.DataFrame(list(rows.values())).sort_values(["document", "_start", "_rank"], kind="stable")
     return items[ITEM_COLUMNS].reset_index(drop=True)
 
 
