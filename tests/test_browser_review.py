@@ -67,7 +67,7 @@ def test_the_review_is_worked_with_keys_alone(server: str, demo_project: Path, t
     assert len(keys) > 10
 
     def at_item(page: Page, number: int, total: int) -> None:
-        expect(page.get_by_text(f"Item {number} of {total}", exact=False).first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(f"Item {number} of {total}", exact=False).first).to_be_visible(timeout=90_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
@@ -114,9 +114,9 @@ def test_the_review_is_worked_with_keys_alone(server: str, demo_project: Path, t
 
         # T: the transcript; back on the Agreement page, the same item.
         page.keyboard.press("t")
-        expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=90_000)
         page.go_back()
-        expect(page.get_by_role("heading", name="Agreement", exact=True)).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", name="Agreement", exact=True)).to_be_visible(timeout=90_000)
         at_item(page, 2, total - 2)
         # A reload keeps it too (the address names the item).
         assert "review=" in page.url
