@@ -70,10 +70,21 @@ def hits(
     )
 
 
+def word_index(key: ProjectKey, token: Token) -> words.WordIndex:
+    return _word_index(key, token.segments, _corpus=corpus(key, token))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _word_index(key: ProjectKey, segment_count: int, _corpus: search.Corpus) -> words.WordIndex:
+    """Words per respondent, like the corpus kept per segmentation (and on disk): an edit, a filter or another
+    grouping only sums its rows again."""
+    return cached_project(key).word_index(_corpus)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def word_counts(key: ProjectKey, token: Token, filters: data.Filters, by: str) -> pd.DataFrame:
     _, _, respondents = data.filtered(key, token, filters)
-    return words.word_counts(corpus(key, token), respondents, by, respondents["respondent_id"].tolist())
+    return words.counts_from_index(word_index(key, token), respondents, by, respondents["respondent_id"].tolist())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -21,8 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# --checkout DIR measures another checkout (e.g. main before a change) with this script, on the same project.
+if "--checkout" in sys.argv:
+    REPO = Path(sys.argv[sys.argv.index("--checkout") + 1]).resolve()
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 VIEWS = REPO / "app" / "views"
 WORD_FLOOR = "floor for words: one bare findall of \\w+ over the joined text"
@@ -99,7 +102,20 @@ def library(project_dir: Path, repeat: int, lemma_documents: int) -> tuple[dict[
     figures["floor for words: one bare findall of \\w+ over the joined text"] = timed(
         lambda: len(tokens.findall(corpus.text)), repeat
     )
-    figures["word counts by group"] = timed(lambda: words.word_counts(corpus, respondents, "group"), repeat)
+    figures["word counts by group (one scan of the text: words.word_counts)"] = timed(
+        lambda: words.word_counts(corpus, respondents, "group"), repeat
+    )
+    if hasattr(words, "load_word_index"):  # not in a checkout (--checkout) from before the word index
+        with tempfile.TemporaryDirectory() as folder:
+            kept = Path(folder) / "words.npz"
+            figures["word index: built and stored (once per segmentation)"] = timed(
+                lambda: (kept.unlink(missing_ok=True), words.load_word_index(corpus, kept)), repeat
+            )
+            figures["word index: read back from its file"] = timed(lambda: words.load_word_index(corpus, kept), repeat)
+        index = words.word_index(corpus)
+        figures["word counts by group from the index"] = timed(
+            lambda: words.counts_from_index(index, respondents, "group"), repeat
+        )
     counts = words.word_counts(corpus, respondents, "group")
     group = str(counts.columns[0])
     figures["keyness: one group against the rest"] = timed(lambda: words.keyness(counts, group), repeat)
@@ -140,6 +156,7 @@ def pages(project_dir: Path, repeat: int) -> dict[str, dict[str, list[float]]]:
 
     os.environ["QCODE_PROJECT"] = str(project_dir)
     figures: dict[str, dict[str, list[float]]] = {}
+    cpu_seconds: list[float] = []  # of every run, in order (the script runs in a thread of this process)
 
     def session(page: str, state: dict[str, object]) -> AppTest:
         at = AppTest.from_file(str(VIEWS / page), default_timeout=300)
@@ -149,9 +166,10 @@ def pages(project_dir: Path, repeat: int) -> dict[str, dict[str, list[float]]]:
         return at
 
     def run(at: AppTest) -> float:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         at.run()
         seconds = time.perf_counter() - start
+        cpu_seconds.append(time.process_time() - cpu)
         if at.exception:
             raise RuntimeError(f"page failed: {at.exception[0].message}")
         return seconds
@@ -164,16 +182,38 @@ def pages(project_dir: Path, repeat: int) -> dict[str, dict[str, list[float]]]:
     words.stop_words()
     figures["(once per server process) spaCy's stop words: import spaCy, a blank English pipeline"] = {
         "first visit": [time.perf_counter() - start],
+        "first visit CPU": [0.0],
         "warm": [0.0],
+    }
+    from qcode_app import analysis_data
+
+    # Another checkout (--checkout, to compare with the code before a change) may keep no word index.
+    kept_index = getattr(analysis_data, "_word_index", None)
+    # Words on a project never counted before: the word index is built and stored (then kept per segmentation).
+    (project_dir / ".qcode" / "words.npz").unlink(missing_ok=True)
+    st.cache_data.clear()
+    if kept_index is not None:
+        kept_index.clear()
+    at = session("words.py", {})
+    first = run(at)
+    figures["Words, first visit ever (word index built and stored)"] = {
+        "first visit": [first],
+        "first visit CPU": [cpu_seconds[-1]],
+        "warm": [run(at)],
     }
     for _ in range(repeat):
         for label, page, state in PAGES:
             st.cache_data.clear()  # this page's own tables, not the frames (held in cache_resource)
+            # The word index too, as in a new server process: read back from its file.
+            if kept_index is not None:
+                kept_index.clear()
             at = session(page, state)
             first = run(at)
+            first_cpu = cpu_seconds[-1]
             warm = run(at)  # the same view again in the same session, as after any click
-            found = figures.setdefault(label, {"first visit": [], "warm": []})
+            found = figures.setdefault(label, {"first visit": [], "first visit CPU": [], "warm": []})
             found["first visit"].append(first)
+            found["first visit CPU"].append(first_cpu)
             found["warm"].append(warm)
     return figures
 
@@ -190,6 +230,7 @@ def main() -> None:
     parser.add_argument("--lemma-documents", type=int, default=100)
     parser.add_argument("--no-pages", action="store_true")
     parser.add_argument("--pages-only", action="store_true")
+    parser.add_argument("--checkout", type=Path, default=None, help="measure this checkout's code instead")
     args = parser.parse_args()
     import app_speed
 
@@ -203,14 +244,18 @@ def main() -> None:
         print("|---|---:|---:|")
         for label, runs in figures.items():
             base = statistics.median(figures[WORD_FLOOR]) if label.startswith("word counts") else floor
-            ratio = statistics.median(runs) / base if label.startswith(("search", "word counts")) else None
+            ratio = (
+                statistics.median(runs) / base
+                if label.startswith(("search", "word counts by group (one scan"))
+                else None
+            )
             print(f"| {label} | {cell(runs)} | {'' if ratio is None else f'{ratio:.1f}'} |")
     if not args.no_pages:
         print()
-        print("| page | first visit (s) | warm (s) |")
-        print("|---|---:|---:|")
+        print("| page | first visit (s) | first visit, CPU (s) | warm (s) |")
+        print("|---|---:|---:|---:|")
         for label, runs in pages(project_dir, args.repeat).items():
-            print(f"| {label} | {cell(runs['first visit'])} | {cell(runs['warm'])} |")
+            print(f"| {label} | {cell(runs['first visit'])} | {cell(runs['first visit CPU'])} | {cell(runs['warm'])} |")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,23 @@ def contexts(
     """(context, code) pairs without duplicates, with the context's document and respondent.
 
     context is an integer; the same number means the same segment, turn or window."""
+    context, code, names, taken = _context_codes(codings, segments, codebook, scope, window, rolled)
+    return pd.DataFrame(
+        {
+            "context": context,
+            "code": np.asarray(names, dtype=object)[code],
+            "document": segments["document"].to_numpy()[taken],
+            "respondent_id": segments["respondent_id"].to_numpy()[taken],
+        }
+    )
+
+
+def _context_codes(
+    codings: pd.DataFrame, segments: pd.DataFrame, codebook: Codebook, scope: str, window: int, rolled: bool
+) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
+    """The unique (context, code) pairs as integers: context, code (a position in `names`), the code names,
+    and for each pair the row in `segments` of one segment it came from. Tables that only count need no
+    strings per pair (building and reading string columns of millions of rows costs most of a second)."""
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
     if window < 0:
@@ -65,8 +82,9 @@ def contexts(
         pairs["segment_id"].to_numpy(dtype=np.int64)
     )
     known = at >= 0
-    at, codes = at[known], pairs["code"].to_numpy()[known]
-    number, _ = pd.factorize(segments["document"].to_numpy())  # the document of every segment, as a number
+    every_code, names = pd.factorize(pairs["code"])  # on the column itself: no object array of strings
+    at, codes = at[known], every_code[known].astype(np.int64)
+    number, _ = pd.factorize(segments["document"])  # the document of every segment, as a number
     document = number.astype(np.int64)[at]
     rows = np.arange(len(at))
     if scope == "unit":
@@ -78,18 +96,9 @@ def contexts(
         position = segments["position"].to_numpy(dtype=np.int64)
         rows, context = _windows(number.astype(np.int64), position, at, window)
     # Unique (context, code) on integer keys: drop_duplicates on a million string pairs is slow.
-    code, names = pd.factorize(codes[rows])
     width = max(len(names), 1)
-    keys, first = np.unique(context * width + code, return_index=True)
-    taken = at[rows[first]]
-    return pd.DataFrame(
-        {
-            "context": keys // width,
-            "code": np.asarray(names, dtype=object)[keys % width],
-            "document": segments["document"].to_numpy()[taken],
-            "respondent_id": segments["respondent_id"].to_numpy()[taken],
-        }
-    )
+    keys, first = np.unique(context * width + codes[rows], return_index=True)
+    return keys // width, keys % width, pd.Index(names), at[rows[first]]
 
 
 def _windows(number: np.ndarray, position: np.ndarray, at: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,15 +124,26 @@ def _windows(number: np.ndarray, position: np.ndarray, at: np.ndarray, window: i
     return rows, document[rows] * stride + low[rows] + within
 
 
-def _indicator(found: pd.DataFrame, order: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Code x code counts of contexts holding both, and contexts per code."""
+def _indicator(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    scope: str,
+    window: int,
+    rolled: bool,
+    order: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Code x code counts of contexts holding both, and contexts per code (codes in `order`)."""
     from scipy import sparse
 
-    found = found[found["code"].isin(list(order))]
-    column = pd.Categorical(found["code"], categories=list(order)).codes
-    row = pd.factorize(found["context"])[0]
+    context, code, names, _ = _context_codes(codings, segments, codebook, scope, window, rolled)
+    column = pd.Index(list(order)).get_indexer(names)[code] if len(code) else code  # -1: a code not asked for
+    wanted = column >= 0
+    row = pd.factorize(context[wanted])[0]
     height = int(row.max()) + 1 if len(row) else 0
-    indicator = sparse.csr_matrix((np.ones(len(found), dtype=np.int64), (row, column)), shape=(height, len(order)))
+    indicator = sparse.csr_matrix(
+        (np.ones(len(row), dtype=np.int64), (row, column[wanted])), shape=(height, len(order))
+    )
     both = (indicator.T @ indicator).toarray()
     return both, np.diag(both).copy()
 
@@ -150,7 +170,7 @@ def cooccurrence_matrix(
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
     order = list(codes) if codes is not None else [c.id for c in codebook.tree_order()]
-    both, single = _indicator(contexts(codings, segments, codebook, scope, window, rolled), order)
+    both, single = _indicator(codings, segments, codebook, scope, window, rolled, order)
     values = _measure(both, single, measure)
     if not include_lineage:
         blank = lineage_mask(codebook, order)
@@ -193,7 +213,7 @@ def cooccurrence_pairs(
     """One row per pair of codes that co-occur at least once: code_a, code_b (a before b in tree order),
     n_a, n_b, n_ab, jaccard (= c-coefficient), overlap; strongest first."""
     order = list(codes) if codes is not None else [c.id for c in codebook.tree_order()]
-    both, single = _indicator(contexts(codings, segments, codebook, scope, window, rolled), order)
+    both, single = _indicator(codings, segments, codebook, scope, window, rolled, order)
     upper = np.triu(np.ones_like(both, dtype=bool), k=1) & (both > 0)
     if not include_lineage:
         upper &= ~lineage_mask(codebook, order)
@@ -267,18 +287,15 @@ def cell_segments(
     either, with columns context, segment_id, has_a, has_b (so that both codes can be highlighted)."""
     pairs = _pairs(codings, codebook, rolled)
     pairs = pairs[pairs["code"].isin([code_a, code_b])]
-    found = contexts(pairs, segments, codebook, scope, window, rolled=True)
-    shared = np.intersect1d(
-        found.loc[found["code"] == code_a, "context"].to_numpy(),
-        found.loc[found["code"] == code_b, "context"].to_numpy(),
-    )
+    context, code, names, _ = _context_codes(pairs, segments, codebook, scope, window, True)
+    a, b = names.get_indexer([code_a, code_b])
+    shared = np.intersect1d(context[code == a], context[code == b]) if a >= 0 and b >= 0 else context[:0]
     carriers = pairs[["segment_id"]].drop_duplicates()
-    # Each carrying segment's contexts: contexts() run with the segment's own id standing in for a code.
-    tagged = contexts(carriers.assign(code=carriers["segment_id"].astype(str)), segments, codebook, scope, window, True)
-    tagged = tagged[tagged["context"].isin(shared)]
-    result = pd.DataFrame(
-        {"context": tagged["context"].to_numpy(), "segment_id": tagged["code"].astype(np.int64).to_numpy()}
-    )
+    # Each carrying segment's contexts: the segment's own id stands in for a code.
+    tagged = carriers.assign(code=carriers["segment_id"].to_numpy(dtype=np.int64))
+    where, own, ids, _ = _context_codes(tagged, segments, codebook, scope, window, True)
+    inside = np.isin(where, shared)
+    result = pd.DataFrame({"context": where[inside], "segment_id": np.asarray(ids, dtype=np.int64)[own[inside]]})
     result["has_a"] = result["segment_id"].isin(pairs.loc[pairs["code"] == code_a, "segment_id"])
     result["has_b"] = result["segment_id"].isin(pairs.loc[pairs["code"] == code_b, "segment_id"])
     return result.sort_values(["context", "segment_id"]).reset_index(drop=True)

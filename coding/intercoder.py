@@ -146,16 +146,23 @@ def consensus_decisions(decided: pd.DataFrame) -> dict[tuple[int, str], str]:
 
 def resolve(store: Store, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
     """Record the agreed decision for one segment and (known) code as coder 'consensus'."""
-    status = ACCEPTED if applies else REJECTED
+    resolve_all(store, segment_id, [(code_id, applies)], actor)
+
+
+def resolve_all(store: Store, segment_id: int, decisions: Sequence[tuple[str, bool]], actor: str) -> None:
+    """Record several agreed decisions on one segment (a review item: a parent and its children) together:
+    all of them or, if one fails, none."""
     with store.transaction(write=True) as session:
-        row = stored_codings.find_coding(session, segment_id, code_id, CONSENSUS)
-        if row is None:
-            stored_codings.add_human_codings(session, [(segment_id, code_id)], CONSENSUS, status=status)
-        else:
-            stored_codings.decide(session, row, status, CONSENSUS)
-        write_log(
-            session, actor, Action.CONSENSUS, segment_id=segment_id, code_id=code_id, code=code_id, applies=applies
-        )
+        for code_id, applies in decisions:
+            status = ACCEPTED if applies else REJECTED
+            row = stored_codings.find_coding(session, segment_id, code_id, CONSENSUS)
+            if row is None:
+                stored_codings.add_human_codings(session, [(segment_id, code_id)], CONSENSUS, status=status)
+            else:
+                stored_codings.decide(session, row, status, CONSENSUS)
+            write_log(
+                session, actor, Action.CONSENSUS, segment_id=segment_id, code_id=code_id, code=code_id, applies=applies
+            )
 
 
 def seed_consensus(store: Store, every: pd.DataFrame, coder_a: str, coder_b: str, actor: str) -> int:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step need
     from .coders.rules import RuleCoder
     from .exchange import ExchangeReport
     from .search import Corpus
+    from .words import WordIndex
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -858,7 +859,14 @@ class Project:
                 analysis.attribute_values(respondents, by)
             except KeyError as exc:
                 raise UsageError(str(exc.args[0])) from None
-        return words.word_counts(self.corpus(), respondents, by)
+        return words.counts_from_index(self.word_index(), respondents, by)
+
+    def word_index(self, corpus: Corpus | None = None) -> WordIndex:
+        """How often each respondent says each word, kept in .qcode/words.npz for the corpus it was made from
+        (rebuilt when the transcripts or segments change)."""
+        from . import words
+
+        return words.load_word_index(self.corpus() if corpus is None else corpus, self.folder / ".qcode" / "words.npz")
 
     def keyness(self, by: str, group: str, min_count: int = 3) -> pd.DataFrame:
         """Words one group uses more (and less) than the rest: log-likelihood and log ratio."""
@@ -1219,6 +1227,42 @@ class Project:
 
         self._known_code(code_id)
         intercoder.resolve(self.store, segment_id, code_id, applies, actor)
+
+    def review_items(
+        self,
+        coder_a: str,
+        coder_b: str,
+        units: str = "documents",
+        decisions: pd.DataFrame | None = None,
+        segments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """The disagreements as review items: one per segment and top-level code family, parent and child
+        collapsed, with the turn and the segment's place in it (coding/review_queue.py)."""
+        from . import review_queue
+
+        frame = self.segments_frame() if segments is None else segments
+        found = self.disagreements(coder_a, coder_b, units, decisions, frame)
+        if found.empty:
+            return review_queue.review_items(found, frame, frame, {}, self.codebook, coder_a, coder_b)
+        documents = found["document"].unique().tolist()
+        return review_queue.review_items(
+            found,
+            frame[frame["document"].isin(documents)],
+            self.store.turns_frame(documents),
+            self.store.document_texts(documents),
+            self.codebook,
+            coder_a,
+            coder_b,
+        )
+
+    @_retried
+    def settle(self, segment_id: int, decisions: Sequence[tuple[str, bool]], actor: str) -> None:
+        """Record several consensus decisions on one segment in one transaction (a review item)."""
+        from . import intercoder
+
+        for code_id, _ in decisions:
+            self._known_code(code_id)
+        intercoder.resolve_all(self.store, segment_id, decisions, actor)
 
     @_retried
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:

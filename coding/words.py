@@ -1,8 +1,9 @@
 """Word frequencies by group and keyness: which words one group uses more than the rest.
 
 Words are counted over what respondents said (the joined respondent turns of search.Corpus): runs of
-letters, with inner apostrophes ("don't"), lowercased. Counting goes group by group over one joined text
-each, so it is a few regular-expression scans and a value count, not a loop over turns.
+letters, with inner apostrophes ("don't"), lowercased. The text is scanned once into a respondents x words
+count matrix (WordIndex, one regular-expression pass and a sparse matrix, not a loop over turns); counts by
+any attribute or subset of respondents are then sums of its rows.
 
 Keyness compares a word's frequency in one group (a of c words) with the rest (b of d words):
 - log-likelihood G2 = 2 * (a ln(a/E1) + b ln(b/E2)), E1 = c(a+b)/(c+d), E2 = d(a+b)/(c+d) (Rayson and Garside
@@ -14,16 +15,22 @@ Keyness compares a word's frequency in one group (a of c words) with the rest (b
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
+import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy import sparse
 
 from .analysis import MISSING, TOTAL, _value_order, attribute_values
 from .errors import UsageError
-from .search import Corpus, search
+from .search import SEPARATOR, Corpus, search
 
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _RUN = re.compile(r"\w+(?:'\w+)*")
@@ -41,21 +48,138 @@ def stop_words() -> frozenset[str]:
     return frozenset(w.lower().replace("\u2019", "'") for w in words)
 
 
-def _counts(text: str) -> pd.Series:
-    """How often each word of two letters or more occurs (single letters are mostly initials and list
-    markers). Text-wide string operations first, then one value count: no string work per token."""
-    clean = ANNOTATION.sub(" ", text).lower().replace("\u2019", "'")
-    # \w runs scan faster than letter runs; the few that hold a digit or "_" are split into words after
-    # counting, once per distinct run, which gives exactly the counts of WORD over the text.
-    counted = pd.Series(_RUN.findall(clean), dtype=object).value_counts()
-    mixed = ~counted.index.str.fullmatch(WORD.pattern)
-    if mixed.any():
-        extra = pd.Series([(word, n) for run, n in counted[mixed].items() for word in WORD.findall(run)], dtype=object)
-        counted = counted[~mixed]
-        if len(extra):
-            pieces = pd.DataFrame(extra.tolist(), columns=["word", "n"]).groupby("word")["n"].sum()
-            counted = counted.add(pieces, fill_value=0).astype(int)
-    return counted[counted.index.str.len() > 1]
+@dataclass(frozen=True)
+class WordIndex:
+    """How often each respondent says each word: a respondents x words count matrix built in one pass over
+    the corpus. Word counts by any attribute, for any subset of respondents, are sums of its rows, so the
+    text is tokenised once per segmentation instead of once per grouping, filter or edit."""
+
+    respondents: pd.Index  # row labels: respondent ids
+    words: pd.Index  # column labels
+    counts: sparse.csr_matrix  # int64
+
+
+_BREAK = "QCODETURNBREAK"
+
+
+def word_index(corpus: Corpus) -> WordIndex:
+    """Every word of two letters or more (single letters are mostly initials and list markers) per respondent.
+
+    A word never crosses turns. \\w runs scan faster than letter runs; the few distinct runs that hold a digit
+    or "_" are split into words afterwards, through a runs x words matrix, which gives exactly the counts of
+    WORD over the text."""
+    turns = corpus.turns
+    rows, respondents = pd.factorize(turns["respondent_id"].astype(str))
+    # One scan of the whole text: cleaning keeps the turn separators, which become a break marker in
+    # capitals (cleaned text is lowercase, so no word can equal it); the markers say whose each word is.
+    # corpus.lower is the text lowercased at the same length (so the annotations sit where they were).
+    if corpus.lower is not None:
+        cleaned = ANNOTATION.sub(" ", corpus.lower)
+    else:
+        cleaned = ANNOTATION.sub(" ", corpus.text).lower()
+    cleaned = cleaned.replace("\u2019", "'").replace(SEPARATOR, f" {_BREAK} ")
+    run_codes, found = pd.factorize(np.array(_RUN.findall(cleaned), dtype=object))
+    vocabulary = pd.Index(found, dtype=object)
+    where = int(vocabulary.get_indexer([_BREAK])[0]) if len(vocabulary) else -1
+    breaks = run_codes == where
+    turn_of = np.cumsum(breaks)[~breaks]  # the turn each word is in (turns are in corpus.turns order)
+    run_codes = run_codes[~breaks]  # the marker's column stays in the matrix and maps to no word below
+    by_run = sparse.csr_matrix(
+        (np.ones(len(run_codes), dtype=np.int64), (rows[turn_of].astype(np.int64), run_codes)),
+        shape=(len(respondents), len(vocabulary)),
+    )  # duplicates are summed
+    pure = np.asarray(vocabulary.str.fullmatch(WORD.pattern), dtype=bool) if len(vocabulary) else np.zeros(0, bool)
+    pieces = [(i, w) for i in np.flatnonzero(~pure).tolist() for w in WORD.findall(vocabulary[i])]
+    pairs = [(i, str(vocabulary[i])) for i in np.flatnonzero(pure).tolist()] + pieces
+    pairs = [(i, w) for i, w in pairs if len(w) > 1 and w != _BREAK]
+    word_codes, words = pd.factorize(pd.Series([w for _, w in pairs], dtype=object))
+    to_words = sparse.csr_matrix(
+        (np.ones(len(pairs), dtype=np.int64), ([i for i, _ in pairs], word_codes)),
+        shape=(len(vocabulary), len(words)),
+    )
+    counts = (by_run @ to_words).tocsr()
+    return WordIndex(pd.Index(respondents, dtype=object), pd.Index(words, dtype=object), counts)
+
+
+INDEX_FORMAT = "1"  # bump when what word_index counts changes: older files are then rebuilt
+
+
+def corpus_fingerprint(corpus: Corpus) -> str:
+    """What a word index depends on: the text and whose each turn is."""
+    digest = hashlib.sha256(f"{INDEX_FORMAT}\n".encode())
+    digest.update(corpus.text.encode("utf-8", "surrogatepass"))
+    digest.update("\n".join(corpus.turns["respondent_id"].astype(str)).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def load_word_index(corpus: Corpus, path: str | Path) -> WordIndex:
+    """The corpus's word index from its file if that was made from the same corpus, else built and kept there
+    (the one text scan then happens once per segmentation, not once per process)."""
+    path = Path(path)
+    key = corpus_fingerprint(corpus)
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["key"]) == key:
+                shape = tuple(int(n) for n in saved["shape"])
+                matrix = sparse.csr_matrix((saved["data"], saved["indices"], saved["indptr"]), shape=shape)
+                return WordIndex(
+                    pd.Index(saved["respondents"].astype(object), dtype=object),
+                    pd.Index(saved["words"].astype(object), dtype=object),
+                    matrix,
+                )
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        pass  # no file yet, another corpus's, or damaged: build it again
+    index = word_index(corpus)
+    with contextlib.suppress(OSError):  # a read-only project folder: counting works, the scan is not kept
+        _save_word_index(index, key, path)
+    return index
+
+
+def _save_word_index(index: WordIndex, key: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp.npz")
+    np.savez(
+        temporary,
+        key=np.array(key),
+        shape=np.array(index.counts.shape, dtype=np.int64),
+        data=index.counts.data,
+        indices=index.counts.indices,
+        indptr=index.counts.indptr,
+        respondents=np.array(list(index.respondents), dtype=str),
+        words=np.array(list(index.words), dtype=str),
+    )
+    temporary.replace(path)
+
+
+def counts_from_index(
+    index: WordIndex, respondents: pd.DataFrame, by: str | None = None, respondent_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """word_counts from a WordIndex (the same table, without reading the text again)."""
+    rows = index.respondents
+    keep = np.ones(len(rows), dtype=bool) if respondent_ids is None else rows.isin(list(respondent_ids))
+    if by is None:
+        groups = pd.Series(TOTAL, index=rows)
+        order: list[str] = []
+    else:
+        values = attribute_values(respondents, by)
+        groups = pd.Series(rows, index=rows).map(values).fillna(MISSING)
+        order = _value_order(values)
+    columns = order or [TOTAL]
+    # A groups x respondents indicator times the respondents x words counts: one sparse product.
+    group_of = pd.Index(columns).get_indexer(groups.to_numpy())
+    chosen = np.flatnonzero(keep & (group_of >= 0))
+    indicator = sparse.csr_matrix(
+        (np.ones(len(chosen), dtype=np.int64), (group_of[chosen], chosen)), shape=(len(columns), len(rows))
+    )
+    summed = np.asarray((indicator @ index.counts).todense()).T  # words x groups
+    used = summed.sum(axis=1) > 0
+    table = pd.DataFrame(summed[used], index=index.words[used], columns=columns).astype(int)
+    if by is not None:
+        table[TOTAL] = table.sum(axis=1)
+        table.columns.name = by
+    table.index.name = "word"
+    # Most frequent first; words of equal count in alphabetical order (a stable, reproducible order).
+    return table.sort_index().sort_values([TOTAL], ascending=False, kind="stable")
 
 
 def word_counts(
@@ -64,31 +188,9 @@ def word_counts(
     """Words (index) by the values of attribute `by` (columns, plus Total), counting every occurrence
     in respondents' turns (only those of `respondent_ids`, if given). Without `by`, one Total column. Stop
     words are kept: word totals are the size of each group's text, which keyness needs (drop them for
-    display with without_stop_words)."""
-    turns = corpus.turns
-    if respondent_ids is not None:
-        turns = turns[turns["respondent_id"].isin(list(respondent_ids))]
-    if by is None:
-        groups = pd.Series(TOTAL, index=turns.index)
-        order: list[str] = []
-    else:
-        values = attribute_values(respondents, by)
-        groups = turns["respondent_id"].map(values).fillna(MISSING)
-        order = _value_order(values)
-    offsets = turns["offset"].to_numpy(dtype=np.int64)
-    lengths = (turns["end"] - turns["start"]).to_numpy(dtype=np.int64)
-    counted = {}
-    for value in order or [TOTAL]:
-        rows = np.flatnonzero((groups == value).to_numpy())
-        text = "\n".join(corpus.text[o : o + n] for o, n in zip(offsets[rows], lengths[rows], strict=True))
-        counted[value] = _counts(text)
-    table = pd.DataFrame(counted).fillna(0).astype(int)
-    if by is not None:
-        table = table.reindex(columns=order, fill_value=0)
-        table[TOTAL] = table.sum(axis=1)
-        table.columns.name = by
-    table.index.name = "word"
-    return table.sort_values([TOTAL], ascending=False, kind="stable")
+    display with without_stop_words). Callers that count more than once keep a word_index and use
+    counts_from_index."""
+    return counts_from_index(word_index(corpus), respondents, by, respondent_ids)
 
 
 def without_stop_words(table: pd.DataFrame, extra: Iterable[str] = ()) -> pd.DataFrame:

@@ -93,3 +93,52 @@ def test_the_quotes_behind_a_word(gold, corpus):
     assert len(afghan) == counts.loc[word, "afghan"]
     with pytest.raises(UsageError):
         words.word_quotes(corpus, "two words")
+
+
+def test_a_subset_of_respondents_counts_only_their_words(gold, corpus):
+    # The word index sums respondents' rows: a subset must equal a plain count over their turns alone.
+    some = sorted(gold.respondents["respondent_id"])[::3]
+    counts = words.word_counts(corpus, gold.respondents, "gender", some)
+    expected: Counter = Counter()
+    for counter_of_group in plain_counts_of(gold, some).values():
+        expected.update(counter_of_group)
+    assert counts[analysis.TOTAL].to_dict() == dict(expected)
+    assert (counts[analysis.TOTAL] > 0).all(), "no word nobody in the subset said"
+
+
+def plain_counts_of(gold, respondent_ids) -> dict[str, Counter]:
+    segments = gold.segments[gold.segments["respondent_id"].isin(respondent_ids)]
+    found: dict[str, Counter] = {}
+    for row in segments.itertuples(index=False):
+        text = re.sub(r"\[[^\]\n]{0,60}\]", " ", gold.texts[row.document][row.start : row.end]).lower()
+        tokens = [t.replace("\u2019", "'") for t in re.findall(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", text)]
+        found.setdefault(row.respondent_id, Counter()).update(t for t in tokens if len(t) > 1)
+    return found
+
+
+def test_the_word_index_is_kept_on_disk_for_its_corpus_only(gold, corpus, tmp_path):
+    path = tmp_path / "words.npz"
+    built = words.load_word_index(corpus, path)
+    assert path.exists()
+    again = words.load_word_index(corpus, path)
+    assert (again.counts != built.counts).nnz == 0
+    assert list(again.words) == list(built.words) and list(again.respondents) == list(built.respondents)
+    by_group = words.counts_from_index(again, gold.respondents, "group")
+    assert by_group.equals(words.word_counts(corpus, gold.respondents, "group"))
+    # Another corpus (one respondent fewer) is not served the old file: it is built and kept afresh.
+    fewer = search.build_corpus(gold.segments[gold.segments["respondent_id"] != "R01"], gold.texts)
+    other = words.load_word_index(fewer, path)
+    assert "R01" not in set(other.respondents) and "R01" in set(built.respondents)
+    assert words.corpus_fingerprint(fewer) != words.corpus_fingerprint(corpus)
+    # A damaged file is built again, not an error.
+    path.write_bytes(b"not an npz")
+    assert (words.load_word_index(corpus, path).counts != built.counts).nnz == 0
+
+
+def test_a_word_index_that_cannot_be_kept_still_counts(gold, corpus, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    index = words.load_word_index(corpus, blocked / "words.npz")  # its folder cannot be made
+    assert words.counts_from_index(index, gold.respondents, "group").equals(
+        words.word_counts(corpus, gold.respondents, "group")
+    )

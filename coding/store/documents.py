@@ -38,9 +38,11 @@ def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str
 def _respondent_counts() -> ColumnElement[bool]:
     """Respondents who count: those with a current document, or with no document at all yet (attributes
     read ahead of their transcripts); not those whose every transcript was removed."""
-    any_document = select(DocumentRow.id).where(DocumentRow.respondent_pk == Respondent.id).exists()
-    current = select(DocumentRow.id).where(DocumentRow.respondent_pk == Respondent.id, is_current()).exists()
-    return or_(~any_document, current)
+    # Uncorrelated subqueries, each run once: correlated EXISTS scanned the documents table (texts and all,
+    # no index on respondent_pk) once per respondent, about 1.5 s for 1,000 respondents.
+    any_document = select(DocumentRow.respondent_pk)
+    current = select(DocumentRow.respondent_pk).where(is_current())
+    return or_(Respondent.id.not_in(any_document), Respondent.id.in_(current))
 
 
 def respondents_frame(session: Session) -> pd.DataFrame:
