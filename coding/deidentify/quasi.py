@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 
 from ..transcripts import DEFAULT_INTERVIEWER_LABELS, LABEL_RE
 from .keep_list import data_list
+from .life_story import LIFE_STORY, Flag
 from .model import DATE, Mention, Quasi
 
 AGE = "AGE"
@@ -402,15 +403,22 @@ def _other_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
 
 
 # When two flags start at the same place, the more specific kind names the flag.
-PRIORITY = {AGE: 0, PRIVATE_DATE: 1, BIRTH_YEAR: 2, ETHNICITY_RELIGION: 3, KINSHIP_ROLE: 4, POSITION: 5}
+PRIORITY = {AGE: 0, PRIVATE_DATE: 1, BIRTH_YEAR: 2, ETHNICITY_RELIGION: 3, KINSHIP_ROLE: 4, POSITION: 5, LIFE_STORY: 6}
 
 
-def find_quasi(file: str, body: str, replaced: Sequence[Mention] = ()) -> list[Quasi]:
+def find_quasi(file: str, body: str, replaced: Sequence[Mention] = (), clauses: Sequence[Flag] = ()) -> list[Quasi]:
     """Quasi-identifiers of one body, overlaps merged (the first rule found names the flag), minus spans
-    that are already replaced as a whole (a day-precise private date is a [DATE_n] already)."""
+    that are already replaced as a whole (a day-precise private date is a [DATE_n] already).
+
+    `clauses` are the life-story clauses found in the body's parse (life_story.life_story_flags): a clause
+    overlapping a more specific flag, an age or a year, is left to that flag's review row."""
     flags = sorted(
         [*_age_flags(body), *_date_flags(body), *_other_flags(body)], key=lambda f: (f[0], -f[1], PRIORITY[f[2]])
     )
+    if clauses:
+        specific = [(f[0], f[1]) for f in flags]
+        wider = [f for f in clauses if not any(f[0] < e and s < f[1] for s, e in specific)]
+        flags = sorted([*flags, *wider], key=lambda f: (f[0], -f[1], PRIORITY[f[2]]))
     taken = [(m.start, m.end) for m in replaced if m.kind == DATE]
     result: list[Quasi] = []
     for start, end, kind, rule, proposal in flags:
