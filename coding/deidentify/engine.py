@@ -22,7 +22,7 @@ from .detectors import (
 )
 from .file_names import deidentified_name, file_name_names, unique_names
 from .keep_list import HONORIFICS, KeepList, normalise
-from .life_story import Flag, life_story_flags
+from .life_story import Clause, life_story_flags
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
@@ -140,7 +140,7 @@ class Corpus:
     found: list[list[Mention]] = field(default_factory=list)
     kept: list[list[Kept]] = field(default_factory=list)
     public: list[list[PublicMention]] = field(default_factory=list)
-    clauses: list[list[Flag]] = field(default_factory=list)  # life-story clauses (empty without a parser)
+    clauses: list[list[Clause]] = field(default_factory=list)  # life-story clauses (empty without a parser)
 
 
 class Deidentifier:

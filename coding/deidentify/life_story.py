@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..transcripts import DEFAULT_INTERVIEWER_LABELS, LABEL_RE
 
@@ -22,7 +22,21 @@ if TYPE_CHECKING:  # spaCy itself is imported only by coding.nlp
     from spacy.tokens import Doc, Span, Token
 
 LIFE_STORY = "LIFE_STORY"
-Flag = tuple[int, int, str, str, str]  # start, end, kind, rule, proposal
+Detail = tuple[int, int, str]  # character start, end, entity label
+
+
+class Clause(NamedTuple):
+    """A flagged clause: character offsets, kind, rule, proposal, and the details (places, dates,
+    counts) that make it identifying, so that a part of it can be flagged on its own."""
+
+    start: int
+    end: int
+    kind: str
+    rule: str
+    proposal: str
+    details: tuple[Detail, ...] = ()
+
+
 POSITION = "POSITION"
 
 FIRST_PERSON = {"i", "me", "we", "us", "you", "myself", "ourselves"}
@@ -43,9 +57,26 @@ REPORTING = {
 # Verbs of holding a post: a clause with one of them (or "as a ...") names a position.
 POST_VERBS = {
     "work", "serve", "teach", "lead", "head", "command", "direct", "manage", "edit", "run", "chair", "attach",
-    "appoint", "assign", "post", "transfer", "hire", "employ", "recruit", "elect", "promote", "supervise",
+    "appoint", "assign", "transfer", "hire", "employ", "recruit", "elect", "promote", "supervise",
 }  # fmt: skip
+# Events that single a person out even with no place or date: persecution and a life's turning points.
+EVENTS = {
+    "arrest", "detain", "imprison", "jail", "interrogate", "torture", "beat", "kill", "die", "disappear",
+    "deport", "expel", "exile", "flee", "escape", "dismiss", "sack", "fire", "sentence", "threaten", "summon",
+    "release", "resign", "retire", "emigrate", "defect", "kidnap", "abduct", "wound", "injure", "convict",
+}  # fmt: skip
+# ... and in the passive only ("I was called for questioning", "my mother was questioned").
+PASSIVE_EVENTS = {"call", "question", "search", "warn", "tell", "follow", "watch", "take", "send", "order"}
+# "as a result", "as a child": not a post.
+NOT_ROLES = {
+    "result", "example", "rule", "whole", "consequence", "part", "matter", "way", "condition", "sign", "gift",
+    "punishment", "reward", "child", "boy", "girl", "kid", "teenager", "youth", "baby", "precaution", "favour",
+    "favor", "joke", "replacement", "alternative", "friend", "guest", "well",
+}  # fmt: skip
+OBJECT_POSTS = {"lead", "head", "command", "direct", "manage", "edit", "run", "chair", "supervise"}
+UNIT_PREPOSITIONS = {"of", "at", "in", "for", "with"}
 MODALS = {"will", "would", "could", "might", "may", "should", "must", "shall", "ca", "can"}
+COUNT_LABELS = {"CARDINAL", "QUANTITY", "DURATION"}
 PLACE_LABELS = {"GPE", "LOC", "FAC", "ORG"}
 PLACE_PREPOSITIONS = {"in", "at", "near", "from", "to", "into", "outside", "across", "through", "via", "towards"}
 CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "conj", "parataxis", "csubj", "acl", "pcomp"}
@@ -64,7 +95,7 @@ PUBLIC_EVENT = re.compile(
 )
 
 
-def life_story_flags(doc: Doc, interviewer_labels: Iterable[str] = DEFAULT_INTERVIEWER_LABELS) -> Iterator[Flag]:
+def life_story_flags(doc: Doc, interviewer_labels: Iterable[str] = DEFAULT_INTERVIEWER_LABELS) -> Iterator[Clause]:
     """(start, end, kind, rule, proposal) in character offsets of the doc's text, one per clause.
 
     "you" is the respondent only in the interviewer's turns; in an answer it is anyone ("you need")."""
@@ -81,17 +112,79 @@ def life_story_flags(doc: Doc, interviewer_labels: Iterable[str] = DEFAULT_INTER
             continue
         tokens = _clause_tokens(verb)
         singular = person is None or person.lower_ in SINGULAR or person.lower_ not in FIRST_PERSON
+        if _common(tokens):
+            continue
         details = _details(tokens, numbers=singular)
-        if not details or _common(tokens):
+        if details:
+            text = " ".join(t.text for t in tokens)
+            if PUBLIC_EVENT.search(text) and not (person is not None and person.lower_ in SINGULAR):
+                continue
+            start, end = _extent(verb, person, details)
+            if _names_post(verb, tokens):
+                yield Clause(start, end, POSITION, "post-clause", "[POSITION]", tuple(details))
+            else:
+                proposal = generalised(doc.text, start, end, details)
+                yield Clause(start, end, LIFE_STORY, "life-clause", proposal, tuple(details))
+        elif person is not None and singular and tokens:
+            # no place or date, but the clause itself singles the person out: a post held, a persecution
+            start, end = _extent(verb, person, [])
+            end = max(end, tokens[-1].idx + len(tokens[-1].text))
+            if _holds_post(verb) or _post_noun(verb):
+                yield Clause(start, end, POSITION, "post-verb", "[POSITION]")
+            elif _event(verb):
+                yield Clause(start, end, LIFE_STORY, "life-event", "[LIFE EVENT]")
+    yield from _as_posts(doc, asks)
+
+
+def _holds_post(verb: Token) -> bool:
+    """'I lead a small group', 'I worked at the clinic', 'they attached me to the working group': a post
+    verb with its complement (an object for the verbs that also mean coping: 'how did you manage')."""
+    lemma = verb.lemma_.casefold()
+    if lemma not in POST_VERBS:
+        return False
+    needed = ("dobj",) if lemma in OBJECT_POSTS else ("dobj", "prep")
+    return any(c.dep_ in needed for c in verb.children)
+
+
+def _post_noun(verb: Token) -> bool:
+    """'I was deputy head of the water department', 'my sister became a nurse at the clinic': a role
+    with the unit it belongs to (a bare 'I am an old man' is not a post)."""
+    if verb.lemma_.casefold() not in ("be", "become"):
+        return False
+    roles = [c for c in verb.children if c.dep_ == "attr" and c.pos_ == "NOUN"]
+    return any(c.dep_ == "prep" and c.lower_ in UNIT_PREPOSITIONS for role in roles for c in role.children)
+
+
+def _event(verb: Token) -> bool:
+    """Persecution and the turning points of a life ('I was detained', 'my mother was called in twice')."""
+    lemma = verb.lemma_.casefold()
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    return lemma in EVENTS or (passive and lemma in PASSIVE_EVENTS)
+
+
+def _as_posts(doc: Doc, asks: set[str]) -> Iterator[Clause]:
+    """'as an expert', 'took me as an assistant', 'your work as a journalist': a role the person held."""
+    for token in doc:
+        if token.lower_ != "as" or token.dep_ != "prep":
             continue
-        text = " ".join(t.text for t in tokens)
-        if PUBLIC_EVENT.search(text) and not (person is not None and person.lower_ in SINGULAR):
+        role = next((c for c in token.children if c.dep_ == "pobj" and c.pos_ == "NOUN"), None)
+        if role is None or role.lemma_.casefold() in NOT_ROLES or any(c.dep_ == "nummod" for c in role.children):
             continue
-        start, end = _extent(verb, person, details)
-        if _names_post(verb, tokens):
-            yield start, end, POSITION, "post-clause", "[POSITION]"
+        head = token.head
+        if head.pos_ in ("VERB", "AUX"):
+            person = _person(head)
+            if person is None or _hypothetical(head):
+                continue
+        elif head.pos_ == "NOUN":
+            person = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in POSSESSIVE), None)
+            if person is None:
+                continue
         else:
-            yield start, end, LIFE_STORY, "life-clause", _generalised(doc.text, start, end, details)
+            continue
+        if person.lower_ in ("you", "your") and not _in_question(doc.text, token.idx, asks):
+            continue
+        last = max(role.subtree, key=lambda t: t.i)
+        yield Clause(token.idx, last.idx + len(last.text), POSITION, "post-as", "[POSITION]")
 
 
 def _extent(verb: Token, person: Token | None, details: list[Detail]) -> tuple[int, int]:
@@ -107,7 +200,11 @@ def _extent(verb: Token, person: Token | None, details: list[Detail]) -> tuple[i
         span = doc.char_span(d_start, d_end, alignment_mode="expand")
         if span is not None and span.root.head.dep_ == "prep" and span.root.head.i < span.start:
             edges.append(span.root.head.idx)  # "in Kunduz", not "Kunduz"
-    return min(edges), max(edges)
+    text = doc.text
+    line_start = text.rfind("\n", 0, verb.idx) + 1
+    line_end = text.find("\n", verb.idx)
+    line_end = len(text) if line_end < 0 else line_end
+    return max(min(edges), line_start), min(max(edges), line_end)
 
 
 def _in_question(text: str, offset: int, asks: set[str]) -> bool:
@@ -200,9 +297,6 @@ def _clause_tokens(verb: Token) -> list[Token]:
     return sorted(kept, key=lambda t: t.i)
 
 
-Detail = tuple[int, int, str]  # character start, end, entity label
-
-
 def _details(tokens: list[Token], numbers: bool) -> list[Detail]:
     """Places, dated times and (when `numbers`) counts inside the clause."""
     inside = {t.i for t in tokens}
@@ -219,8 +313,8 @@ def _details(tokens: list[Token], numbers: bool) -> list[Detail]:
             or (ent.label_ in ("DATE", "TIME") and _dated(ent))
             or (numbers and count and ent[0].lower_ not in ("one", "1"))
         )
-        if wanted:
-            found.append((ent.start_char, ent.end_char, ent.label_))
+        if wanted and not _is_label(ent[0]):
+            found.append((ent.start_char, ent.end_char, "DURATION" if duration else ent.label_))
             covered.update(range(ent.start, ent.end))
     for token in tokens:
         if (
@@ -229,9 +323,17 @@ def _details(tokens: list[Token], numbers: bool) -> list[Detail]:
             and token.dep_ == "pobj"
             and token.head.lower_ in PLACE_PREPOSITIONS
             and token.ent_type_ not in ("NORP", "LANGUAGE")
+            and not _is_label(token)
         ):
             found.append((token.idx, token.idx + len(token.text), "GPE"))
     return sorted(found)
+
+
+def _is_label(token: Token) -> bool:
+    """A speaker label ('R07:') is not a detail of the clause."""
+    text = token.doc.text
+    at_line_start = token.idx == 0 or text[token.idx - 1] == "\n"
+    return at_line_start and text[token.idx + len(token.text) : token.idx + len(token.text) + 1] == ":"
 
 
 def _dated(ent: Span) -> bool:
@@ -255,14 +357,14 @@ def _names_post(verb: Token, tokens: list[Token]) -> bool:
     return any(t.lower_ == "as" and t.dep_ == "prep" and any(c.pos_ == "NOUN" for c in t.children) for t in tokens)
 
 
-def _generalised(text: str, start: int, end: int, details: list[Detail]) -> str:
+def generalised(text: str, start: int, end: int, details: Iterable[Detail]) -> str:
     """The clause with its places, times and counts replaced by their kind: a proposal, not a decision."""
     pieces: list[str] = []
     cursor = start
     for d_start, d_end, label in details:
         if d_start < cursor:
             continue
-        tag = "[TIME]" if label in ("DATE", "TIME") else "[NUMBER]" if label in ("CARDINAL", "QUANTITY") else "[PLACE]"
+        tag = "[TIME]" if label in ("DATE", "TIME", "DURATION") else "[NUMBER]" if label in COUNT_LABELS else "[PLACE]"
         pieces.append(text[cursor:d_start] + tag)
         cursor = d_end
     pieces.append(text[cursor:end])
