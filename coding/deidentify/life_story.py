@@ -271,7 +271,7 @@ def _is_relative(token: Token) -> bool:
 
 def _fragment_birth(verb: Token) -> bool:
     """'Born in Karategin.' said as an answer, with no subject."""
-    return verb.lower_ == "born" and verb.dep_ == "ROOT" and _subject(verb) is None
+    return verb.text == "Born" and _subject(verb) is None
 
 
 def _clause_tokens(verb: Token) -> list[Token]:
