@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     MERGE_CODES = "merge_codes"
     REMOVE_DOCUMENT = "remove_document"
     RESTORE_DOCUMENT = "restore_document"
+    SET_DISCLOSURE = "set_disclosure"  # the threshold below which tables hide cells (who turned it off)
 
 
 # Actions that edit the codings or the memo of one segment, which their entry names in segment_id.
