@@ -89,6 +89,12 @@ def masked_table(table: pd.DataFrame, hidden: set[tuple[Any, Any]]) -> pd.DataFr
     return result
 
 
+def dashed(numbers: pd.Series, percent: bool = False) -> pd.Series:
+    """A column of numbers as text for the screen, a dash where a number is hidden (st.dataframe would
+    print "None")."""
+    return numbers.map(lambda v: HIDDEN if pd.isna(v) else (f"{v:.1f}%" if percent else f"{int(v)}"))
+
+
 def masked_spec(spec: dict[str, Any], hidden: set[tuple[Any, Any]]) -> dict[str, Any]:
     """A heatmap spec (charts.heatmap) with the hidden cells drawn grey with a dash, no number in the
     cell or its tooltip. The cached spec is copied, never changed."""

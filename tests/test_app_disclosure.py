@@ -73,10 +73,10 @@ def test_themes_hides_small_cells_their_quotes_and_small_columns(project_dir: Pa
     no_errors(at)
     table = frame_with(at, "north")
     family = row(table, "Family")
-    assert pd.isna(family["north"])  # R01 alone
-    assert pd.isna(family["south"])  # south is one respondent: the whole column
-    assert pd.isna(row(table, "Hope")["Total"])  # R02 alone, even overall
-    assert family["Total"] == 2 and row(table, "Fear")["Total"] == 2  # R01 and R03: shown
+    assert family["north"] == HIDDEN  # R01 alone
+    assert family["south"] == HIDDEN  # south is one respondent: the whole column
+    assert row(table, "Hope")["Total"] == HIDDEN  # R02 alone, even overall
+    assert family["Total"] == "2" and row(table, "Fear")["Total"] == "2"  # R01 and R03: shown
     cells = heatmap_cells(at)
     assert cells.loc[("family", "north"), "text"] == HIDDEN and pd.isna(cells.loc[("family", "north"), "count"])
     assert cells.loc[("family", "Total"), "text"] == "2"
@@ -100,8 +100,8 @@ def test_code_frequencies_hide_codes_few_respondents_have(project_dir: Path) -> 
     at = run("themes.py", themes_table="Code frequencies")
     no_errors(at)
     table = frame_with(at, "Respondents")
-    assert pd.isna(row(table, "Hope")["Respondents"]) and pd.isna(row(table, "Hope")["Segments"])
-    assert row(table, "Family")["Respondents"] == 2
+    assert row(table, "Hope")["Respondents"] == HIDDEN and row(table, "Hope")["Segments"] == HIDDEN
+    assert row(table, "Family")["Respondents"] == "2"
 
 
 def test_themes_publication_download_is_suppressed_with_its_note(project_dir: Path) -> None:  # noqa: F811
@@ -148,7 +148,7 @@ def test_cooccurrence_hides_pairs_few_respondents_share(project_dir: Path) -> No
     assert "We will rebuild the school next year." not in texts(at)
     assert any("Hidden" in i.value for i in at.info)
     matrix = frame_with(at, "Hope")
-    assert pd.isna(matrix[matrix["Code"].astype(str).str.strip() == "Hope"].iloc[0]["Hope"])
+    assert matrix[matrix["Code"].astype(str).str.strip() == "Hope"].iloc[0]["Hope"] == HIDDEN
 
 
 def test_export_withholds_quotes_behind_small_cells(project_dir: Path) -> None:  # noqa: F811

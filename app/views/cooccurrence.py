@@ -84,6 +84,14 @@ st.divider()
 shown = disclosure_setting.masked_table(matrix.loc[list(codes), list(codes)], hidden)
 screen = shown.rename(index=names, columns=lambda c: by_id[c].name)
 screen.index.name = "Code"
-widgets.table(screen.reset_index(), "cooccurrence.csv", "cooc_matrix", f"Segments coded with both codes.{guarded}")
+# a dash where a number is hidden, as in the heatmap (blank in the CSV)
+onscreen = screen.apply(disclosure_setting.dashed) if hidden else screen
+widgets.table(
+    onscreen.reset_index(),
+    "cooccurrence.csv",
+    "cooc_matrix",
+    f"Segments coded with both codes.{guarded}",
+    screen.reset_index(),
+)
 publication, about = publication_download.cooccurrence_publication(key, token, filters, codes, hidden, k)
 publication_download.downloads(publication, about, "cooccurrence", "cooc_publication")

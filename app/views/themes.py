@@ -126,8 +126,11 @@ if shown_table == "Code frequencies":
         freq.loc[few, numbers] = float("nan")
     screen = freq.assign(name=widgets.tree_names(freq)).drop(columns="level")
     screen = screen.rename(columns={"name": "Code", "segments": "Segments", "respondents": "Respondents"})
+    onscreen = screen
+    if k >= 2 and bool(few.any()):  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
+        onscreen = screen.assign(**{c: disclosure_setting.dashed(screen[c]) for c in ("Segments", "Respondents")})
     widgets.table(
-        screen,
+        onscreen,
         "code-frequencies.csv",
         "themes_frequencies",
         f"Segments and respondents per code (a parent code counts its children too).{guarded}",
@@ -148,8 +151,12 @@ else:
     percent_columns = (
         {v: st.column_config.NumberColumn(v, format="%.1f%%") for v in values} if percent != "none" else None
     )
+    onscreen = screen
+    if hidden:  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
+        onscreen = screen.assign(**{v: disclosure_setting.dashed(screen[v], percent != "none") for v in values})
+        percent_columns = None
     widgets.table(
-        screen,
+        onscreen,
         f"crosstab-{by}-{count}-{percent}.csv",
         "themes_crosstab",
         f"{what.capitalize()}. Column n: {base_text}.{guarded}",
