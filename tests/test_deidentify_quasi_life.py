@@ -33,6 +33,7 @@ def _flags(text: str) -> list[tuple[str, str, str]]:
         ("R: My sister was questioned at the police station for a whole day.", LIFE_STORY, "questioned"),
         ("R: Born in Trincomalee.", LIFE_STORY, "Trincomalee"),
         ("Interviewer: You taught at the seminary in Kandy, didn't you?", POSITION, "taught"),
+        ("R: These days I repair sewing machines for the whole street.", LIFE_STORY, "repair sewing machines"),
     ],
 )
 def test_life_story_clauses_are_flagged(text: str, kind: str, flagged: str) -> None:
@@ -55,6 +56,10 @@ def test_life_story_clauses_are_flagged(text: str, kind: str, flagged: str) -> N
         "R: A teacher from Butwal told the story at the market.",
         "R: I am an old woman now, nobody listens to me.",
         "R: The minister travelled to Geneva in March.",
+        # feelings and everyday verbs say nothing about a life on their own
+        "R: I miss the sea, honestly.",
+        "R: I have a question for you first.",
+        "R: I do not repair anything any more.",
     ],
 )
 def test_look_alikes_are_not_flagged_as_life_story(text: str) -> None:

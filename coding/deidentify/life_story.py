@@ -53,6 +53,14 @@ REPORTING = {
     "want", "hope", "mean", "understand", "like", "love", "hate", "agree", "disagree", "speak", "talk", "ask",
     "answer", "guess", "suppose", "expect", "forget", "wonder", "imagine", "notice", "realise", "realize",
     "explain", "argue", "discuss", "describe", "mention", "admit", "doubt", "fear", "worry", "prefer", "wish",
+    "miss", "enjoy", "regret", "appreciate", "care",
+}  # fmt: skip
+# Everyday verbs that say nothing about the person's life on their own ("I have a question", "I give you
+# an example").
+LIGHT_VERBS = {
+    "be", "have", "do", "need", "get", "go", "come", "give", "take", "make", "let", "try", "use", "call",
+    "put", "keep", "find", "show", "bring", "leave", "look", "pay", "mind", "owe", "thank", "apologise",
+    "apologize", "promise", "repeat", "recall", "trust", "respect", "accept", "support", "blame", "count",
 }  # fmt: skip
 # Verbs of holding a post: a clause with one of them (or "as a ...") names a position.
 POST_VERBS = {
@@ -133,6 +141,8 @@ def life_story_flags(doc: Doc, interviewer_labels: Iterable[str] = DEFAULT_INTER
                 yield Clause(start, end, POSITION, "post-verb", "[POSITION]")
             elif _event(verb):
                 yield Clause(start, end, LIFE_STORY, "life-event", "[LIFE EVENT]")
+            elif _habit(verb, person):
+                yield Clause(start, end, LIFE_STORY, "life-habit", "[LIFE EVENT]")
     yield from _as_posts(doc, asks)
 
 
@@ -144,6 +154,16 @@ def _holds_post(verb: Token) -> bool:
         return False
     needed = ("dobj",) if lemma in OBJECT_POSTS else ("dobj", "prep")
     return any(c.dep_ in needed for c in verb.children)
+
+
+def _habit(verb: Token, person: Token) -> bool:
+    """'I drive a delivery van', 'I work in a warehouse', 'I grow tomatoes': what the respondent does day
+    by day (present simple, "I", an object or a place phrase), which the neighbours know."""
+    if person.lower_ != "i" or verb.tag_ != "VBP" or verb.lemma_.casefold() in LIGHT_VERBS:
+        return False
+    if any(c.dep_ == "neg" for c in verb.children):
+        return False
+    return any(c.dep_ in ("dobj", "prep") and c.pos_ in ("NOUN", "PROPN", "ADP") for c in verb.children)
 
 
 def _post_noun(verb: Token) -> bool:
