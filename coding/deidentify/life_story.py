@@ -8,6 +8,10 @@ relative, and the clause itself holds a specific detail: a place (a place entity
 a place preposition), a date with a number or a month, or (for "I" and relatives) a number. Verbs of
 saying, thinking and perceiving report the public world ("we heard in 1997") and are left alone, as are
 future or hypothetical clauses ("I would go to Moscow") and common experiences ("like half the men").
+
+Without a place, date or count, a clause of the respondent or a relative still counts when it names a post
+("I still lead a small group", "as an observer"), a persecution or turning point ("my mother was called
+in twice", "I was released") or what the respondent does day by day ("I drive a delivery van").
 """
 
 from __future__ import annotations
@@ -104,7 +108,8 @@ PUBLIC_EVENT = re.compile(
 
 
 def life_story_flags(doc: Doc, interviewer_labels: Iterable[str] = DEFAULT_INTERVIEWER_LABELS) -> Iterator[Clause]:
-    """(start, end, kind, rule, proposal) in character offsets of the doc's text, one per clause.
+    """The flagged clauses of a parsed doc (character offsets into its text), one per clause head, and the
+    roles after "as".
 
     "you" is the respondent only in the interviewer's turns; in an answer it is anyone ("you need")."""
     if not doc.has_annotation("DEP"):
