@@ -115,3 +115,34 @@ def test_a_folder_run_lists_life_story_clauses_in_the_review_file(tmp_path) -> N
     assert life and "[PLACE]" in life[0]["proposed"], rows
     # flagged, not replaced: the output keeps the sentence until the researcher decides
     assert "cooperative" in (tmp_path / "out" / "int01.txt").read_text(encoding="utf-8")
+
+
+def test_a_life_story_row_marked_generalise_rewrites_the_clause(tmp_path) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from coding.cli_deidentify import deidentify_command
+
+    raw, out, key = tmp_path / "raw", tmp_path / "out", tmp_path / "secret" / "key.json"
+    raw.mkdir()
+    (raw / "int02.txt").write_text(
+        "Interviewer: And your family?\n\nR: My cousin spent two winters in the camp near Pokhara. That was hard.\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    assert runner.invoke(deidentify_command, [str(raw), str(out), "--key", str(key), "--review"]).exit_code == 0
+    review = tmp_path / "secret" / "key.review.csv"
+    with review.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    life = next(r for r in rows if r["kind"] == LIFE_STORY)
+    assert "Pokhara" in life["original"] and "[PLACE]" in life["proposed"]
+    life["decision"] = "generalise"
+    with review.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(deidentify_command, [str(raw), str(out), "--key", str(key), "--apply-review", str(review)])
+    assert result.exit_code == 0, result.output
+    text = (out / "int02.txt").read_text(encoding="utf-8")
+    assert "Pokhara" not in text and "[PLACE]" in text and "That was hard." in text
