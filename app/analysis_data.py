@@ -153,3 +153,14 @@ def document_portrait(key: ProjectKey, token: Token, filters: data.Filters, docu
     _, segments, _ = data.filtered(key, token, filters)
     pairs = data.rolled(key, token, filters)
     return portrait.portrait(pairs, segments, data.codebook(key, token), document, rolled=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cooccurrence_respondents(
+    key: ProjectKey, token: Token, filters: data.Filters, codes: tuple[str, ...]
+) -> pd.DataFrame:
+    """Code x code: the respondents behind each cell of the Co-occurrence matrix (disclosure control)."""
+    from coding.disclosure import pair_respondents
+
+    _, segments, _ = data.filtered(key, token, filters)
+    return pair_respondents(data.rolled(key, token, filters), segments, codes)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from coding import publication_form
+from coding.disclosure import suppress_small_cells
 from coding.tables import safe_frame
 
 from . import data
@@ -42,12 +43,17 @@ def notes(
 
 
 def crosstab_publication(
-    key: ProjectKey, token: data.Token, filters: data.Filters, by: str, count: str, percent: str
+    key: ProjectKey, token: data.Token, filters: data.Filters, by: str, count: str, percent: str, k: int = 0
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The Themes crosstab as a paper prints it: "12 (67%)" cells (counts alone without a percentage), the
-    n row, and its notes."""
+    n row, and its notes; with k >= 2 the cells resting on fewer than k respondents are blank."""
     counts = data.crosstab(key, token, filters, by, count, "none")
     shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
+    if k >= 2:
+        respondents = data.crosstab(key, token, filters, by, "respondents", "none")
+        bases = data.column_bases(key, token, filters, by, "respondents")
+        counts = suppress_small_cells(counts, respondents, k, bases)
+        shares = suppress_small_cells(shares, respondents, k, bases) if shares is not None else None
     table = publication_form.publication_frame(
         counts,
         shares,
@@ -62,15 +68,36 @@ def crosstab_publication(
         f"{count} coded with each code (a parent code counts its children), by {plain(by).lower()}",
         percent=publication_form.PERCENT_NOTES.get(percent),
     )
-    return table, about
+    return table, suppression_note(about, k)
+
+
+def suppression_note(about: dict[str, str], k: int) -> dict[str, str]:
+    """The notes with the threshold stated, as the command line states it."""
+    if k < 2:
+        return about
+    return {
+        **about,
+        "Suppressed": f"cells resting on fewer than {k} respondents are left blank, and so are all cells of a "
+        f"column of fewer than {k} respondents (disclosure control); their quotes are not shown",
+    }
 
 
 def cooccurrence_publication(
-    key: ProjectKey, token: data.Token, filters: data.Filters, codes: Sequence[str]
+    key: ProjectKey,
+    token: data.Token,
+    filters: data.Filters,
+    codes: Sequence[str],
+    hidden: Collection[tuple[str, str]] = (),
+    k: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The Co-occurrence matrix of `codes` with code names for rows and columns, and its notes."""
+    """The Co-occurrence matrix of `codes` with code names for rows and columns, and its notes; the
+    `hidden` pairs (fewer than k respondents) blank."""
     names = {code.id: code.name for code in data.codebook(key, token).codes}
     matrix = data.cooccurrence(key, token, filters).loc[list(codes), list(codes)]
+    matrix = matrix.astype("float") if hidden else matrix
+    for row, column in hidden:
+        if row in matrix.index and column in matrix.columns:
+            matrix.at[row, column] = float("nan")
     table = publication_form.publication_frame(matrix.rename(index=names, columns=names), layout="counts")
     about = notes(
         key,
@@ -78,7 +105,7 @@ def cooccurrence_publication(
         filters,
         "segments coded with both codes (the diagonal: segments with the code; a parent code counts its children)",
     )
-    return table, about
+    return table, suppression_note(about, k)
 
 
 def file_bytes(table: pd.DataFrame, about: Mapping[str, str], suffix: str) -> bytes:

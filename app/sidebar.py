@@ -8,7 +8,7 @@ from coding.intercoder import CONSENSUS
 from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
 from coding.project import Project
 
-from . import data
+from . import data, disclosure_setting
 from .state import CODER, MAX_CODER_NAME, ProjectKey, coder, labels, plain
 
 FILTERS = "filters"
@@ -24,6 +24,7 @@ def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: data.
             f"{counts['segments']:,} segments · {counts['codings']:,} codings"
         )
         _coder_box(key, token, counts)
+        disclosure_setting.control(key)
         filters = _filters(key, token) if counts["segments"] else data.Filters()
     st.session_state[FILTERS] = filters
     return filters

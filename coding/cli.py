@@ -285,8 +285,9 @@ def import_codings(ctx: click.Context, csv_path: Path, coder: str, project_dir: 
 @click.option(
     "--min-respondents",
     type=click.IntRange(min=0),
-    default=0,
-    help="Leave blank every cell resting on fewer than this many respondents (disclosure control; 0: off).",
+    default=None,
+    help="Leave blank every cell resting on fewer than this many respondents (disclosure control; 0: off; "
+    "default: the project's setting, as the dashboard applies it).",
 )
 @project_options
 @click.pass_context
@@ -299,12 +300,13 @@ def crosstab(
     source: str,
     coders: tuple[str, ...],
     out: Path | None,
-    min_respondents: int,
+    min_respondents: int | None,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
     """Codes by the values of a respondent attribute (or of two or more, crossed)."""
     project = open_from(ctx, project_dir, db)
+    min_respondents = project.min_respondents if min_respondents is None else min_respondents
     columns: str | list[str] = by[0] if len(by) == 1 else list(by)  # one attribute: the table as it always was
     table = project.crosstab(by=columns, count=count, percent=percent, source=source, coders=list(coders) or None)
     bases = project.column_bases(columns, count)
@@ -536,8 +538,9 @@ EXPORTS = ["codings", "matrix", "codebook", "qdpx", "crosstab", "frequencies", "
 @click.option(
     "--min-respondents",
     type=click.IntRange(min=0),
-    default=0,
-    help="crosstab: leave blank every cell resting on fewer than this many respondents (0: off).",
+    default=None,
+    help="crosstab: leave blank every cell resting on fewer than this many respondents (0: off; default: the "
+    "project's setting).",
 )
 @click.option(
     "--bom/--no-bom",
@@ -557,7 +560,7 @@ def export(
     count: str,
     percent: str | None,
     layout: str,
-    min_respondents: int,
+    min_respondents: int | None,
     bom: bool | None,
     project_dir: Path | None,
     db: str | None,
@@ -568,6 +571,7 @@ def export(
     from .tables import write_table
 
     project = open_from(ctx, project_dir, db)
+    min_respondents = project.min_respondents if min_respondents is None else min_respondents
     who = list(coders) or None
     about = project.provenance(source, who)
     if what == "codings":

@@ -88,18 +88,84 @@ def smallest_group(respondents: pd.DataFrame, attributes: Sequence[str]) -> int:
     return int(frame.astype(str).groupby(list(attributes)).size().min())
 
 
-def suppress_small_cells(table: pd.DataFrame, respondents: pd.DataFrame, k: int) -> pd.DataFrame:
-    """`table` with every cell that rests on 1 to k-1 respondents blanked (NaN); zero cells stay.
+def check_threshold(k: int) -> int:
+    """k as a setting: 0 (off) or at least 2 (a cell of one respondent is always a person)."""
+    if k == 1 or k < 0:
+        raise ValueError(f"the disclosure threshold must be 0 (off) or at least 2 respondents, not {k}")
+    return k
+
+
+def small_cells(respondents: pd.DataFrame, k: int, bases: pd.Series | None = None) -> pd.DataFrame:
+    """True where a cell of a crosstab counted in respondents rests on 1 to k-1 of them; with `bases`
+    (respondents per column), every cell of a column of fewer than k respondents too: there a 0 says as
+    much about a person as a 1 ("the one woman never mentioned it")."""
+    shared = [c for c in respondents.columns if _counted(c)]
+    counts = respondents[shared].apply(lambda col: col.astype("float"))
+    small = (counts > 0) & (counts < k)
+    if bases is not None:
+        for column in shared:
+            if column in bases.index and 0 < float(bases[column]) < k:
+                small[column] = True
+    return small if k >= 2 else small & False
+
+
+def suppress_small_cells(
+    table: pd.DataFrame, respondents: pd.DataFrame, k: int, bases: pd.Series | None = None
+) -> pd.DataFrame:
+    """`table` with every cell that rests on 1 to k-1 respondents blanked (NaN); zero cells stay, except
+    in a column of fewer than k respondents when `bases` (respondents per column) is given.
 
     `respondents` is the same crosstab counted in respondents (same rows and columns). Statistical offices
     suppress such cells so that no published number, and no quote behind it, points at one person.
     """
     if k < 2:
         return table
-    shared = [c for c in table.columns if c in respondents.columns and c not in ("name", "level")]
-    counts = respondents.reindex(index=table.index, columns=shared)
-    small = (counts > 0) & (counts < k)
+    shared = [c for c in table.columns if c in respondents.columns and _counted(c)]
+    small = small_cells(respondents.reindex(index=table.index, columns=shared).fillna(0), k, bases)
     result = table.copy()
     for column in shared:
         result[column] = result[column].astype("float").mask(small[column])
     return result
+
+
+def _counted(column: object) -> bool:
+    """A column of numbers, not the code's name or level ('name' or ('name', '') when attributes are crossed)."""
+    label = column[0] if isinstance(column, tuple) else column
+    return label not in ("name", "level")
+
+
+def pair_respondents(pairs: pd.DataFrame, segments: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """Code x code: respondents with at least one segment coded with both (the diagonal: with the code).
+
+    `pairs` holds segment_id and code (a parent's row for each child's coding when rolled up), `segments`
+    segment_id and respondent_id. The respondents behind each cell of a co-occurrence table."""
+    import pandas as pd
+
+    chosen = pairs.loc[pairs["code"].isin(list(codes)), ["segment_id", "code"]].drop_duplicates()
+    owners = segments[["segment_id", "respondent_id"]]
+    both = chosen.merge(chosen, on="segment_id", suffixes=("", "_with")).merge(owners, on="segment_id")
+    counted = both.drop_duplicates(["respondent_id", "code", "code_with"]).groupby(["code", "code_with"]).size()
+    table = counted.unstack(fill_value=0) if len(counted) else pd.DataFrame()
+    return table.reindex(index=list(codes), columns=list(codes), fill_value=0).astype(int)
+
+
+def withheld_codings(
+    codings: pd.DataFrame, attributes: Sequence[str], k: int, id_column: str = "respondent_id"
+) -> pd.Series:
+    """For a long table of codings (one row per coding, with its code, respondent and their attributes):
+    True where the quote sits behind a cell of fewer than k respondents: the code's own total, or the code
+    among the respondents sharing one of this respondent's attribute values (a Themes column)."""
+    import pandas as pd
+
+    withheld = pd.Series(False, index=codings.index)
+    if k < 2 or codings.empty:
+        return withheld
+    people = codings.groupby("code")[id_column].transform("nunique")
+    withheld |= people < k
+    for attribute in attributes:
+        if attribute not in codings.columns:
+            continue
+        value = codings[attribute].astype("object").where(codings[attribute].notna(), MISSING).astype(str)
+        shared = codings.assign(_value=value).groupby(["code", "_value"])[id_column].transform("nunique")
+        withheld |= shared < k
+    return withheld

@@ -37,6 +37,8 @@ from .store.schema import utcnow
 from .tables import write_table
 from .transcripts import TranscriptOptions, make_turn
 
+MIN_RESPONDENTS_SETTING = "disclosure_min_respondents"
+
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
     from sqlalchemy.orm import Session
 
@@ -977,6 +979,29 @@ class Project:
             about["Suppressed"] = f"cells resting on fewer than {min_respondents} respondents are left blank"
         return table, about
 
+    @property
+    def min_respondents(self) -> int:
+        """The disclosure threshold the dashboard and the publication commands apply by default: cells
+        resting on fewer respondents are hidden, with their quotes (0: off). Stored in the database, so
+        every member of a team, the command line and the dashboard apply the same one."""
+        value = self.store.get_setting(MIN_RESPONDENTS_SETTING)
+        return int(value) if value and value.isdigit() else 0
+
+    def set_min_respondents(self, k: int, actor: str = "qcode") -> None:
+        """Set the disclosure threshold (0: off, else at least 2); the audit log says who changed it."""
+        from .disclosure import check_threshold
+
+        try:
+            check_threshold(k)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        with self.store.transaction(write=True) as session:
+            previous = stored_settings.get_setting(session, MIN_RESPONDENTS_SETTING, "0")
+            if previous == str(k):
+                return
+            stored_settings.set_setting(session, MIN_RESPONDENTS_SETTING, str(k))
+            write_log(session, actor, Action.SET_DISCLOSURE, f"min_respondents {k}", previous=previous)
+
     def suppress_small_cells(
         self,
         table: pd.DataFrame,
@@ -988,7 +1013,8 @@ class Project:
         """`table` (a crosstab by `by`) with the cells that rest on 1 to k-1 respondents blanked."""
         from .disclosure import suppress_small_cells
 
-        return suppress_small_cells(table, self.crosstab(by, "respondents", "none", source, coders), k)
+        bases = self.column_bases(by, "respondents")
+        return suppress_small_cells(table, self.crosstab(by, "respondents", "none", source, coders), k, bases)
 
     # ----- learned model ----------------------------------------------------------------------
     def has_model(self) -> bool:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qcode_app import chart_download, charts, data, publication_download, sidebar, state, widgets
+from qcode_app import (
+    analysis_data,
+    chart_download,
+    charts,
+    data,
+    disclosure_setting,
+    publication_download,
+    sidebar,
+    state,
+    widgets,
+)
 
 key, token = state.context()
 filters = sidebar.current()
@@ -27,14 +37,22 @@ chosen = st.multiselect(
     **state.sticky("cooc_codes", []),
 )
 codes = tuple(c for c in order if c in chosen) if chosen else tuple(order)  # rows and columns alike
+# Disclosure control: a pair of codes that fewer than k respondents share is hidden, with its quotes.
+k = disclosure_setting.threshold(key)
+hidden = (
+    disclosure_setting.hidden_cells(analysis_data.cooccurrence_respondents(key, token, filters, codes), k)
+    if k >= 2
+    else set()
+)
+guarded = f" {disclosure_setting.note(k)}" if k >= 2 else ""
 
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(codes)) else (st.container(), st.container())
 with heat:
-    spec = charts.cooccurrence_spec(key, token, filters, codes)
+    spec = disclosure_setting.masked_spec(charts.cooccurrence_spec(key, token, filters, codes), hidden)
     event = st.vega_lite_chart(spec, on_select="rerun", key="cooc_heatmap", width="content")
     st.caption("Click a cell to read the segments where both codes apply; double-click to clear.")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled"
-    counted = f"Segments coded with both codes (the diagonal: with the code at all). Coders: {who}."
+    counted = f"Segments coded with both codes (the diagonal: with the code at all). Coders: {who}.{guarded}"
     chart_download.downloads(spec, counted, "cooccurrence", "cooc_heatmap")
 
 clicked = charts.selected_cell(event)
@@ -50,14 +68,30 @@ with quotes:
     left, right = st.columns(2)
     first = left.selectbox("Code", pairs, format_func=state.labels(names), **state.sticky("cooc_a", busiest, pairs))
     second = right.selectbox("with", pairs, format_func=state.labels(names), **state.sticky("cooc_b", first, pairs))
-    ids = data.cell_segments(key, token, filters, first, also_code=second)
     what = by_id[first].name if first == second else f"{by_id[first].name} and {by_id[second].name}"
-    widgets.quotes_panel(key, token, ids, f"{what}: {len(ids):,} segments", f"cooc-{first}-{second}")
+    if (first, second) in hidden:
+        st.markdown(f"**{what}: {disclosure_setting.HIDDEN}**")
+        st.info(
+            f"Hidden: fewer than {k} respondents have segments with both codes, so neither the number nor the "
+            "quotes are shown (disclosure control, in the sidebar).",
+            icon=":material/visibility_off:",
+        )
+    else:
+        ids = data.cell_segments(key, token, filters, first, also_code=second)
+        widgets.quotes_panel(key, token, ids, f"{what}: {len(ids):,} segments", f"cooc-{first}-{second}")
 
 st.divider()
-shown = matrix.loc[list(codes), list(codes)]
+shown = disclosure_setting.masked_table(matrix.loc[list(codes), list(codes)], hidden)
 screen = shown.rename(index=names, columns=lambda c: by_id[c].name)
 screen.index.name = "Code"
-widgets.table(screen.reset_index(), "cooccurrence.csv", "cooc_matrix", "Segments coded with both codes.")
-publication, about = publication_download.cooccurrence_publication(key, token, filters, codes)
+# a dash where a number is hidden, as in the heatmap (blank in the CSV)
+onscreen = screen.apply(disclosure_setting.dashed) if hidden else screen
+widgets.table(
+    onscreen.reset_index(),
+    "cooccurrence.csv",
+    "cooc_matrix",
+    f"Segments coded with both codes.{guarded}",
+    screen.reset_index(),
+)
+publication, about = publication_download.cooccurrence_publication(key, token, filters, codes, hidden, k)
 publication_download.downloads(publication, about, "cooccurrence", "cooc_publication")

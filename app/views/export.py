@@ -9,17 +9,50 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from coding.disclosure import withheld_codings
 from coding.project import Project
 from qcode_app import state, widgets
 
 project = state.project()
 stem = widgets.slug(project.name)
+k = project.min_respondents
 
 st.title("Export")
 st.caption(
     "Each file is made from the project as it stands when you click. The sidebar's filters do not apply here: "
     "exports hold everything, with the source and status of every coding."
 )
+cells_by: list[str] = []
+if k >= 2:
+    # The attributes that make the cells a table could show: groupings, not one value per respondent
+    # (an interview date or an id would make every cell a person and withhold every quote).
+    people = project.respondents()
+    groupings = [
+        a for a in people.columns if a != "respondent_id" and 0 < people[a].nunique(dropna=False) * k <= len(people)
+    ]
+    st.warning(
+        f"Disclosure control is on (k = {k}, in the sidebar): a quote whose code fewer than {k} respondents "
+        "have, overall or within one value of the attributes below, is left out of the downloads that carry "
+        "quotes (its row stays, its text is withheld). The whole project (QDPX) holds every transcript and is "
+        "not disclosure-controlled.",
+        icon=":material/visibility_off:",
+    )
+    cells_by = st.multiselect(
+        "Cells by",
+        list(people.columns.drop("respondent_id")),
+        default=groupings,
+        key="export_cells_by",
+        help="The respondent attributes whose values make the columns of the tables you publish.",
+    )
+
+
+def guarded_codings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The long codings with the quotes behind cells of fewer than k respondents withheld."""
+    if k < 2 or frame.empty:
+        return frame
+    withheld = withheld_codings(frame, cells_by, k)
+    note = f"withheld: fewer than {k} respondents"
+    return frame.assign(text=frame["text"].where(~withheld, ""), withheld=withheld.map({True: note, False: ""}))
 
 
 def through_file(write: Callable[[Project, Path], object], suffix: str) -> Callable[[], bytes]:
@@ -38,7 +71,13 @@ def _memos_with_text(project: Project) -> pd.DataFrame:
     memos = project.memos()
     ids = [int(s) for s in memos["segment_id"].dropna()]
     where = project.quotes(ids)[["segment_id", "document", "respondent_id", "text"]] if ids else None
-    return memos if where is None else memos.merge(where, on="segment_id", how="left")
+    if where is None:
+        return memos
+    if k >= 2:  # a segment whose quote is withheld in the codings is withheld here too
+        codings = guarded_codings(project.long_codings())
+        withheld = set(codings.loc[codings["withheld"] != "", "segment_id"]) if "withheld" in codings else set()
+        where = where.assign(text=where["text"].where(~where["segment_id"].isin(withheld), ""))
+    return memos.merge(where, on="segment_id", how="left")
 
 
 def offer(title: str, text: str, label: str, build: Callable[[], bytes | str], file_name: str, mime: str) -> None:
@@ -55,7 +94,7 @@ offer(
     "One row per coding: transcript, respondent and attributes, segment offsets and text, code, coder, source "
     "(person, rules, model), confidence and status.",
     "Codings CSV",
-    lambda: widgets.csv_bytes(project.long_codings()),
+    lambda: widgets.csv_bytes(guarded_codings(project.long_codings())),
     f"{stem}-codings.csv",
     "text/csv",
 )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from coding import publication_form
 from coding.analysis import value_columns
-from qcode_app import analysis_data, data, publication_download, sidebar, state
+from qcode_app import analysis_data, data, disclosure_setting, publication_download, sidebar, state
 
 COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}
 PERCENT_LABELS = {"none": "Counts only", "row": "% of the code (row)", "column": "% of the column"}
@@ -28,6 +28,16 @@ kind = st.segmented_control(
     **state.sticky("mx_kind", "Two attributes"),
 )
 who = ", ".join(filters.coders) if filters.coders else "every coder pooled"
+k = disclosure_setting.threshold(key)
+
+if kind == "Code x respondent" and k >= 2:
+    # every column is one respondent: with disclosure control on, every cell would be hidden
+    st.info(
+        f"Hidden: each column of this matrix is one respondent, fewer than the {k} respondents a cell must rest "
+        "on (disclosure control, in the sidebar). The two-attribute matrix shows groups.",
+        icon=":material/visibility_off:",
+    )
+    st.stop()
 
 if kind == "Code x respondent":
     pick_order, pick_values = st.columns(2)
@@ -80,6 +90,14 @@ by = (first, second)
 counts = analysis_data.crosstab_by(key, token, filters, by, count, "none")
 shares = analysis_data.crosstab_by(key, token, filters, by, count, percent) if percent != "none" else None
 bases = analysis_data.column_bases_by(key, token, filters, by, count)
+if k >= 2:  # disclosure control: cells resting on fewer than k respondents are blank
+    hidden = disclosure_setting.hidden_cells(
+        analysis_data.crosstab_by(key, token, filters, by, "respondents", "none"),
+        k,
+        analysis_data.column_bases_by(key, token, filters, by, "respondents"),
+    )
+    counts = disclosure_setting.masked_table(counts, hidden)
+    shares = disclosure_setting.masked_table(shares, hidden) if shares is not None else None
 table = publication_form.publication_frame(
     counts, shares, bases, layout if shares is not None else "counts", label="Code", n_label=f"n ({count})"
 )
@@ -92,5 +110,6 @@ about = publication_download.notes(
     f"by {state.plain(first)} and {state.plain(second)}",
     percent=publication_form.PERCENT_NOTES.get(percent),
 )
+about = publication_download.suppression_note(about, k)
 publication_download.downloads(table, about, f"crosstab-{first}-{second}-{count}-{percent}", "mx_crosstab")
 st.caption(f"Coders: {who}. {len(value_columns(counts)) - 1} combinations that some respondent has.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coding.analysis import TOTAL
-from qcode_app import chart_download, charts, data, publication_download, sidebar, state, widgets
+from qcode_app import chart_download, charts, data, disclosure_setting, publication_download, sidebar, state, widgets
 
 PERCENT_LABELS = charts.PERCENT_LABELS
 COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}
@@ -48,18 +48,30 @@ shares = data.crosstab(key, token, filters, by, count, percent) if percent != "n
 bases = data.column_bases(key, token, filters, by, count)
 values = [c for c in counts.columns if c not in ("name", "level")]
 rows = charts.code_rows(book)
+# Disclosure control: the cells (and their quotes) that rest on fewer than k respondents are hidden.
+k = disclosure_setting.threshold(key)
+hidden = (
+    disclosure_setting.hidden_cells(
+        data.crosstab(key, token, filters, by, "respondents", "none")[values],
+        k,
+        data.column_bases(key, token, filters, by, "respondents"),
+    )
+    if k >= 2
+    else set()
+)
+guarded = f" {disclosure_setting.note(k)}" if k >= 2 else ""
 
 
 # Side by side while the grid fits beside the quotes; many columns put the quotes underneath.
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(values)) else (st.container(), st.container())
 with heat:
     unit = COUNT_LABELS[count].lower()
-    spec = charts.crosstab_spec(key, token, filters, by, count, percent)
+    spec = disclosure_setting.masked_spec(charts.crosstab_spec(key, token, filters, by, count, percent), hidden)
     event = st.vega_lite_chart(spec, on_select="rerun", key="themes_heatmap", width="content")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
     counted = (
         f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number of "
-        f"{unit} in each column. Coders: {who}."
+        f"{unit} in each column. Coders: {who}.{guarded}"
     )
     st.caption(f"{counted} Click a cell to read its quotes; double-click to clear.")
     chart_download.downloads(spec, counted, f"themes-{by}-{count}-{percent}", "themes_heatmap")
@@ -86,8 +98,16 @@ with quotes:
     ids = data.cell_segments(key, token, filters, code, *((None, None) if value == TOTAL else (by, value)))
     number = int(counts.at[code, value]) if code in counts.index else 0
     where = "all respondents" if value == TOTAL else f"{state.plain(by).lower()} {value}"
-    heading = f"{book.by_id()[code].name} · {where}: {number:,} {unit}"
-    widgets.quotes_panel(key, token, ids, heading, f"{code}-{by}-{value}")
+    if (code, value) in hidden:
+        st.markdown(f"**{book.by_id()[code].name} · {where}: {disclosure_setting.HIDDEN}**")
+        st.info(
+            f"Hidden: this cell rests on fewer than {k} respondents, so neither its number nor its quotes are "
+            "shown (disclosure control, in the sidebar).",
+            icon=":material/visibility_off:",
+        )
+    else:
+        heading = f"{book.by_id()[code].name} · {where}: {number:,} {unit}"
+        widgets.quotes_panel(key, token, ids, heading, f"{code}-{by}-{value}")
 
 st.divider()
 # Only the table asked for is computed (tabs would compute both on every run).
@@ -99,13 +119,21 @@ shown_table = st.segmented_control(
 )
 if shown_table == "Code frequencies":
     freq = data.frequencies(key, token, filters)
+    if k >= 2:  # a code that few respondents have is a cell of its own
+        few = (freq["respondents"] > 0) & (freq["respondents"] < k)
+        numbers = [c for c in freq.columns if c not in ("name", "level")]
+        freq = freq.astype({c: "float" for c in numbers})
+        freq.loc[few, numbers] = float("nan")
     screen = freq.assign(name=widgets.tree_names(freq)).drop(columns="level")
     screen = screen.rename(columns={"name": "Code", "segments": "Segments", "respondents": "Respondents"})
+    onscreen = screen
+    if k >= 2 and bool(few.any()):  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
+        onscreen = screen.assign(**{c: disclosure_setting.dashed(screen[c]) for c in ("Segments", "Respondents")})
     widgets.table(
-        screen,
+        onscreen,
         "code-frequencies.csv",
         "themes_frequencies",
-        "Segments and respondents per code (a parent code counts its children too).",
+        f"Segments and respondents per code (a parent code counts its children too).{guarded}",
         screen.assign(code_id=freq.index),
         column_config={
             "% of respondents": st.column_config.ProgressColumn(
@@ -114,7 +142,7 @@ if shown_table == "Code frequencies":
         },
     )
 else:
-    shown = counts if shares is None else shares
+    shown = disclosure_setting.masked_table(counts if shares is None else shares, hidden)
     screen = shown.assign(name=widgets.tree_names(shown)).rename(columns={"name": "Code"}).drop(columns="level")
     what = f"{unit} per code by {state.plain(by).lower()}"
     if percent != "none":
@@ -123,14 +151,18 @@ else:
     percent_columns = (
         {v: st.column_config.NumberColumn(v, format="%.1f%%") for v in values} if percent != "none" else None
     )
+    onscreen = screen
+    if hidden:  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
+        onscreen = screen.assign(**{v: disclosure_setting.dashed(screen[v], percent != "none") for v in values})
+        percent_columns = None
     widgets.table(
-        screen,
+        onscreen,
         f"crosstab-{by}-{count}-{percent}.csv",
         "themes_crosstab",
-        f"{what.capitalize()}. Column n: {base_text}",
+        f"{what.capitalize()}. Column n: {base_text}.{guarded}",
         screen.assign(code_id=shown.index),
         column_config=percent_columns,
     )
     # The same table as a paper prints it: "12 (67%)", the n row, and notes saying what it counts.
-    publication, about = publication_download.crosstab_publication(key, token, filters, by, count, percent)
+    publication, about = publication_download.crosstab_publication(key, token, filters, by, count, percent, k)
     publication_download.downloads(publication, about, f"crosstab-{by}-{count}-{percent}", "themes_publication")

@@ -22,6 +22,7 @@ from .detectors import (
 )
 from .file_names import deidentified_name, file_name_names, unique_names
 from .keep_list import HONORIFICS, KeepList, normalise
+from .life_story import Clause, life_story_flags
 from .model import CONTACT, ORG, PERSON, PLACE, SURE, FileReport, Kept, Mention, Replacement, RosterEntry
 from .propagate import FOUND, KEY, LABEL, ROSTER, KnownName, NameFinder
 from .pseudonyms import Pseudonyms, name_key
@@ -139,6 +140,7 @@ class Corpus:
     found: list[list[Mention]] = field(default_factory=list)
     kept: list[list[Kept]] = field(default_factory=list)
     public: list[list[PublicMention]] = field(default_factory=list)
+    clauses: list[list[Clause]] = field(default_factory=list)  # life-story clauses (empty without a parser)
 
 
 class Deidentifier:
@@ -149,12 +151,16 @@ class Deidentifier:
         roster: Sequence[RosterEntry],
         pseudonyms: Pseudonyms,
         interviewer_labels: Sequence[str],
+        parser: Language | None = None,
     ) -> None:
         self.nlp = nlp
+        # the same model with its parser too: the main pass reads life-story clauses from its parse
+        self.parser = parser
         self.keep = keep
         self.lex = lexicon(nlp)
         self.roster = list(roster)
         self.pseudonyms = pseudonyms
+        self.interviewer_labels = list(interviewer_labels)
         self.roles = {label.casefold() for label in (*interviewer_labels, *GENERIC_RESPONDENT_LABELS)}
         self.sense = WordSense(self.lex)
         self.screen = Screen(keep, self.sense, self.roster)
@@ -168,7 +174,8 @@ class Deidentifier:
         for source, lower in zip(sources, corpus.lower, strict=True):
             self.sense.add_text(source.body, lower)
         corpus.public = self.screen.public_office(sources)
-        for index, doc in enumerate(self.nlp.pipe((source.body for source in sources), batch_size=PIPE_BATCH)):
+        main = self.parser or self.nlp
+        for index, doc in enumerate(main.pipe((source.body for source in sources), batch_size=PIPE_BATCH)):
             source = sources[index]
             lower = corpus.lower[index]
             kept: list[Kept] = [
@@ -178,6 +185,7 @@ class Deidentifier:
                 source.path.name, source.body, doc, self._first_pass(source, doc, lower), kept
             )
             corpus.ents.append([(ent.start, ent.end, ent.label_) for ent in doc.ents])
+            corpus.clauses.append(list(life_story_flags(doc, self.interviewer_labels)))
             corpus.found.append(mentions)
             corpus.kept.append(kept)
             if progress:
@@ -302,7 +310,7 @@ class Deidentifier:
             protected = [(r.out_start, r.out_end) for r in records]
             report.residuals = residuals(source.path.name, body, protected, self.keep, self.lex)
             report.kept = self.screen.kept(source.path.name, source.body, doc, mentions, kept)
-            report.quasi = find_quasi(source.path.name, source.body, mentions)
+            report.quasi = find_quasi(source.path.name, source.body, mentions, corpus.clauses[index])
             yield front + body, report
 
     def _private_words(self) -> set[str]:

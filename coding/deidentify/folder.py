@@ -218,7 +218,14 @@ def deidentify_folder(
 
     from ..nlp import load_pipeline  # spaCy loads only when there is work to do
 
-    engine = Deidentifier(load_pipeline(pipeline, "ner"), keep_list, roster_entries, pseudonyms, interviewer_labels)
+    engine = Deidentifier(
+        load_pipeline(pipeline, "ner"),
+        keep_list,
+        roster_entries,
+        pseudonyms,
+        interviewer_labels,
+        parser=load_pipeline(pipeline, "full"),
+    )
     engine.rewrites = rewrites
     total = 2 * len(sources)  # detection, then writing
     corpus = engine.detect(sources, (lambda done, _n: progress(done, total)) if progress else None)

@@ -88,7 +88,7 @@ class Quasi:
     start: int  # offsets in the input body
     end: int
     text: str
-    kind: str  # AGE, BIRTH_YEAR, PRIVATE_DATE, POSITION, KINSHIP_ROLE, ETHNICITY_RELIGION
+    kind: str  # AGE, BIRTH_YEAR, PRIVATE_DATE, POSITION, KINSHIP_ROLE, ETHNICITY_RELIGION, LIFE_STORY
     rule: str
     proposal: str  # e.g. "[AGE: 40s]", "1993", "[POSITION]"
 

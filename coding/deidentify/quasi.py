@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 
 from ..transcripts import DEFAULT_INTERVIEWER_LABELS, LABEL_RE
 from .keep_list import data_list
+from .life_story import COUNT_LABELS, LIFE_STORY, Clause, generalised
 from .model import DATE, Mention, Quasi
 
 AGE = "AGE"
@@ -208,15 +209,19 @@ def _date_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
                 window = sentence[max(0, q_start - 70) : q_end + 70]
                 private = PERSONAL_EVENT.search(window) or HE_SHE_EVENT.search(window)
                 answer = _answers_question_about_you(text, start + q_start)
-                if not (private or answer) or _public_history(sentence, q_start, q_end):
+                # the first words of an answer to "when did you ..." date the respondent's life, even when
+                # they place it by public history ("In the summer of ninety-seven, just after the agreement")
+                opening = _answers_question_about_you(text, start + q_start, reach=OPENING_REACH)
+                if not (private or answer) or (_public_history(sentence, q_start, q_end) and not opening):
                     continue
-                if pattern is YEAR_RE and not _is_year(match):
+                if pattern is YEAR_RE and not (_is_year(match) or (opening and year_value(match.group("y")))):
                     continue
                 kind, rule, proposal = _date_kind(match, sentence, pattern)
                 yield start + q_start, start + q_end, kind, rule, proposal
 
 
 ANSWER_REACH = 80  # characters into an answer where a bare year still answers the question
+OPENING_REACH = 10  # "It was ninety-three", "Once, in 2001": the answer's opening words
 
 
 def _in_answer_about_you(text: str, offset: int) -> bool:
@@ -401,16 +406,25 @@ def _other_flags(text: str) -> Iterator[tuple[int, int, str, str, str]]:
             yield match.start("q"), match.end("q"), ETHNICITY_RELIGION, rule, proposal
 
 
+Flag = tuple[int, int, str, str, str]  # start, end, kind, rule, proposal
+
 # When two flags start at the same place, the more specific kind names the flag.
-PRIORITY = {AGE: 0, PRIVATE_DATE: 1, BIRTH_YEAR: 2, ETHNICITY_RELIGION: 3, KINSHIP_ROLE: 4, POSITION: 5}
+PRIORITY = {AGE: 0, PRIVATE_DATE: 1, BIRTH_YEAR: 2, ETHNICITY_RELIGION: 3, KINSHIP_ROLE: 4, POSITION: 5, LIFE_STORY: 6}
 
 
-def find_quasi(file: str, body: str, replaced: Sequence[Mention] = ()) -> list[Quasi]:
+def find_quasi(file: str, body: str, replaced: Sequence[Mention] = (), clauses: Sequence[Clause] = ()) -> list[Quasi]:
     """Quasi-identifiers of one body, overlaps merged (the first rule found names the flag), minus spans
-    that are already replaced as a whole (a day-precise private date is a [DATE_n] already)."""
+    that are already replaced as a whole (a day-precise private date is a [DATE_n] already).
+
+    `clauses` are the life-story clauses found in the body's parse (life_story.life_story_flags): a clause
+    overlapping a more specific flag, an age or a year, is left to that flag's review row."""
     flags = sorted(
         [*_age_flags(body), *_date_flags(body), *_other_flags(body)], key=lambda f: (f[0], -f[1], PRIORITY[f[2]])
     )
+    if clauses:
+        specific = [(f[0], f[1]) for f in flags]
+        wider = [trimmed for f in clauses if (trimmed := _outside(body, f, specific)) is not None]
+        flags = sorted([*flags, *wider], key=lambda f: (f[0], -f[1], PRIORITY[f[2]]))
     taken = [(m.start, m.end) for m in replaced if m.kind == DATE]
     result: list[Quasi] = []
     for start, end, kind, rule, proposal in flags:
@@ -424,6 +438,38 @@ def find_quasi(file: str, body: str, replaced: Sequence[Mention] = ()) -> list[Q
             continue
         result.append(Quasi(file, start, end, body[start:end], kind, rule, proposal))
     return result
+
+
+def _outside(body: str, clause: Clause, specific: list[tuple[int, int]]) -> Flag | None:
+    """The clause, or its longest part beside the more specific flags inside it that still holds one of
+    its details ('In the nineties I was with the mujahideen, in the political office in Taloqan' keeps
+    the office once the decade is flagged)."""
+    inside = sorted((s, e) for s, e in specific if s < clause.end and clause.start < e)
+    if not inside:
+        return clause[:5]
+    pieces, cursor = [], clause.start
+    for s, e in inside:
+        pieces.append((cursor, s))
+        cursor = max(cursor, e)
+    pieces.append((cursor, clause.end))
+    pieces = [piece for piece in pieces if _holds_detail(body, piece, clause)]
+    if not pieces:
+        return None
+    start, end = _strip(body, *max(pieces, key=lambda p: p[1] - p[0]))
+    proposal = generalised(body, start, end, clause.details) if clause.kind == LIFE_STORY else clause.proposal
+    return start, end, clause.kind, clause.rule, proposal
+
+
+def _holds_detail(body: str, piece: tuple[int, int], clause: Clause) -> bool:
+    """A place or a date of the clause, with words of the clause around it (not a count, not a bare name)."""
+    start, end = piece
+    inner = [(s, e) for s, e, label in clause.details if start <= s and e <= end and label not in COUNT_LABELS]
+    if not inner:
+        return False
+    rest = body[start:end]
+    for s, e in sorted(inner, reverse=True):
+        rest = rest[: s - start] + rest[e - start :]
+    return bool(re.search(r"[a-z]{3,}", rest))
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

@@ -48,6 +48,7 @@ class Action(enum.StrEnum):
     CODE_HITS = "code_hits"  # many spans coded in one call (search hits): one undo step
     UNDO = "undo"
     REDO = "redo"
+    SET_DISCLOSURE = "set_disclosure"  # the threshold below which tables hide cells (who turned it off)
 
 
 # Actions that edit the codings or memos of a few segments: their entry names one in segment_id, and all of
