@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from . import span_coding
 from .errors import IngestError
 from .models import Document, Segment
 from .store import Action, Store
@@ -211,7 +212,13 @@ def _replace(
             if segment is not None and (segment, memo.coder) not in noted:
                 noted.add((segment, memo.coder))
                 stored_memos.copy_memo(session, memo, segment)
-    return len(copied), len(old_codings) - len(copied), len(noted), len(old_memos) - len(noted)
+    # Spans follow their text (not only whole unchanged units): each found again is carried, and puts its
+    # code on the new version's units; rows added that way count as carried.
+    span_coding.carry_spans(session, old_id, new_id, old_text, document.text)
+    new_units = sorted(stored_segments.document_units(session, new_id))
+    derived = sum(span_coding.derive(session, [new_id], unit) for unit in new_units)
+    carried = min(len(copied) + derived, len(old_codings))
+    return carried, len(old_codings) - carried, len(noted), len(old_memos) - len(noted)
 
 
 def _same_text(old_text: str, new_text: str, new_spans: list[tuple[int, int, int]]) -> Callable[[int, int], int | None]:

@@ -29,6 +29,8 @@ from .store import documents as stored_documents
 from .store import memos as stored_memos
 from .store import segments as stored_segments
 from .store import settings as stored_settings
+from .store import spans as stored_spans
+from .store.changes import Recorder, memo_ids
 from .store.database import engine_for, migrate
 from .store.log import write_log
 from .store.schema import utcnow
@@ -199,6 +201,8 @@ class Project:
 
         One segment run at a time per project (another is waited for up to `wait` seconds, then a
         BusyError): what is not yet segmented is read under the lock, so nothing is segmented twice."""
+        from . import span_coding
+
         unit = unit or self.config.unit
         if unit not in UNITS:
             raise UsageError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
@@ -210,6 +214,7 @@ class Project:
             try:
                 with self.store.transaction(write=True) as session:
                     added = stored_segments.add_segments(session, segments, unit, versions)
+                    span_coding.derive_named(session, list(versions), unit)  # spans code the new units too
                     write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
             except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
                 raise BusyError(
@@ -366,33 +371,60 @@ class Project:
         self.store.retrying(lambda: self._apply_code(segment_id, code_id, coder))
 
     def _apply_code(self, segment_id: int, code_id: str, coder: str) -> None:
+        from . import span_coding
+
         with self.store.transaction(write=True) as session:
             _current_segment(session, segment_id)
             existing = stored_codings.find_coding(session, segment_id, code_id, coder, lock=True)
             if existing is not None and existing.status == ACCEPTED:
                 return
-            if existing is not None:
-                stored_codings.decide(session, existing, ACCEPTED, coder)
-            else:
-                stored_codings.add_human_codings(session, [(segment_id, code_id)], coder)
-                session.flush()  # a concurrent tab's row shows here, as a unique-key error retrying() absorbs
-            write_log(session, coder, Action.APPLY_CODE, segment_id=segment_id, code_id=code_id, code=code_id)
+            rec = Recorder(session)
+            span_id = span_coding.code_unit(session, rec, segment_id, code_id, coder)
+            write_log(
+                session,
+                coder,
+                Action.APPLY_CODE,
+                segment_id=segment_id,
+                code_id=code_id,
+                code=code_id,
+                span_id=span_id,
+                changes=rec.changes(),
+            )
 
     def remove_code(self, segment_id: int, code_id: str, coder: str) -> None:
-        """A person takes their own code off a segment; the log keeps that it was there."""
+        """A person takes their own code off a segment; the log keeps that it was there.
+
+        Spans: the coder's spans of the code that cover the segment are trimmed around it (the parts before
+        and after it that hold text stay coded, with their units); a span inside the segment goes."""
         self.store.retrying(lambda: self._remove_code(segment_id, code_id, coder))
 
     def _remove_code(self, segment_id: int, code_id: str, coder: str) -> None:
+        from . import span_coding
+
         with self.store.transaction(write=True) as session:
             _current_segment(session, segment_id)
             existing = stored_codings.find_coding(session, segment_id, code_id, coder, lock=True)
             if existing is None or existing.status == REJECTED:
                 return
-            if existing.source == HUMAN:
-                stored_codings.delete_coding(session, existing)
-            else:  # their decision on a suggestion: it now says no
-                stored_codings.decide(session, existing, REJECTED, coder)
-            write_log(session, coder, Action.REMOVE_CODE, segment_id=segment_id, code_id=code_id, code=code_id)
+            rec = Recorder(session)
+            rec.watch("codings", [existing.id])
+            touched = span_coding.trim_around(session, rec, segment_id, code_id, coder)
+            row = stored_codings.find_coding(session, segment_id, code_id, coder)
+            if row is not None and row.status != REJECTED:  # a row no span stood behind
+                if row.source == HUMAN:
+                    stored_codings.delete_coding(session, row)
+                else:  # their decision on a suggestion: it now says no
+                    stored_codings.decide(session, row, REJECTED, coder)
+            write_log(
+                session,
+                coder,
+                Action.REMOVE_CODE,
+                segment_id=segment_id,
+                code_id=code_id,
+                code=code_id,
+                segments=sorted({segment_id, *touched}),
+                changes=rec.changes(),
+            )
 
     def decide_suggestion(self, coding_id: int, accept: bool, coder: str) -> None:
         """Accept or reject a rule or model suggestion for oneself; the decision survives later autocoding.
@@ -402,6 +434,8 @@ class Project:
         self.store.retrying(lambda: self._decide_suggestion(coding_id, accept, coder))
 
     def _decide_suggestion(self, coding_id: int, accept: bool, coder: str) -> None:
+        from . import span_coding
+
         status = ACCEPTED if accept else REJECTED
         with self.store.transaction(write=True) as session:
             row = stored_codings.coding_row(session, coding_id)
@@ -416,11 +450,21 @@ class Project:
             if own is not None and own.source == HUMAN and not accept:
                 raise UsageError("you applied this code to the segment yourself; remove it instead of rejecting")
             previous = own.status if own is not None else SUGGESTED
+            rec = Recorder(session)
+            if own is not None:
+                rec.watch("codings", [own.id])
+            if not accept and previous == ACCEPTED:  # their spans of the code stop at the segment
+                span_coding.trim_around(session, rec, row.segment_id, row.code_id, coder)
             if own is None:
                 stored_codings.add_decision(session, row, coder, status)
                 session.flush()  # as in _apply_code: another tab's decision is a unique-key error, retried
+                own = stored_codings.find_coding(session, row.segment_id, row.code_id, coder)
+                assert own is not None
+                rec.created("codings", [own.id])
             else:
                 stored_codings.decide(session, own, status, coder)
+            if accept and previous != ACCEPTED:  # an accepted suggestion is a span of the unit's bounds
+                span_coding.span_of_unit(session, rec, row.segment_id, row.code_id, coder)
             write_log(
                 session,
                 coder,
@@ -429,6 +473,7 @@ class Project:
                 segment_id=row.segment_id,
                 code_id=row.code_id,
                 previous=previous,
+                changes=rec.changes(),
             )
 
     def set_memo(self, segment_id: int, text: str, coder: str) -> None:
@@ -437,12 +482,165 @@ class Project:
     def _set_memo(self, segment_id: int, text: str, coder: str) -> None:
         with self.store.transaction(write=True) as session:
             _current_segment(session, segment_id)
+            rec = Recorder(session)
+            rec.watch("memos", memo_ids(session, segment_id, coder))
             previous = stored_memos.upsert_memo(session, segment_id, coder, text)
             session.flush()
-            write_log(session, coder, Action.MEMO, segment_id=segment_id, previous=previous, text=text)
+            rec.created("memos", memo_ids(session, segment_id, coder))
+            write_log(
+                session, coder, Action.MEMO, segment_id=segment_id, previous=previous, text=text, changes=rec.changes()
+            )
 
     def memos(self) -> pd.DataFrame:
         return self.store.memos_frame()
+
+    # ----- span codings (coding/span_coding.py) ------------------------------------------------
+    @_retried
+    def apply_span(self, document: str, start: int, end: int, code_id: str, coder: str) -> int:
+        """A person codes the exact range [start, end) of `document` (code points into its text, as segment
+        offsets) with `code_id`; returns the span id. Nothing is snapped (the dashboard snaps to words).
+
+        The code goes on every coding unit of the project's unit that the span touches (a row there already
+        is reused), which is what crosstabs, agreement and exports count. Refused (UsageError) for an empty
+        or out-of-range span, an unknown code or document; ReplacedDocumentError for a replaced one.
+        Logged as apply_span: undo(coder) takes it back."""
+        from . import span_coding
+
+        self._known_code(code_id)
+        with self.store.transaction(write=True) as session:
+            row = span_coding.document_for_edit(session, document)
+            span_coding.check_range(document, row.text, start, end)
+            rec = Recorder(session)
+            span_id, touched = span_coding.add_span(session, rec, row, start, end, code_id, coder, self.unit)
+            write_log(
+                session,
+                coder,
+                Action.APPLY_SPAN,
+                f"span {span_id}",
+                segment_id=touched[0] if touched else None,
+                code_id=code_id,
+                document=document,
+                start=start,
+                end=end,
+                span_id=span_id,
+                segments=touched,
+                changes=rec.changes(),
+            )
+        return span_id
+
+    @_retried
+    def remove_span(self, span_id: int, coder: str) -> None:
+        """A person removes their own span (another's is refused); unit rows that no other span of theirs
+        with the same code touches are taken off (a decision on a suggestion becomes a rejection).
+        Logged as remove_span: undo(coder) puts it back."""
+        from . import span_coding
+
+        with self.store.transaction(write=True) as session:
+            rec = Recorder(session)
+            span, name, changed = span_coding.remove_span(session, rec, span_id, coder)
+            write_log(
+                session,
+                coder,
+                Action.REMOVE_SPAN,
+                f"span {span_id}",
+                segment_id=changed[0] if changed else None,
+                code_id=span.code_id,
+                document=name,
+                start=span.start,
+                end=span.end,
+                span_id=span_id,
+                segments=changed,
+                changes=rec.changes(),
+            )
+
+    def spans(self, document: str | None = None, coders: Sequence[str] | None = None) -> pd.DataFrame:
+        """Span codings on current documents (of `document`, by `coders`, if given), in text order:
+        id, document, start, end, code_id, code_name, coder, text, created_at."""
+        with self.store.transaction() as session:
+            frame = stored_spans.spans_frame(session, document, coders)
+        names = {code.id: code.name for code in self.store.codes()}
+        texts = self.store.document_texts(frame["document"].unique().tolist()) if len(frame) else {}
+        frame = frame.assign(
+            code_name=frame["code_id"].map(names),
+            text=[
+                texts[d][int(a) : int(b)]
+                for d, a, b in zip(frame["document"], frame["start"], frame["end"], strict=True)
+            ],
+        )
+        columns = ["id", "document", "start", "end", "code_id", "code_name", "coder", "text", "created_at"]
+        return frame[columns].reset_index(drop=True)
+
+    @_retried
+    def code_hits(self, hits: pd.DataFrame, actor: str | None = None) -> list[int]:
+        """Code many ranges at once (search hits): `hits` has document, start, end, code_id and coder (one
+        coder). All are checked first and stored in one transaction, logged as one code_hits entry, so
+        undo(coder) takes the whole batch back in one step. Returns the span ids in the order of `hits`."""
+        from . import span_coding
+
+        missing = [c for c in ("document", "start", "end", "code_id", "coder") if c not in hits.columns]
+        if missing:
+            raise UsageError(f"hits need the column(s) {', '.join(missing)}")
+        coders = sorted(set(hits["coder"].astype(str)))
+        if len(coders) > 1:
+            raise UsageError(f"hits of one coder at a time, not of {', '.join(coders)}")
+        if not len(hits):
+            return []
+        coder = coders[0]
+        for code_id in sorted(set(hits["code_id"].astype(str))):
+            self._known_code(code_id)
+        ids: list[int] = []
+        touched: set[int] = set()
+        with self.store.transaction(write=True) as session:
+            rec = Recorder(session)
+            documents = {}
+            for name in sorted(set(hits["document"].astype(str))):
+                documents[name] = span_coding.document_for_edit(session, name)
+            columns = (hits["document"].astype(str), hits["start"], hits["end"], hits["code_id"].astype(str))
+            rows = list(zip(*columns, strict=True))
+            for name, start, end, _ in rows:
+                span_coding.check_range(name, documents[name].text, int(start), int(end))
+            for name, start, end, code_id in rows:
+                span_id, units = span_coding.add_span(
+                    session, rec, documents[name], int(start), int(end), code_id, coder, self.unit
+                )
+                ids.append(span_id)
+                touched.update(units)
+            write_log(
+                session,
+                actor or coder,
+                Action.CODE_HITS,
+                f"{len(ids)} spans",
+                segment_id=min(touched) if touched else None,
+                code_id=rows[0][3] if len({r[3] for r in rows}) == 1 else None,
+                spans=ids,
+                segments=sorted(touched),
+                changes=rec.changes(),
+            )
+        return ids
+
+    # ----- undo, redo, history (coding/undo.py) ---------------------------------------------------
+    def undo(self, person: str) -> str | None:
+        """Take back `person`'s last action not yet undone (apply or remove a code or span, search hits coded
+        at once, accept, reject, memo, codebook edits); returns a one-line description of what was undone,
+        None when there is nothing to undo. Refused (UsageError) when someone else has changed the same
+        codings, spans, memo or code since: undo never overwrites another person's work."""
+        from . import undo
+
+        return self.store.retrying(lambda: undo.undo(self.store, person))
+
+    def redo(self, person: str) -> str | None:
+        """Do again what `person` last undid (None when there is nothing to redo; any new action of theirs
+        clears what could be redone)."""
+        from . import undo
+
+        return self.store.retrying(lambda: undo.redo(self.store, person))
+
+    def history(self, segment_id: int) -> pd.DataFrame:
+        """Who did what when to one segment's codings and memos, oldest first: at, actor, action, code,
+        description (for the history panel)."""
+        from . import undo
+
+        return undo.history(self.store, segment_id, {c.id: c.name for c in self.store.codes()})
 
     # ----- autocoding -------------------------------------------------------------------------
     def autocode(
@@ -1009,8 +1207,18 @@ class Project:
         if code.parent and code.parent not in book.by_id():
             raise UsageError(f"unknown parent code {code.parent!r}")
         with self.store.transaction(write=True) as session:
+            rec = Recorder(session)
             stored_codebook.add_code(session, code)
-            write_log(session, actor, Action.ADD_CODE, code_id=code.id, name=code.name, parent=code.parent)
+            rec.created("codes", [code.id])
+            write_log(
+                session,
+                actor,
+                Action.ADD_CODE,
+                code_id=code.id,
+                name=code.name,
+                parent=code.parent,
+                changes=rec.changes(),
+            )
         self._write_codebook_file()
 
     @_retried
@@ -1018,8 +1226,18 @@ class Project:
         """Names change, ids stay: codings and exports keep pointing at the same code."""
         old = self._known_code(code_id)
         with self.store.transaction(write=True) as session:
+            rec = Recorder(session)
+            rec.watch("codes", [code_id])
             stored_codebook.update_code(session, code_id, name=new_name)
-            write_log(session, actor, Action.RENAME_CODE, code_id=code_id, previous=old.name, name=new_name)
+            write_log(
+                session,
+                actor,
+                Action.RENAME_CODE,
+                code_id=code_id,
+                previous=old.name,
+                name=new_name,
+                changes=rec.changes(),
+            )
         self._write_codebook_file()
 
     @_retried
@@ -1031,8 +1249,18 @@ class Project:
             if new_parent == code_id or code_id in book.ancestors(new_parent):
                 raise UsageError(f"cannot move {code_id!r} under itself or one of its own children")
         with self.store.transaction(write=True) as session:
+            rec = Recorder(session)
+            rec.watch("codes", [code_id])
             stored_codebook.update_code(session, code_id, parent_id=new_parent)
-            write_log(session, actor, Action.MOVE_CODE, code_id=code_id, previous=old.parent, parent=new_parent)
+            write_log(
+                session,
+                actor,
+                Action.MOVE_CODE,
+                code_id=code_id,
+                previous=old.parent,
+                parent=new_parent,
+                changes=rec.changes(),
+            )
         self._write_codebook_file()
 
     @_retried
@@ -1043,12 +1271,26 @@ class Project:
         if source_id == target_id:
             raise UsageError("a code cannot be merged into itself")
         children = [c.id for c in self.codebook.codes if c.parent == source_id]
+        from . import span_coding
+
         with self.store.transaction(write=True) as session:
+            rec = Recorder(session)  # undo moves every coding and span back and un-retires the code
+            rec.watch("codes", [source_id, *children])
+            span_coding.watch_code(session, rec, source_id)
             moved = stored_codebook.move_codings(session, source_id, target_id)
+            span_coding.move_spans(session, source_id, target_id)
             for child in children:
                 stored_codebook.update_code(session, child, parent_id=target_id)
             stored_codebook.update_code(session, source_id, merged_into=target_id)
-            write_log(session, actor, Action.MERGE_CODES, code_id=source_id, into=target_id, codings=moved)
+            write_log(
+                session,
+                actor,
+                Action.MERGE_CODES,
+                code_id=source_id,
+                into=target_id,
+                codings=moved,
+                changes=rec.changes(),
+            )
         self._write_codebook_file()
         return moved
 

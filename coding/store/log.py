@@ -41,11 +41,31 @@ class Action(enum.StrEnum):
     MERGE_CODES = "merge_codes"
     REMOVE_DOCUMENT = "remove_document"
     RESTORE_DOCUMENT = "restore_document"
+    APPLY_SPAN = "apply_span"
+    REMOVE_SPAN = "remove_span"
+    CODE_HITS = "code_hits"  # many spans coded in one call (search hits): one undo step
+    UPDATE_CODE = "update_code"
+    DELETE_CODE = "delete_code"
+    UNDO = "undo"
+    REDO = "redo"
 
 
-# Actions that edit the codings or the memo of one segment, which their entry names in segment_id.
+# Actions that edit the codings or memos of a few segments: their entry names one in segment_id, and all of
+# them in details["segments"] when there are several (a span across units, search hits, an undo).
 SEGMENT_EDITS = frozenset(
-    {Action.APPLY_CODE, Action.REMOVE_CODE, Action.MEMO, Action.CONSENSUS, Action.ACCEPT, Action.REJECT}
+    {
+        Action.APPLY_CODE,
+        Action.REMOVE_CODE,
+        Action.MEMO,
+        Action.CONSENSUS,
+        Action.ACCEPT,
+        Action.REJECT,
+        Action.APPLY_SPAN,
+        Action.REMOVE_SPAN,
+        Action.CODE_HITS,
+        Action.UNDO,
+        Action.REDO,
+    }
 )
 LOG_COLUMNS = ["id", "at", "actor", "action", "target", "details", "segment_id", "coding_id", "code_id"]
 
@@ -118,15 +138,18 @@ def edited_segments(session: Session, after: int, upto: int, entries: int) -> se
     change) or names no segment, or when the range does not hold exactly `entries` entries: on PostgreSQL
     a transaction can commit after one with a higher log id, so an id range alone can miss an edit. Then a
     reader must reload everything instead of refreshing these segments."""
-    query = select(LogRow.action, LogRow.segment_id).where(LogRow.id > after, LogRow.id <= upto)
+    query = select(LogRow.action, LogRow.segment_id, LogRow.details).where(LogRow.id > after, LogRow.id <= upto)
     rows = session.execute(query).all()
     if len(rows) != entries:
         return None
     segments: set[int] = set()
-    for action, segment_id in rows:
-        if action not in SEGMENT_EDITS or segment_id is None:
+    for action, segment_id, details in rows:
+        named = (details or {}).get("segments") if isinstance(details, dict) else None
+        if action not in SEGMENT_EDITS or (segment_id is None and named is None):
             return None
-        segments.add(int(segment_id))
+        if segment_id is not None:
+            segments.add(int(segment_id))
+        segments.update(int(s) for s in named or [])
     return segments
 
 

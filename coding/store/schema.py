@@ -140,6 +140,23 @@ class CodingRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SpanRow(Base):
+    """A person's code on an exact character range [start, end) of a document version (offsets as segments').
+
+    The codings rows stay what every analysis counts: a span puts its coder's code on each coding unit it
+    touches (coding/span_coding.py); a whole-unit coding is a span equal to the unit's bounds."""
+
+    __tablename__ = "spans"
+    __table_args__ = (Index("ix_spans_document_code_coder", "document_id", "code_id", "coder"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
+    coder: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class MemoRow(Base):
     __tablename__ = "memos"
     # One memo per coder and segment (two tabs saving at once update it; they do not add a second).

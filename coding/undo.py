@@ -1,0 +1,243 @@
+"""Undo, redo and history from the audit log.
+
+Each undoable entry holds in details["changes"] the rows it changed, before and after (coding/store/changes.py).
+A person's entries, oldest first, are replayed as two stacks: an undoable action goes on `done` and clears
+`undone` (as any other action of theirs does); an undo moves the top of `done` to `undone`; a redo moves the
+top of `undone` back, as the redo entry itself. So undo and redo need nothing stored but the log.
+
+Undo writes each row's `before` back only where the row still reads as the entry's `after`: a row that reads
+otherwise was changed since (by someone else: a person's own later actions are undone first), and the undo
+is refused, naming who, rather than overwriting their work. Redo checks the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import UsageError
+from .store import Action, Store
+from .store.changes import put, same, snapshot
+from .store.log import write_log
+from .store.schema import CodingRow, LogRow, SpanRow
+
+UNDOABLE = frozenset(
+    {
+        Action.APPLY_CODE,
+        Action.REMOVE_CODE,
+        Action.APPLY_SPAN,
+        Action.REMOVE_SPAN,
+        Action.CODE_HITS,
+        Action.ACCEPT,
+        Action.REJECT,
+        Action.MEMO,
+        Action.ADD_CODE,
+        Action.RENAME_CODE,
+        Action.MOVE_CODE,
+        Action.MERGE_CODES,
+        Action.UPDATE_CODE,
+        Action.DELETE_CODE,
+    }
+)
+_ROW_TABLES = ("codings", "spans", "memos")  # changes of these alone are segment edits (the app re-reads few)
+
+
+def undo(store: Store, person: str) -> str | None:
+    with store.transaction(write=True) as session:
+        done, _ = _stacks(session, person)
+        if not done:
+            return None
+        entry = session.get(LogRow, done[-1])
+        assert entry is not None
+        changes = _changes(session, entry)
+        _refuse_if_changed(session, entry, changes, person, "after", "undo")
+        for change in reversed(changes):
+            put(session, change["table"], change["id"], change["before"])
+        described = f"undid: {describe(entry)}"
+        _log(session, person, Action.UNDO, entry, _inverse(changes), described)
+        return described
+
+
+def redo(store: Store, person: str) -> str | None:
+    with store.transaction(write=True) as session:
+        _, undone = _stacks(session, person)
+        if not undone:
+            return None
+        entry = session.get(LogRow, undone[-1])
+        assert entry is not None
+        changes = _changes(session, entry)
+        _refuse_if_changed(session, entry, changes, person, "before", "redo")
+        for change in changes:
+            put(session, change["table"], change["id"], change["after"])
+        described = f"redid: {describe(entry)}"
+        _log(session, person, Action.REDO, entry, changes, described)
+        return described
+
+
+def _stacks(session: Session, person: str) -> tuple[list[int], list[int]]:
+    """(done, undone): ids of the person's entries that undo and redo would take next, last on top."""
+    done: list[int] = []
+    undone: list[int] = []
+    query = select(LogRow.id, LogRow.action).where(LogRow.actor == person).order_by(LogRow.id)
+    for entry_id, action in session.execute(query):
+        if action == Action.UNDO:
+            if done:
+                undone.append(done.pop())
+        elif action == Action.REDO:
+            if undone:
+                undone.pop()
+            done.append(entry_id)
+        else:
+            undone.clear()  # a new action: what was undone can no longer be redone
+            if action in UNDOABLE:
+                done.append(entry_id)
+    return done, undone
+
+
+def _changes(session: Session, entry: LogRow) -> list[dict[str, Any]]:
+    details = entry.details or {}
+    if "changes" in details:
+        return list(details["changes"])
+    if entry.action in (Action.UPDATE_CODE, Action.DELETE_CODE) and isinstance(details.get("before"), dict):
+        return _codebook_changes(session, entry, details)
+    raise UsageError(
+        f"{entry.actor}'s last action ({describe(entry)}, {entry.at:%Y-%m-%d %H:%M}) was recorded before undo "
+        "existed and cannot be undone"
+    )
+
+
+def _codebook_changes(session: Session, entry: LogRow, details: dict[str, Any]) -> list[dict[str, Any]]:
+    """update_code and delete_code entries record the code row before the change and the codings moved or
+    removed (their ids): the change is from how those read now back to how they were."""
+    before = dict(details["before"])
+    code_id = str(before.get("id") or entry.code_id)
+    now = snapshot(session, "codes", code_id)
+    changes = [{"table": "codes", "id": code_id, "before": {**(now or {}), **before}, "after": now}]
+    for coding_id in details.get("codings") or []:
+        row = snapshot(session, "codings", coding_id)
+        if row is not None and row["code_id"] != code_id:
+            changes.append({"table": "codings", "id": coding_id, "before": {**row, "code_id": code_id}, "after": row})
+    return changes
+
+
+def _refuse_if_changed(
+    session: Session, entry: LogRow, changes: list[dict[str, Any]], person: str, expect: str, verb: str
+) -> None:
+    for change in changes:
+        if not same(snapshot(session, change["table"], change["id"]), change[expect]):
+            others = _later_actors(session, entry, person)
+            who = f" by {', '.join(others)}" if others else ""
+            raise UsageError(
+                f"cannot {verb} {describe(entry)}: it was changed since{who}; nothing was changed "
+                "(undo never overwrites someone else's work)"
+            )
+        if verb == "undo" and change["table"] == "codes" and change["before"] is None:
+            _refuse_if_code_used(session, entry, str(change["id"]))
+
+
+def _refuse_if_code_used(session: Session, entry: LogRow, code_id: str) -> None:
+    used = session.scalar(select(func.count(CodingRow.id)).where(CodingRow.code_id == code_id)) or 0
+    used += session.scalar(select(func.count(SpanRow.id)).where(SpanRow.code_id == code_id)) or 0
+    if used:
+        raise UsageError(f"cannot undo {describe(entry)}: the code has {used} codings since; nothing was changed")
+
+
+def _later_actors(session: Session, entry: LogRow, person: str) -> list[str]:
+    """Who else edited the same segments or code after the entry (to name them in a refusal)."""
+    segments = set((entry.details or {}).get("segments") or []) | ({entry.segment_id} - {None})
+    query = select(LogRow.actor, LogRow.segment_id, LogRow.code_id, LogRow.details).where(
+        LogRow.id > entry.id, LogRow.actor != person
+    )
+    names = set()
+    for actor, segment_id, code_id, details in session.execute(query):
+        named = set((details or {}).get("segments") or []) | ({segment_id} - {None})
+        if named & segments or (entry.code_id is not None and code_id == entry.code_id):
+            names.add(actor)
+    return sorted(names)
+
+
+def _inverse(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**c, "before": c["after"], "after": c["before"]} for c in reversed(changes)]
+
+
+def _log(
+    session: Session, person: str, action: Action, entry: LogRow, changes: list[dict[str, Any]], described: str
+) -> None:
+    details = entry.details or {}
+    extra: dict[str, Any] = {}
+    if all(c["table"] in _ROW_TABLES for c in changes):  # the app re-reads just these segments
+        extra["segments"] = sorted(set(details.get("segments") or []) | ({entry.segment_id} - {None}))
+    write_log(
+        session,
+        person,
+        action,
+        f"log {entry.id}",
+        segment_id=entry.segment_id,
+        coding_id=entry.coding_id,
+        code_id=entry.code_id,
+        entry=entry.id,
+        action_undone=entry.action,
+        description=described,
+        changes=changes,
+        **extra,
+    )
+
+
+# ----- descriptions and history ---------------------------------------------------------------
+def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
+    """One line saying what an entry did, for people."""
+    details = entry.details or {}
+    code = entry.code_id or details.get("code") or ""
+    code_text = f"'{(names or {}).get(code, code)}'" if code else "a code"
+    where = f" on segment {entry.segment_id}" if entry.segment_id is not None else ""
+    action = entry.action
+    if action in (Action.APPLY_SPAN, Action.REMOVE_SPAN):
+        verb = "applied" if action == Action.APPLY_SPAN else "removed"
+        return f"{verb} {code_text} on {details.get('document')} {details.get('start')}-{details.get('end')}"
+    if action == Action.CODE_HITS:
+        return f"coded {len(details.get('spans') or [])} search hits with {code_text}"
+    if action == Action.APPLY_CODE:
+        return f"applied {code_text}{where}"
+    if action == Action.REMOVE_CODE:
+        return f"removed {code_text}{where}"
+    if action in (Action.ACCEPT, Action.REJECT):
+        return f"{'accepted' if action == Action.ACCEPT else 'rejected'} the suggestion {code_text}{where}"
+    if action == Action.MEMO:
+        text = str(details.get("text") or "")
+        return f"memo{where}: {text[:60]!r}" if text else f"cleared the memo{where}"
+    if action in (Action.UNDO, Action.REDO):
+        return str(details.get("description") or action)
+    if action == Action.RENAME_CODE:
+        return f"renamed {code_text} from {details.get('previous')!r} to {details.get('name')!r}"
+    if action == Action.MOVE_CODE:
+        return f"moved {code_text} under {details.get('parent') or 'the top level'}"
+    if action == Action.MERGE_CODES:
+        return f"merged {code_text} into '{details.get('into')}'"
+    if action == Action.ADD_CODE:
+        return f"added the code {code_text}"
+    if action == Action.UPDATE_CODE:
+        return f"edited the code {code_text}"
+    if action == Action.DELETE_CODE:
+        return f"deleted the code {code_text}"
+    return f"{action} {entry.target}".strip()
+
+
+HISTORY_COLUMNS = ["at", "actor", "action", "code", "description"]
+
+
+def history(store: Store, segment_id: int, names: dict[str, str]) -> pd.DataFrame:
+    """Entries naming the segment (in segment_id or in details["segments"]), oldest first."""
+    with store.transaction() as session:
+        query = select(LogRow).where(
+            (LogRow.segment_id == segment_id)
+            | LogRow.action.in_([Action.APPLY_SPAN, Action.REMOVE_SPAN, Action.CODE_HITS, Action.UNDO, Action.REDO])
+        )
+        rows = [
+            (e.at, e.actor, e.action, names.get(e.code_id or "", e.code_id or ""), describe(e, names))
+            for e in session.scalars(query.order_by(LogRow.id))
+            if e.segment_id == segment_id or segment_id in ((e.details or {}).get("segments") or [])
+        ]
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
