@@ -99,10 +99,9 @@ def document(key: state.ProjectKey, segments: int, name: str) -> tuple[Document,
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def spans_of(key: state.ProjectKey, token: tuple[int, ...], name: str) -> pd.DataFrame | None:
-    """Every span on a transcript (None before the project has spans)."""
-    project = state.cached_project(key)
-    return project.spans(name) if hasattr(project, "spans") else None
+def spans_of(key: state.ProjectKey, token: tuple[int, ...], name: str) -> pd.DataFrame:
+    """Every span on a transcript, every coder's."""
+    return state.cached_project(key).spans(name)
 
 
 def marks(

@@ -50,7 +50,7 @@ def coding_bench() -> None:
     waiting = workbench.pending(codings, me)
     visible = own if not (me and show_others) else codings[codings["status"] == "accepted"]
     spans = workbench.spans_of(key, token, name)
-    if spans is not None and me and not show_others:  # blind coding: only the person's own spans
+    if me and not show_others:  # blind coding: only the person's own spans
         spans = spans[spans["coder"] == me]
 
     candidates = list(numbers)
