@@ -138,27 +138,32 @@ def marks(
 
 
 def on_span_action(project: Project, key: str, document: str, coder: str, shown: dict[str, Mark]) -> None:
-    """What the span coder sent: apply codes to a range, or remove one of the person's own codings."""
+    """The span coder's callback: carry out what it sent; a library refusal becomes a message."""
     sent = span_coder.action(key)
-    if sent is None or not coder:
-        return
-    if sent["kind"] == "apply":
-        start, end = int(sent["start"]), int(sent["end"])
-        codes = [str(c) for c in sent.get("codes", [])]
-        for code in codes:
-            state.act(project.apply_span, document, start, end, code, coder)
+    if sent is not None and coder:
+        state.act(perform, project, sent, document, coder, shown)
+
+
+def perform(project: Project, sent: dict[str, Any], document: str, coder: str, shown: dict[str, Mark]) -> None:
+    """Apply codes to a range, or remove one of the person's own codings (a stripe chosen, then Delete).
+
+    A whole-unit coding without a span (a suggestion accepted before spans existed) is removed as it was
+    made: a human code by remove_code, an accepted suggestion by rejecting it."""
+    if sent.get("kind") == "apply":
+        for code in sent.get("codes", []):
+            project.apply_span(document, int(sent["start"]), int(sent["end"]), str(code), coder)
         return
     mark = shown.get(str(sent.get("mark", "")))
-    if sent["kind"] != "remove" or mark is None or not mark.removable:
+    if sent.get("kind") != "remove" or mark is None or not mark.removable or mark.coder != coder:
         return
     if mark.id.startswith("s"):
-        state.act(project.remove_span, int(mark.id[1:]), coder)
+        project.remove_span(int(mark.id[1:]), coder)
         return
     coding_id, segment_id = (int(part) for part in mark.id[1:].split(":"))
     if mark.source == HUMAN:
-        state.act(project.remove_code, segment_id, mark.code, coder)
-    else:  # an accepted suggestion: taking it away is rejecting it
-        state.act(project.decide_suggestion, coding_id, False, coder)
+        project.remove_code(segment_id, mark.code, coder)
+    else:
+        project.decide_suggestion(coding_id, False, coder)
 
 
 def on_selection(key: str) -> None:
