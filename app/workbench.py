@@ -209,9 +209,26 @@ def undo_buttons(project: Project, coder: str, left: Any, right: Any) -> None:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _explainers(project: Project, book: Codebook) -> str:
+    """What the reasons depend on: the codes' rules and the model file (coding changes neither)."""
+    from coding import training
+
+    path = training.model_path(project.folder)
+    model = path.stat().st_mtime_ns if path.exists() else 0
+    return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
+
+
+def _reasons(key: state.ProjectKey | None, explainers: str, text: str, codes: tuple[str, ...]) -> dict:
+    """Why each suggestion was made (the matched words), cached: coding does not change the answer."""
+    return state.project().suggestion_reasons(text, list(codes))
+
+
 def history(project: Project, segment_id: int) -> None:
-    """Who did what to this segment, newest first."""
-    with st.expander("History of this segment", icon=":material/history:"):
+    """Who did what to this segment, newest first: read only while the switch is on (it costs a query)."""
+    if not st.toggle("History of this segment", **state.sticky("show_history", False)):
+        return
+    with st.container(border=True):
         frame = project.history(segment_id)
         if frame.empty:
             st.caption("Nothing recorded on this segment yet.")
@@ -259,7 +276,7 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     names = {c.id: c.name for c in book.codes}
     by_code = waiting.groupby("code", sort=False)
     order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
-    reasons = project.suggestion_reasons(text, [str(code) for code in order])
+    reasons = _reasons(state.project_key(), _explainers(project, book), text, tuple(str(code) for code in order))
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(
