@@ -35,6 +35,7 @@ def coder_data(
     coder: str,
     current: int | None,
     selection: Mapping[str, Any] | None = None,
+    done: str = "",
 ) -> dict[str, Any]:
     """Everything the span coder shows, as JSON: turns with their text (the browser makes text of it, never
     markup), respondent units, stripes with their code's name, colour and a label ink readable on it."""
@@ -46,6 +47,7 @@ def coder_data(
         "coder": coder,
         "current": current,
         "selection": dict(selection) if selection else None,
+        "done": done,  # the nonce of the last action carried out: the browser's drawn-ahead stripes give way
         "turns": [
             {
                 "speaker": turn.speaker,
@@ -63,6 +65,7 @@ def coder_data(
                 "id": code.id,
                 "name": code.name,
                 "color": colors[code.id],
+                "ink": label_ink(colors[code.id]),
                 "depth": depths.get(code.id, 0),
                 "definition": code.definition,
             }

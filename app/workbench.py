@@ -142,6 +142,10 @@ def on_span_action(project: Project, key: str, document: str, coder: str, shown:
     sent = span_coder.action(key)
     if sent is not None and coder:
         state.act(perform, project, sent, document, coder, shown)
+        st.session_state[DONE] = str(sent.get("nonce", ""))
+
+
+DONE = "_span_coder_done"
 
 
 def perform(project: Project, sent: dict[str, Any], document: str, coder: str, shown: dict[str, Mark]) -> None:

@@ -121,7 +121,9 @@ def test_drag_a_phrase_across_two_sentences_code_it_by_key_reload_and_undo(serve
 
         page.keyboard.press("1")  # the first code of the list
         stripe = page.locator(f".qcw-stripe[data-code='{first_code.id}']")
-        expect(stripe).to_have_count(1, timeout=15_000)
+        expect(stripe).to_have_count(1, timeout=2_000)  # drawn at once, before the server answers
+        saved = page.locator(f".qcw-stripe[data-code='{first_code.id}'][data-mark^='s']")
+        expect(saved).to_have_count(1, timeout=15_000)  # the server's own span ("s<id>")
         spans = project.spans("R01")
         assert list(zip(spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True)) == [
             (want_start, want_end, first_code.id, "ann")

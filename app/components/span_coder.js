@@ -67,6 +67,7 @@ class SpanCoder {
     this.args = args;
     const data = args.data || {};
     this.data = data;
+    this.root.dataset.done = data.done || "";
     const docKey = data.document;
     if (docKey !== this.docKey) {
       this.docKey = docKey;
@@ -87,7 +88,20 @@ class SpanCoder {
 
   send(kind, payload) {
     this.nonce = (this.nonce || 0) + 1;
-    this.args.setTriggerValue("action", { kind, nonce: `${Date.now()}-${this.nonce}`, ...payload });
+    this.sent = `${Date.now()}-${this.nonce}`;
+    this.root.dataset.sent = this.sent; // with data-done below: tests and the bench see when it is saved
+    this.args.setTriggerValue("action", { kind, nonce: this.sent, ...payload });
+  }
+
+  marks() {
+    // What the server sent, with the person's last actions drawn at once, before the server confirms them
+    // (it echoes the nonce of the last action it carried out in data.done).
+    if (this.sent && this.data.done === this.sent) {
+      this.optimistic = [];
+      this.hidden = new Set();
+    }
+    const hidden = this.hidden || new Set();
+    return (this.data.marks || []).filter((m) => !hidden.has(m.id)).concat(this.optimistic || []);
   }
 
   // ----- offsets ---------------------------------------------------------------------------------
@@ -210,7 +224,12 @@ class SpanCoder {
     if ((event.key === "Delete" || event.key === "Backspace") && this.chosenMark) {
       event.preventDefault();
       const mark = (this.data.marks || []).find((m) => m.id === this.chosenMark);
-      if (mark && mark.removable) this.send("remove", { mark: mark.id });
+      if (mark && mark.removable) {
+        this.send("remove", { mark: mark.id });
+        this.hidden = new Set([...(this.hidden || []), mark.id]);
+        this.chosenMark = null;
+        this.render();
+      }
       return;
     }
     if (event.key === "Escape") {
@@ -243,7 +262,26 @@ class SpanCoder {
       return;
     }
     this.send("apply", { start: this.selection.start, end: this.selection.end, codes });
+    const known = new Map((this.data.codes || []).map((c) => [c.id, c]));
+    for (const id of codes) {
+      const code = known.get(id);
+      if (!code) continue;
+      this.optimistic = (this.optimistic || []).concat({
+        id: `saving-${this.sent}-${id}`,
+        start: this.selection.start,
+        end: this.selection.end,
+        code: id,
+        name: code.name,
+        color: code.color,
+        ink: code.ink,
+        coder: this.data.coder,
+        source: "saving…",
+        removable: false,
+        saving: true,
+      });
+    }
     this.ticked.clear();
+    this.render();
     this.say("Saving…");
   }
 
@@ -348,7 +386,7 @@ class SpanCoder {
   }
 
   drawText() {
-    const marks = this.data.marks || [];
+    const marks = this.marks();
     const pending = new Set(this.data.pending || []);
     const chosen = marks.find((m) => m.id === this.chosenMark);
     const frag = document.createDocumentFragment();
@@ -407,7 +445,7 @@ class SpanCoder {
 
   drawStripes() {
     if (!this.data) return;
-    const marks = this.data.marks || [];
+    const marks = this.marks();
     const placed = [];
     for (const mark of marks) {
       const where = this.extent(mark);
@@ -428,6 +466,7 @@ class SpanCoder {
     this.margin.replaceChildren();
     for (const { mark, top, bottom, lane } of placed) {
       const stripe = el("div", "qcw-stripe" + (mark.id === this.chosenMark ? " qcw-stripe-chosen" : ""));
+      if (mark.saving) stripe.classList.add("qcw-saving");
       stripe.style.top = `${top}px`;
       stripe.style.height = `${Math.max(bottom - top, 14)}px`;
       stripe.style.left = `${lane * width}px`;

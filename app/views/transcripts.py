@@ -121,6 +121,7 @@ def coding_bench() -> None:
                 me,
                 segment_id,
                 asked,
+                st.session_state.get(workbench.DONE, ""),
             ),
             key=CODER_KEY,
             on_action=lambda: workbench.on_span_action(project, CODER_KEY, name, me, {m.id: m for m in shown}),
