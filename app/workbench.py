@@ -213,7 +213,6 @@ def undo_buttons(project: Project, coder: str, left: Any, right: Any) -> None:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def _explainers(project: Project, book: Codebook) -> str:
     """What the reasons depend on: the codes' rules and the model file (coding changes neither)."""
     from coding import training
@@ -223,6 +222,7 @@ def _explainers(project: Project, book: Codebook) -> str:
     return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
 def _reasons(key: state.ProjectKey | None, explainers: str, text: str, codes: tuple[str, ...]) -> dict:
     """Why each suggestion was made (the matched words), cached: coding does not change the answer."""
     return state.project().suggestion_reasons(text, list(codes))
