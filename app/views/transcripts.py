@@ -55,9 +55,11 @@ def coding_bench() -> None:
 
     candidates = list(numbers)
     if step == "open":
-        candidates = [s for s in candidates if s in set(waiting["segment_id"])]
+        open_ones = set(waiting["segment_id"])
+        candidates = [s for s in candidates if s in open_ones]
     elif step == "uncoded":
-        candidates = [s for s in candidates if s not in set(own["segment_id"])]
+        done = set(own["segment_id"])
+        candidates = [s for s in candidates if s not in done]
     texts = {int(s.id or 0): s.text for s in units}
 
     segment_id: int | None = None
