@@ -98,6 +98,13 @@ def document(key: state.ProjectKey, segments: int, name: str) -> tuple[Document,
     return project.documents([name])[0], project.segments([name])
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def codebook(key: state.ProjectKey, token: tuple[int, ...]) -> Codebook:
+    """The codebook alone: data.codebook would bring the whole project's frames up to date after every
+    coding action (seconds on a large project), which the workbench does not need."""
+    return state.cached_project(key).codebook
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def spans_of(key: state.ProjectKey, token: tuple[int, ...], name: str) -> pd.DataFrame:
     """Every span on a transcript, every coder's."""
