@@ -352,6 +352,13 @@ def crosstab(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the hits (document offsets, left, match, right) as CSV.",
 )
+@click.option(
+    "--apply-code",
+    "apply_code",
+    metavar="CODE",
+    help="Code every hit (its exact words) with CODE, as the person named by --as: one step for 'qcode undo'.",
+)
+@click.option("--as", "apply_as", metavar="NAME", help="Who codes the hits (with --apply-code).")
 @project_options
 @click.pass_context
 @handles_errors
@@ -366,11 +373,17 @@ def search(
     context: int,
     case_sensitive: bool,
     out: Path | None,
+    apply_code: str | None,
+    apply_as: str | None,
     project_dir: Path | None,
     db: str | None,
 ) -> None:
     """Find words, phrases, patterns or lemmas in what respondents said, as keyword-in-context lines."""
     from .cli_output import print_hits
+    from .errors import UsageError
+
+    if bool(apply_code) != bool(apply_as):
+        raise UsageError("--apply-code CODE and --as NAME go together: the code to apply and who applies it")
 
     attributes = where_filters(where)
     project = open_from(ctx, project_dir, db)
@@ -391,6 +404,33 @@ def search(
         click.echo(f"wrote {len(hits)} hits to {out}")
     else:
         print_hits(hits)
+    if apply_code and apply_as:
+        coded = project.code_hits(hits.assign(code_id=apply_code, coder=apply_as))
+        click.echo(
+            f"coded {len(coded)} hits with {apply_code} as {apply_as} ('qcode undo --coder {apply_as}' undoes it)"
+        )
+
+
+@main.command()
+@click.option("--coder", required=True, help="Whose last action to undo (never anyone else's).")
+@project_options
+@click.pass_context
+@handles_errors
+def undo(ctx: click.Context, coder: str, project_dir: Path | None, db: str | None) -> None:
+    """Undo your last coding or codebook action (apply, remove, accept, reject, memo, code edits)."""
+    done = open_from(ctx, project_dir, db).undo(coder)
+    click.echo(done or f"nothing of {coder}'s to undo")
+
+
+@main.command()
+@click.option("--coder", required=True, help="Whose last undone action to do again.")
+@project_options
+@click.pass_context
+@handles_errors
+def redo(ctx: click.Context, coder: str, project_dir: Path | None, db: str | None) -> None:
+    """Do again what you last undid (a new action since clears it)."""
+    done = open_from(ctx, project_dir, db).redo(coder)
+    click.echo(done or f"nothing of {coder}'s to redo")
 
 
 def where_filters(where: Sequence[str]) -> dict[str, list[str]]:

@@ -1,4 +1,8 @@
-"""Codings in and out as CSV: the contract's import format, the long export and the 0/1 matrix."""
+"""Codings in and out as CSV: the contract's import format, the long export and the 0/1 matrix.
+
+Spans (docs/coding-exchange.md): an imported row's range is stored as an exact span besides the codings of
+the units it touches; the long export ends with span_start and span_end, the exact span(s) behind each
+person's coding ("a;b" when several spans of the coder and code touch the unit), which import reads back."""
 
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ImportFormatError
-from .models import Codebook
+from .models import ACCEPTED, Codebook
 from .spans import SegmentIndex
 from .store import Action, Store
 from .store import codings as stored_codings
 from .store import memos as stored_memos
+from .store import spans as stored_spans
 from .store.log import write_log
 from .tables import unescape_cell
 
@@ -36,6 +41,8 @@ LONG_COLUMNS = [
     "confidence",
     "status",
 ]
+# After the respondent attributes, so that every column the contract names keeps its place.
+SPAN_COLUMNS = ["span_start", "span_end"]
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,33 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
             raise ImportFormatError(path, f"unknown document {document!r}", line=line)
         if code not in codes:
             raise ImportFormatError(path, f"unknown code {code!r}", line=line)
-        start, end = _span(path, line, record, texts[document], has_span)
         coder = (record.get("coder") or "").strip() or default_coder
-        rows.append(CodingRowIn(line, document, code, start, end, coder, (record.get("memo") or "").strip()))
+        memo = (record.get("memo") or "").strip()
+        ranges = _exact_spans(path, line, record, texts[document]) or [
+            _span(path, line, record, texts[document], has_span)
+        ]
+        rows.extend(CodingRowIn(line, document, code, start, end, coder, memo) for start, end in ranges)
     return rows
+
+
+def _exact_spans(path: Path, line: int, record: dict[str, str], text: str) -> list[tuple[int, int]]:
+    """The exact spans of a row of the long export (span_start, span_end: "a;b" when several); [] if none."""
+    raw_start, raw_end = (record.get("span_start") or "").strip(), (record.get("span_end") or "").strip()
+    if not raw_start and not raw_end:
+        return []
+    starts, ends = raw_start.split(";"), raw_end.split(";")
+    try:
+        ranges = [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+    except ValueError:
+        raise ImportFormatError(
+            path,
+            f"span_start/span_end must be whole numbers (';' between several), not {raw_start!r}/{raw_end!r}",
+            line,
+        ) from None
+    for start, end in ranges:
+        if not 0 <= start < end <= len(text):
+            raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line)
+    return ranges
 
 
 def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bool) -> tuple[int, int]:
@@ -135,6 +165,7 @@ def import_codings(
                 memos[(segment_id, row.coder)] = row.memo
     added = 0
     with store.transaction(write=True) as session:
+        spans = stored_spans.add_spans(session, {(r.document, r.start, r.end, r.code, r.coder) for r in rows})
         for who, items in pairs.items():
             added += stored_codings.add_human_codings(session, items, who)
         for (segment_id, who), memo in memos.items():
@@ -142,7 +173,16 @@ def import_codings(
             existing = stored_memos.memo_text(session, segment_id, who)
             if memo != existing and memo not in existing.split("\n\n"):
                 stored_memos.upsert_memo(session, segment_id, who, f"{existing}\n\n{memo}" if existing else memo)
-        write_log(session, coder, Action.IMPORT_CODINGS, str(path), rows=len(rows), added=added, coders=sorted(pairs))
+        write_log(
+            session,
+            coder,
+            Action.IMPORT_CODINGS,
+            str(path),
+            rows=len(rows),
+            added=added,
+            spans=spans,
+            coders=sorted(pairs),
+        )
     total = sum(len(items) for items in pairs.values())
     return {
         "rows": len(rows),
@@ -166,8 +206,37 @@ def long_codings(store: Store, unit: str, codebook: Codebook, respondents: pd.Da
         ],
         code_name=frame["code"].map(names),
     )
-    frame = frame.sort_values(["document", "start", "code", "coder"])[LONG_COLUMNS]
-    return frame.merge(respondents, on="respondent_id", how="left")
+    frame = frame.sort_values(["document", "start", "code", "coder"])
+    span_start, span_end = _span_cells(frame, store.spans_frame())
+    frame = frame[LONG_COLUMNS].merge(respondents, on="respondent_id", how="left")
+    return frame.assign(span_start=span_start, span_end=span_end)
+
+
+def _span_cells(frame: pd.DataFrame, spans: pd.DataFrame) -> tuple[list[object], list[object]]:
+    """For each coding of `frame`, the exact spans of its coder and code that touch its unit: a number each,
+    "a;b" text when several, empty when none (suggestions, rejections)."""
+    ranges: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for document, start, end, code, coder in zip(
+        spans["document"], spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True
+    ):
+        ranges[(document, code, coder)].append((int(start), int(end)))
+    starts: list[object] = []
+    ends: list[object] = []
+    for document, start, end, code, coder, status in zip(
+        frame["document"], frame["start"], frame["end"], frame["code"], frame["coder"], frame["status"], strict=True
+    ):
+        found = (
+            [(a, b) for a, b in ranges.get((document, code, coder), []) if a < int(end) and int(start) < b]
+            if status == ACCEPTED
+            else []
+        )
+        if len(found) == 1:
+            starts.append(found[0][0])
+            ends.append(found[0][1])
+        else:
+            starts.append(";".join(str(a) for a, _ in found))
+            ends.append(";".join(str(b) for _, b in found))
+    return starts, ends
 
 
 def coding_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from .store import codebook as stored_codebook
 from .store import codings as stored_codings
 from .store import documents as stored_documents
 from .store import segments as stored_segments
+from .store import spans as stored_spans
 from .store.log import write_log
 from .transcripts import TranscriptOptions, make_turn, parse_turns, sha256_text
 
@@ -38,6 +39,7 @@ class ExchangeReport:
     documents_matched: int = 0
     codes_added: int = 0
     codings_added: int = 0
+    spans_added: int = 0
     respondents: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -58,14 +60,18 @@ def project_to_qda(
     codings: pd.DataFrame,
     memos: pd.DataFrame,
     respondents: pd.DataFrame,
+    spans: pd.DataFrame,
 ) -> QdaProject:
     """segments: the respondent segments of the project's unit; codings: its human codings (people's codes
-    and accepted suggestions); memos and respondents as the facade reads them."""
+    and accepted suggestions); memos, respondents and spans as the facade reads them.
+
+    Each span is a PlainTextSelection of its exact range; a coding no span of its person and code touches
+    (a consensus decision) is a selection of its unit's bounds, as before spans existed."""
     guid = refiqda.qcode_guid
     segments = segments.set_index("segment_id")
     texts = store.document_texts()
     codings = codings.assign(person=owners(codings))
-    users = sorted(set(codings["person"].dropna()) | set(memos["coder"]))
+    users = sorted(set(codings["person"].dropna()) | set(memos["coder"]) | set(spans["coder"]))
     attributes = [c for c in respondents.columns if c != "respondent_id"]
     documents = store.documents_frame()
     sources = [QdaSource(guid("source", name), name, texts[name]) for name in documents["document"]]
@@ -82,8 +88,9 @@ def project_to_qda(
         )
         for _, row in respondents.iterrows()
     ]
-    selections = []
-    for segment_id, group in codings.groupby("segment_id"):
+    selections = _span_selections(spans, set(documents["document"]))
+    covered = _covered(codings, segments, spans)
+    for segment_id, group in codings[~covered].groupby("segment_id"):  # codings no span stands behind
         seg = segments.loc[segment_id]
         selections.append(
             QdaSelection(
@@ -99,12 +106,13 @@ def project_to_qda(
             )
         )
     memos = memos[memos["segment_id"].isin(segments.index)]
+    targets = _memo_targets(selections, segments)
     notes = [
         QdaNote(
             guid("memo", str(row.memo_id)),
             f"memo by {row.coder}",
             str(row.memo),
-            _memo_target(int(row.segment_id), codings),
+            targets.get(int(row.segment_id)),
             guid("user", str(row.coder)),
         )
         for row in memos.itertuples(index=False)
@@ -121,9 +129,57 @@ def project_to_qda(
     )
 
 
-def _memo_target(segment_id: int, codings) -> str | None:  # type: ignore[no-untyped-def]
-    coded = set(codings["segment_id"])
-    return refiqda.qcode_guid("selection", str(segment_id)) if segment_id in coded else None
+def _span_selections(spans: pd.DataFrame, documents: set[str]) -> list[QdaSelection]:
+    guid = refiqda.qcode_guid
+    return [
+        QdaSelection(
+            guid("selection", f"span {span_id}"),
+            guid("source", str(document)),
+            int(start),
+            int(end),
+            guid("user", str(coder)),
+            [QdaCoding(refiqda.code_guid(str(code)), guid("user", str(coder)))],
+        )
+        for span_id, document, start, end, code, coder in zip(
+            spans["id"], spans["document"], spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True
+        )
+        if document in documents
+    ]
+
+
+def _covered(codings: pd.DataFrame, segments: pd.DataFrame, spans: pd.DataFrame) -> pd.Series:
+    """Per coding: whether a span of its person and code touches its unit."""
+    ranges: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for document, start, end, code, coder in zip(
+        spans["document"], spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True
+    ):
+        ranges[(str(document), str(code), str(coder))].append((int(start), int(end)))
+    flags = []
+    for segment_id, code, person in zip(codings["segment_id"], codings["code"], codings["person"], strict=True):
+        seg = segments.loc[segment_id]
+        found = ranges.get((str(seg["document"]), str(code), str(person)), [])
+        flags.append(any(a < int(seg["end"]) and int(seg["start"]) < b for a, b in found))
+    return pd.Series(flags, index=codings.index, dtype=bool)
+
+
+def _memo_targets(selections: list[QdaSelection], segments: pd.DataFrame) -> dict[int, str]:
+    """The selection a memo on a segment comments on: the unit's own, else the first one touching it."""
+    by_source: dict[str, list[QdaSelection]] = defaultdict(list)
+    for selection in selections:
+        by_source[selection.source].append(selection)
+    targets: dict[int, str] = {}
+    for segment_id, document, start, end in zip(
+        segments.index, segments["document"], segments["start"], segments["end"], strict=True
+    ):
+        own = refiqda.qcode_guid("selection", str(segment_id))
+        touching = [
+            s.guid
+            for s in by_source.get(refiqda.qcode_guid("source", str(document)), [])
+            if s.start < int(end) and int(start) < s.end
+        ]
+        if touching:
+            targets[int(segment_id)] = own if own in touching else touching[0]
+    return targets
 
 
 def export_qdpx(qda: QdaProject, path: Path) -> Path:
@@ -166,6 +222,7 @@ def import_qdpx(
         names_in_project = matched | {d.name for d in documents}
         index = SegmentIndex(stored_segments.segment_offsets(session, unit, sorted(names_in_project)))
         by_user: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        exact: set[tuple[str, int, int, str, str]] = set()  # every selection is a span, exactly
         names = {source.guid: source.name for source in qda.sources}
         for selection in qda.selections:
             name = names.get(selection.source)
@@ -181,8 +238,11 @@ def import_qdpx(
                     continue
                 person = users.get(coding.user or selection.user, "refi-import")
                 by_user[person].update((segment_id, code_id) for segment_id in hits)
+                if selection.start < selection.end:
+                    exact.add((name, selection.start, selection.end, code_id, person))
         for person, items in by_user.items():
             report.codings_added += stored_codings.add_human_codings(session, items, person)
+        report.spans_added = stored_spans.add_spans(session, exact)
         write_log(
             session,
             actor,

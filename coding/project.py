@@ -29,7 +29,6 @@ from .store import documents as stored_documents
 from .store import memos as stored_memos
 from .store import segments as stored_segments
 from .store import settings as stored_settings
-from .store import spans as stored_spans
 from .store.changes import Recorder, memo_ids
 from .store.database import engine_for, migrate
 from .store.log import write_log
@@ -512,6 +511,9 @@ class Project:
             span_coding.check_range(document, row.text, start, end)
             rec = Recorder(session)
             span_id, touched = span_coding.add_span(session, rec, row, start, end, code_id, coder, self.unit)
+            changes = rec.changes()
+            if not changes:  # the coder's same span again (another tab, a double click): nothing to log
+                return span_id
             write_log(
                 session,
                 coder,
@@ -524,7 +526,7 @@ class Project:
                 end=end,
                 span_id=span_id,
                 segments=touched,
-                changes=rec.changes(),
+                changes=changes,
             )
         return span_id
 
@@ -556,8 +558,7 @@ class Project:
     def spans(self, document: str | None = None, coders: Sequence[str] | None = None) -> pd.DataFrame:
         """Span codings on current documents (of `document`, by `coders`, if given), in text order:
         id, document, start, end, code_id, code_name, coder, text, created_at."""
-        with self.store.transaction() as session:
-            frame = stored_spans.spans_frame(session, document, coders)
+        frame = self.store.spans_frame(document, coders)
         names = {code.id: code.name for code in self.store.codes()}
         texts = self.store.document_texts(frame["document"].unique().tolist()) if len(frame) else {}
         frame = frame.assign(
@@ -605,6 +606,9 @@ class Project:
                 )
                 ids.append(span_id)
                 touched.update(units)
+            changes = rec.changes()
+            if not changes:  # every hit coded so already
+                return ids
             write_log(
                 session,
                 actor or coder,
@@ -614,7 +618,7 @@ class Project:
                 code_id=rows[0][3] if len({r[3] for r in rows}) == 1 else None,
                 spans=ids,
                 segments=sorted(touched),
-                changes=rec.changes(),
+                changes=changes,
             )
         return ids
 
@@ -640,7 +644,7 @@ class Project:
         description (for the history panel)."""
         from . import undo
 
-        return undo.history(self.store, segment_id, {c.id: c.name for c in self.store.codes()})
+        return undo.history(self.store, segment_id)
 
     # ----- autocoding -------------------------------------------------------------------------
     def autocode(
@@ -1085,6 +1089,7 @@ class Project:
             self.codings("human"),
             self.memos(),
             self.respondents(),
+            self.store.spans_frame(),
         )
         return exchange.export_qdpx(qda, Path(path))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import ReplacedDocumentError, UsageError
@@ -51,9 +51,11 @@ def check_range(name: str, text: str, start: int, end: int) -> None:
 def add_span(
     session: Session, rec: Recorder, document: DocumentRow, start: int, end: int, code_id: str, coder: str, unit: str
 ) -> tuple[int, list[int]]:
-    """Store a span and put its code on the units of `unit` it touches. Returns the span id and those units."""
-    span_id = stored_spans.add_span(session, document.id, start, end, code_id, coder)
-    rec.created("spans", [span_id])
+    """Store a span (the coder's same span again is the one there) and put its code on the units of `unit`
+    it touches. Returns the span id and those units."""
+    span_id, new = stored_spans.add_span(session, document.id, start, end, code_id, coder)
+    if new:
+        rec.created("spans", [span_id])
     touched = _overlapping(stored_segments.segment_spans(session, document.id, unit), [(start, end)])
     for segment_id in touched:
         put_code(session, rec, segment_id, code_id, coder)
@@ -72,8 +74,9 @@ def code_unit(session: Session, rec: Recorder, segment_id: int, code_id: str, co
 def span_of_unit(session: Session, rec: Recorder, segment_id: int, code_id: str, coder: str) -> int:
     """The span of a unit whose row the caller has written (an accepted suggestion). Returns its id."""
     segment = _segment(session, segment_id)
-    span_id = stored_spans.add_span(session, segment.document_id, segment.start, segment.end, code_id, coder)
-    rec.created("spans", [span_id])
+    span_id, new = stored_spans.add_span(session, segment.document_id, segment.start, segment.end, code_id, coder)
+    if new:
+        rec.created("spans", [span_id])
     return span_id
 
 
@@ -148,12 +151,16 @@ def trim_around(session: Session, rec: Recorder, segment_id: int, code_id: str, 
             for piece in (_strip(text, span.start, segment.start), _strip(text, segment.end, span.end))
             if piece and _overlapping(others, [piece])  # a piece that codes no unit would be a ghost
         ]
-        if not pieces:
+        # The span keeps its id as its first piece, unless the coder has that range as a span already.
+        if pieces and stored_spans.find_span(session, span.document_id, *pieces[0], code_id, coder) is None:
+            span.start, span.end = pieces.pop(0)
+        else:
             session.delete(span)
-            continue
-        span.start, span.end = pieces[0]
-        for start, end in pieces[1:]:
-            rec.created("spans", [stored_spans.add_span(session, span.document_id, start, end, code_id, coder)])
+        session.flush()
+        for start, end in pieces:
+            piece, new = stored_spans.add_span(session, span.document_id, start, end, code_id, coder)
+            if new:
+                rec.created("spans", [piece])
     session.flush()
     return release(session, rec, segment.document_id, code_id, coder, cut)
 
@@ -192,8 +199,18 @@ def watch_code(session: Session, rec: Recorder, code_id: str) -> None:
 
 
 def move_spans(session: Session, source_code: str, target_code: str) -> None:
-    """A merge: the spans of one code become the other's (the units' rows are moved by the codebook)."""
-    session.execute(update(SpanRow).where(SpanRow.code_id == source_code).values(code_id=target_code))
+    """A merge: the spans of one code become the other's (the units' rows are moved by the codebook); where
+    the coder has the target code on the same range already, that span stays and the moved one goes."""
+    taken = {
+        (s.document_id, s.start, s.end, s.coder)
+        for s in session.scalars(select(SpanRow).where(SpanRow.code_id == target_code))
+    }
+    for span in session.scalars(select(SpanRow).where(SpanRow.code_id == source_code)).all():
+        if (span.document_id, span.start, span.end, span.coder) in taken:
+            session.delete(span)
+        else:
+            span.code_id = target_code
+    session.flush()
 
 
 def derive(session: Session, document_ids: Iterable[int], unit: str) -> int:
@@ -222,27 +239,52 @@ def derive_named(session: Session, names: Iterable[str], unit: str) -> int:
 
 
 def carry_spans(session: Session, old_id: int, new_id: int, old_text: str, new_text: str) -> tuple[int, int]:
-    """Copy a replaced version's spans to its new version where their text is found unchanged (the nearest
-    occurrence). Returns spans carried and left on the previous version."""
+    """Copy a replaced version's spans to its new version as its codings are carried: where the text of the
+    coding units a span codes is found unchanged (the nearest occurrence), the span moves with them; a span
+    on a unit whose text changed stays on the previous version, as that unit's coding does.
+    Returns spans carried and left on the previous version."""
     carried = left = 0
+    placed: set[tuple[int, int, str, str]] = set()
+    units = {unit: stored_segments.segment_spans(session, old_id, unit) for unit in _coded_units(session, old_id)}
     for span in stored_spans.spans_on_documents(session, [old_id]):
-        found = _nearest(new_text, old_text[span.start : span.end], span.start)
+        start, end = span.start, span.end
+        for segments in units.values():  # the span together with the units it touches
+            for _, seg_start, seg_end in segments:
+                if seg_start < span.end and span.start < seg_end:
+                    start, end = min(start, seg_start), max(end, seg_end)
+        found = _nearest(new_text, old_text[start:end], start)
         if found is None:
             left += 1
             continue
+        shift = found - start
+        key = (span.start + shift, span.end + shift, span.code_id, span.coder)
+        carried += 1
+        if key in placed:  # two spans met at one place: stored once
+            continue
+        placed.add(key)
         session.add(
             SpanRow(
                 document_id=new_id,
-                start=found,
-                end=found + span.end - span.start,
+                start=key[0],
+                end=key[1],
                 code_id=span.code_id,
                 coder=span.coder,
                 created_at=span.created_at,
             )
         )
-        carried += 1
     session.flush()
     return carried, left
+
+
+def _coded_units(session: Session, document_id: int) -> set[str]:
+    """The units a document version has codings on."""
+    query = (
+        select(SegmentRow.unit)
+        .join(CodingRow, CodingRow.segment_id == SegmentRow.id)
+        .where(SegmentRow.document_id == document_id)
+        .distinct()
+    )
+    return set(session.scalars(query))
 
 
 def _nearest(text: str, piece: str, near: int) -> int | None:

@@ -18,11 +18,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import UsageError
+from .errors import ReplacedDocumentError, UsageError
 from .store import Action, Store
 from .store.changes import put, same, snapshot
 from .store.log import write_log
-from .store.schema import CodingRow, LogRow, SpanRow
+from .store.schema import CodeRow, CodingRow, DocumentRow, LogRow, SegmentRow, SpanRow
 
 UNDOABLE = frozenset(
     {
@@ -46,46 +46,59 @@ _ROW_TABLES = ("codings", "spans", "memos")  # changes of these alone are segmen
 
 
 def undo(store: Store, person: str) -> str | None:
+    """Undo the person's last action not yet undone; returns what it did, None if there is nothing."""
     with store.transaction(write=True) as session:
         done, _ = _stacks(session, person)
         if not done:
             return None
         entry = session.get(LogRow, done[-1])
         assert entry is not None
-        changes = _changes(session, entry)
+        changes = _changes(session, entry, person)
         _refuse_if_changed(session, entry, changes, person, "after", "undo")
         for change in reversed(changes):
             put(session, change["table"], change["id"], change["before"])
-        described = f"undid: {describe(entry)}"
+        described = f"undid: {describe(_original(session, entry), code_names(session))}"
         _log(session, person, Action.UNDO, entry, _inverse(changes), described)
         return described
 
 
 def redo(store: Store, person: str) -> str | None:
+    """Redo what the person last undid (unless they did something new since)."""
     with store.transaction(write=True) as session:
         _, undone = _stacks(session, person)
         if not undone:
             return None
-        entry = session.get(LogRow, undone[-1])
-        assert entry is not None
-        changes = _changes(session, entry)
+        entry_id, undo_id = undone[-1]
+        entry, undo_entry = session.get(LogRow, entry_id), session.get(LogRow, undo_id)
+        assert entry is not None and undo_entry is not None
+        changes = _inverse(list((undo_entry.details or {}).get("changes") or []))  # what the undo took back
         _refuse_if_changed(session, entry, changes, person, "before", "redo")
         for change in changes:
             put(session, change["table"], change["id"], change["after"])
-        described = f"redid: {describe(entry)}"
+        described = f"redid: {describe(_original(session, entry), code_names(session))}"
         _log(session, person, Action.REDO, entry, changes, described)
         return described
 
 
-def _stacks(session: Session, person: str) -> tuple[list[int], list[int]]:
-    """(done, undone): ids of the person's entries that undo and redo would take next, last on top."""
+def _original(session: Session, entry: LogRow) -> LogRow:
+    """The action a redo entry did again (for saying what an undo of it takes back)."""
+    if entry.action == Action.REDO:
+        found = session.get(LogRow, (entry.details or {}).get("entry"))
+        if found is not None:
+            return _original(session, found)
+    return entry
+
+
+def _stacks(session: Session, person: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """done: ids of the person's entries undo would take back, last on top; undone: (entry, its undo entry)
+    that redo would do again, last on top."""
     done: list[int] = []
-    undone: list[int] = []
+    undone: list[tuple[int, int]] = []
     query = select(LogRow.id, LogRow.action).where(LogRow.actor == person).order_by(LogRow.id)
     for entry_id, action in session.execute(query):
         if action == Action.UNDO:
             if done:
-                undone.append(done.pop())
+                undone.append((done.pop(), entry_id))
         elif action == Action.REDO:
             if undone:
                 undone.pop()
@@ -97,11 +110,24 @@ def _stacks(session: Session, person: str) -> tuple[list[int], list[int]]:
     return done, undone
 
 
-def _changes(session: Session, entry: LogRow) -> list[dict[str, Any]]:
+CODEBOOK_EDITS = frozenset(
+    {Action.ADD_CODE, Action.RENAME_CODE, Action.MOVE_CODE, Action.UPDATE_CODE, Action.DELETE_CODE, Action.MERGE_CODES}
+)
+
+
+def _changes(session: Session, entry: LogRow, person: str) -> list[dict[str, Any]]:
     details = entry.details or {}
     if "changes" in details:
         return list(details["changes"])
-    if entry.action in (Action.UPDATE_CODE, Action.DELETE_CODE) and isinstance(details.get("before"), dict):
+    if entry.action in CODEBOOK_EDITS and "before" in details and entry.code_id:
+        # An entry that records the code's row before the change (and, for a merge, the codings moved):
+        # someone else's later edit of the code cannot be told apart from this one's, so it refuses the undo.
+        others = _later_actors(session, entry, person, codebook_only=True)
+        if others:
+            raise UsageError(
+                f"cannot undo {describe(entry)}: {', '.join(others)} changed the code since; nothing was changed "
+                "(undo never overwrites someone else's work)"
+            )
         return _codebook_changes(session, entry, details)
     raise UsageError(
         f"{entry.actor}'s last action ({describe(entry)}, {entry.at:%Y-%m-%d %H:%M}) was recorded before undo "
@@ -110,17 +136,32 @@ def _changes(session: Session, entry: LogRow) -> list[dict[str, Any]]:
 
 
 def _codebook_changes(session: Session, entry: LogRow, details: dict[str, Any]) -> list[dict[str, Any]]:
-    """update_code and delete_code entries record the code row before the change and the codings moved or
-    removed (their ids): the change is from how those read now back to how they were."""
-    before = dict(details["before"])
-    code_id = str(before.get("id") or entry.code_id)
+    """The changes of a codebook entry that holds `before` (the code's row, None for a new code), and for a
+    merge `codings` (ids moved), `dropped` (rows dropped as duplicates) and `children` (sub-codes moved):
+    from how those rows read now back to how they were."""
+    code_id = str(entry.code_id)
+    before = details.get("before")
     now = snapshot(session, "codes", code_id)
-    changes = [{"table": "codes", "id": code_id, "before": {**(now or {}), **before}, "after": now}]
-    for coding_id in details.get("codings") or []:
-        row = snapshot(session, "codings", coding_id)
-        if row is not None and row["code_id"] != code_id:
-            changes.append({"table": "codings", "id": coding_id, "before": {**row, "code_id": code_id}, "after": row})
+    changes = [_change("codes", code_id, {**(now or {}), **before} if before else None, now)]
+    if entry.action == Action.MERGE_CODES:
+        for coding_id in details.get("codings") or []:
+            row = snapshot(session, "codings", coding_id)
+            if row is not None:
+                changes.append(
+                    {"table": "codings", "id": coding_id, "before": {**row, "code_id": code_id}, "after": row}
+                )
+        for row in details.get("dropped") or []:
+            if isinstance(row, dict) and snapshot(session, "codings", row.get("id")) is None:
+                changes.append(_change("codings", row["id"], row, None))
+        for child in details.get("children") or []:
+            row = snapshot(session, "codes", child)
+            if row is not None:
+                changes.append(_change("codes", child, {**row, "parent_id": code_id}, row))
     return changes
+
+
+def _change(table: str, key: Any, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    return {"table": table, "id": key, "before": before, "after": after}
 
 
 def _refuse_if_changed(
@@ -136,6 +177,25 @@ def _refuse_if_changed(
             )
         if verb == "undo" and change["table"] == "codes" and change["before"] is None:
             _refuse_if_code_used(session, entry, str(change["id"]))
+        _refuse_if_replaced(session, entry, change, verb)
+
+
+def _refuse_if_replaced(session: Session, entry: LogRow, change: dict[str, Any], verb: str) -> None:
+    """A coding, span or memo on a document version no longer current (replaced, removed) stays as it is:
+    the new version has its own rows, which an undo of the old one's must not leave half undone."""
+    row = change["after"] or change["before"] or {}
+    if change["table"] == "spans":
+        document = session.get(DocumentRow, row.get("document_id"))
+    elif change["table"] in ("codings", "memos") and row.get("segment_id") is not None:
+        segment = session.get(SegmentRow, row["segment_id"])
+        document = session.get(DocumentRow, segment.document_id) if segment is not None else None
+    else:
+        return
+    if document is not None and (document.replaced_by is not None or document.removed_at is not None):
+        raise ReplacedDocumentError(
+            f"cannot {verb} {describe(entry)}: document {document.name!r} has been replaced or removed since; "
+            "nothing was changed"
+        )
 
 
 def _refuse_if_code_used(session: Session, entry: LogRow, code_id: str) -> None:
@@ -145,12 +205,15 @@ def _refuse_if_code_used(session: Session, entry: LogRow, code_id: str) -> None:
         raise UsageError(f"cannot undo {describe(entry)}: the code has {used} codings since; nothing was changed")
 
 
-def _later_actors(session: Session, entry: LogRow, person: str) -> list[str]:
-    """Who else edited the same segments or code after the entry (to name them in a refusal)."""
+def _later_actors(session: Session, entry: LogRow, person: str, codebook_only: bool = False) -> list[str]:
+    """Who else edited the same segments or code after the entry (codebook_only: edited the code itself)."""
     segments = set((entry.details or {}).get("segments") or []) | ({entry.segment_id} - {None})
     query = select(LogRow.actor, LogRow.segment_id, LogRow.code_id, LogRow.details).where(
         LogRow.id > entry.id, LogRow.actor != person
     )
+    if codebook_only:
+        segments = set()
+        query = query.where(LogRow.action.in_(sorted(CODEBOOK_EDITS)))
     names = set()
     for actor, segment_id, code_id, details in session.execute(query):
         named = set((details or {}).get("segments") or []) | ({segment_id} - {None})
@@ -187,6 +250,11 @@ def _log(
 
 
 # ----- descriptions and history ---------------------------------------------------------------
+def code_names(session: Session) -> dict[str, str]:
+    """Every code's name, merged ones too (a log entry may name one)."""
+    return {str(i): str(n) for i, n in session.execute(select(CodeRow.id, CodeRow.name))}
+
+
 def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
     """One line saying what an entry did, for people."""
     details = entry.details or {}
@@ -211,11 +279,13 @@ def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
     if action in (Action.UNDO, Action.REDO):
         return str(details.get("description") or action)
     if action == Action.RENAME_CODE:
-        return f"renamed {code_text} from {details.get('previous')!r} to {details.get('name')!r}"
+        return f"renamed the code {details.get('previous')!r} to {details.get('name')!r}"
     if action == Action.MOVE_CODE:
-        return f"moved {code_text} under {details.get('parent') or 'the top level'}"
+        parent = details.get("parent")
+        return f"moved {code_text} under " + (f"'{(names or {}).get(parent, parent)}'" if parent else "the top level")
     if action == Action.MERGE_CODES:
-        return f"merged {code_text} into '{details.get('into')}'"
+        into = str(details.get("into"))
+        return f"merged {code_text} into '{(names or {}).get(into, into)}'"
     if action == Action.ADD_CODE:
         return f"added the code {code_text}"
     if action == Action.UPDATE_CODE:
@@ -228,9 +298,10 @@ def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
 HISTORY_COLUMNS = ["at", "actor", "action", "code", "description"]
 
 
-def history(store: Store, segment_id: int, names: dict[str, str]) -> pd.DataFrame:
+def history(store: Store, segment_id: int) -> pd.DataFrame:
     """Entries naming the segment (in segment_id or in details["segments"]), oldest first."""
     with store.transaction() as session:
+        names = code_names(session)
         query = select(LogRow).where(
             (LogRow.segment_id == segment_id)
             | LogRow.action.in_([Action.APPLY_SPAN, Action.REMOVE_SPAN, Action.CODE_HITS, Action.UNDO, Action.REDO])

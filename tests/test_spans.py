@@ -46,6 +46,16 @@ def test_a_span_across_two_units_codes_both_and_is_listed_with_its_text(tmp_path
     assert freq.loc["money", ["segments", "respondents"]].tolist() == [2, 1]
 
 
+def test_applying_the_same_span_again_is_the_same_span_and_undo_takes_back_the_first(tmp_path):
+    project = make_project(tmp_path)
+    start, end = _across_two_turns(project)
+    first = project.apply_span("P01", start, end, "money", "ann")
+    assert project.apply_span("P01", start, end, "money", "ann") == first  # a double click, a second tab
+    assert len(project.spans()) == 1 and len(project.codings("human")) == 2
+    assert project.undo("ann") is not None
+    assert project.spans().empty and project.codings("human").empty
+
+
 def test_a_span_reuses_a_row_already_there_and_a_phrase_inside_one_unit_codes_that_unit(tmp_path):
     project = make_project(tmp_path)
     bribe = segment_id(project, "P01", "bribe")
@@ -210,3 +220,31 @@ def test_migration_0005_on_each_backend(tmp_path, backend):
         reopened = open_project(project.folder, db=url)
         assert reopened.spans()[["code_id", "coder"]].values.tolist() == [["actors", "ann"]]
         assert len(reopened.codings("human")) == 1
+
+
+def test_migration_0005_gives_units_of_two_kinds_with_the_same_bounds_one_span(tmp_path):
+    from coding.project import open_project
+
+    project = make_project(tmp_path)
+    project.apply_code(segment_id(project, "P01", "Moscow"), "actors", "ann")  # a one-sentence turn
+    project.segment("sentence")  # the span puts the code on the sentence too: two rows, one range
+    assert sum(project.store.coding_counts_by_unit().values()) == 2
+    database = project.folder / "qcode.sqlite"
+    at_revision(database, "0004")
+    reopened = open_project(project.folder)
+    assert reopened.spans()[["document", "code_id", "coder"]].values.tolist() == [["P01", "actors", "ann"]]
+    assert sum(reopened.store.coding_counts_by_unit().values()) == 2
+
+
+def test_a_span_on_a_unit_whose_text_changed_stays_on_the_previous_version_as_its_coding_does(tmp_path):
+    project = make_project(tmp_path)
+    text = _text(project, "P01")
+    project.apply_span("P01", text.index("took a bribe"), text.index("took a bribe") + 12, "money", "ann")
+    project.apply_span("P01", text.index("Moscow"), text.index("Moscow") + 6, "actors", "ann")
+    source = tmp_path / "transcripts" / "P01.txt"
+    source.write_text(source.read_text(encoding="utf-8").replace("Zoë said", "Zoe said"))
+    report = project.ingest([source], replace=True)
+    assert (report.codings_carried, report.codings_left_on_previous) == (1, 1)
+    new_text = _text(project, "P01")
+    assert project.spans("P01")[["code_id", "start"]].values.tolist() == [["actors", new_text.index("Moscow")]]
+    assert project.codings("human")["code"].tolist() == ["actors"]

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from ..models import Code, Segment
-from . import codebook, codings, documents, log, memos, segments, settings
+from . import codebook, codings, documents, log, memos, segments, settings, spans
 from .codings import CODING_COLUMNS, DECISION_COLUMNS
 from .database import engine_for, open_database, retrying, transaction
 from .locks import step_lock
@@ -137,6 +137,10 @@ class Store:
     def coding_counts_by_unit(self) -> dict[str, int]:
         with self.transaction() as session:
             return codings.coding_counts_by_unit(session)
+
+    def spans_frame(self, document: str | None = None, coders: Sequence[str] | None = None) -> pd.DataFrame:
+        with self.transaction() as session:
+            return spans.spans_frame(session, document, coders)
 
     def memos_frame(self) -> pd.DataFrame:
         with self.transaction() as session:

@@ -147,7 +147,8 @@ class SpanRow(Base):
     touches (coding/span_coding.py); a whole-unit coding is a span equal to the unit's bounds."""
 
     __tablename__ = "spans"
-    __table_args__ = (Index("ix_spans_document_code_coder", "document_id", "code_id", "coder"),)
+    # A coder's code on one range once: applying it again (another tab, a double click) finds the first.
+    __table_args__ = (Index("uq_span", "document_id", "code_id", "coder", "start", "end", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     start: Mapped[int] = mapped_column(Integer)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, insert, select
 from sqlalchemy.orm import Session
 
 from .frames import read_frame
@@ -16,11 +16,52 @@ from .schema import DocumentRow, SpanRow, is_current
 SPAN_COLUMNS = ["id", "document", "start", "end", "code_id", "coder", "created_at"]
 
 
-def add_span(session: Session, document_id: int, start: int, end: int, code_id: str, coder: str) -> int:
+def add_span(session: Session, document_id: int, start: int, end: int, code_id: str, coder: str) -> tuple[int, bool]:
+    """The coder's span of the code on [start, end): (id, True) when stored now, (id, False) when it was there.
+    On PostgreSQL two tabs may both find none: the second insert is a unique-key error that
+    store.retrying absorbs, and its next try finds the first."""
+    found = find_span(session, document_id, start, end, code_id, coder)
+    if found is not None:
+        return found, False
     row = SpanRow(document_id=document_id, start=start, end=end, code_id=code_id, coder=coder)
     session.add(row)
     session.flush()  # the id, for the log and the caller
-    return row.id
+    return row.id, True
+
+
+def find_span(session: Session, document_id: int, start: int, end: int, code_id: str, coder: str) -> int | None:
+    query = select(SpanRow.id).where(
+        SpanRow.document_id == document_id,
+        SpanRow.code_id == code_id,
+        SpanRow.coder == coder,
+        SpanRow.start == start,
+        SpanRow.end == end,
+    )
+    return session.scalar(query)
+
+
+def add_spans(session: Session, spans: set[tuple[str, int, int, str, str]]) -> int:
+    """Store (document name, start, end, code, coder) spans on current documents; one stored already (the
+    same range, code and coder) is not stored twice, so importing a file again adds nothing. Returns how many
+    were added."""
+    names = sorted({name for name, *_ in spans})
+    if not names:
+        return 0
+    query = select(DocumentRow.name, DocumentRow.id).where(DocumentRow.name.in_(names), is_current())
+    ids = {str(name): int(i) for name, i in session.execute(query)}
+    keys = select(SpanRow.document_id, SpanRow.start, SpanRow.end, SpanRow.code_id, SpanRow.coder)
+    taken = {tuple(row) for row in session.execute(keys.where(SpanRow.document_id.in_(list(ids.values()))))}
+    rows = []
+    for name, start, end, code_id, coder in sorted(spans):
+        if name not in ids:
+            continue
+        key = (ids[name], start, end, code_id, coder)
+        if key not in taken:
+            taken.add(key)
+            rows.append({"document_id": ids[name], "start": start, "end": end, "code_id": code_id, "coder": coder})
+    if rows:
+        session.execute(insert(SpanRow), rows)
+    return len(rows)
 
 
 def span_row(session: Session, span_id: int, lock: bool = False) -> SpanRow | None:

@@ -3,7 +3,8 @@
 Adds the spans table (document, start, end, code, coder, created_at). The codings rows stay the unit-level
 projection every analysis reads; a span puts its code on each coding unit it touches. Every existing
 coding that is a person's own (their code, or a suggestion they accepted) gets a span equal to its unit's
-bounds, so no coding is without the span that explains it and none is lost.
+bounds, so no coding is without the span that explains it and none is lost. A coder's code on one range
+is stored once (unique key uq_span).
 
 Revision ID: 0005
 Revises: 0004
@@ -53,17 +54,24 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_spans_document_code_coder", "spans", ["document_id", "code_id", "coder"], unique=False)
+    op.create_index("uq_span", "spans", ["document_id", "code_id", "coder", "start", "end"], unique=True)
     # A person's own accepted coding (their code, or their acceptance of a suggestion): one span per row.
-    columns = [segments.c.document_id, segments.c.start, segments.c.end]
+    # A person's own accepted coding (their code, or their acceptance of a suggestion) is a span of its
+    # unit's bounds; units of two kinds with the same bounds (a one-sentence turn) give one span.
+    key = [segments.c.document_id, segments.c.start, segments.c.end, codings.c.code_id, codings.c.coder]
     joined = codings.join(segments, segments.c.id == codings.c.segment_id)
-    own = sa.select(*columns, codings.c.code_id, codings.c.coder, codings.c.created_at).select_from(joined)
-    own = own.where(
-        codings.c.status == "accepted", sa.or_(codings.c.source == "human", codings.c.decided_by == codings.c.coder)
+    own = (
+        sa.select(*key, sa.func.min(codings.c.created_at))
+        .select_from(joined)
+        .where(
+            codings.c.status == "accepted",
+            sa.or_(codings.c.source == "human", codings.c.decided_by == codings.c.coder),
+        )
+        .group_by(*key)
     )
     op.execute(sa.insert(spans).from_select(["document_id", "start", "end", "code_id", "coder", "created_at"], own))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_spans_document_code_coder", table_name="spans")
+    op.drop_index("uq_span", table_name="spans")
     op.drop_table("spans")
