@@ -127,7 +127,7 @@ def test_drag_a_phrase_across_two_sentences_code_it_by_key_reload_and_undo(serve
         spans = project.spans("R01")
         assert list(zip(spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True)) == [
             (want_start, want_end, first_code.id, "ann")
-        ]
+        ], spans.to_dict("records")
 
         page.reload()
         expect(page.locator(".qcw-p").first).to_be_visible(timeout=60_000)

@@ -76,10 +76,15 @@ class SpanCoder {
       this.reader.scrollTop = 0;
     }
     if (data.selection && data.selection.nonce !== this.appliedNonce) {
-      this.appliedNonce = data.selection.nonce; // Python asks for a selection (a sentence picked in the panel)
-      this.selection = { start: data.selection.start, end: data.selection.end };
-      this.scrollToSelection = true;
+      // Python asks for a selection (a sentence picked in the panel), unless the person has selected
+      // something since the last update: then the ask was made before, and theirs is the newer choice.
+      this.appliedNonce = data.selection.nonce;
+      if (!this.selectedSinceUpdate) {
+        this.selection = { start: data.selection.start, end: data.selection.end };
+        this.scrollToSelection = true;
+      }
     }
+    this.selectedSinceUpdate = false;
     if (this.chosenMark && !(data.marks || []).some((m) => m.id === this.chosenMark)) this.chosenMark = null;
     this.turns = (data.turns || []).map((t) => ({ ...t, ...codePoints(t.text) }));
     this.units = data.units || [];
@@ -167,6 +172,7 @@ class SpanCoder {
 
   select(range) {
     this.selection = range;
+    this.selectedSinceUpdate = true;
     this.render();
     this.reader.focus({ preventScroll: true });
     if (range) {
