@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,15 @@ POINT = """([offset, side]) => {
 }"""
 
 
+def stored(project: Any, document: str, count: int) -> Any:
+    """The document's spans once `count` of them are there (the server commits in its own process: a read
+    here may come a moment early), or as they are after 10 s."""
+    deadline = time.monotonic() + 10
+    while len(spans := project.spans(document)) != count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return spans
+
+
 def drag(page: Any, start: int, end: int) -> None:
     """Press the mouse inside the character at `start` and let go inside the last one before `end`."""
     begin = page.evaluate(POINT, [start, "left"])
@@ -124,7 +134,7 @@ def test_drag_a_phrase_across_two_sentences_code_it_by_key_reload_and_undo(serve
         expect(stripe).to_have_count(1, timeout=2_000)  # drawn at once, before the server answers
         saved = page.locator(f".qcw-stripe[data-code='{first_code.id}'][data-mark^='s']")
         expect(saved).to_have_count(1, timeout=15_000)  # the server's own span ("s<id>")
-        spans = project.spans("R01")
+        spans = stored(project, "R01", 1)
         assert list(zip(spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True)) == [
             (want_start, want_end, first_code.id, "ann")
         ], spans.to_dict("records")
@@ -144,7 +154,7 @@ def test_drag_a_phrase_across_two_sentences_code_it_by_key_reload_and_undo(serve
         page.locator(".qcw-reader").click(position={"x": 5, "y": 5})  # focus the page, not a text box
         page.keyboard.press("Control+z")
         expect(page.locator(f".qcw-stripe[data-code='{first_code.id}']")).to_have_count(0, timeout=15_000)
-        assert project.spans("R01").empty
+        assert stored(project, "R01", 0).empty
         page.screenshot(path=str(SHOTS / "coding-3-undone.png"))
         browser.close()
 
