@@ -394,7 +394,7 @@ class Project:
         """A person takes their own code off a segment; the log keeps that it was there.
 
         Spans: the coder's spans of the code that cover the segment are trimmed around it (the parts before
-        and after it that hold text stay coded, with their units); a span inside the segment goes."""
+        and after it stay, with the other units they touch); a span inside the segment goes. Undoable."""
         self.store.retrying(lambda: self._remove_code(segment_id, code_id, coder))
 
     def _remove_code(self, segment_id: int, code_id: str, coder: str) -> None:

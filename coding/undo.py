@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .errors import ReplacedDocumentError, UsageError
 from .store import Action, Store
-from .store.changes import put, same, snapshot
+from .store.changes import put, same, snapshot, snapshots
 from .store.log import write_log
 from .store.schema import CodeRow, CodingRow, DocumentRow, LogRow, SegmentRow, SpanRow
 
@@ -167,8 +167,11 @@ def _change(table: str, key: Any, before: dict[str, Any] | None, after: dict[str
 def _refuse_if_changed(
     session: Session, entry: LogRow, changes: list[dict[str, Any]], person: str, expect: str, verb: str
 ) -> None:
+    now: dict[str, dict[Any, dict[str, Any]]] = {}
+    for table in {c["table"] for c in changes}:
+        now[table] = snapshots(session, table, [c["id"] for c in changes if c["table"] == table])
     for change in changes:
-        if not same(snapshot(session, change["table"], change["id"]), change[expect]):
+        if not same(now[change["table"]].get(change["id"]), change[expect]):
             others = _later_actors(session, entry, person)
             who = f" by {', '.join(others)}" if others else ""
             raise UsageError(

@@ -25,11 +25,17 @@ def _table(name: str) -> Any:
 
 def snapshot(session: Session, table: str, key: Any) -> dict[str, Any] | None:
     """The row's columns as JSON values (datetimes as ISO text), None when there is no such row."""
+    return snapshots(session, table, [key]).get(key)
+
+
+def snapshots(session: Session, table: str, keys: list[Any]) -> dict[Any, dict[str, Any]]:
+    """snapshot() of many rows, read in batches (a merge notes every coding of a code); missing rows left out."""
     t = _table(table)
-    found = session.execute(select(t).where(t.c.id == key)).mappings().first()
-    if found is None:
-        return None
-    return {name: value.isoformat() if isinstance(value, dt.datetime) else value for name, value in found.items()}
+    found: dict[Any, dict[str, Any]] = {}
+    for at in range(0, len(keys), 500):
+        for row in session.execute(select(t).where(t.c.id.in_(keys[at : at + 500]))).mappings():
+            found[row["id"]] = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row.items()}
+    return found
 
 
 def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
@@ -65,9 +71,10 @@ class Recorder:
         self._before: dict[tuple[str, Any], dict[str, Any] | None] = {}
 
     def watch(self, table: str, keys: Any) -> None:
-        for key in keys:
-            if (table, key) not in self._before:
-                self._before[(table, key)] = snapshot(self.session, table, key)
+        new = [key for key in keys if (table, key) not in self._before]
+        found = snapshots(self.session, table, new)
+        for key in new:
+            self._before[(table, key)] = found.get(key)
 
     def created(self, table: str, keys: Any) -> None:
         for key in keys:
@@ -75,9 +82,12 @@ class Recorder:
 
     def changes(self) -> list[dict[str, Any]]:
         self.session.flush()
+        now: dict[str, dict[Any, dict[str, Any]]] = {}
+        for table in {table for table, _ in self._before}:
+            now[table] = snapshots(self.session, table, [key for t, key in self._before if t == table])
         found = []
         for (table, key), before in self._before.items():
-            after = snapshot(self.session, table, key)
+            after = now[table].get(key)
             if not same(before, after):
                 found.append({"table": table, "id": key, "before": before, "after": after})
         return found
