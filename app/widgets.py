@@ -239,3 +239,48 @@ def transcript_picker(key: ProjectKey, token: data.Token, filters: data.Filters,
             **sticky("document", names[0], names),
         )
     )
+
+
+# Colours for codes that have none of their own (Okabe-Ito and a few more, told apart by most readers).
+FALLBACK_PALETTE = (
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#f0e442",
+    "#6a3d9a",
+    "#8c564b",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+)
+
+
+def luminance(color: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    digits = safe_color(color).lstrip("#")
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def label_ink(color: str) -> str:
+    """Black or white, whichever reads better on `color`: the better of the two is always above 4.5:1."""
+    return "#000000" if contrast(color, "#000000") >= contrast(color, "#ffffff") else "#ffffff"
+
+
+def code_colors(codes: Sequence[Any]) -> dict[str, str]:
+    """Each code's colour: its own, or one of the fallback palette (by position, so stable for a codebook)."""
+    found: dict[str, str] = {}
+    for index, code in enumerate(codes):
+        own = safe_color(code.color, "") if code.color else ""
+        found[code.id] = own or FALLBACK_PALETTE[index % len(FALLBACK_PALETTE)]
+    return found

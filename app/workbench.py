@@ -1,4 +1,5 @@
-"""The coding panel beside a transcript: a segment's codes as toggles, its suggestions, and a memo.
+"""The coding panel beside a transcript: the span coder's actions, a segment's codes as toggles, its
+suggestions, a memo, undo and redo, and the segment's history.
 
 Every change goes straight to the library (and so to the store and the audit log) from a widget callback;
 widget keys carry the state token, so after a change every toggle is drawn afresh from the database.
@@ -8,14 +9,17 @@ from __future__ import annotations
 
 import html
 import math
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook
+from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook, Document, Segment
 from coding.project import Project
 
 from . import state
+from .components import span_coder
+from .transcript_view import Mark
 from .widgets import chip
 
 NEUTRAL = "#9e9e9e"
@@ -86,6 +90,166 @@ def go_to(segment_id: int, document: str | None = None) -> None:
         st.session_state["step"] = "all"  # the segment must be among those offered
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def document(key: state.ProjectKey, segments: int, name: str) -> tuple[Document, list[Segment]]:
+    """A transcript and its segments: keyed on the segment count, not on every coding, so that coding
+    does not read the document again."""
+    project = state.cached_project(key)
+    return project.documents([name])[0], project.segments([name])
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def codebook(key: state.ProjectKey, token: tuple[int, ...]) -> Codebook:
+    """The codebook alone: data.codebook would bring the whole project's frames up to date after every
+    coding action (seconds on a large project), which the workbench does not need."""
+    return state.cached_project(key).codebook
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def spans_of(key: state.ProjectKey, token: tuple[int, ...], name: str) -> pd.DataFrame:
+    """Every span on a transcript, every coder's."""
+    return state.cached_project(key).spans(name)
+
+
+def marks(
+    codings: pd.DataFrame, spans: pd.DataFrame | None, bounds: dict[int, tuple[int, int]], coder: str
+) -> list[Mark]:
+    """The stripes to draw: every span, and every accepted unit coding no span of its coder and code covers
+    (rule and model codings someone accepted before spans existed, say). Only a person's own are removable."""
+    found: list[Mark] = []
+    covered: set[tuple[int, str, str]] = set()
+    if spans is not None:
+        for row in spans.itertuples(index=False):
+            found.append(
+                Mark(
+                    f"s{row.id}",
+                    int(row.start),
+                    int(row.end),
+                    str(row.code_id),
+                    str(row.coder),
+                    HUMAN,
+                    row.coder == coder,
+                )
+            )
+            for sid, (start, end) in bounds.items():
+                if start < row.end and row.start < end:
+                    covered.add((sid, str(row.code_id), str(row.coder)))
+    accepted = codings[codings["status"] == ACCEPTED]
+    for row in accepted.itertuples(index=False):
+        sid, code, person = int(row.segment_id), str(row.code), str(row.person)
+        if (sid, code, person) in covered or sid not in bounds:
+            continue
+        start, end = bounds[sid]
+        found.append(Mark(f"c{row.coding_id}:{sid}", start, end, code, person, str(row.source), person == coder))
+    return found
+
+
+def on_span_action(project: Project, key: str, document: str, coder: str, shown: dict[str, Mark]) -> None:
+    """The span coder's callback: carry out what it sent; a library refusal becomes a message."""
+    sent = span_coder.action(key)
+    if sent is not None and coder:
+        state.act(perform, project, sent, document, coder, shown)
+        st.session_state[DONE] = str(sent.get("nonce", ""))
+
+
+DONE = "_span_coder_done"
+
+
+def perform(project: Project, sent: dict[str, Any], document: str, coder: str, shown: dict[str, Mark]) -> None:
+    """Apply codes to a range, or remove one of the person's own codings (a stripe chosen, then Delete).
+
+    A whole-unit coding without a span (a suggestion accepted before spans existed) is removed as it was
+    made: a human code by remove_code, an accepted suggestion by rejecting it."""
+    if sent.get("kind") == "apply":
+        for code in sent.get("codes", []):
+            project.apply_span(document, int(sent["start"]), int(sent["end"]), str(code), coder)
+        return
+    mark = shown.get(str(sent.get("mark", "")))
+    if sent.get("kind") != "remove" or mark is None or not mark.removable or mark.coder != coder:
+        return
+    if mark.id.startswith("s"):
+        project.remove_span(int(mark.id[1:]), coder)
+        return
+    coding_id, segment_id = (int(part) for part in mark.id[1:].split(":"))
+    if mark.source == HUMAN:
+        project.remove_code(segment_id, mark.code, coder)
+    else:
+        project.decide_suggestion(coding_id, False, coder)
+
+
+def on_selection(key: str) -> None:
+    """A sentence chosen in the text becomes the panel's segment (without moving the text's selection)."""
+    chosen = span_coder.selection(key)
+    if chosen and chosen.get("unit"):
+        st.session_state["segment"] = int(chosen["unit"])
+        st.session_state[FROM_TEXT] = int(chosen["unit"])
+
+
+FROM_TEXT = "_segment_from_text"
+
+
+def undo(project: Project, coder: str, again: bool = False) -> None:
+    """Undo (or redo) the person's own last action; say what it was, or that there was nothing."""
+    said: list[str | None] = []
+    state.act(lambda: said.append(project.redo(coder) if again else project.undo(coder)))
+    if said:  # empty when the library refused (its message is already waiting)
+        what = "Redone" if again else "Undone"
+        nothing = "Nothing of yours to redo." if again else "Nothing of yours to undo."
+        state.act(lambda: None, done=f"{what}: {said[0]}" if said[0] else nothing)
+
+
+def undo_buttons(project: Project, coder: str, left: Any, right: Any) -> None:
+    """Undo and Redo, with Ctrl+Z and Ctrl+Shift+Z anywhere on the page (but in a text box)."""
+    left.button(
+        "",
+        icon=":material/undo:",
+        help="Undo your last action (Ctrl+Z)",
+        key="undo",
+        shortcut="Ctrl+Z",
+        on_click=undo,
+        args=(project, coder),
+        width="stretch",
+    )
+    right.button(
+        "",
+        icon=":material/redo:",
+        help="Redo what you undid (Ctrl+Shift+Z)",
+        key="redo",
+        shortcut="Ctrl+Shift+Z",
+        on_click=undo,
+        args=(project, coder, True),
+        width="stretch",
+    )
+
+
+def _explainers(project: Project, book: Codebook) -> str:
+    """What the reasons depend on: the codes' rules and the model file (coding changes neither)."""
+    from coding import training
+
+    path = training.model_path(project.folder)
+    model = path.stat().st_mtime_ns if path.exists() else 0
+    return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _reasons(key: state.ProjectKey | None, explainers: str, text: str, codes: tuple[str, ...]) -> dict:
+    """Why each suggestion was made (the matched words), cached: coding does not change the answer."""
+    return state.project().suggestion_reasons(text, list(codes))
+
+
+def history(project: Project, segment_id: int) -> None:
+    """Who did what to this segment, newest first: read only while the switch is on (it costs a query)."""
+    if not st.toggle("History of this segment", **state.sticky("show_history", False)):
+        return
+    with st.container(border=True):
+        frame = project.history(segment_id)
+        if frame.empty:
+            st.caption("Nothing recorded on this segment yet.")
+            return
+        shown = frame.sort_values("at", ascending=False)
+        st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1), 300))
+
+
 # ----- drawing -------------------------------------------------------------------------------
 def code_toggles(
     project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str, stamp: str
@@ -125,7 +289,7 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     names = {c.id: c.name for c in book.codes}
     by_code = waiting.groupby("code", sort=False)
     order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
-    reasons = project.suggestion_reasons(text, [str(code) for code in order])
+    reasons = _reasons(state.project_key(), _explainers(project, book), text, tuple(str(code) for code in order))
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(

@@ -93,9 +93,9 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
 
         page.get_by_role("button", name="Open in transcript").first.click()
         expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=30_000)
-        current = page.locator(".qc-seg.qc-current")
-        expect(current).to_be_visible(timeout=30_000)
-        assert quote[:40] in current.inner_text()
+        current = page.locator(".qcw-current")  # the span coder marks the segment's pieces of text
+        expect(current.first).to_be_visible(timeout=30_000)
+        assert quote[:40] in "".join(current.all_inner_texts())
         transcript_shot = tmp_path / "transcript.png"
         page.screenshot(path=str(transcript_shot))
         browser.close()

@@ -1,0 +1,512 @@
+// The span coder: a transcript's turns with coding stripes in a margin, a selection made with the mouse
+// (snapped to words), a click on a sentence or the keyboard, and a searchable code list that applies codes.
+// Offsets sent to Python are code points into the document text (Python str indices), never UTF-16 units.
+// Nothing here loads anything from the network: the text arrives in `data` from the local server.
+
+const WORD = /[\p{L}\p{N}\p{M}'’_-]/u;
+const LANE = 96; // px per stripe column in the margin; narrower when many stripes overlap
+const MARGIN_MAX = 240;
+const instances = new WeakMap(); // parentElement -> what one mounted span coder remembers between runs
+
+function codePoints(text) {
+  // u16[i]: the UTF-16 index of code point i (and u16[n] = text.length), so both directions are exact.
+  const chars = Array.from(text);
+  const u16 = new Array(chars.length + 1);
+  let at = 0;
+  for (let i = 0; i < chars.length; i++) {
+    u16[i] = at;
+    at += chars[i].length;
+  }
+  u16[chars.length] = at;
+  return { chars, u16 };
+}
+
+function cpFromU16(u16, index) {
+  let low = 0;
+  let high = u16.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (u16[mid] <= index) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text; // always text, never markup: transcripts are user data
+  return node;
+}
+
+class SpanCoder {
+  constructor(root) {
+    this.root = root;
+    this.selection = null; // {start, end} in code points
+    this.chosenMark = null; // id of the coding whose stripe was clicked
+    this.ticked = new Set(); // codes ticked in the list, applied together by Enter
+    this.filter = "";
+    this.active = 0; // highlighted row of the code list
+    this.docKey = null;
+    this.box = el("div", "qcw-box");
+    this.codesBox = el("div", "qcw-codes");
+    this.reader = el("div", "qcw-reader");
+    this.margin = el("div", "qcw-margin");
+    this.text = el("div", "qcw-text");
+    this.reader.append(this.margin, this.text);
+    this.status = el("div", "qcw-status");
+    this.box.append(this.codesBox, this.reader);
+    this.root.append(this.status, this.box);
+    this.reader.tabIndex = 0;
+    this.reader.addEventListener("mouseup", (event) => this.onMouseUp(event));
+    this.reader.addEventListener("keydown", (event) => this.onKey(event));
+    new ResizeObserver(() => this.drawStripes()).observe(this.text);
+  }
+
+  update(args) {
+    this.args = args;
+    const data = args.data || {};
+    this.data = data;
+    this.root.dataset.done = data.done || "";
+    const docKey = data.document;
+    if (docKey !== this.docKey) {
+      this.docKey = docKey;
+      this.selection = null;
+      this.chosenMark = null;
+      this.reader.scrollTop = 0;
+    }
+    if (data.selection && data.selection.nonce !== this.appliedNonce) {
+      // Python asks for a selection (a sentence picked in the panel), unless the person has selected
+      // something since the last update: then the ask was made before, and theirs is the newer choice.
+      this.appliedNonce = data.selection.nonce;
+      if (!this.selectedSinceUpdate) {
+        this.selection = { start: data.selection.start, end: data.selection.end };
+        this.scrollToSelection = true;
+      }
+    }
+    this.selectedSinceUpdate = false;
+    if (this.chosenMark && !(data.marks || []).some((m) => m.id === this.chosenMark)) this.chosenMark = null;
+    this.turns = (data.turns || []).map((t) => ({ ...t, ...codePoints(t.text) }));
+    this.units = data.units || [];
+    this.render();
+  }
+
+  send(kind, payload) {
+    this.nonce = (this.nonce || 0) + 1;
+    this.sent = `${Date.now()}-${this.nonce}`;
+    this.root.dataset.sent = this.sent; // with data-done below: tests and the bench see when it is saved
+    this.args.setTriggerValue("action", { kind, nonce: this.sent, ...payload });
+  }
+
+  marks() {
+    // What the server sent, with the person's last actions drawn at once, before the server confirms them
+    // (it echoes the nonce of the last action it carried out in data.done).
+    if (this.sent && this.data.done === this.sent) {
+      this.optimistic = [];
+      this.hidden = new Set();
+    }
+    const hidden = this.hidden || new Set();
+    return (this.data.marks || []).filter((m) => !hidden.has(m.id)).concat(this.optimistic || []);
+  }
+
+  // ----- offsets ---------------------------------------------------------------------------------
+  turnAt(offset) {
+    return this.turns.find((t) => t.start <= offset && offset <= t.end) || null;
+  }
+
+  charAt(offset) {
+    const turn = this.turns.find((t) => t.start <= offset && offset < t.end);
+    return turn ? turn.chars[offset - turn.start] : "";
+  }
+
+  pointToOffset(node, offset) {
+    // A DOM point (text node + UTF-16 offset, or element + child index) -> a document offset in code points.
+    if (node.nodeType === Node.TEXT_NODE) {
+      const piece = node.parentElement.closest("[data-a]");
+      if (!piece) return null;
+      const { u16 } = codePoints(node.data);
+      return Number(piece.dataset.a) + cpFromU16(u16, offset);
+    }
+    const element = node.nodeType === Node.ELEMENT_NODE ? node : null;
+    if (!element) return null;
+    const child = element.childNodes[offset];
+    const piece = child && child.nodeType === Node.ELEMENT_NODE ? child.closest("[data-a]") : null;
+    if (piece) return Number(piece.dataset.a);
+    const before = element.childNodes[offset - 1];
+    const last = before && before.nodeType === Node.ELEMENT_NODE ? before.closest("[data-b]") : null;
+    if (last) return Number(last.dataset.b);
+    const own = element.closest("[data-a]");
+    return own ? Number(offset > 0 ? own.dataset.b : own.dataset.a) : null;
+  }
+
+  snap(start, end) {
+    // Whole words only: widen each end to its word, then drop spaces and punctuation at the edges.
+    while (start > 0 && WORD.test(this.charAt(start - 1)) && WORD.test(this.charAt(start))) start--;
+    while (WORD.test(this.charAt(end)) && end > 0 && WORD.test(this.charAt(end - 1))) end++;
+    while (start < end && /\s/u.test(this.charAt(start))) start++;
+    while (end > start && /\s/u.test(this.charAt(end - 1))) end--;
+    return start < end ? { start, end } : null;
+  }
+
+  unitAt(offset) {
+    return this.units.find((u) => u.start <= offset && offset < u.end) || null;
+  }
+
+  // ----- input -----------------------------------------------------------------------------------
+  onMouseUp(event) {
+    if (event.target.closest(".qcw-stripe")) return;
+    const chosen = window.getSelection();
+    this.chosenMark = null;
+    if (chosen && chosen.rangeCount && !chosen.isCollapsed) {
+      const range = chosen.getRangeAt(0);
+      const a = this.pointToOffset(range.startContainer, range.startOffset);
+      const b = this.pointToOffset(range.endContainer, range.endOffset);
+      chosen.removeAllRanges();
+      if (a !== null && b !== null) this.select(this.snap(Math.min(a, b), Math.max(a, b)));
+      return;
+    }
+    const piece = event.target.closest("[data-a]");
+    const unit = piece ? this.unitAt(Number(piece.dataset.a)) : null;
+    this.select(unit ? { start: unit.start, end: unit.end } : null); // a click takes the whole sentence
+  }
+
+  select(range) {
+    this.selection = range;
+    this.selectedSinceUpdate = true;
+    this.render();
+    this.reader.focus({ preventScroll: true });
+    if (range) {
+      const unit = this.unitAt(range.start) || this.unitAt(Math.max(range.end - 1, range.start));
+      this.args.setStateValue("selection", { start: range.start, end: range.end, unit: unit ? unit.id : null });
+    }
+  }
+
+  nextWordEnd(offset, limit) {
+    let at = offset;
+    while (at < limit && !WORD.test(this.charAt(at))) at++;
+    while (at < limit && WORD.test(this.charAt(at))) at++;
+    return at;
+  }
+
+  previousWordEnd(offset, floor) {
+    let at = offset;
+    while (at > floor && WORD.test(this.charAt(at - 1))) at--;
+    while (at > floor && !WORD.test(this.charAt(at - 1))) at--;
+    return at;
+  }
+
+  previousWordStart(offset) {
+    let at = offset;
+    while (at > 0 && !WORD.test(this.charAt(at - 1)) && this.turnAt(at - 1)) at--;
+    while (at > 0 && WORD.test(this.charAt(at - 1))) at--;
+    return at;
+  }
+
+  extend(key, moveStart) {
+    const last = this.turns.length ? this.turns[this.turns.length - 1].end : 0;
+    let { start, end } = this.selection;
+    if (moveStart && key === "ArrowLeft") start = this.previousWordStart(start);
+    else if (moveStart && key === "ArrowRight") start = Math.min(this.nextWordEnd(start, end), end - 1);
+    else if (key === "ArrowRight") end = this.nextWordEnd(end, last);
+    else if (key === "ArrowLeft") end = Math.max(this.previousWordEnd(end, start), start + 1);
+    else if (key === "ArrowDown") {
+      const next = this.units.find((u) => u.end > end);
+      if (next) end = next.end;
+    } else if (key === "ArrowUp") {
+      const earlier = this.units.filter((u) => u.end < end && u.end > start);
+      if (earlier.length) end = earlier[earlier.length - 1].end;
+    }
+    this.select(this.snap(start, end) || this.selection);
+  }
+
+  onKey(event) {
+    if (event.target.closest("input")) return;
+    const arrows = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"];
+    if (event.shiftKey && arrows.includes(event.key) && this.selection) {
+      event.preventDefault();
+      this.extend(event.key, event.altKey);
+      return;
+    }
+    if ((event.key === "Delete" || event.key === "Backspace") && this.chosenMark) {
+      event.preventDefault();
+      const mark = (this.data.marks || []).find((m) => m.id === this.chosenMark);
+      if (mark && mark.removable) {
+        this.send("remove", { mark: mark.id });
+        this.hidden = new Set([...(this.hidden || []), mark.id]);
+        this.chosenMark = null;
+        this.render();
+      }
+      return;
+    }
+    if (event.key === "Escape") {
+      this.chosenMark = null;
+      this.select(null);
+      return;
+    }
+    if (/^[1-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      const code = this.shownCodes()[Number(event.key) - 1];
+      if (code) {
+        event.preventDefault();
+        this.apply([code.id]);
+      }
+      return;
+    }
+    if (event.key === "Enter") {
+      event.preventDefault();
+      this.applyTicked();
+      return;
+    }
+    if (event.key === "/" || (event.key === "f" && (event.ctrlKey || event.metaKey))) {
+      event.preventDefault();
+      this.filterInput.focus();
+    }
+  }
+
+  apply(codes) {
+    if (!this.selection || !codes.length || !this.data.coder) {
+      this.say(this.data.coder ? "Select text first (drag across it, or click a sentence)." : "");
+      return;
+    }
+    this.send("apply", { start: this.selection.start, end: this.selection.end, codes });
+    const known = new Map((this.data.codes || []).map((c) => [c.id, c]));
+    for (const id of codes) {
+      const code = known.get(id);
+      if (!code) continue;
+      this.optimistic = (this.optimistic || []).concat({
+        id: `saving-${this.sent}-${id}`,
+        start: this.selection.start,
+        end: this.selection.end,
+        code: id,
+        name: code.name,
+        color: code.color,
+        ink: code.ink,
+        coder: this.data.coder,
+        source: "saving…",
+        removable: false,
+        saving: true,
+      });
+    }
+    this.ticked.clear();
+    this.render();
+    this.say("Saving…");
+  }
+
+  applyTicked() {
+    const shown = this.shownCodes();
+    const codes = this.ticked.size ? [...this.ticked] : shown[this.active] ? [shown[this.active].id] : [];
+    this.apply(codes);
+  }
+
+  say(text) {
+    this.status.textContent = text || this.describeSelection();
+  }
+
+  describeSelection() {
+    if (!this.data.coder) return "Enter your coder name in the sidebar to code.";
+    if (!this.selection) return "Drag across text or click a sentence; Shift+arrows extend; 1-9 or Enter apply.";
+    const { start, end } = this.selection;
+    const words = this.textOf(start, end).split(/\s+/u).filter(Boolean).length;
+    return `Selected ${words} word${words === 1 ? "" : "s"} (${start}-${end}).`;
+  }
+
+  textOf(start, end) {
+    return this.turns
+      .filter((t) => t.end > start && t.start < end)
+      .map((t) => t.chars.slice(Math.max(start, t.start) - t.start, Math.min(end, t.end) - t.start).join(""))
+      .join(" ");
+  }
+
+  // ----- drawing ---------------------------------------------------------------------------------
+  shownCodes() {
+    const wanted = this.filter.trim().toLowerCase();
+    const codes = this.data.codes || [];
+    return wanted ? codes.filter((c) => c.name.toLowerCase().includes(wanted) || c.id.toLowerCase().includes(wanted)) : codes;
+  }
+
+  render() {
+    this.drawCodes();
+    this.drawText();
+    this.drawStripes();
+    this.say();
+  }
+
+  drawCodes() {
+    if (!this.filterInput) {
+      this.filterInput = el("input", "qcw-filter");
+      this.filterInput.type = "search";
+      this.filterInput.placeholder = "Find a code ( / )";
+      this.filterInput.setAttribute("aria-label", "Find a code");
+      this.filterInput.addEventListener("input", () => {
+        this.filter = this.filterInput.value;
+        this.active = 0;
+        this.drawCodes();
+      });
+      this.filterInput.addEventListener("keydown", (event) => {
+        const shown = this.shownCodes();
+        if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          event.preventDefault();
+          const step = event.key === "ArrowDown" ? 1 : -1;
+          this.active = Math.max(0, Math.min(shown.length - 1, this.active + step));
+          this.drawCodes();
+        } else if (event.key === "Enter") {
+          event.preventDefault();
+          this.applyTicked();
+        } else if (event.key === "Escape") {
+          this.reader.focus();
+        }
+      });
+      this.list = el("div", "qcw-list");
+      this.list.setAttribute("role", "listbox");
+      this.codesBox.append(this.filterInput, this.list);
+    }
+    const shown = this.shownCodes();
+    this.active = Math.min(this.active, Math.max(shown.length - 1, 0));
+    this.list.replaceChildren();
+    shown.forEach((code, index) => {
+      const row = el("div", "qcw-code" + (index === this.active ? " qcw-active" : ""));
+      row.setAttribute("role", "option");
+      row.dataset.code = code.id;
+      row.title = code.definition || code.name;
+      const tick = el("input");
+      tick.type = "checkbox";
+      tick.checked = this.ticked.has(code.id);
+      tick.setAttribute("aria-label", `Tick ${code.name}`);
+      tick.addEventListener("change", () => {
+        if (tick.checked) this.ticked.add(code.id);
+        else this.ticked.delete(code.id);
+      });
+      const key = el("span", "qcw-key", index < 9 ? String(index + 1) : "");
+      const swatch = el("span", "qcw-swatch");
+      swatch.style.background = code.color;
+      const name = el("span", "qcw-name", code.name);
+      name.style.paddingLeft = `${code.depth * 0.8}em`;
+      row.append(tick, key, swatch, name);
+      row.addEventListener("click", (event) => {
+        if (event.target === tick) return;
+        this.active = index;
+        this.apply([code.id]); // a click on a code's name applies it at once
+      });
+      this.list.append(row);
+    });
+    if (!shown.length) this.list.append(el("div", "qcw-none", "No code matches."));
+  }
+
+  drawText() {
+    const marks = this.marks();
+    const pending = new Set(this.data.pending || []);
+    const chosen = marks.find((m) => m.id === this.chosenMark);
+    const frag = document.createDocumentFragment();
+    for (const turn of this.turns) {
+      const box = el("div", "qcw-turn" + (turn.role === "respondent" ? "" : " qcw-interviewer"));
+      box.append(el("span", "qcw-speaker", `${turn.speaker}: `));
+      const cuts = new Set([turn.start, turn.end]);
+      const inside = (x) => x > turn.start && x < turn.end && cuts.add(x);
+      for (const u of this.units) if (u.end > turn.start && u.start < turn.end) (inside(u.start), inside(u.end));
+      for (const m of marks) if (m.end > turn.start && m.start < turn.end) (inside(m.start), inside(m.end));
+      if (this.selection) (inside(this.selection.start), inside(this.selection.end));
+      const points = [...cuts].sort((x, y) => x - y);
+      for (let i = 0; i + 1 < points.length; i++) {
+        const [a, b] = [points[i], points[i + 1]];
+        const piece = el("span", "qcw-p", turn.chars.slice(a - turn.start, b - turn.start).join(""));
+        piece.dataset.a = a;
+        piece.dataset.b = b;
+        const unit = this.unitAt(a);
+        if (unit) {
+          piece.classList.add("qcw-unit");
+          piece.dataset.unit = unit.id;
+          if (pending.has(unit.id)) piece.classList.add("qcw-pending");
+          if (unit.id === this.data.current) piece.classList.add("qcw-current");
+        }
+        const over = marks.filter((m) => m.start <= a && b <= m.end);
+        if (over.length) {
+          piece.style.background = `${over[0].color}2e`;
+          piece.dataset.codes = over.map((m) => m.code).join(" ");
+        }
+        if (this.selection && this.selection.start <= a && b <= this.selection.end) piece.classList.add("qcw-sel");
+        if (chosen && chosen.start <= a && b <= chosen.end) piece.classList.add("qcw-chosen");
+        box.append(piece);
+      }
+      frag.append(box);
+    }
+    this.text.replaceChildren(frag);
+    if (this.scrollToSelection && this.selection) {
+      this.scrollToSelection = false;
+      const first = this.text.querySelector(".qcw-sel");
+      if (first) this.reader.scrollTop += first.getBoundingClientRect().top - this.reader.getBoundingClientRect().top - 120;
+    }
+  }
+
+  extent(mark) {
+    // Top and bottom of a coding's text inside the reader, from the pieces it covers.
+    const pieces = [...this.text.querySelectorAll("[data-a]")].filter(
+      (p) => Number(p.dataset.a) >= mark.start && Number(p.dataset.b) <= mark.end,
+    );
+    if (!pieces.length) return null;
+    const origin = this.text.getBoundingClientRect().top;
+    const first = pieces[0].getClientRects()[0] || pieces[0].getBoundingClientRect();
+    const lastRects = pieces[pieces.length - 1].getClientRects();
+    const last = lastRects[lastRects.length - 1] || pieces[pieces.length - 1].getBoundingClientRect();
+    return { top: first.top - origin, bottom: last.bottom - origin };
+  }
+
+  drawStripes() {
+    if (!this.data) return;
+    const marks = this.marks();
+    const placed = [];
+    for (const mark of marks) {
+      const where = this.extent(mark);
+      if (where) placed.push({ mark, ...where });
+    }
+    placed.sort((x, y) => x.top - y.top || y.bottom - x.bottom);
+    const laneEnds = [];
+    for (const item of placed) {
+      let lane = laneEnds.findIndex((bottom) => bottom <= item.top + 1);
+      if (lane < 0) lane = laneEnds.push(0) - 1;
+      laneEnds[lane] = item.bottom;
+      item.lane = lane;
+    }
+    const lanes = laneEnds.length;
+    const width = Math.max(Math.min(LANE, Math.floor(MARGIN_MAX / Math.max(lanes, 1))), 18);
+    this.margin.style.width = `${Math.max(lanes * width, 8)}px`;
+    this.margin.style.height = `${this.text.scrollHeight}px`;
+    this.margin.replaceChildren();
+    for (const { mark, top, bottom, lane } of placed) {
+      const stripe = el("div", "qcw-stripe" + (mark.id === this.chosenMark ? " qcw-stripe-chosen" : ""));
+      if (mark.saving) stripe.classList.add("qcw-saving");
+      stripe.style.top = `${top}px`;
+      stripe.style.height = `${Math.max(bottom - top, 14)}px`;
+      stripe.style.left = `${lane * width}px`;
+      stripe.style.width = `${width - 4}px`;
+      stripe.style.borderColor = mark.color;
+      stripe.dataset.mark = mark.id;
+      stripe.dataset.code = mark.code;
+      stripe.title = `${mark.name}\ncoder: ${mark.coder}\nsource: ${mark.source}\n${mark.start}-${mark.end}`;
+      const label = el("span", "qcw-label", mark.name);
+      label.style.background = mark.color;
+      label.style.color = mark.ink;
+      stripe.append(label);
+      stripe.addEventListener("mousedown", (event) => event.preventDefault());
+      stripe.addEventListener("click", () => {
+        this.chosenMark = mark.id;
+        this.selection = { start: mark.start, end: mark.end };
+        this.render();
+        this.reader.focus({ preventScroll: true });
+        this.say(`${mark.name} by ${mark.coder} chosen${mark.removable ? ": Delete removes it." : "."}`);
+      });
+      this.margin.append(stripe);
+    }
+  }
+}
+
+export default function (args) {
+  const { parentElement } = args;
+  let instance = instances.get(parentElement);
+  if (!instance) {
+    const root = document.createElement("div");
+    root.className = "qcw-root";
+    parentElement.append(root);
+    instance = new SpanCoder(root);
+    instances.set(parentElement, instance);
+  }
+  instance.update(args);
+}

@@ -1,0 +1,196 @@
+"""Span coding in real Chromium: drag across a phrase that spans two sentences, apply a code with a key,
+reload and see the span with its labelled stripe, undo it with Ctrl+Z and see it gone.
+
+The transcript holds a character outside the Basic Multilingual Plane before the phrase, so an offset counted
+in JavaScript's UTF-16 units instead of Python's code points would be off by one and fail the exact check.
+Screenshots go to docs/img/ (docs/coding-session.md shows them)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from served_app import served
+from test_browser import CHROMIUM, FLAGS
+
+from coding.project import create_project, open_project
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SHOTS = REPO / "docs" / "img"
+CLEF = "\U0001d11e"  # MUSICAL SYMBOL G CLEF: two UTF-16 units, one code point
+FIRST, SECOND = "Swedish girl", "expectations"  # the phrase runs from the first words to the second
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium binary at {CHROMIUM}"),
+]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two demo transcripts cut into sentences; the first respondent's first answer gains a G clef."""
+    root = tmp_path_factory.mktemp("spans")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in ("R01.txt", "R02.txt"):
+        shutil.copy(CORPUS / "transcripts" / name, corpus / name)
+    first = corpus / "R01.txt"
+    first.write_text(first.read_text(encoding="utf-8").replace("Yes, record", f"Yes {CLEF}, record", 1), "utf-8")
+    folder = root / "study"
+    project = create_project(folder, codebook=REPO / "codebooks" / "peace_process.yaml", name="Span study")
+    project.ingest([corpus], metadata=CORPUS / "respondents.csv")
+    project.segment("sentence")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(study: Path) -> Iterator[str]:
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "coding", "app", "--project", str(study), "--port", str(port)]
+
+    with served(command, study.parent / "server.log") as url:
+        yield url
+
+
+# The screen position of one character of the document (an offset in code points), found in the page.
+POINT = """([offset, side]) => {
+  const piece = [...document.querySelectorAll('.qcw-p')].find(
+    (p) => Number(p.dataset.a) <= offset && offset < Number(p.dataset.b));
+  piece.scrollIntoView({block: 'nearest'});
+  const node = piece.firstChild;
+  const chars = Array.from(node.data).slice(0, offset - Number(piece.dataset.a));
+  const at = chars.join('').length;
+  const range = document.createRange();
+  range.setStart(node, at);
+  range.setEnd(node, at + Array.from(node.data.slice(at))[0].length);
+  const box = range.getBoundingClientRect();
+  return {x: side === 'left' ? box.left + 1 : box.right - 1, y: box.top + box.height / 2};
+}"""
+
+
+def stored(project: Any, document: str, count: int) -> Any:
+    """The document's spans once `count` of them are there (the server commits in its own process: a read
+    here may come a moment early), or as they are after 10 s."""
+    deadline = time.monotonic() + 10
+    while len(spans := project.spans(document)) != count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return spans
+
+
+def drag(page: Any, start: int, end: int) -> None:
+    """Press the mouse inside the character at `start` and let go inside the last one before `end`."""
+    begin = page.evaluate(POINT, [start, "left"])
+    finish = page.evaluate(POINT, [end - 1, "right"])
+    page.mouse.move(begin["x"], begin["y"])
+    page.mouse.down()
+    page.mouse.move((begin["x"] + finish["x"]) / 2, finish["y"], steps=4)
+    page.mouse.move(finish["x"], finish["y"], steps=4)
+    page.mouse.up()
+
+
+def test_drag_a_phrase_across_two_sentences_code_it_by_key_reload_and_undo(server: str, study: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    project = open_project(study)
+    document = project.documents(["R01"])[0]
+    text = document.text
+    assert CLEF in text[: text.index(FIRST)]
+    # Pressed inside "Swedish" and released inside "expectations": the selection snaps to whole words.
+    start, end = text.index(FIRST) + 3, text.index(SECOND) + len(SECOND) - 2
+    want_start, want_end = text.index(FIRST), text.index(SECOND) + len(SECOND)
+    units = [s for s in project.segments(["R01"]) if s.start < want_end and want_start < s.end]
+    assert len(units) >= 2, "the phrase must span two sentences"
+    first_code = project.codebook.tree_order()[0]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(study.parent / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 900},
+        )
+        page = browser.new_page()
+        page.goto(f"{server}/transcripts?coder=ann")
+        expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=90_000)
+        expect(page.locator(".qcw-p").first).to_be_visible(timeout=60_000)
+        status = page.locator(".qcw-status")
+
+        drag(page, start, end)
+        expect(status).to_contain_text(f"({want_start}-{want_end})", timeout=10_000)
+        expect(page.locator(".qcw-sel").first).to_be_visible()
+        page.screenshot(path=str(SHOTS / "coding-1-selected.png"))
+
+        page.keyboard.press("1")  # the first code of the list
+        stripe = page.locator(f".qcw-stripe[data-code='{first_code.id}']")
+        expect(stripe).to_have_count(1, timeout=2_000)  # drawn at once, before the server answers
+        saved = page.locator(f".qcw-stripe[data-code='{first_code.id}'][data-mark^='s']")
+        expect(saved).to_have_count(1, timeout=15_000)  # the server's own span ("s<id>")
+        spans = stored(project, "R01", 1)
+        assert list(zip(spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True)) == [
+            (want_start, want_end, first_code.id, "ann")
+        ], spans.to_dict("records")
+
+        page.reload()
+        expect(page.locator(".qcw-p").first).to_be_visible(timeout=60_000)
+        stripe = page.locator(f".qcw-stripe[data-code='{first_code.id}']")
+        expect(stripe).to_have_count(1, timeout=30_000)
+        expect(stripe.locator(".qcw-label")).to_have_text(first_code.name)
+        assert "ann" in (stripe.get_attribute("title") or "")
+        coded = page.locator(f".qcw-p[data-codes~='{first_code.id}']")
+        covered = "".join(coded.all_text_contents())
+        assert covered.replace("\n", " ").split() == text[want_start:want_end].split()
+        stripe.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "coding-2-stripe.png"))
+
+        page.locator(".qcw-reader").click(position={"x": 5, "y": 5})  # focus the page, not a text box
+        page.keyboard.press("Control+z")
+        expect(page.locator(f".qcw-stripe[data-code='{first_code.id}']")).to_have_count(0, timeout=15_000)
+        assert stored(project, "R01", 0).empty
+        page.screenshot(path=str(SHOTS / "coding-3-undone.png"))
+        browser.close()
+
+
+def test_click_a_sentence_extend_it_by_keys_and_work_at_1024_px(server: str, study: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    project = open_project(study)
+    text = project.documents(["R01"])[0].text
+    units = sorted((s for s in project.segments(["R01"]) if s.role == "respondent"), key=lambda s: s.start)
+    second = units[1]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(study.parent / "profile-narrow"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1024, "height": 768},
+        )
+        page = browser.new_page()
+        page.goto(f"{server}/transcripts?coder=ben")
+        expect(page.locator(".qcw-p").first).to_be_visible(timeout=90_000)
+        status = page.locator(".qcw-status")
+        spot = page.evaluate(POINT, [second.start + 2, "left"])
+        page.mouse.click(spot["x"], spot["y"])
+        expect(status).to_contain_text(f"({second.start}-{second.end})", timeout=10_000)
+
+        page.keyboard.press("Shift+ArrowRight")  # one more word
+        grown = re.compile(r"[\w'’-]+").search(text, second.end).end()  # type: ignore[union-attr]
+        expect(status).to_contain_text(f"({second.start}-{grown})", timeout=10_000)
+
+        # Usable at 1024 px: the text, the code list and its filter all inside the window.
+        for part in (".qcw-reader", ".qcw-filter", ".qcw-list"):
+            box = page.locator(part).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024, (part, box)
+        page.locator(".qcw-filter").fill(project.codebook.tree_order()[-1].name[:6])
+        expect(page.locator(".qcw-code")).to_have_count(1)
+        page.screenshot(path=str(SHOTS / "coding-4-narrow.png"))
+        browser.close()
