@@ -3,13 +3,15 @@ reload and see the span with its labelled stripe, undo it with Ctrl+Z and see it
 
 The transcript holds a character outside the Basic Multilingual Plane before the phrase, so an offset counted
 in JavaScript's UTF-16 units instead of Python's code points would be off by one and fail the exact check.
-Screenshots go to docs/img/ (docs/coding-session.md shows them)."""
+Screenshots go to docs/img/ with QCODE_SCREENSHOTS=1 (docs/coding-session.md shows them)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,8 @@ from coding.project import create_project, open_project
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
-SHOTS = REPO / "docs" / "img"
+# The docs' screenshots are refreshed on request (QCODE_SCREENSHOTS=1); other runs leave the checkout alone.
+SHOTS = REPO / "docs" / "img" if os.environ.get("QCODE_SCREENSHOTS") else Path(tempfile.mkdtemp(prefix="qcode-shots-"))
 CLEF = "\U0001d11e"  # MUSICAL SYMBOL G CLEF: two UTF-16 units, one code point
 FIRST, SECOND = "Swedish girl", "expectations"  # the phrase runs from the first words to the second
 
