@@ -1,4 +1,5 @@
-"""The sidebar on every page: project and counts, the coder (chosen once), and the filters for every page."""
+"""The sidebar on every page: project and counts, the coder (the login, or a name chosen once on a dashboard
+without accounts), and the filters for every page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
 from coding.project import Project
 
 from . import data
-from .state import CODER, MAX_CODER_NAME, ProjectKey, coder, labels, plain
+from .login import log_out
+from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, plain
 
 FILTERS = "filters"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
@@ -30,6 +32,9 @@ def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: data.
 
 
 def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> None:
+    if access().accounts:
+        _account_box()
+        return
     name = coder()
     if name:
         left, right = st.columns([3, 2], vertical_alignment="center")
@@ -46,6 +51,14 @@ def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> No
     )
     if known:
         st.caption("Coders so far: " + ", ".join(known))
+
+
+def _account_box() -> None:
+    found = access()
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.markdown("Signed in as")
+    left.text(f"{found.name} ({found.role})")  # plain text: a name is never read as markdown or HTML
+    right.button("Log out", key="log_out", on_click=log_out, type="tertiary", icon=":material/logout:")
 
 
 def _set_coder() -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from . import analysis, codings_io
+from .auth import Accounts
 from .config import ProjectConfig, read_config, write_config
 from .errors import BusyError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
@@ -126,6 +127,7 @@ class Project:
         self.folder = folder
         self.config = config
         self.store = Store(config.database_url(folder))
+        self.accounts = Accounts(self.store)  # who may log in, and the role check of lead-only edits
         # the coders that explain suggestions, rebuilt when the codebook or the model file changes
         self._explainer_key: tuple[str, int] | None = None
         self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
@@ -891,6 +893,7 @@ class Project:
         return exchange.export_qdpx(qda, Path(path))
 
     def import_qdpx(self, path: str | Path, actor: str = "qcode") -> ExchangeReport:
+        self.accounts.require_lead(actor, "import a project")
         from . import exchange
 
         return exchange.import_qdpx(
@@ -898,6 +901,7 @@ class Project:
         )
 
     def import_qdc(self, path: str | Path, actor: str = "qcode") -> int:
+        self.accounts.require_lead(actor, "import codes into the codebook")
         from . import exchange
 
         return exchange.import_qdc(self.store, Path(path), self.codebook, actor)
@@ -988,6 +992,7 @@ class Project:
     @_retried
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
         """Record the agreed decision for one segment and code as coder 'consensus'."""
+        self.accounts.require_lead(actor, "resolve disagreements")
         from . import intercoder
 
         self._known_code(code_id)
@@ -996,6 +1001,7 @@ class Project:
     @_retried
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
         """Copy what both coders agree is present into the consensus coder (disagreements stay open)."""
+        self.accounts.require_lead(actor, "resolve disagreements")
         from . import intercoder
 
         return intercoder.seed_consensus(self.store, intercoder.decisions(self.decisions()), coder_a, coder_b, actor)
@@ -1003,6 +1009,7 @@ class Project:
     # ----- codebook edits ---------------------------------------------------------------------
     @_retried
     def add_code(self, code: Code, actor: str) -> None:
+        self.accounts.require_lead(actor, "edit the codebook")
         book = self.codebook
         if code.id in book.by_id():
             raise UsageError(f"a code with id {code.id!r} exists already")
@@ -1016,6 +1023,7 @@ class Project:
     @_retried
     def rename_code(self, code_id: str, new_name: str, actor: str) -> None:
         """Names change, ids stay: codings and exports keep pointing at the same code."""
+        self.accounts.require_lead(actor, "edit the codebook")
         old = self._known_code(code_id)
         with self.store.transaction(write=True) as session:
             stored_codebook.update_code(session, code_id, name=new_name)
@@ -1024,6 +1032,7 @@ class Project:
 
     @_retried
     def move_code(self, code_id: str, new_parent: str | None, actor: str) -> None:
+        self.accounts.require_lead(actor, "edit the codebook")
         old = self._known_code(code_id)
         if new_parent is not None:
             self._known_code(new_parent)
@@ -1038,6 +1047,7 @@ class Project:
     @_retried
     def merge_codes(self, source_id: str, target_id: str, actor: str) -> int:
         """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted."""
+        self.accounts.require_lead(actor, "merge codes")
         self._known_code(source_id)
         self._known_code(target_id)
         if source_id == target_id:
