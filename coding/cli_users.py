@@ -34,6 +34,7 @@ def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # 
 
 
 def read_password_file(path: Path) -> str:
+    from .auth import check_password
     from .errors import UsageError
 
     try:
@@ -49,6 +50,10 @@ def read_password_file(path: Path) -> str:
     password = text.splitlines()[0] if text.splitlines() else ""
     if not password:
         raise UsageError(f"{path}: the first line is empty (it should hold the password)")
+    try:
+        check_password(password)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc}") from None
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         note(f"{path} can be read by other users of this machine: delete it or 'chmod 600' it")
     return password

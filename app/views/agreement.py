@@ -141,7 +141,7 @@ for row in view.iloc[(page - 1) * PER_PAGE : page * PER_PAGE].to_dict("records")
             icon=":material/arrow_forward:",
         ):
             widgets.open_in_transcript(str(row["document"]), segment)
-        if me:
+        if me and state.is_lead():  # only a lead records consensus
             yes, no, _ = st.columns([1, 1, 3])
             yes.button(
                 "Applies", key=f"yes_{segment}_{code}", on_click=resolve, args=(project, segment, code, True, me)

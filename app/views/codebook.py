@@ -55,6 +55,9 @@ st.subheader("Change the codebook")
 if not me:
     st.info("Enter your coder name in the sidebar to change the codebook: every change is logged under it.")
     st.stop()
+if not state.is_lead():
+    st.info("Only a lead changes the codebook: ask a lead of this project to add, rename, move or merge codes.")
+    st.stop()
 
 add, rename, move, merge = st.tabs(["Add a code", "Rename", "Move", "Merge"])
 parents = [TOP, *order]
