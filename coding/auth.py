@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
@@ -22,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .errors import PermissionDeniedError, UsageError
+from .names import MAX_NAME, name_problem
 from .store import Store
 from .store import users as stored_users
 
@@ -30,7 +30,6 @@ LEAD = "lead"
 ROLES = (CODER, LEAD)
 OWNER = "qcode"  # the actor of the command line (Project methods' default)
 CONSENSUS = "consensus"  # intercoder.CONSENSUS: the agreed decisions' coder, never a person's login
-MAX_NAME = 100  # the column's width, and what layouts show
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # hashing a megabyte on every attempt would be a cheap denial of service
 LOOPBACK_NAMES = {"localhost"}
@@ -64,10 +63,9 @@ def check_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned:
         raise UsageError("an account needs a name")
-    if len(cleaned) > MAX_NAME:
-        raise UsageError(f"account names have at most {MAX_NAME} characters ({len(cleaned)} given)")
-    if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
-        raise UsageError(f"the account name {cleaned!r} contains a control character")
+    problem = name_problem(cleaned)
+    if problem:
+        raise UsageError(f"account name {cleaned[:40]!r}: {problem}")
     if cleaned.lower() in (OWNER, CONSENSUS) or cleaned.lower().startswith(("rules.", "model.")):
         raise UsageError(f"{cleaned!r} is a name qcode uses itself (the command line, consensus or a suggester)")
     return cleaned

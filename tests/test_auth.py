@@ -86,7 +86,7 @@ def test_accounts_verify_only_the_right_password_and_keep_no_plain_text(project:
     ("name", "message"),
     [
         ("", "needs a name"),
-        ("x" * 101, "at most 100"),
+        ("x" * 101, "longer than 100 characters"),
         ("a\x00b", "control character"),
         ("a\nb", "control character"),
         ("qcode", "qcode uses itself"),
