@@ -242,3 +242,56 @@ def test_a_bad_file_is_one_line_and_changes_nothing(project: Path, tmp_path: Pat
     assert message in line
     assert dump(project) == before
     assert not (tmp_path / "new").exists()
+
+
+# ----- the project's own files, damaged -----------------------------------------------------------
+PROJECT_FILES: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
+    "config-not-toml": ("qcode.toml", lambda _: b"name = [\n", "not valid TOML"),
+    "config-not-utf8": ("qcode.toml", lambda _: b"\xff\xfe\x00name", "not valid TOML"),
+    "config-unknown-unit": (
+        "qcode.toml",
+        lambda old: b"\n".join(b'unit = "word"' if ln.startswith(b"unit") else ln for ln in old.split(b"\n")),
+        "unit must be one of",
+    ),
+    "database-random-bytes": ("qcode.sqlite", lambda _: bytes(range(256)) * 16, "file is not a database"),
+    "database-bad-header": ("qcode.sqlite", lambda _: b"SQLite format 3\x00" + b"\xff" * 200, "not a database"),
+}
+
+
+@pytest.mark.parametrize("case", list(PROJECT_FILES), ids=list(PROJECT_FILES))
+@pytest.mark.parametrize("command", [["segment"], ["crosstab", "--by", "group"], ["export", "codings", "OUT"]])
+def test_a_damaged_project_file_is_one_line_and_left_as_it_is(
+    project: Path, tmp_path: Path, case: str, command: list[str]
+) -> None:
+    name, damage, message = PROJECT_FILES[case]
+    path = project / name
+    for log in project.glob("qcode.sqlite-*"):  # as after a clean close: no write-ahead log to read pages from
+        log.unlink()
+    path.write_bytes(damage(path.read_bytes()))
+    before = {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    out = tmp_path / "out.csv"
+    line = assert_refused(invoke(*[out if a == "OUT" else a for a in command], "--project", project), path)
+    assert message in line
+    assert {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()} == before  # no copy, no repair
+    assert not out.exists()
+
+
+# ----- de-identification inputs ---------------------------------------------------------------------
+DEIDENTIFY: dict[str, tuple[str, str, bytes, str]] = {
+    "roster-binary": ("--roster", "roster.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "roster.csv"),
+    "roster-ragged-row": ("--roster", "roster.csv", b"name,kind\nAnn Smith,person\nBob,person,extra\n", "fields"),
+    "roster-unknown-kind": ("--roster", "roster.csv", b"name,kind\nAnn Smith,planet\n", "unknown kind"),
+    "roster-no-name-column": ("--roster", "roster.csv", b"who,kind\nAnn Smith,person\n", "no name column"),
+    "keep-binary": ("--keep", "keep.txt", b"\x89PNG\x00\x00", "binary file"),
+    "review-not-a-review": ("--apply-review", "review.csv", b"a,b\n1,2\n", "not a review file"),
+}
+
+
+@pytest.mark.parametrize("case", list(DEIDENTIFY), ids=list(DEIDENTIFY))
+def test_a_bad_deidentify_input_is_one_line_and_writes_nothing(tmp_path: Path, case: str) -> None:
+    option, name, content, message = DEIDENTIFY[case]
+    source = write(tmp_path / "in" / "R301.txt", "Interviewer: Where?\n\nR301: Ann Smith lives in Garm.\n")
+    path = write(tmp_path / name, content)
+    line = assert_refused(invoke("deidentify", source.parent, tmp_path / "out", option, path), path)
+    assert message in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in", name])  # no OUT, key or audit
