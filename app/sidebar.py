@@ -7,11 +7,12 @@ import streamlit as st
 
 from coding.intercoder import CONSENSUS
 from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
+from coding.names import name_problem
 from coding.project import Project
 
 from . import data
 from .login import log_out
-from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, plain
+from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, plain, report_error
 
 FILTERS = "filters"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
@@ -62,7 +63,12 @@ def _account_box() -> None:
 
 
 def _set_coder() -> None:
-    st.session_state[CODER] = str(st.session_state.get("_coder_input", "")).strip()[:MAX_CODER_NAME]
+    name = str(st.session_state.get("_coder_input", "")).strip()[:MAX_CODER_NAME]
+    problem = name_problem(name)
+    if problem:  # a NUL or control character would fail in the database (PostgreSQL) or break layouts
+        report_error(f"That coder name cannot be used ({problem}): choose another.")
+        return
+    st.session_state[CODER] = name
 
 
 def _forget_coder() -> None:

@@ -157,6 +157,11 @@ def act(action: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -
         _push("success", done)
 
 
+def report_error(text: str) -> None:
+    """An error message from a widget callback, shown on the next run."""
+    _push("error", text)
+
+
 def _push(kind: str, text: str) -> None:
     st.session_state.setdefault(_MESSAGES, []).append((kind, text))
 
