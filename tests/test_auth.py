@@ -248,3 +248,23 @@ def test_the_app_refuses_a_non_loopback_host_without_accounts(project: Project) 
     require_safe_host("0.0.0.0", accounts_exist=True)
     with pytest.raises(UsageError):
         require_safe_host("0.0.0.0", accounts_exist=False)
+
+
+def test_a_project_from_before_accounts_is_migrated_with_a_copy_and_has_none(project: Project) -> None:
+    import sqlite3
+
+    from test_store import at_revision
+
+    from coding.project import open_project
+    from coding.store.database import engine_for
+
+    database = project.folder / "qcode.sqlite"
+    engine_for.cache_clear()  # the next open reads the file afresh
+    at_revision(database, "0004")
+    with sqlite3.connect(database) as connection:
+        assert not connection.execute("select name from sqlite_master where name = 'accounts'").fetchall()
+    reopened = open_project(project.folder)
+    assert (project.folder / "qcode.sqlite.bak-0004").exists()
+    assert not reopened.accounts.exist()
+    reopened.accounts.add("ann", "lead", "a long password")
+    assert reopened.accounts.verify("ann", "a long password") == "lead"
