@@ -54,7 +54,7 @@ def gate(project: Project) -> bool:
 
 def _login_form(project: Project) -> None:
     st.title(f"{project.name}: log in")
-    with st.form("login"):
+    with st.form("login", clear_on_submit=True):  # the typed password does not stay in the session
         name = st.text_input("Name", key="login_name", autocomplete="username")
         password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
         submitted = st.form_submit_button("Log in", icon=":material/login:", type="primary")

@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .errors import PermissionDeniedError, UsageError
-from .names import MAX_NAME, name_problem
+from .names import name_problem
 from .store import Store
 from .store import users as stored_users
 
@@ -143,10 +143,12 @@ class Accounts:
 
     def verify(self, name: str, password: str) -> str | None:
         """The account's role when name and password match, else None (in about the same time either way)."""
-        if not name or len(name) > MAX_NAME or len(password) > MAX_PASSWORD:
+        name = name.strip()
+        if not name or name_problem(name) or len(password) > MAX_PASSWORD:
+            verify_password(_decoy_hash(), "")  # no name that could be stored: refused in the same time
             return None
         with self.store.transaction() as session:
-            row = stored_users.get_account(session, name.strip())
+            row = stored_users.get_account(session, name)
             found = (row.password_hash, row.role) if row is not None else None
         if found is None:
             verify_password(_decoy_hash(), password)

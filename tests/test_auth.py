@@ -78,6 +78,9 @@ def test_accounts_verify_only_the_right_password_and_keep_no_plain_text(project:
     assert project.accounts.verify("ann", "bea's long password") is None
     assert project.accounts.verify("nobody", "ann's long password") is None
     assert project.accounts.verify("ann", "") is None
+    assert project.accounts.verify("ann\x00", "ann's long password") is None  # never reaches the database
+    assert project.accounts.verify("x" * 5000, "ann's long password") is None
+    assert project.accounts.verify(" ann ", "ann's long password") == "lead"
     rows = stored(project.folder)
     assert all(h.startswith("$argon2id$") and "password" not in h for _, _, h in rows)
 
