@@ -30,12 +30,13 @@ _import_own_package()
 import streamlit as st  # noqa: E402
 
 from coding.errors import QcodeError  # noqa: E402
-from qcode_app import data, sidebar, state, widgets  # noqa: E402
+from qcode_app import data, login, sidebar, state, widgets  # noqa: E402
 from qcode_app.getting_started import getting_started  # noqa: E402
 
 # Pages live in views/, not pages/: a pages/ folder beside the entry script switches Streamlit to its old
 # multipage mode, which runs a page without this script (no sidebar, no project) when opened by its URL.
-st.set_page_config(page_title="qcode", page_icon=":material/format_quote:", layout="wide")
+# The icon is a file shipped with the app: a ":material/...:" favicon makes the browser fetch it from Google.
+st.set_page_config(page_title="qcode", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
 
 PAGES = [
     st.Page("views/themes.py", title="Themes", icon=":material/grid_on:", default=True),
@@ -53,10 +54,13 @@ PAGES = [
 ]
 NEEDS_NO_SEGMENTS = {"Codebook", "Export"}
 
-page = st.navigation(PAGES)
 widgets.inject_style()
 try:
     project = state.project()
+    if not login.gate(project):  # the login form (or a refusal) instead of any page
+        st.navigation(PAGES, position="hidden")
+        st.stop()
+    page = st.navigation(PAGES)
     key = state.project_key()
     assert key is not None  # state.project() raised otherwise
     token = state.start_run()

@@ -1,4 +1,5 @@
-"""The sidebar on every page: project and counts, the coder (chosen once), and the filters for every page."""
+"""The sidebar on every page: project and counts, the coder (the login, or a name chosen once on a dashboard
+without accounts), and the filters for every page."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import streamlit as st
 
 from coding.intercoder import CONSENSUS
 from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
+from coding.names import name_problem
 from coding.project import Project
 
 from . import data, disclosure_setting
-from .state import CODER, MAX_CODER_NAME, ProjectKey, coder, labels, plain
+from .login import log_out
+from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, plain, report_error
 
 FILTERS = "filters"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
@@ -31,6 +34,9 @@ def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: data.
 
 
 def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> None:
+    if access().accounts:
+        _account_box()
+        return
     name = coder()
     if name:
         left, right = st.columns([3, 2], vertical_alignment="center")
@@ -49,8 +55,21 @@ def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> No
         st.caption("Coders so far: " + ", ".join(known))
 
 
+def _account_box() -> None:
+    found = access()
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.markdown("Signed in as")
+    left.text(f"{found.name} ({found.role})")  # plain text: a name is never read as markdown or HTML
+    right.button("Log out", key="log_out", on_click=log_out, type="tertiary", icon=":material/logout:")
+
+
 def _set_coder() -> None:
-    st.session_state[CODER] = str(st.session_state.get("_coder_input", "")).strip()[:MAX_CODER_NAME]
+    name = str(st.session_state.get("_coder_input", "")).strip()[:MAX_CODER_NAME]
+    problem = name_problem(name)
+    if problem:  # a NUL or control character would fail in the database (PostgreSQL) or break layouts
+        report_error(f"That coder name cannot be used ({problem}): choose another.")
+        return
+    st.session_state[CODER] = name
 
 
 def _forget_coder() -> None:

@@ -1,4 +1,5 @@
-"""What every page shares: the open project and its state token, the coder, sticky choices and errors."""
+"""What every page shares: the open project and its state token, the coder and their role, sticky choices and
+errors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from coding.auth import LEAD
 from coding.errors import QcodeError
 from coding.project import Project, StateToken, open_project
 
@@ -19,6 +21,17 @@ MAX_CODER_NAME = 100  # longer names break layouts and some databases' columns
 CODER = "coder"
 _MESSAGES = "_qcode_messages"
 _RUN_TOKEN = "_qcode_run_token"
+ACCOUNT = "_qcode_account"  # (name, role) of the person logged in to this browser session
+_ACCESS = "_qcode_access"  # this run's Access, set by qcode_app.login.gate before any page is drawn
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is using this browser session, decided once per script run."""
+
+    accounts: bool  # the project has accounts: the coder is the login, never a typed name
+    name: str = ""
+    role: str = LEAD  # without accounts everyone on this machine is trusted as a lead
 
 
 @dataclass(frozen=True)
@@ -77,9 +90,36 @@ def context() -> tuple[ProjectKey, StateToken]:
     return key, token()
 
 
+def access() -> Access:
+    found = st.session_state.get(_ACCESS)
+    return found if isinstance(found, Access) else Access(accounts=False)
+
+
+def set_access(found: Access) -> None:
+    st.session_state[_ACCESS] = found
+
+
+def accounts_in_use() -> bool:
+    return access().accounts
+
+
+def current_role() -> str:
+    """The role, lead or coder: what the person using this session may change (coding.auth's roles)."""
+    return access().role
+
+
+def is_lead() -> bool:
+    """Whether this session may edit the codebook, merge codes and resolve disagreements (pages hide those
+    controls otherwise; the library refuses them anyway)."""
+    return current_role() == LEAD
+
+
 def coder() -> str:
-    """The person coding in this browser tab: chosen in the sidebar, kept in the URL (?coder=...) so that a
-    reload or a bookmark keeps it. Only a convenience for trusted machines: logins replace it on a server."""
+    """The person coding in this browser tab. With accounts: the login. Without (a dashboard on loopback
+    only): chosen in the sidebar, kept in the URL (?coder=...) so that a reload or a bookmark keeps it."""
+    found = access()
+    if found.accounts:
+        return found.name
     if CODER not in st.session_state and st.query_params.get(CODER):
         st.session_state[CODER] = str(st.query_params[CODER]).strip()[:MAX_CODER_NAME]
     name = str(st.session_state.get(CODER, "")).strip()
@@ -115,6 +155,11 @@ def act(action: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -
         return
     if done:
         _push("success", done)
+
+
+def report_error(text: str) -> None:
+    """An error message from a widget callback, shown on the next run."""
+    _push("error", text)
 
 
 def _push(kind: str, text: str) -> None:

@@ -86,7 +86,10 @@ class OneLineErrors(click.Group):
 class Commands(OneLineErrors):
     """Commands kept in their own modules load only when run (or when their help is asked for)."""
 
-    LAZY = {"deidentify": ("coding.cli_deidentify", "deidentify_command")}
+    LAZY = {
+        "deidentify": ("coding.cli_deidentify", "deidentify_command"),
+        "users": ("coding.cli_users", "users_command"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -662,9 +665,10 @@ def _fmt(value: Any) -> str:
 @handles_errors
 def app(ctx: click.Context, host: str, port: int, project_dir: Path | None, db: str | None) -> None:
     """Open the Streamlit dashboard on this project."""
-    from .launch import run_dashboard
+    from .launch import require_safe_host, run_dashboard
 
     project = open_from(ctx, project_dir, db)
+    require_safe_host(host, project.accounts.exist())
     database = db or ctx.find_root().params.get("db")
     click.echo(f"qcode dashboard for {project.name!r}: http://{host}:{port}", err=True)
     raise SystemExit(run_dashboard(project.folder, database, host, port))

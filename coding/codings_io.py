@@ -17,6 +17,7 @@ import pandas as pd
 
 from .errors import ImportFormatError
 from .models import ACCEPTED, Codebook
+from .names import name_problem
 from .spans import SegmentIndex
 from .store import Action, Store
 from .store import codings as stored_codings
@@ -66,7 +67,24 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
         raise ImportFormatError(path, "no such file") from None
     except UnicodeDecodeError as exc:
         raise ImportFormatError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
-    reader = csv.DictReader(io.StringIO(content.replace("\r\n", "\n"), newline=""))  # quotes may span lines
+    if "\x00" in content:
+        line = content.count("\n", 0, content.index("\x00")) + 1
+        raise ImportFormatError(path, "contains a NUL character: not a text file", line=line)
+    problem = name_problem(default_coder.strip())
+    if problem:
+        raise ImportFormatError(path, f"coder {default_coder.strip()[:40]!r}: {problem}")
+    reader = csv.DictReader(
+        io.StringIO(content.replace("\r\n", "\n"), newline=""), strict=True
+    )  # quotes may span lines
+    try:
+        return _read_rows(path, reader, texts, codes, default_coder)
+    except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
+        raise ImportFormatError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
+
+
+def _read_rows(
+    path: Path, reader: csv.DictReader[str], texts: dict[str, str], codes: set[str], default_coder: str
+) -> list[CodingRowIn]:
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in ("document", "code") if c not in header]
@@ -85,7 +103,10 @@ def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default
             raise ImportFormatError(path, f"unknown document {document!r}", line=line)
         if code not in codes:
             raise ImportFormatError(path, f"unknown code {code!r}", line=line)
-        coder = (record.get("coder") or "").strip() or default_coder
+        coder = (record.get("coder") or "").strip() or default_coder.strip()
+        problem = name_problem(coder)
+        if problem:
+            raise ImportFormatError(path, f"coder {coder[:40]!r}: {problem}", line=line)
         memo = (record.get("memo") or "").strip()
         ranges = _exact_spans(path, line, record, texts[document]) or [
             _span(path, line, record, texts[document], has_span)
@@ -121,7 +142,7 @@ def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bo
             start, end = int(raw_start), int(raw_end)
         except ValueError:
             raise ImportFormatError(
-                path, f"start/end must be whole numbers, not {raw_start!r}/{raw_end!r}", line=line
+                path, f"start/end must be whole numbers, not {raw_start[:20]!r}/{raw_end[:20]!r}", line=line
             ) from None
         if not 0 <= start < end <= len(text):
             raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line)

@@ -68,3 +68,7 @@ class BusyError(ProjectError):
 
 class ReplacedDocumentError(UsageError):
     """A change was aimed at a segment of a document version that is no longer current (replaced or removed)."""
+
+
+class PermissionDeniedError(UsageError):
+    """The person acting has no right to this change (only a lead edits the codebook, merges or resolves)."""

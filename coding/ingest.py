@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from . import span_coding
 from .errors import IngestError
 from .models import Document, Segment
+from .names import name_problem
 from .store import Action, Store
 from .store import codings as stored_codings
 from .store import documents as stored_documents
@@ -69,8 +70,16 @@ def read_respondents_csv(path: str | Path) -> dict[str, dict[str, str]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))  # quoted fields may span lines
-    rows = [(reader.line_num, row) for row in reader]
+    if "\x00" in text:
+        raise IngestError(
+            path, "contains a NUL character: not a text file", line=text.count("\n", 0, text.index("\x00")) + 1
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # quoted fields may span lines
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        rows.extend((reader.line_num, row) for row in reader)
+    except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
+        raise IngestError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
     if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise IngestError(path, "empty file: expected a header row with a respondent_id column")
     header = [cell.strip() for cell in rows[0][1]]
@@ -88,6 +97,9 @@ def read_respondents_csv(path: str | Path) -> dict[str, dict[str, str]]:
         respondent = row[key].strip()
         if not respondent:
             raise IngestError(path, "empty respondent_id", line=line)
+        problem = name_problem(respondent)
+        if problem:
+            raise IngestError(path, f"respondent_id {respondent[:40]!r}: {problem}", line=line)
         if respondent in result:
             raise IngestError(path, f"respondent {respondent!r} appears twice", line=line)
         result[respondent] = {h: v.strip() for h, v in zip(header, row, strict=True) if h != "respondent_id"}

@@ -3,6 +3,10 @@
 The dashboard is the `qcode_app` package of an installed wheel, or app/ of a source checkout. Its settings
 (app/streamlit.toml) become Streamlit flags, so nothing depends on the folder qcode runs from. Stopping
 `qcode app` (SIGTERM, SIGINT) stops the server: the signal is passed on to the child and waited for.
+
+Beyond loopback the dashboard needs logins: `qcode app --host 0.0.0.0` refuses to start while the project has
+no accounts ('qcode users add'), and the host is passed on (QCODE_HOST) so the dashboard refuses too if the
+last account is removed while it runs.
 """
 
 from __future__ import annotations
@@ -17,11 +21,22 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectError
+from .auth import is_loopback
+from .errors import ProjectError, UsageError
 from .resources import in_checkout
 
 log = logging.getLogger(__name__)
 SETTINGS_NAME = "streamlit.toml"
+HOST_ENV = "QCODE_HOST"
+
+
+def require_safe_host(host: str, accounts_exist: bool) -> None:
+    """Refuse to listen beyond this machine without logins: anyone who reaches the port could code as anyone."""
+    if not is_loopback(host) and not accounts_exist:
+        raise UsageError(
+            f"--host {host} lets other machines reach the dashboard, and this project has no accounts: add them "
+            "first ('qcode users add NAME --role lead'), or use --host 127.0.0.1"
+        )
 
 
 def dashboard_script() -> Path:
@@ -58,7 +73,7 @@ def streamlit_command(script: Path, host: str, port: int) -> list[str]:
 def run_dashboard(folder: Path, database: str | None, host: str, port: int) -> int:
     """Run the dashboard until it stops; returns its exit status (128 + signal number when killed)."""
     command = streamlit_command(dashboard_script(), host, port)
-    env = {**os.environ, "QCODE_PROJECT": str(folder.resolve())}
+    env = {**os.environ, "QCODE_PROJECT": str(folder.resolve()), HOST_ENV: host}
     if database:
         env["QCODE_DB"] = database
     log.info("running %s", " ".join(command))

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from . import analysis, codings_io
+from .auth import Accounts
 from .config import ProjectConfig, read_config, write_config
 from .errors import BusyError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
@@ -135,6 +136,7 @@ class Project:
         self.folder = folder
         self.config = config
         self.store = Store(config.database_url(folder))
+        self.accounts = Accounts(self.store)  # who may log in, and the role check of lead-only edits
         # the coders that explain suggestions, rebuilt when the codebook or the model file changes
         self._explainer_key: tuple[str, int] | None = None
         self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
@@ -1146,6 +1148,7 @@ class Project:
         return exchange.export_qdpx(qda, Path(path))
 
     def import_qdpx(self, path: str | Path, actor: str = "qcode") -> ExchangeReport:
+        self.accounts.require_lead(actor, "import a project")
         from . import exchange
 
         report = exchange.import_qdpx(
@@ -1156,6 +1159,7 @@ class Project:
         return report
 
     def import_qdc(self, path: str | Path, actor: str = "qcode") -> int:
+        self.accounts.require_lead(actor, "import codes into the codebook")
         from . import exchange
 
         added = exchange.import_qdc(self.store, Path(path), self.codebook, actor)
@@ -1249,6 +1253,7 @@ class Project:
     @_retried
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:
         """Record the agreed decision for one segment and code as coder 'consensus'."""
+        self.accounts.require_lead(actor, "resolve disagreements")
         from . import intercoder
 
         self._known_code(code_id)
@@ -1284,6 +1289,7 @@ class Project:
     @_retried
     def settle(self, segment_id: int, decisions: Sequence[tuple[str, bool]], actor: str) -> None:
         """Record several consensus decisions on one segment in one transaction (a review item)."""
+        self.accounts.require_lead(actor, "resolve disagreements")
         from . import intercoder
 
         for code_id, _ in decisions:
@@ -1293,6 +1299,7 @@ class Project:
     @_retried
     def seed_consensus(self, coder_a: str, coder_b: str, actor: str) -> int:
         """Copy what both coders agree is present into the consensus coder (disagreements stay open)."""
+        self.accounts.require_lead(actor, "resolve disagreements")
         from . import intercoder
 
         return intercoder.seed_consensus(self.store, intercoder.decisions(self.decisions()), coder_a, coder_b, actor)
@@ -1304,6 +1311,7 @@ class Project:
     # so that an undo can put it back.
     @_retried
     def add_code(self, code: Code, actor: str) -> None:
+        self.accounts.require_lead(actor, "edit the codebook")
         from .codebook import CODE_ID
         from .codebook_edit import check_code
 
@@ -1328,6 +1336,7 @@ class Project:
     def update_code(self, code_id: str, actor: str, **fields: Any) -> Code:
         """Change any of a code's name, definition, include, exclude, examples, color (#rrggbb), parent and
         rules (keywords, lemmas, patterns); its id stays. Checked as a whole before anything is stored."""
+        self.accounts.require_lead(actor, "edit the codebook")
         from .codebook_edit import EDITABLE, edited
 
         def update(session: Session, book: Codebook) -> Code:
@@ -1357,6 +1366,7 @@ class Project:
 
     @_retried
     def _field_edit(self, code_id: str, field_name: str, value: str | None, actor: str, action: Action) -> None:
+        self.accounts.require_lead(actor, "edit the codebook")
         from .codebook_edit import edited
 
         def edit(session: Session, book: Codebook) -> None:
@@ -1376,6 +1386,7 @@ class Project:
         """Move every coding of `source_id` to `target_id`; the source code is retired, not deleted. Its
         sub-codes move under the target. Returns the codings moved (a coder's coding of the source where
         that coder has the target already is dropped, and kept whole in the log for an undo)."""
+        self.accounts.require_lead(actor, "merge codes")
 
         def merge(session: Session, book: Codebook) -> int:
             codes = book.by_id()
@@ -1419,6 +1430,7 @@ class Project:
         """Delete a code that has no sub-codes (move or delete those first: nothing happens to them behind a
         person's back). Its codings are kept, hidden from every count, view and export, and come back with
         restore_code (or an undo). Returns how many codings were hidden."""
+        self.accounts.require_lead(actor, "edit the codebook")
 
         def delete(session: Session, book: Codebook) -> int:
             if code_id not in book.by_id():
@@ -1446,6 +1458,7 @@ class Project:
     @_retried
     def restore_code(self, code_id: str, actor: str) -> int:
         """Bring back a deleted code with its codings; returns how many codings count again."""
+        self.accounts.require_lead(actor, "edit the codebook")
         from .codebook_edit import check_code
 
         def restore(session: Session, book: Codebook) -> int:

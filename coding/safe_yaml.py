@@ -49,6 +49,8 @@ def _check_budget(root: yaml.Node, max_values: int, max_depth: int) -> None:
             raise YamlBudgetError(f"expands to more than {max_values:,} values (repeated anchors and aliases?)")
         if depth > max_depth:
             raise YamlBudgetError(f"nested more than {max_depth} levels deep")
+        if isinstance(node, yaml.ScalarNode) and "\x00" in node.value:  # "\0" escapes: no backend stores it
+            raise YamlBudgetError(f"a value on line {node.start_mark.line + 1} contains a NUL character")
         if isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value)
         elif isinstance(node, yaml.MappingNode):

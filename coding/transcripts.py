@@ -17,6 +17,7 @@ import yaml
 
 from .errors import IngestError
 from .models import INTERVIEWER, RESPONDENT, Document, Turn
+from .names import name_problem
 from .safe_yaml import YamlBudgetError, load_yaml
 
 SUFFIXES = (".txt", ".md", ".docx")
@@ -123,14 +124,18 @@ def _read_docx(path: Path) -> str:
     try:
         with SafeArchive(path, limits) as archive:
             body = archive.find("word/document.xml")
-            if body and b"<!DOCTYPE" in archive.read(body)[:4096].upper():
+            if body is None:
+                raise IngestError(path, "not a readable .docx file: no word/document.xml in the archive")
+            if b"<!DOCTYPE" in archive.read(body)[:4096].upper():
                 raise IngestError(path, "word/document.xml declares a DTD (entities), which Word never writes")
     except ImportFormatError as exc:  # says which member is too large or unsafe, after the path
         raise IngestError(path, f"not a readable .docx file: {str(exc).removeprefix(exc.path + ': ')}") from None
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OpcError, etree.LxmlError) as exc:
-        raise IngestError(path, f"not a readable .docx file ({exc.__class__.__name__})") from None
+        # python-docx's KeyError names the missing part ("no relationship of type ..."); others say enough
+        detail = str(exc).strip("'\"").splitlines()[0][:120] if str(exc) else exc.__class__.__name__
+        raise IngestError(path, f"not a readable .docx file ({detail})") from None
     # Each Word paragraph is a paragraph of the transcript: blank lines separate paragraphs (the contract).
     return "\n\n".join(paragraph.text for paragraph in document.paragraphs)
 
@@ -172,6 +177,9 @@ def _scalar(value: object) -> str:
 def respondent_id_for(path: Path, attributes: dict[str, str]) -> str:
     declared = attributes.get("respondent_id", "").strip()
     if declared:
+        problem = name_problem(declared)
+        if problem:
+            raise IngestError(path, f"respondent_id {declared[:40]!r}: {problem}")
         return declared
     match = RESPONDENT_ID_IN_NAME.match(path.stem)
     if match:

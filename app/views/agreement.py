@@ -20,6 +20,7 @@ UNITS = {
 key, token = state.context()
 project = state.project()
 me = state.coder()
+decider = me if me and state.is_lead() else ""  # only a lead records consensus
 
 st.title("Agreement")
 st.caption(
@@ -134,6 +135,8 @@ if view.empty:
     st.stop()
 if not me:
     st.info("Enter your coder name in the sidebar to record consensus decisions.")
+elif not decider:
+    st.info("Only a lead records consensus decisions; you can read the review.")
 
 keys = view["item"].tolist()
 index = review.current(keys)
@@ -167,7 +170,7 @@ with st.container(border=True, key="review_item_box"):
         key="review_yes",
         type="primary",
         shortcut=review.KEYS["applies"],
-        disabled=not me,
+        disabled=not decider,
         on_click=review.decide,
         args=(project, segment, whole_yes, me, keys, row["item"], True),
     )
@@ -175,7 +178,7 @@ with st.container(border=True, key="review_item_box"):
         "Does not apply",
         key="review_no",
         shortcut=review.KEYS["absent"],
-        disabled=not me,
+        disabled=not decider,
         on_click=review.decide,
         args=(project, segment, whole_no, me, keys, row["item"], True),
     )
@@ -191,7 +194,7 @@ with st.container(border=True, key="review_item_box"):
         shortcut=review.KEYS["transcript"],
     ):
         widgets.open_in_transcript(str(row["document"]), segment)
-    if len(codes) > 1 and me:
+    if len(codes) > 1 and decider:
         st.caption(
             "Or code by code: a child that applies brings its parent along; a parent that does not apply takes "
             "its children with it."

@@ -64,6 +64,9 @@ st.subheader("Change the codebook")
 if not me:
     st.info("Enter your coder name in the sidebar to change the codebook: every change is logged under it.")
     st.stop()
+if not state.is_lead():
+    st.info("Only a lead changes the codebook: ask a lead of this project to add, rename, move or merge codes.")
+    st.stop()
 
 edit, add, rename, move, merge, delete = st.tabs(["Edit", "Add a code", "Rename", "Move", "Merge", "Delete"])
 parents = [TOP, *order]

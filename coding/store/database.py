@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import BusyError, ProjectError
@@ -167,7 +167,7 @@ def _has_tables(engine: Engine) -> bool:
 def _opening(engine: Engine) -> Iterator[None]:
     try:
         yield
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable, or (SQLite) a damaged file or another kind of file
         raise ProjectError(f"cannot open database {engine.url!r}: {exc.orig}") from None
 
 

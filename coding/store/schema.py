@@ -212,3 +212,16 @@ class StepLock(Base):
     pid: Mapped[int] = mapped_column(Integer)
     host: Mapped[str] = mapped_column(String(255))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Account(Base):
+    """A person who may open the dashboard: a login name, a role (coder or lead) and an argon2 password hash.
+
+    The name is the coder name every coding, decision and memo of that person is recorded under
+    (coding/auth.py manages accounts; the plain password is never stored)."""
+
+    __tablename__ = "accounts"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
