@@ -95,7 +95,7 @@ def test_a_lead_edits_the_codebook_under_their_login_and_logs_out(with_accounts:
     at.switch_page("views/codebook.py")
     at.run()
     assert not errors(at)
-    assert [t.label for t in at.tabs] == ["Add a code", "Rename", "Move", "Merge"]
+    assert [t.label for t in at.tabs] == ["Edit", "Add a code", "Rename", "Move", "Merge", "Delete"]
     rename = next(t for t in at.text_input if t.label == "New name")
     rename.input("Dread")
     next(b for b in at.button if b.label == "Rename").click().run()
