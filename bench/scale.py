@@ -144,7 +144,9 @@ def build_corpus(corpus: Path, out: Path, n: int, leaf_codes: list[str]) -> tupl
                 for index, turn in enumerate(document.turns):
                     if turn.role != "respondent":
                         continue
-                    chosen = codes.get(old, {}).get(index) or [leaf_codes[zlib.crc32(f"{name}{new}{index}".encode()) % len(leaf_codes)]]
+                    chosen = codes.get(old, {}).get(index) or [
+                        leaf_codes[zlib.crc32(f"{name}{new}{index}".encode()) % len(leaf_codes)]
+                    ]
                     for code in chosen:
                         writers[name].writerow([new, code, turn.start, turn.end])
     finally:
@@ -225,7 +227,9 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
         steps: dict[str, Run] = {}
         steps["floor: bare spaCy sentences"], _ = run([sys.executable, "-c", BARE_PROCESS, "paragraphs.json"], work)
         steps["init"], _ = run([*qcode, "init", project, *on_db], work)
-        steps["ingest"], _ = run([*qcode, "--project", project, *on_db, "ingest", str(transcripts), "--metadata", str(metadata)], work)
+        steps["ingest"], _ = run(
+            [*qcode, "--project", project, *on_db, "ingest", str(transcripts), "--metadata", str(metadata)], work
+        )
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         steps["segment"], _ = run([*qcode, "--project", project, *on_db, "segment", *jobs], work)
         for coder, path in csvs.items():
@@ -233,8 +237,12 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
                 [*qcode, "--project", project, *on_db, "import-codings", str(path), "--coder", coder], work
             )
         if args.autocode:
-            steps["autocode --rules"], _ = run([*qcode, "--project", project, *on_db, "autocode", "--rules", *jobs], work)
-        steps["export codings"], _ = run([*qcode, "--project", project, *on_db, "export", "codings", str(work / "long.csv")], work)
+            steps["autocode --rules"], _ = run(
+                [*qcode, "--project", project, *on_db, "autocode", "--rules", *jobs], work
+            )
+        steps["export codings"], _ = run(
+            [*qcode, "--project", project, *on_db, "export", "codings", str(work / "long.csv")], work
+        )
         latency_run, output = run(
             [sys.executable, "-c", LATENCY_PROCESS, project, db, str(args.repeat)], work, capture=True
         )

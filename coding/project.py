@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +30,7 @@ from .store import documents as stored_documents
 from .store import memos as stored_memos
 from .store import segments as stored_segments
 from .store import settings as stored_settings
+from .store.aggregate import CountsCache
 from .store.database import engine_for, migrate
 from .store.log import write_log
 from .store.schema import utcnow
@@ -129,6 +131,8 @@ class Project:
         # the coders that explain suggestions, rebuilt when the codebook or the model file changes
         self._explainer_key: tuple[str, int] | None = None
         self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
+        # counts made in the database for the tables, kept while the project's state token stays the same
+        self._counts = CountsCache()
 
     # ----- basics -----------------------------------------------------------------------------
     @property
@@ -505,25 +509,50 @@ class Project:
                 analysis.attribute_values(respondents, name)
             except KeyError as exc:
                 raise UsageError(str(exc.args[0])) from None
-        codings, segments = self.codings(source, coders), self.segments_frame()
-        if isinstance(by, str):
-            return analysis.crosstab(codings, segments, respondents, self.codebook, by, count, percent)
+        codebook = self.codebook
+        codes, people, counts = self._respondent_code_counts(codebook, source, coders)
         try:
-            return analysis.crosstab_by(codings, segments, respondents, self.codebook, names, count, percent)
+            bases = self.column_bases(by, count) if percent == "column" else None
+            return analysis.crosstab_from_counts(
+                people, counts, codes, respondents, codebook, by, count, percent, bases
+            )
         except ValueError as exc:  # an attribute named twice
             raise UsageError(str(exc)) from None
 
+    def _respondent_code_counts(
+        self, codebook: Codebook, source: str, coders: Sequence[str] | None
+    ) -> tuple[list[str], pd.Index, np.ndarray]:
+        """Segments per respondent and code (rolled up), counted in the database (coding.store.aggregate)."""
+        codes = [code.id for code in codebook.tree_order()]
+        with self.store.transaction() as session:
+            counted = self._counts.mask_counts(session, self.unit, codes, source, coders)
+        rolled = analysis.rolled_masks(counted.masks, codes, codebook)
+        people, counts = analysis.per_respondent(counted.respondents or [], rolled, counted.segments)
+        return codes, people, counts
+
+    def _respondent_segments(self) -> dict[str, int]:
+        with self.store.transaction() as session:
+            return self._counts.respondent_segment_counts(session, self.unit)
+
     def column_bases(self, by: str | Sequence[str] = "group", count: str = "segments") -> pd.Series:
-        if isinstance(by, str):
-            return analysis.column_bases(self.segments_frame(), self.respondents(), by, count)
-        return analysis.column_bases_by(self.segments_frame(), self.respondents(), list(by), count)
+        return analysis.column_bases_from_counts(self._respondent_segments(), self.respondents(), by, count)
 
     def frequencies(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
-        respondents = self.segments_frame()["respondent_id"].nunique()
-        return analysis.frequencies(self.codings(source, coders), self.segments_frame(), self.codebook, respondents)
+        codebook = self.codebook
+        codes, _, counts = self._respondent_code_counts(codebook, source, coders)
+        respondents = sum(1 for n in self._respondent_segments().values() if n)
+        return analysis.frequencies_from_counts(counts, codes, codebook, respondents)
 
     def cooccurrence(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
-        return analysis.cooccurrence(self.codings(source, coders), self.codebook)
+        codebook = self.codebook
+        codes = [code.id for code in codebook.tree_order()]
+        with self.store.transaction() as session:
+            counted = self._counts.mask_counts(
+                session, self.unit, codes, source, coders, by_respondent=False, respondents_only=False
+            )
+        return analysis.cooccurrence_from_counts(
+            analysis.rolled_masks(counted.masks, codes, codebook), counted.segments, codes
+        )
 
     def quotes(
         self,

@@ -38,9 +38,11 @@ def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str
 def _respondent_counts() -> ColumnElement[bool]:
     """Respondents who count: those with a current document, or with no document at all yet (attributes
     read ahead of their transcripts); not those whose every transcript was removed."""
-    any_document = select(DocumentRow.id).where(DocumentRow.respondent_pk == Respondent.id).exists()
-    current = select(DocumentRow.id).where(DocumentRow.respondent_pk == Respondent.id, is_current()).exists()
-    return or_(~any_document, current)
+    # Uncorrelated subqueries, each run once: correlated EXISTS scanned the documents (their texts
+    # included) once per respondent, 2 s at 1,000 transcripts and growing with the square of the corpus.
+    with_documents = select(DocumentRow.respondent_pk)
+    with_current = select(DocumentRow.respondent_pk).where(is_current())
+    return or_(Respondent.id.not_in(with_documents), Respondent.id.in_(with_current))
 
 
 def respondents_frame(session: Session) -> pd.DataFrame:
