@@ -438,8 +438,9 @@ def column_bases_from_counts(
     summed = chosen.groupby([groups[name] for name in names]).sum() if len(chosen) else pd.Series(dtype=np.int64)
     if isinstance(by, str):
         order = _value_order(attribute_values(respondents, by))
-        bases = pd.Series([int(summed.get(v, 0)) for v in order], index=order, dtype=np.int64)
+        bases = pd.Series([int(summed.get(v, 0)) for v in order], index=pd.Index(order, name="value"), dtype=np.int64)
         bases[TOTAL] = int(chosen.sum())
+        bases.name = "segment_id" if count == "segments" else "respondent_id"  # as groupby names it
         return bases.astype(int)
     columns = _column_index(keys, names)
     bases = pd.Series(0, index=columns, dtype=int)
@@ -466,5 +467,7 @@ def cooccurrence_from_counts(rolled: np.ndarray, segments: np.ndarray, codes: Se
     """cooccurrence() from rows of (rolled code set, segments with it), codes in `codes` order."""
     weighted = rolled.astype(np.int64) * np.asarray(segments, dtype=np.int64)[:, None]
     matrix = weighted.T @ rolled.astype(np.int64)
+    if not len(rolled):  # cooccurrence() gives float zeros when nothing is coded (an empty sparse matrix)
+        matrix = matrix.astype(float)
     order = list(codes)
     return pd.DataFrame(matrix, index=pd.Index(order, name="code"), columns=pd.Index(order, name="code"))

@@ -120,7 +120,7 @@ def mask_counts(
     masks = _unpack(table[:, len(keys) - len(words) : len(keys)], codes)
     respondents = None
     if by_respondent:
-        names = dict(session.execute(select(Respondent.id, Respondent.respondent_id)).tuples().all())
+        names = {pk: rid for pk, rid in session.execute(select(Respondent.id, Respondent.respondent_id))}
         respondents = [names[int(pk)] for pk in table[:, 0]]
     return MaskCounts(codes, masks, respondents, table[:, -1])
 
@@ -136,7 +136,7 @@ def respondent_segment_counts(session: Session, unit: str) -> dict[str, int]:
         .where(SegmentRow.unit == unit, is_current(), TurnRow.role == RESPONDENT)
         .group_by(Respondent.respondent_id)
     )
-    return {rid: int(n) for rid, n in session.execute(query).tuples()}
+    return {rid: int(n) for rid, n in session.execute(query)}
 
 
 def change_token(session: Session) -> tuple[int, ...]:
