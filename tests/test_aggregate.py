@@ -18,8 +18,7 @@ from sqlalchemy import delete, insert, select, update
 import coding
 from coding import analysis
 from coding.demo import turn_codings_to_csv
-from coding.store import aggregate
-from coding.store import Action
+from coding.store import Action, aggregate
 from coding.store.log import write_log
 from coding.store.schema import CodingRow, Respondent
 
