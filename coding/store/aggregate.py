@@ -66,7 +66,7 @@ def chosen_codings(source: str, coders: Sequence[str] | None) -> ColumnElement[b
 
 def _mask_words(codes: Sequence[str]) -> list[ColumnElement[int]]:
     """One SUM(DISTINCT CASE code WHEN ... THEN 2^bit ELSE 0 END) per word of 62 codes."""
-    words = []
+    words: list[ColumnElement[int]] = []
     for first in range(0, len(codes), BITS_PER_WORD):
         bits = {code: 1 << (i - first) for i, code in enumerate(codes[first : first + BITS_PER_WORD], start=first)}
         words.append(func.sum(case(bits, value=CodingRow.code_id, else_=literal(0)).distinct()))
