@@ -201,18 +201,24 @@ def _remove_or_restore(
             click.echo(f"restored {name} ({what})")
 
 
+JOBS_HELP = "Processes for spaCy (default: the CPUs available; one for small corpora)."
+
+
 @main.command()
 @click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @wait_option
 @project_options
 @click.pass_context
 @handles_errors
-def segment(ctx: click.Context, unit: str | None, wait: float, project_dir: Path | None, db: str | None) -> None:
+def segment(
+    ctx: click.Context, unit: str | None, jobs: int | None, wait: float, project_dir: Path | None, db: str | None
+) -> None:
     """Split respondent turns into coding units with spaCy."""
     project = open_from(ctx, project_dir, db)
     todo = len(project.store.unsegmented_documents(unit or project.unit))
     with progress_bar("segmenting", todo) as advance:
-        result = project.segment(unit, progress=advance, wait=wait)
+        result = project.segment(unit, progress=advance, wait=wait, jobs=jobs)
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
     for key, value in result.items():
         if key.startswith("codings_on_"):

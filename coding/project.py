@@ -7,7 +7,9 @@ codings_io, exchange, intercoder, publication) with the store and plain data; th
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
@@ -38,6 +40,7 @@ from .tables import write_table
 from .transcripts import TranscriptOptions, make_turn
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
+    from spacy.language import Language
     from sqlalchemy.orm import Session
 
     from .coders.model import CodeModel
@@ -123,6 +126,25 @@ def _config(folder: Path, db: str | None) -> ProjectConfig:
     return ProjectConfig(**{**config.__dict__, "database": db}) if db else config
 
 
+# Documents read and segmented at a time by Project.segment: their texts and Segment objects stay small.
+DOCUMENTS_PER_BATCH = 500
+# Below this many documents, worker processes cost more to start than they save.
+PARALLEL_FROM_DOCUMENTS = 200
+
+
+def available_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def parallel_jobs(jobs: int | None, documents: int) -> int:
+    """Processes for an NLP step: the asked number (default: the CPUs available), one for small corpora."""
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+    if jobs is None:
+        jobs = available_cpus() if documents >= PARALLEL_FROM_DOCUMENTS else 1
+    return jobs
+
+
 class Project:
     def __init__(self, folder: Path, config: ProjectConfig) -> None:
         self.folder = folder
@@ -192,29 +214,48 @@ class Project:
             )
 
     def _segment(self, documents: Sequence[Document], unit: str, progress: Progress | None = None) -> list[Segment]:
-        from .nlp import load_pipeline
         from .segment import segment_documents
 
-        nlp = load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
-        return segment_documents(documents, unit, nlp, progress=progress)
+        return segment_documents(documents, unit, self._segment_pipeline(unit), progress=progress)
 
-    def segment(self, unit: str | None = None, progress: Progress | None = None, wait: float = 0.0) -> dict[str, int]:
+    def _segment_pipeline(self, unit: str) -> Language | None:
+        from .nlp import load_pipeline
+
+        return load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
+
+    def segment(
+        self, unit: str | None = None, progress: Progress | None = None, wait: float = 0.0, jobs: int | None = None
+    ) -> dict[str, int]:
         """Segment every document not yet segmented in `unit`; make `unit` the project's unit.
 
         One segment run at a time per project (another is waited for up to `wait` seconds, then a
-        BusyError): what is not yet segmented is read under the lock, so nothing is segmented twice."""
+        BusyError): what is not yet segmented is read under the lock, so nothing is segmented twice.
+        Documents are read and cut in batches and only the offsets are kept, so memory stays flat as the
+        corpus grows; everything is stored in one transaction at the end. jobs: processes cutting sentences
+        (default: the CPUs available; one for small corpora, where starting them does not pay)."""
+        from .segment import SentenceWorkers, segment_documents
+
         unit = unit or self.config.unit
         if unit not in UNITS:
             raise UsageError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
         with self.store.step_lock("segment", wait):
             names = self.store.unsegmented_documents(unit)
-            documents = self.documents(names) if names else []
-            segments = self._segment(documents, unit, progress) if documents else []
-            versions = {d.name: d.sha256 for d in documents}
+            nlp = self._segment_pipeline(unit) if names else None
+            spans: list[stored_segments.SegmentSpan] = []
+            versions: dict[str, str] = {}
+            processes = parallel_jobs(jobs, len(names)) if nlp is not None else 1
+            with SentenceWorkers(nlp, processes) if nlp is not None else contextlib.nullcontext() as workers:
+                for first in range(0, len(names), DOCUMENTS_PER_BATCH):
+                    documents = self.documents(names[first : first + DOCUMENTS_PER_BATCH])
+                    cut = segment_documents(documents, unit, nlp, progress=progress, workers=workers)
+                    spans.extend(
+                        stored_segments.SegmentSpan(s.document, s.turn_index, s.index, s.start, s.end) for s in cut
+                    )
+                    versions.update({d.name: d.sha256 for d in documents})
             try:
                 with self.store.transaction(write=True) as session:
-                    added = stored_segments.add_segments(session, segments, unit, versions)
-                    write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
+                    added = stored_segments.add_segment_spans(session, spans, unit, versions)
+                    write_log(session, "qcode", Action.SEGMENT, unit, documents=len(versions), segments=added)
             except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
                 raise BusyError(
                     "another run stored segments of these documents meanwhile; nothing was stored by this one: "
@@ -225,7 +266,7 @@ class Project:
             write_config(self.folder, self.config)
         elsewhere = {u: n for u, n in self.store.coding_counts_by_unit().items() if u != unit}
         return {
-            "documents": len(documents),
+            "documents": len(versions),
             "segments": added,
             **{f"codings_on_{u}": n for u, n in elsewhere.items()},
         }
