@@ -229,6 +229,7 @@ def segment(
 @click.option("--rules", "use_rules", is_flag=True, help="Suggest codes with the codebook's match rules.")
 @click.option("--model", "use_model", is_flag=True, help="Suggest codes with the trained model.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @wait_option
 @project_options
 @click.pass_context
@@ -238,6 +239,7 @@ def autocode(
     use_rules: bool,
     use_model: bool,
     min_confidence: float,
+    jobs: int | None,
     wait: float,
     project_dir: Path | None,
     db: str | None,
@@ -251,7 +253,12 @@ def autocode(
     kinds = " and ".join(k for k, on in (("rules", use_rules or both), ("model", model)) if on)
     with progress_bar(f"suggesting codes ({kinds})", None) as advance:
         results = project.autocode(
-            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance, wait=wait
+            rules=use_rules or both,
+            model=model,
+            min_confidence=min_confidence,
+            progress=advance,
+            wait=wait,
+            jobs=jobs,
         )
     for name, stats in results.items():
         click.echo(

@@ -497,14 +497,16 @@ class Project:
         min_confidence: float = 0.0,
         progress: Progress | None = None,
         wait: float = 0.0,
+        jobs: int | None = None,
     ) -> dict[str, dict[str, int]]:
         """Store suggestions from the codebook's rules and/or the trained model (one run at a time: another
-        is waited for up to `wait` seconds, then a BusyError)."""
+        is waited for up to `wait` seconds, then a BusyError). jobs: processes matching rules (default: the
+        CPUs available, one for small corpora)."""
         with self.store.step_lock("autocode", wait):
-            return self._autocode(rules, model, min_confidence, progress)
+            return self._autocode(rules, model, min_confidence, progress, jobs)
 
     def _autocode(
-        self, rules: bool, model: bool, min_confidence: float, progress: Progress | None
+        self, rules: bool, model: bool, min_confidence: float, progress: Progress | None, jobs: int | None = None
     ) -> dict[str, dict[str, int]]:
         from .autocode import run_autocode
 
@@ -530,6 +532,7 @@ class Project:
             model=suggest_by_model,
             min_confidence=min_confidence,
             progress=progress,
+            jobs=parallel_jobs(jobs, len({s.document for s in segments})),
         )
 
     # ----- tables -----------------------------------------------------------------------------

@@ -59,3 +59,20 @@ def test_small_corpora_stay_in_one_process_and_large_ones_use_the_cpus() -> None
     assert project_module.parallel_jobs(None, 10) == 1
     assert project_module.parallel_jobs(None, 5000) == project_module.available_cpus()
     assert project_module.parallel_jobs(3, 10) == 3
+
+
+def test_rule_suggestions_in_worker_processes_are_those_of_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from coding import autocode
+    from coding.codebook import load_codebook
+    from coding.resources import default_codebook
+
+    monkeypatch.setattr(autocode, "SEGMENTS_PER_PIECE", 20)
+    documents = [read_transcript(path) for path in find_transcripts([CORPUS / "transcripts"])][:6]
+    segments = [replace(s, id=i) for i, s in enumerate(segment.segment_documents(documents, "turn"))]
+    codebook = load_codebook(default_codebook())
+    name, alone = autocode.rule_suggestions(codebook, None, segments, jobs=1)
+    _, spread = autocode.rule_suggestions(codebook, None, segments, jobs=2)
+    assert len(segments) > 3 * 20 and len(alone) > 10
+    assert spread == alone and name == "rules.v1"
