@@ -36,7 +36,7 @@ from .store.aggregate import CountsCache
 from .store.database import engine_for, migrate
 from .store.log import write_log
 from .store.schema import utcnow
-from .tables import write_table
+from .tables import write_csv_pieces, write_table
 from .transcripts import TranscriptOptions, make_turn
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
@@ -392,7 +392,11 @@ class Project:
         return codings_io.coding_matrix(self.segments_frame(), self.codings(source, coders), self.codebook)
 
     def export_codings(self, path: str | Path, bom: bool = False) -> int:
-        """The long export (every coding, all sources and statuses), with a provenance sidecar."""
+        """The long export (every coding, all sources and statuses), with a provenance sidecar. A CSV is
+        written a few hundred documents at a time (memory stays flat); an XLSX is built whole."""
+        if Path(path).suffix.lower() == ".csv":
+            pieces = codings_io.long_coding_pieces(self.store, self.unit, self.codebook, self.respondents())
+            return write_csv_pieces(pieces, Path(path), bom=bom, header=self.provenance("all", None))
         frame = self.long_codings()
         write_table(frame, Path(path), bom=bom, header=self.provenance("all", None))
         return len(frame)

@@ -76,3 +76,23 @@ def test_rule_suggestions_in_worker_processes_are_those_of_one_process(monkeypat
     _, spread = autocode.rule_suggestions(codebook, None, segments, jobs=2)
     assert len(segments) > 3 * 20 and len(alone) > 10
     assert spread == alone and name == "rules.v1"
+
+
+def test_the_long_export_written_in_pieces_is_the_whole_export(tmp_path: Path) -> None:
+    from coding.demo import turn_codings_to_csv
+    from coding.tables import write_table
+
+    project = coding.create_project(tmp_path / "p")
+    project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+    project.segment("turn")
+    turn_codings_to_csv(CORPUS / "gold.jsonl", CORPUS / "transcripts", tmp_path / "gold.csv")
+    project.import_codings(tmp_path / "gold.csv", "gold")
+    project.remove_document("R03")
+    whole = write_table(project.long_codings(), tmp_path / "whole.csv", bom=False)
+    pieces = coding.codings_io.long_coding_pieces(
+        project.store, project.unit, project.codebook, project.respondents(), 4
+    )
+    rows = coding.tables.write_csv_pieces(pieces, tmp_path / "pieces.csv", bom=False)
+    assert rows == len(project.long_codings()) > 400
+    assert (tmp_path / "pieces.csv").read_bytes() == whole.read_bytes()
+    assert project.export_codings(tmp_path / "export.csv") == rows
