@@ -174,7 +174,17 @@ def respondent_paragraphs(transcripts: Path) -> list[str]:
 
 
 def run(command: list[str], cwd: Path, capture: bool = False) -> tuple[Run, str]:
-    """One process: its wall time, CPU time and peak RSS (from wait4, so only this process's)."""
+    """One process: its wall time, CPU time and peak RSS (from wait4, so only this process's); printed as
+    soon as it ends, so that a long run shows where it stands."""
+    measured, output = _run(command, cwd, capture)
+    label = " ".join(part for part in command[2:5] if not part.startswith("/"))[:60]
+    print(
+        f"    ... {label}: {measured.wall:.1f} s, cpu {measured.cpu:.1f} s, peak {measured.rss_mb:.0f} MB", flush=True
+    )
+    return measured, output
+
+
+def _run(command: list[str], cwd: Path, capture: bool) -> tuple[Run, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
     process = subprocess.Popen(
