@@ -160,7 +160,7 @@ def long_codings(store: Store, unit: str, codebook: Codebook, respondents: pd.Da
 
 
 def long_coding_pieces(
-    store: Store, unit: str, codebook: Codebook, respondents: pd.DataFrame, documents_per_piece: int = 500
+    store: Store, unit: str, codebook: Codebook, respondents: pd.DataFrame, documents_per_piece: int = 200
 ) -> Iterator[pd.DataFrame]:
     """long_codings in pieces of a few hundred documents, in the same order (by document first), so that an
     export of millions of codings never holds them all: concatenated, the pieces are long_codings."""
