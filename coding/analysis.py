@@ -354,3 +354,120 @@ def case_matrix(
         counts = (counts > 0).astype(int)
     counts.columns = columns
     return _with_code_columns(codes, counts)
+
+
+# ----- the same tables from counts made in the database (coding.store.aggregate) ----------------------
+# The database returns segments counted per (respondent, set of codes); these functions roll the code sets
+# up to ancestors and build the tables above from them, column for column (tests/test_aggregate.py).
+def rollup_matrix(codes: Sequence[str], codebook: Codebook) -> np.ndarray:
+    """(codes, codes) 0/1: row i has a 1 in the columns of code i and of each of its ancestors."""
+    position = {code: i for i, code in enumerate(codes)}
+    matrix = np.zeros((len(codes), len(codes)), dtype=np.int64)
+    for i, code in enumerate(codes):
+        matrix[i, i] = 1
+        for ancestor in codebook.ancestors(code):
+            if ancestor in position:
+                matrix[i, position[ancestor]] = 1
+    return matrix
+
+
+def rolled_masks(masks: np.ndarray, codes: Sequence[str], codebook: Codebook) -> np.ndarray:
+    """Each row's direct codes (booleans, columns in `codes` order) with every ancestor added."""
+    return (masks.astype(np.int64) @ rollup_matrix(codes, codebook)) > 0
+
+
+def per_respondent(
+    respondent_ids: Sequence[str], rolled: np.ndarray, segments: np.ndarray
+) -> tuple[pd.Index, np.ndarray]:
+    """Segments per respondent (rows) and code (columns) from rows of (respondent, rolled codes, count)."""
+    index, people = pd.factorize(pd.Series(list(respondent_ids), dtype=object))
+    counts = np.zeros((len(people), rolled.shape[1]), dtype=np.int64)
+    np.add.at(counts, index, rolled.astype(np.int64) * np.asarray(segments, dtype=np.int64)[:, None])
+    return pd.Index(people, name="respondent_id"), counts
+
+
+def crosstab_from_counts(
+    people: pd.Index,
+    counts: np.ndarray,
+    codes: Sequence[str],
+    respondents: pd.DataFrame,
+    codebook: Codebook,
+    by: str | Sequence[str],
+    count: str = "segments",
+    percent: str = "none",
+    bases: pd.Series | None = None,
+) -> pd.DataFrame:
+    """crosstab (by one attribute) or crosstab_by (several) from per_respondent's counts; `bases` as from
+    column_bases_from_counts when percent is "column"."""
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {', '.join(COUNTS)}")
+    if percent not in PERCENTS:
+        raise ValueError(f"percent must be one of {', '.join(PERCENTS)}")
+    names = [by] if isinstance(by, str) else list(by)
+    values, keys = _attribute_table(respondents, names)
+    columns = _column_index(keys, names)
+    chosen = counts if count == "segments" else (counts > 0).astype(np.int64)
+    frame = pd.DataFrame(chosen, index=people, columns=list(codes))
+    groups = values.reindex(people).fillna(MISSING)
+    summed = frame.groupby([groups[name] for name in names]).sum().T if len(frame) else None
+    tree = code_frame(codebook)
+    body = pd.DataFrame(0, index=tree.index, columns=columns, dtype=np.int64)
+    for column in columns[:-1]:
+        key = column if len(names) > 1 else column
+        if summed is not None and key in summed.columns:
+            body[column] = summed[key].reindex(tree.index, fill_value=0).to_numpy(dtype=np.int64)
+    body[columns[-1]] = frame.sum().reindex(tree.index, fill_value=0).to_numpy(dtype=np.int64)
+    if isinstance(by, str):
+        body.columns = pd.Index(list(body.columns), name=by)
+        result = tree.join(body)
+        result.columns.name = by
+        return result if percent == "none" else percentages(result, percent, bases)
+    result = _with_code_columns(tree, body)
+    return result if percent == "none" else percentages_by(result, percent, bases)
+
+
+def column_bases_from_counts(
+    segment_counts: dict[str, int], respondents: pd.DataFrame, by: str | Sequence[str], count: str
+) -> pd.Series:
+    """column_bases (or column_bases_by) from the respondent segments per respondent id."""
+    names = [by] if isinstance(by, str) else list(by)
+    values, keys = _attribute_table(respondents, names)
+    per_person = pd.Series(segment_counts, dtype=np.int64)
+    chosen = per_person if count == "segments" else (per_person > 0).astype(np.int64)
+    groups = values.reindex(per_person.index).fillna(MISSING)
+    summed = chosen.groupby([groups[name] for name in names]).sum() if len(chosen) else pd.Series(dtype=np.int64)
+    if isinstance(by, str):
+        order = _value_order(attribute_values(respondents, by))
+        bases = pd.Series([int(summed.get(v, 0)) for v in order], index=pd.Index(order, name="value"), dtype=np.int64)
+        bases[TOTAL] = int(chosen.sum())
+        bases.name = "segment_id" if count == "segments" else "respondent_id"  # as groupby names it
+        return bases.astype(int)
+    columns = _column_index(keys, names)
+    bases = pd.Series(0, index=columns, dtype=int)
+    for column in columns[:-1]:
+        bases[column] = int(summed.get(column, 0))
+    bases[columns[-1]] = int(chosen.sum())
+    return bases.astype(int)
+
+
+def frequencies_from_counts(
+    counts: np.ndarray, codes: Sequence[str], codebook: Codebook, respondents_total: int
+) -> pd.DataFrame:
+    """frequencies() from per_respondent's counts."""
+    table = code_frame(codebook).copy()
+    table["segments"] = pd.Series(counts.sum(axis=0), index=list(codes)).reindex(table.index, fill_value=0)
+    people = (counts > 0).sum(axis=0).astype(np.int64)
+    table["respondents"] = pd.Series(people, index=list(codes)).reindex(table.index, fill_value=0)
+    total = respondents_total
+    table["% of respondents"] = (table["respondents"] / total * 100).round(1) if total else 0.0
+    return table
+
+
+def cooccurrence_from_counts(rolled: np.ndarray, segments: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
+    """cooccurrence() from rows of (rolled code set, segments with it), codes in `codes` order."""
+    weighted = rolled.astype(np.int64) * np.asarray(segments, dtype=np.int64)[:, None]
+    matrix = weighted.T @ rolled.astype(np.int64)
+    if not len(rolled):  # cooccurrence() gives float zeros when nothing is coded (an empty sparse matrix)
+        matrix = matrix.astype(float)
+    order = list(codes)
+    return pd.DataFrame(matrix, index=pd.Index(order, name="code"), columns=pd.Index(order, name="code"))

@@ -204,18 +204,24 @@ def _remove_or_restore(
             click.echo(f"restored {name} ({what})")
 
 
+JOBS_HELP = "Processes for spaCy (default: the CPUs available; one for small corpora)."
+
+
 @main.command()
 @click.option("--unit", type=click.Choice(UNITS), default=None, help="Coding unit (default: the project's).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @wait_option
 @project_options
 @click.pass_context
 @handles_errors
-def segment(ctx: click.Context, unit: str | None, wait: float, project_dir: Path | None, db: str | None) -> None:
+def segment(
+    ctx: click.Context, unit: str | None, jobs: int | None, wait: float, project_dir: Path | None, db: str | None
+) -> None:
     """Split respondent turns into coding units with spaCy."""
     project = open_from(ctx, project_dir, db)
     todo = len(project.store.unsegmented_documents(unit or project.unit))
     with progress_bar("segmenting", todo) as advance:
-        result = project.segment(unit, progress=advance, wait=wait)
+        result = project.segment(unit, progress=advance, wait=wait, jobs=jobs)
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
     for key, value in result.items():
         if key.startswith("codings_on_"):
@@ -226,6 +232,7 @@ def segment(ctx: click.Context, unit: str | None, wait: float, project_dir: Path
 @click.option("--rules", "use_rules", is_flag=True, help="Suggest codes with the codebook's match rules.")
 @click.option("--model", "use_model", is_flag=True, help="Suggest codes with the trained model.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @wait_option
 @project_options
 @click.pass_context
@@ -235,6 +242,7 @@ def autocode(
     use_rules: bool,
     use_model: bool,
     min_confidence: float,
+    jobs: int | None,
     wait: float,
     project_dir: Path | None,
     db: str | None,
@@ -248,7 +256,12 @@ def autocode(
     kinds = " and ".join(k for k, on in (("rules", use_rules or both), ("model", model)) if on)
     with progress_bar(f"suggesting codes ({kinds})", None) as advance:
         results = project.autocode(
-            rules=use_rules or both, model=model, min_confidence=min_confidence, progress=advance, wait=wait
+            rules=use_rules or both,
+            model=model,
+            min_confidence=min_confidence,
+            progress=advance,
+            wait=wait,
+            jobs=jobs,
         )
     for name, stats in results.items():
         click.echo(

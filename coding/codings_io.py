@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +217,36 @@ def long_codings(store: Store, unit: str, codebook: Codebook, respondents: pd.Da
     """One row per coding (all sources and statuses) with segment text and respondent attributes."""
     codings = store.codings_frame(unit)
     segments = store.segments_frame(unit)
+    return _long_frame(store, unit, codebook, respondents, codings, segments)
+
+
+def long_coding_pieces(
+    store: Store, unit: str, codebook: Codebook, respondents: pd.DataFrame, documents_per_piece: int = 200
+) -> Iterator[pd.DataFrame]:
+    """long_codings in pieces of a few hundred documents, in the same order (by document first), so that an
+    export of millions of codings never holds them all: concatenated, the pieces are long_codings."""
+    names = sorted(store.documents_frame()["document"].unique().tolist())
+    written = False
+    for first in range(0, len(names), documents_per_piece):
+        segments = store.segments_frame(unit, names[first : first + documents_per_piece])
+        if not len(segments):
+            continue
+        codings = store.codings_frame(unit, segments["segment_id"].tolist())
+        if len(codings):
+            written = True
+            yield _long_frame(store, unit, codebook, respondents, codings, segments)
+    if not written:  # the header row alone, as long_codings gives it
+        yield long_codings(store, unit, codebook, respondents)
+
+
+def _long_frame(
+    store: Store,
+    unit: str,
+    codebook: Codebook,
+    respondents: pd.DataFrame,
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+) -> pd.DataFrame:
     frame = codings.merge(segments, on="segment_id")
     texts = store.document_texts(frame["document"].unique().tolist())
     names = {code.id: code.name for code in codebook.codes}

@@ -7,12 +7,15 @@ codings_io, exchange, intercoder, publication) with the store and plain data; th
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
@@ -31,16 +34,18 @@ from .store import documents as stored_documents
 from .store import memos as stored_memos
 from .store import segments as stored_segments
 from .store import settings as stored_settings
+from .store.aggregate import CountsCache
 from .store.changes import Recorder, memo_ids
 from .store.database import engine_for, migrate
 from .store.log import write_log
 from .store.schema import utcnow
-from .tables import write_table
+from .tables import write_csv_pieces, write_table
 from .transcripts import TranscriptOptions, make_turn
 
 MIN_RESPONDENTS_SETTING = "disclosure_min_respondents"
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
+    from spacy.language import Language
     from sqlalchemy.orm import Session
 
     from .codebook_edit import CodebookChanges
@@ -131,6 +136,25 @@ def _config(folder: Path, db: str | None) -> ProjectConfig:
     return ProjectConfig(**{**config.__dict__, "database": db}) if db else config
 
 
+# Documents read and segmented at a time by Project.segment: their texts and Segment objects stay small.
+DOCUMENTS_PER_BATCH = 500
+# Below this many documents, worker processes cost more to start than they save.
+PARALLEL_FROM_DOCUMENTS = 200
+
+
+def available_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def parallel_jobs(jobs: int | None, documents: int) -> int:
+    """Processes for an NLP step: the asked number (default: the CPUs available), one for small corpora."""
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+    if jobs is None:
+        jobs = available_cpus() if documents >= PARALLEL_FROM_DOCUMENTS else 1
+    return jobs
+
+
 class Project:
     def __init__(self, folder: Path, config: ProjectConfig) -> None:
         self.folder = folder
@@ -141,6 +165,8 @@ class Project:
         self._explainer_key: tuple[str, int] | None = None
         self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
         self._codebook_seen: tuple[int, int, int] | None = None  # codebook.yaml as last found unchanged
+        # counts made in the database for the tables, kept while the project's state token stays the same
+        self._counts = CountsCache()
 
     # ----- basics -----------------------------------------------------------------------------
     @property
@@ -202,32 +228,50 @@ class Project:
             )
 
     def _segment(self, documents: Sequence[Document], unit: str, progress: Progress | None = None) -> list[Segment]:
-        from .nlp import load_pipeline
         from .segment import segment_documents
 
-        nlp = load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
-        return segment_documents(documents, unit, nlp, progress=progress)
+        return segment_documents(documents, unit, self._segment_pipeline(unit), progress=progress)
 
-    def segment(self, unit: str | None = None, progress: Progress | None = None, wait: float = 0.0) -> dict[str, int]:
+    def _segment_pipeline(self, unit: str) -> Language | None:
+        from .nlp import load_pipeline
+
+        return load_pipeline(self.config.pipeline or None, "segment") if unit == "sentence" else None
+
+    def segment(
+        self, unit: str | None = None, progress: Progress | None = None, wait: float = 0.0, jobs: int | None = None
+    ) -> dict[str, int]:
         """Segment every document not yet segmented in `unit`; make `unit` the project's unit.
 
         One segment run at a time per project (another is waited for up to `wait` seconds, then a
-        BusyError): what is not yet segmented is read under the lock, so nothing is segmented twice."""
+        BusyError): what is not yet segmented is read under the lock, so nothing is segmented twice.
+        Documents are read and cut in batches and only the offsets are kept, so memory stays flat as the
+        corpus grows; everything is stored in one transaction at the end. jobs: processes cutting sentences
+        (default: the CPUs available; one for small corpora, where starting them does not pay)."""
         from . import span_coding
+        from .segment import SentenceWorkers, segment_documents
 
         unit = unit or self.config.unit
         if unit not in UNITS:
             raise UsageError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
         with self.store.step_lock("segment", wait):
             names = self.store.unsegmented_documents(unit)
-            documents = self.documents(names) if names else []
-            segments = self._segment(documents, unit, progress) if documents else []
-            versions = {d.name: d.sha256 for d in documents}
+            nlp = self._segment_pipeline(unit) if names else None
+            spans: list[stored_segments.SegmentSpan] = []
+            versions: dict[str, str] = {}
+            processes = parallel_jobs(jobs, len(names)) if nlp is not None else 1
+            with SentenceWorkers(nlp, processes) if nlp is not None else contextlib.nullcontext() as workers:
+                for first in range(0, len(names), DOCUMENTS_PER_BATCH):
+                    documents = self.documents(names[first : first + DOCUMENTS_PER_BATCH])
+                    cut = segment_documents(documents, unit, nlp, progress=progress, workers=workers)
+                    spans.extend(
+                        stored_segments.SegmentSpan(s.document, s.turn_index, s.index, s.start, s.end) for s in cut
+                    )
+                    versions.update({d.name: d.sha256 for d in documents})
             try:
                 with self.store.transaction(write=True) as session:
-                    added = stored_segments.add_segments(session, segments, unit, versions)
+                    added = stored_segments.add_segment_spans(session, spans, unit, versions)
                     span_coding.derive_named(session, list(versions), unit)  # spans code the new units too
-                    write_log(session, "qcode", Action.SEGMENT, unit, documents=len(documents), segments=added)
+                    write_log(session, "qcode", Action.SEGMENT, unit, documents=len(versions), segments=added)
             except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
                 raise BusyError(
                     "another run stored segments of these documents meanwhile; nothing was stored by this one: "
@@ -238,7 +282,7 @@ class Project:
             write_config(self.folder, self.config)
         elsewhere = {u: n for u, n in self.store.coding_counts_by_unit().items() if u != unit}
         return {
-            "documents": len(documents),
+            "documents": len(versions),
             "segments": added,
             **{f"codings_on_{u}": n for u, n in elsewhere.items()},
         }
@@ -364,7 +408,11 @@ class Project:
         return codings_io.coding_matrix(self.segments_frame(), self.codings(source, coders), self.codebook)
 
     def export_codings(self, path: str | Path, bom: bool = False) -> int:
-        """The long export (every coding, all sources and statuses), with a provenance sidecar."""
+        """The long export (every coding, all sources and statuses), with a provenance sidecar. A CSV is
+        written a few hundred documents at a time (memory stays flat); an XLSX is built whole."""
+        if Path(path).suffix.lower() == ".csv":
+            pieces = codings_io.long_coding_pieces(self.store, self.unit, self.codebook, self.respondents())
+            return write_csv_pieces(pieces, Path(path), bom=bom, header=self.provenance("all", None))
         frame = self.long_codings()
         write_table(frame, Path(path), bom=bom, header=self.provenance("all", None))
         return len(frame)
@@ -677,14 +725,16 @@ class Project:
         min_confidence: float = 0.0,
         progress: Progress | None = None,
         wait: float = 0.0,
+        jobs: int | None = None,
     ) -> dict[str, dict[str, int]]:
         """Store suggestions from the codebook's rules and/or the trained model (one run at a time: another
-        is waited for up to `wait` seconds, then a BusyError)."""
+        is waited for up to `wait` seconds, then a BusyError). jobs: processes matching rules (default: the
+        CPUs available, one for small corpora)."""
         with self.store.step_lock("autocode", wait):
-            return self._autocode(rules, model, min_confidence, progress)
+            return self._autocode(rules, model, min_confidence, progress, jobs)
 
     def _autocode(
-        self, rules: bool, model: bool, min_confidence: float, progress: Progress | None
+        self, rules: bool, model: bool, min_confidence: float, progress: Progress | None, jobs: int | None = None
     ) -> dict[str, dict[str, int]]:
         from .autocode import run_autocode
 
@@ -710,6 +760,7 @@ class Project:
             model=suggest_by_model,
             min_confidence=min_confidence,
             progress=progress,
+            jobs=parallel_jobs(jobs, len({s.document for s in segments})),
         )
 
     # ----- tables -----------------------------------------------------------------------------
@@ -730,25 +781,50 @@ class Project:
                 analysis.attribute_values(respondents, name)
             except KeyError as exc:
                 raise UsageError(str(exc.args[0])) from None
-        codings, segments = self.codings(source, coders), self.segments_frame()
-        if isinstance(by, str):
-            return analysis.crosstab(codings, segments, respondents, self.codebook, by, count, percent)
+        codebook = self.codebook
+        codes, people, counts = self._respondent_code_counts(codebook, source, coders)
         try:
-            return analysis.crosstab_by(codings, segments, respondents, self.codebook, names, count, percent)
+            bases = self.column_bases(by, count) if percent == "column" else None
+            return analysis.crosstab_from_counts(
+                people, counts, codes, respondents, codebook, by, count, percent, bases
+            )
         except ValueError as exc:  # an attribute named twice
             raise UsageError(str(exc)) from None
 
+    def _respondent_code_counts(
+        self, codebook: Codebook, source: str, coders: Sequence[str] | None
+    ) -> tuple[list[str], pd.Index, np.ndarray]:
+        """Segments per respondent and code (rolled up), counted in the database (coding.store.aggregate)."""
+        codes = [code.id for code in codebook.tree_order()]
+        with self.store.transaction() as session:
+            counted = self._counts.mask_counts(session, self.unit, codes, source, coders)
+        rolled = analysis.rolled_masks(counted.masks, codes, codebook)
+        people, counts = analysis.per_respondent(counted.respondents or [], rolled, counted.segments)
+        return codes, people, counts
+
+    def _respondent_segments(self) -> dict[str, int]:
+        with self.store.transaction() as session:
+            return self._counts.respondent_segment_counts(session, self.unit)
+
     def column_bases(self, by: str | Sequence[str] = "group", count: str = "segments") -> pd.Series:
-        if isinstance(by, str):
-            return analysis.column_bases(self.segments_frame(), self.respondents(), by, count)
-        return analysis.column_bases_by(self.segments_frame(), self.respondents(), list(by), count)
+        return analysis.column_bases_from_counts(self._respondent_segments(), self.respondents(), by, count)
 
     def frequencies(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
-        respondents = self.segments_frame()["respondent_id"].nunique()
-        return analysis.frequencies(self.codings(source, coders), self.segments_frame(), self.codebook, respondents)
+        codebook = self.codebook
+        codes, _, counts = self._respondent_code_counts(codebook, source, coders)
+        respondents = sum(1 for n in self._respondent_segments().values() if n)
+        return analysis.frequencies_from_counts(counts, codes, codebook, respondents)
 
     def cooccurrence(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
-        return analysis.cooccurrence(self.codings(source, coders), self.codebook)
+        codebook = self.codebook
+        codes = [code.id for code in codebook.tree_order()]
+        with self.store.transaction() as session:
+            counted = self._counts.mask_counts(
+                session, self.unit, codes, source, coders, by_respondent=False, respondents_only=False
+            )
+        return analysis.cooccurrence_from_counts(
+            analysis.rolled_masks(counted.masks, codes, codebook), counted.segments, codes
+        )
 
     def quotes(
         self,

@@ -5,9 +5,13 @@ Sentences never cross paragraph boundaries: each paragraph goes through spaCy on
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
 
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
@@ -16,6 +20,7 @@ from spacy.tokens import Doc
 from .models import RESPONDENT, UNITS, Document, Segment, Turn
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 # One paragraph goes to spaCy in pieces of at most this many characters: a 1,000,000-character "paragraph"
 # (a pasted file, a transcript without line breaks) would exceed spaCy's max_length and stop every later run.
 MAX_PIECE = 100_000
@@ -37,11 +42,13 @@ def segment_documents(
     include_interviewer: bool = False,
     batch_size: int = 256,
     progress: Progress | None = None,
+    workers: SentenceWorkers | None = None,
 ) -> list[Segment]:
-    """Segments of every document, numbered per document in text order."""
+    """Segments of every document, numbered per document in text order. workers: sentence cutting spread
+    over processes (the same segments as in one process)."""
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-    spans = list(_unit_spans(documents, unit, nlp, include_interviewer, batch_size, progress))
+    spans = list(_unit_spans(documents, unit, nlp, include_interviewer, batch_size, progress, workers))
     segments: list[Segment] = []
     position: dict[str, int] = {}
     for document, turn, start, end in spans:
@@ -70,6 +77,7 @@ def _unit_spans(
     include_interviewer: bool,
     batch_size: int,
     progress: Progress | None,
+    workers: SentenceWorkers | None = None,
 ) -> Iterator[tuple[Document, Turn, int, int]]:
     if unit == "turn":
         for document in documents:
@@ -88,7 +96,7 @@ def _unit_spans(
         return
     if nlp is None:
         raise ValueError("sentence segmentation needs a spaCy pipeline")
-    yield from _sentence_spans(documents, nlp, include_interviewer, batch_size, progress)
+    yield from _sentence_spans(documents, nlp, include_interviewer, batch_size, progress, workers)
 
 
 def _sentence_spans(
@@ -97,29 +105,104 @@ def _sentence_spans(
     include_interviewer: bool,
     batch_size: int,
     progress: Progress | None,
+    workers: SentenceWorkers | None = None,
 ) -> Iterator[tuple[Document, Turn, int, int]]:
     limit = min(nlp.max_length, MAX_PIECE)
 
-    def paragraphs() -> Iterable[tuple[str, tuple[Document, Turn, int, int, bool]]]:
+    def paragraphs() -> Iterator[tuple[Document, Turn, int, int, bool]]:
         for document in documents:
             turns = coded_turns(document, include_interviewer)
             for t_index, turn in enumerate(turns):
                 spans = [piece for span in _paragraphs(turn) for piece in _pieces(document.text, *span, limit)]
                 for p_index, (start, end) in enumerate(spans):
                     last = t_index == len(turns) - 1 and p_index == len(spans) - 1
-                    yield document.text[start:end], (document, turn, start, end, last)
+                    yield document, turn, start, end, last
             if not turns and progress:
                 progress(1)
 
-    for doc, (document, turn, offset, stop, last) in nlp.pipe(paragraphs(), as_tuples=True, batch_size=batch_size):
-        text = document.text[offset:stop]  # doc.text would rebuild it from every token
+    def chunks() -> Iterator[list[tuple[Document, Turn, int, int, bool]]]:
+        chunk: list[tuple[Document, Turn, int, int, bool]] = []
+        for item in paragraphs():
+            chunk.append(item)
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    local = SentenceWorkers(nlp, 1, batch_size) if workers is None else workers
+    pending = ((chunk, [item[0].text[item[2] : item[3]] for item in chunk]) for chunk in chunks())
+    for chunk, cuts in local.cut(pending):
+        for (document, turn, offset, _stop, last), sentences in zip(chunk, cuts, strict=True):
+            for start, end in sentences:
+                yield document, turn, offset + start, offset + end
+            if last and progress:
+                progress(1)
+
+
+# Paragraphs sent to spaCy (or to one worker process) at a time: large enough to keep a worker busy,
+# small enough that the texts in flight stay a few megabytes.
+CHUNK = 2_000
+_WORKER_NLP: list[Language] = []  # the pipeline a forked worker inherited from the parent
+
+
+def paragraph_sentences(nlp: Language, texts: Sequence[str], batch_size: int = 256) -> list[list[tuple[int, int]]]:
+    """Each paragraph's sentences as (start, end) offsets into it: spaCy's boundaries, tidied (brackets,
+    word-less pieces, openers) and trimmed. A pure function of the texts, so any split over processes
+    gives the same cuts."""
+    cuts: list[list[tuple[int, int]]] = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
         starts = _tidy_starts(text, [0] + [i for i in _sentence_starts(doc)[1:] if not _inside_cluster(text, i)])
+        sentences = []
         for sent_start, sent_end in zip(starts, [*starts[1:], len(text)], strict=True):
-            start, end = _trim(text[sent_start:sent_end], offset + sent_start)
+            start, end = _trim(text[sent_start:sent_end], sent_start)
             if end > start:
-                yield document, turn, start, end
-        if last and progress:
-            progress(1)
+                sentences.append((start, end))
+        cuts.append(sentences)
+    return cuts
+
+
+def _in_worker(texts: list[str], batch_size: int) -> list[list[tuple[int, int]]]:
+    return paragraph_sentences(_WORKER_NLP[0], texts, batch_size)
+
+
+class SentenceWorkers:
+    """Sentence cutting in `jobs` processes (forked, so each starts with the parent's loaded pipeline), or
+    in this process with jobs=1 or where fork is not available. Results come back in order, with at most
+    two chunks per process in flight, so memory stays bounded whatever the corpus size."""
+
+    def __init__(self, nlp: Language, jobs: int = 1, batch_size: int = 256) -> None:
+        self.nlp, self.batch_size = nlp, batch_size
+        self.jobs = jobs if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() else 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> SentenceWorkers:
+        if self.jobs > 1:
+            _WORKER_NLP[:] = [self.nlp]
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        _WORKER_NLP.clear()
+
+    def cut(self, chunks: Iterable[tuple[T, list[str]]]) -> Iterator[tuple[T, list[list[tuple[int, int]]]]]:
+        """(key, paragraph texts) in, (key, each paragraph's sentences) out, in the same order."""
+        if self._pool is None:
+            for key, texts in chunks:
+                yield key, paragraph_sentences(self.nlp, texts, self.batch_size)
+            return
+        in_flight: deque[tuple[T, Future[list[list[tuple[int, int]]]]]] = deque()
+        for key, texts in chunks:
+            in_flight.append((key, self._pool.submit(_in_worker, texts, self.batch_size)))
+            if len(in_flight) >= 2 * self.jobs:
+                done_key, future = in_flight.popleft()
+                yield done_key, future.result()
+        while in_flight:
+            done_key, future = in_flight.popleft()
+            yield done_key, future.result()
 
 
 # Square brackets hold either a pseudonym placeholder ("[PERSON_2]", "[AGE: 30s]": upper-case first, it stands

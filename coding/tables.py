@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,31 @@ def write_table(
     else:
         _write(path, lambda tmp: _write_xlsx(table, tmp, header))
     return path
+
+
+def write_csv_pieces(
+    pieces: Iterable[pd.DataFrame], path: str | Path, *, bom: bool = True, header: Mapping[str, str] | None = None
+) -> int:
+    """write_table for a .csv given in pieces (the same columns in each), written one after another, so that
+    a table of millions of rows is never whole in memory; returns the rows written. With no piece at all the
+    file holds no header row either (the columns are not known)."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise UsageError(f"{path}: tables written in pieces are .csv, not {path.suffix or 'no extension'!r}")
+    rows = 0
+
+    def write(temporary: Path) -> None:
+        nonlocal rows
+        with temporary.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+            for piece in pieces:
+                safe_frame(piece).to_csv(handle, index=False, header=rows == 0, lineterminator="\n")
+                rows += len(piece)
+
+    _write(path, write)
+    if header is not None:
+        about = path.with_name(f"{path.stem}.about.txt")
+        _write(about, lambda tmp: tmp.write_text(about_text(header), encoding="utf-8"))
+    return rows
 
 
 def escape_cell(value: Any) -> Any:

@@ -8,13 +8,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from .schema import CodingRow
+
+K = TypeVar("K")
 
 
 def read_frame(session: Session, query: Any, columns: list[str], plain: bool = False) -> pd.DataFrame:
@@ -69,6 +71,6 @@ def no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+def chunks(ids: Sequence[K], size: int = 500) -> list[Sequence[K]]:
     """Pieces of an id list small enough for one IN (...) on every database."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]

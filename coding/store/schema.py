@@ -57,6 +57,7 @@ class DocumentRow(Base):
             sqlite_where=text("replaced_by IS NULL AND removed_at IS NULL"),
             postgresql_where=text("replaced_by IS NULL AND removed_at IS NULL"),
         ),
+        Index("ix_documents_respondent", "respondent_pk"),  # a respondent's documents (migration 0007)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), index=True)
@@ -132,6 +133,9 @@ class CodingRow(Base):
     __table_args__ = (
         UniqueConstraint("segment_id", "code_id", "coder", name="uq_coding"),
         Index("ix_codings_code", "code_id"),
+        # Covers the counting queries (store/aggregate.py): a segment's codings and every column they filter
+        # on are read from the index alone, never from the table (migration 0007).
+        Index("ix_codings_counts", "segment_id", "code_id", "status", "source", "coder", "decided_by", "source_name"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id"), index=True)

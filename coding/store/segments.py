@@ -6,6 +6,7 @@ Every function takes an open Session: writes join the caller's transaction, read
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import func, insert, select
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import RESPONDENT, Segment
 from .documents import document_texts
-from .frames import read_frame
+from .frames import chunks, read_frame
 from .schema import DocumentRow, Respondent, SegmentRow, TurnRow, is_current
 
 # What a segments frame holds (no text: it is re-cut from the document when needed).
@@ -41,34 +42,61 @@ def add_segments(
 ) -> int:
     """Store segments of current documents. versions (name -> sha256 of the text they were cut from): a
     document replaced by another text meanwhile is left alone, not given offsets into the wrong text."""
-    if not segments:
+    spans = [SegmentSpan(s.document, s.turn_index, s.index, s.start, s.end) for s in segments]
+    return add_segment_spans(session, spans, unit, versions)
+
+
+class SegmentSpan(NamedTuple):
+    """What a stored segment needs, without its text: a large segment run keeps millions of these."""
+
+    document: str
+    turn_index: int
+    position: int
+    start: int
+    end: int
+
+
+INSERT_ROWS = 20_000  # rows per INSERT: the row dicts of one call stay a few megabytes
+
+
+def add_segment_spans(
+    session: Session, spans: Sequence[SegmentSpan], unit: str, versions: dict[str, str] | None = None
+) -> int:
+    """add_segments for spans, inserted in pieces of INSERT_ROWS."""
+    if not spans:
         return 0
-    names = sorted({s.document for s in segments})
-    found = session.execute(
-        select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(DocumentRow.name.in_(names), is_current())
-    ).all()
-    docs = {name: id_ for name, id_, sha in found if versions is None or versions.get(name) == sha}
-    turn_ids = {
-        (doc_id, index): turn_id
-        for turn_id, doc_id, index in session.execute(
-            select(TurnRow.id, TurnRow.document_id, TurnRow.index).where(TurnRow.document_id.in_(docs.values()))
-        )
-    }
-    rows = [
-        {
-            "document_id": docs[s.document],
-            "turn_id": turn_ids[(docs[s.document], s.turn_index)],
-            "unit": unit,
-            "index": s.index,
-            "start": s.start,
-            "end": s.end,
-        }
-        for s in segments
-        if s.document in docs  # a document removed or replaced while it was being segmented is left alone
-    ]
-    if rows:
-        session.execute(insert(SegmentRow.metadata.tables["segments"]), rows)  # Core: half the time of ORM bulk
-    return len(rows)
+    names = sorted({s.document for s in spans})
+    docs: dict[str, int] = {}
+    for piece in chunks(names):
+        found = session.execute(
+            select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(
+                DocumentRow.name.in_(piece), is_current()
+            )
+        ).all()
+        docs.update({name: id_ for name, id_, sha in found if versions is None or versions.get(name) == sha})
+    turn_ids: dict[tuple[int, int], int] = {}
+    for ids in chunks(list(docs.values())):
+        query = select(TurnRow.id, TurnRow.document_id, TurnRow.index).where(TurnRow.document_id.in_(ids))
+        turn_ids.update({(doc_id, index): turn_id for turn_id, doc_id, index in session.execute(query)})
+    table = SegmentRow.metadata.tables["segments"]
+    stored = 0
+    for first in range(0, len(spans), INSERT_ROWS):
+        rows = [
+            {
+                "document_id": docs[s.document],
+                "turn_id": turn_ids[(docs[s.document], s.turn_index)],
+                "unit": unit,
+                "index": s.position,
+                "start": s.start,
+                "end": s.end,
+            }
+            for s in spans[first : first + INSERT_ROWS]
+            if s.document in docs  # a document removed or replaced while it was being segmented is left alone
+        ]
+        if rows:
+            session.execute(insert(table), rows)  # Core: half the time of ORM bulk
+        stored += len(rows)
+    return stored
 
 
 def segments_frame(session: Session, unit: str, documents: Sequence[str] | None = None) -> pd.DataFrame:

@@ -1,0 +1,203 @@
+"""Counts of codings computed where the data lives: GROUP BY in the database, small results out.
+
+A project with 10,000 transcripts holds millions of codings; reading each as a row into Python costs
+seconds before any counting starts. These queries return one row per distinct *code set*, not per coding:
+each segment's codes become bit masks (SUM(DISTINCT 2^k) is a bitwise OR when every term is a distinct
+power of two), and segments are then counted per respondent and mask (or per mask alone). A project has
+few distinct code sets, so the result is small; the caller rolls codes up to their ancestors per mask.
+
+Bits: each word holds 62 codes (positions 0-61 keep the sums inside a signed 64-bit integer on every
+database), so any number of codes works with enough words. Codes the codebook does not know are not
+counted (the pandas tables drop them too). The same SQL runs on SQLite and PostgreSQL (Core only).
+
+Every function takes the open Session of the read it belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
+from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current
+
+BITS_PER_WORD = 62
+SOURCES = ("human", "auto", "all")
+CACHED_QUERIES = 32  # distinct (unit, codes, source, coders) counts kept per project
+
+
+@dataclass(frozen=True)
+class MaskCounts:
+    """Segments counted per (respondent, code set).
+
+    codes: the code ids, in bit order; masks: (rows, codes) booleans, which codes each row's segments
+    carry directly (not rolled up); respondents: each row's respondent id (None when counted per mask only);
+    segments: how many segments each row counts."""
+
+    codes: list[str]
+    masks: np.ndarray
+    respondents: list[str] | None
+    segments: np.ndarray
+
+
+def chosen_codings(source: str, coders: Sequence[str] | None) -> ColumnElement[bool]:
+    """selection.filter_codings (without rejected rows) as a WHERE clause: the same codings count."""
+    if source not in SOURCES:
+        raise UsageError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    kept = CodingRow.status != REJECTED
+    if source == "human":
+        clause = and_(kept, or_(CodingRow.source == HUMAN, CodingRow.status == ACCEPTED))
+        if coders:
+            owner = case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
+            clause = and_(clause, owner.in_(list(coders)))
+        return clause
+    if source == "auto":  # the suggestions themselves, not people's decisions on them
+        clause = and_(kept, CodingRow.source != HUMAN, CodingRow.coder == CodingRow.source_name)
+        return and_(clause, CodingRow.coder.in_(list(coders))) if coders else clause
+    if coders:
+        return and_(kept, or_(CodingRow.coder.in_(list(coders)), CodingRow.decided_by.in_(list(coders))))
+    return kept
+
+
+def _mask_words(codes: Sequence[str]) -> list[ColumnElement[int]]:
+    """One SUM(DISTINCT CASE code WHEN ... THEN 2^bit ELSE 0 END) per word of 62 codes."""
+    words: list[ColumnElement[int]] = []
+    for first in range(0, len(codes), BITS_PER_WORD):
+        bits = {code: 1 << (i - first) for i, code in enumerate(codes[first : first + BITS_PER_WORD], start=first)}
+        words.append(func.sum(case(bits, value=CodingRow.code_id, else_=literal(0)).distinct()))
+    return words
+
+
+def _segment_masks(unit: str, codes: Sequence[str], where: ColumnElement[bool], respondents_only: bool) -> Select:
+    """Per coded segment of the unit on a current document: its respondent key and its code masks."""
+    query = (
+        select(SegmentRow.id.label("segment"), DocumentRow.respondent_pk.label("respondent"))
+        .select_from(CodingRow)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(SegmentRow.unit == unit, is_current(), where, CodingRow.code_id.in_(list(codes)))
+        .group_by(SegmentRow.id, DocumentRow.respondent_pk)
+    )
+    if respondents_only:  # the tables count respondent segments only (Project.segments_frame)
+        query = query.join(TurnRow, TurnRow.id == SegmentRow.turn_id).where(TurnRow.role == RESPONDENT)
+    return query.add_columns(*(word.label(f"w{i}") for i, word in enumerate(_mask_words(codes))))
+
+
+def _unpack(words: np.ndarray, codes: Sequence[str]) -> np.ndarray:
+    """(rows, words) integer masks -> (rows, codes) booleans."""
+    position = np.arange(len(codes))
+    word, bit = position // BITS_PER_WORD, position % BITS_PER_WORD
+    return ((words[:, word] >> bit) & 1).astype(bool) if len(words) else np.zeros((0, len(codes)), dtype=bool)
+
+
+def mask_counts(
+    session: Session,
+    unit: str,
+    codes: Sequence[str],
+    source: str = "human",
+    coders: Sequence[str] | None = None,
+    by_respondent: bool = True,
+    respondents_only: bool = True,
+) -> MaskCounts:
+    """Segments per (respondent, direct code set) or, with by_respondent=False, per code set alone.
+
+    respondents_only: only segments of respondent turns (what crosstabs and frequencies count);
+    False counts every segment of the unit (what co-occurrence counts)."""
+    codes = list(codes)
+    if not codes:
+        return MaskCounts(codes, np.zeros((0, 0), dtype=bool), [] if by_respondent else None, np.zeros(0, np.int64))
+    inner = _segment_masks(unit, codes, chosen_codings(source, coders), respondents_only).subquery()
+    words = [inner.c[f"w{i}"] for i in range((len(codes) + BITS_PER_WORD - 1) // BITS_PER_WORD)]
+    keys = [inner.c.respondent, *words] if by_respondent else words
+    outer = select(*keys, func.count()).group_by(*keys)
+    rows = session.execute(outer).all()
+    table = np.array([[int(v) for v in row] for row in rows], dtype=np.int64).reshape(len(rows), len(keys) + 1)
+    masks = _unpack(table[:, len(keys) - len(words) : len(keys)], codes)
+    respondents = None
+    if by_respondent:
+        names = {pk: rid for pk, rid in session.execute(select(Respondent.id, Respondent.respondent_id))}
+        respondents = [names[int(pk)] for pk in table[:, 0]]
+    return MaskCounts(codes, masks, respondents, table[:, -1])
+
+
+def respondent_segment_counts(session: Session, unit: str) -> dict[str, int]:
+    """Respondent segments of the unit on current documents, per respondent id (coded or not)."""
+    query = (
+        select(Respondent.respondent_id, func.count(SegmentRow.id))
+        .select_from(SegmentRow)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+        .join(Respondent, Respondent.id == DocumentRow.respondent_pk)
+        .where(SegmentRow.unit == unit, is_current(), TurnRow.role == RESPONDENT)
+        .group_by(Respondent.respondent_id)
+    )
+    return {rid: int(n) for rid, n in session.execute(query)}
+
+
+def change_token(session: Session) -> tuple[int, ...]:
+    """Changes with every command and edit: each writes the audit log (append-only), and new codings,
+    segments and documents get new ids. Newest ids come from the primary keys' indexes, so this costs the
+    same at any size; the log's count is small (one entry per command or edit), not one per coding."""
+    return tuple(
+        session.scalar(query) or 0
+        for query in (
+            select(func.max(LogRow.id)),
+            select(func.count(LogRow.id)),
+            select(func.max(CodingRow.id)),
+            select(func.max(SegmentRow.id)),
+            select(func.max(DocumentRow.id)),
+        )
+    )
+
+
+class CountsCache:
+    """Counts kept per query while the project's change token stays the same.
+
+    The counting query reads every coding of the unit (seconds at 10,000 transcripts on SQLite); its result
+    is small. Any write changes the token, read in the same transaction as the counts, so a stale result is
+    never served, whichever process made the change."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[object, ...], tuple[tuple[int, ...], object]] = {}
+
+    def mask_counts(
+        self,
+        session: Session,
+        unit: str,
+        codes: Sequence[str],
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+        by_respondent: bool = True,
+        respondents_only: bool = True,
+    ) -> MaskCounts:
+        key = ("masks", unit, tuple(codes), source, tuple(coders or ()), by_respondent, respondents_only)
+        found = self._fresh(session, key)
+        if isinstance(found, MaskCounts):
+            return found
+        result = mask_counts(session, unit, codes, source, coders, by_respondent, respondents_only)
+        self._keep(session, key, result)
+        return result
+
+    def respondent_segment_counts(self, session: Session, unit: str) -> dict[str, int]:
+        key = ("segments", unit)
+        found = self._fresh(session, key)
+        if isinstance(found, dict):
+            return found
+        result = respondent_segment_counts(session, unit)
+        self._keep(session, key, result)
+        return result
+
+    def _fresh(self, session: Session, key: tuple[object, ...]) -> object | None:
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] == change_token(session) else None
+
+    def _keep(self, session: Session, key: tuple[object, ...], value: object) -> None:
+        self._entries.pop(key, None)
+        if len(self._entries) >= CACHED_QUERIES:
+            self._entries.pop(next(iter(self._entries)))  # the oldest
+        self._entries[key] = (change_token(session), value)
