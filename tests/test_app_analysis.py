@@ -58,9 +58,20 @@ def test_search_shows_keyword_in_context_and_codes_hits_undoably(project_dir: Pa
     no_errors(at)
     coded = open_project(project_dir).codings("human", ["cara"])
     assert sorted(coded["code"]) == ["hope", "hope"]
+    spans = open_project(project_dir).spans(coders=["cara"])
+    assert spans["text"].tolist() == ["afraid", "afraid"]  # the matched words, exactly
     at.button(key="search_undo").click().run()
     no_errors(at)
-    assert open_project(project_dir).codings("human", ["cara"]).empty
+    assert open_project(project_dir).codings("human", ["cara"]).empty  # both hits in one undo step
+    at.radio(key="search_what").set_value("unit").run()
+    at.button(key="search_code_all").click().run()
+    no_errors(at)
+    project = open_project(project_dir)
+    units = project.segments_frame().set_index("segment_id")
+    coded = project.codings("human", ["cara"])
+    spans = project.spans(coders=["cara"])
+    expected = sorted(units.loc[coded["segment_id"], ["start", "end"]].itertuples(index=False, name=None))
+    assert sorted(spans[["start", "end"]].itertuples(index=False, name=None)) == expected  # whole units
 
 
 def test_search_filtered_by_code(project_dir: Path) -> None:  # noqa: F811

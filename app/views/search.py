@@ -3,6 +3,7 @@ context; open a hit in its transcript, or code every hit (or the chosen ones) in
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from coding.errors import QcodeError
@@ -15,7 +16,6 @@ HELP = {
     "lemma": "Finds every inflection through spaCy's lemmas: 'talk' finds talks, talked, talking. The lemmas "
     "are computed once per transcript on first use and kept.",
 }
-UNDO = "_search_undo"
 SHOWN = 2_000  # rows drawn on screen; the downloads hold every hit
 
 key, token = state.context()
@@ -108,25 +108,21 @@ if chosen:
         widgets.open_in_transcript(str(first["document"]), int(first["segment_id"]))
 
 
-def _apply(code: str, segment_ids: list[int], coder: str) -> None:
-    """Code these segments for `coder`, remembering which were new so that Undo takes back only those."""
-    existing = data.codings_on(key, token, tuple(segment_ids))
-    had = set(
-        existing.loc[
-            (existing["person"] == coder) & (existing["code"] == code) & (existing["status"] == "accepted"),
-            "segment_id",
-        ].astype(int)
-    )
-    new = [s for s in segment_ids if s not in had]
-    for segment in new:
-        project.apply_code(segment, code, coder)
-    st.session_state[UNDO] = (code, new, coder)
+WHAT = {"match": "the matched words", "unit": "the whole coding unit each hit is in"}
 
 
-def _undo() -> None:
-    code, segments, coder = st.session_state.pop(UNDO)
-    for segment in segments:
-        project.remove_code(segment, code, coder)
+def _ranges(rows: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The document ranges to code: each hit's words, or the coding unit it falls in (once per unit)."""
+    if what == "match":
+        return rows[["document", "start", "end"]]
+    units = data.frames(key, token).segments.set_index("segment_id")[["document", "start", "end"]]
+    chosen = sorted({int(s) for s in rows["segment_id"] if s >= 0})
+    return units.loc[chosen].reset_index(drop=True)
+
+
+def _apply(code: str, ranges: pd.DataFrame, coder: str) -> None:
+    # One library call, one log entry: the workbench's Undo (Ctrl+Z) takes the whole batch back in one step.
+    project.code_hits(ranges.assign(code_id=code, coder=coder))
 
 
 st.divider()
@@ -134,33 +130,37 @@ st.markdown("**Code the hits**")
 if not me:
     st.caption("Enter your name as coder in the sidebar to code hits.")
 else:
-    pick, all_button, some_button = st.columns([3, 2, 2], vertical_alignment="bottom")
+    pick, what_pick = st.columns([3, 3], vertical_alignment="bottom")
     code = pick.selectbox("Code", [c.id for c in book.tree_order()], format_func=state.labels(names), key="search_code")
-    every = sorted({int(s) for s in hits["segment_id"] if s >= 0})
-    some = sorted({int(hits["segment_id"].iat[i]) for i in chosen if hits["segment_id"].iat[i] >= 0})
+    what = what_pick.radio("What to code", list(WHAT), format_func=WHAT.get, horizontal=True, key="search_what")
+    every = _ranges(hits, what)
+    some = _ranges(hits.iloc[chosen], what) if chosen else every.iloc[0:0]
+    all_button, some_button, undo_button = st.columns([2, 2, 2], vertical_alignment="bottom")
+    noun = "passages" if what == "match" else "segments"
     all_button.button(
-        f"Code all {len(every):,} segments",
+        f"Code all {len(every):,} {noun}",
         on_click=state.act,
         args=(_apply, code, every, me),
-        kwargs={"done": f"Coded {len(every):,} segments {names[code]}"},
+        kwargs={"done": f"Coded {len(every):,} {noun} {names[code]}"},
         key="search_code_all",
     )
     some_button.button(
         f"Code the {len(some):,} chosen",
         on_click=state.act,
         args=(_apply, code, some, me),
-        kwargs={"done": f"Coded {len(some):,} segments {names[code]}"},
-        disabled=not some,
+        kwargs={"done": f"Coded {len(some):,} {noun} {names[code]}"},
+        disabled=some.empty,
         key="search_code_some",
     )
-    st.caption("A hit codes the whole segment it falls in (the project's coding unit).")
-if st.session_state.get(UNDO):
-    code, segments, coder = st.session_state[UNDO]
-    st.button(
-        f"Undo: take {names.get(code, code)} off the {len(segments):,} segments just coded",
+    undo_button.button(
+        "Undo my last action",
         on_click=state.act,
-        args=(_undo,),
+        args=(project.undo, me),
         kwargs={"done": "Undone"},
         icon=":material/undo:",
         key="search_undo",
+    )
+    st.caption(
+        "Counts still go by coding unit: a coded passage counts for every unit it touches. "
+        "Coding many hits is one step for Undo, here or in the workbench (Ctrl+Z)."
     )
