@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import project_dir  # noqa: F401  (the fixture)
 
 from coding.project import open_project
+from qcode_app import disclosure_setting
 
 VIEWS = Path(__file__).resolve().parents[1] / "app" / "views"
 TIMEOUT = 60
@@ -130,8 +131,10 @@ def test_matrices_hide_small_cells_and_the_case_matrix(project_dir: Path) -> Non
     after = at.dataframe[0].value
     numbers = [c for c in before.columns if c != "Code"]
     shown_before = (before[numbers].astype(str).replace({"": None, "nan": None}).notna()).to_numpy().sum()
-    shown_after = (after[numbers].astype(str).replace({"": None, "nan": None}).notna()).to_numpy().sum()
-    assert shown_after < shown_before  # every column here is one or two respondents
+    hidden_after = (after[numbers].astype(str) == disclosure_setting.HIDDEN).to_numpy().sum()
+    assert hidden_after > 0  # every column here is one or two respondents: a dash, not a number or "None"
+    assert "None" not in after[numbers].astype(str).to_numpy()
+    assert hidden_after <= shown_before
     assert any("fewer than 2 respondents" in c.value for c in at.caption)
     at = run("matrices.py", mx_kind="Code x respondent")
     no_errors(at)

@@ -101,7 +101,10 @@ if k >= 2:  # disclosure control: cells resting on fewer than k respondents are 
 table = publication_form.publication_frame(
     counts, shares, bases, layout if shares is not None else "counts", label="Code", n_label=f"n ({count})"
 )
-st.dataframe(publication_download.screen(table), hide_index=True, key="mx_crosstab")
+onscreen = publication_download.screen(table)
+if k >= 2:  # a dash where a number is hidden, as on the Themes page (st.dataframe would print "None")
+    onscreen = onscreen.astype(object).where(onscreen.notna(), disclosure_setting.HIDDEN)
+st.dataframe(onscreen, hide_index=True, key="mx_crosstab")
 about = publication_download.notes(
     key,
     token,
