@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
-from . import analysis, codings_io
+from . import codings_io
 from .config import ProjectConfig, read_config, write_config
 from .errors import BusyError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
@@ -36,6 +35,7 @@ from .tables import write_table
 from .transcripts import TranscriptOptions, make_turn
 
 if TYPE_CHECKING:  # the heavy parts (spaCy, scikit-learn) load when a step needs them
+    import pandas as pd
     from sqlalchemy.orm import Session
 
     from .coders.model import CodeModel
@@ -498,6 +498,8 @@ class Project:
     ) -> pd.DataFrame:
         """Code x attribute values. `by` one attribute (one column level, as always) or several (one column
         level each: group x gender)."""
+        from . import analysis
+
         respondents = self.respondents()
         names = [by] if isinstance(by, str) else list(by)
         for name in names:
@@ -514,15 +516,21 @@ class Project:
             raise UsageError(str(exc)) from None
 
     def column_bases(self, by: str | Sequence[str] = "group", count: str = "segments") -> pd.Series:
+        from . import analysis
+
         if isinstance(by, str):
             return analysis.column_bases(self.segments_frame(), self.respondents(), by, count)
         return analysis.column_bases_by(self.segments_frame(), self.respondents(), list(by), count)
 
     def frequencies(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+        from . import analysis
+
         respondents = self.segments_frame()["respondent_id"].nunique()
         return analysis.frequencies(self.codings(source, coders), self.segments_frame(), self.codebook, respondents)
 
     def cooccurrence(self, source: str = "human", coders: Sequence[str] | None = None) -> pd.DataFrame:
+        from . import analysis
+
         return analysis.cooccurrence(self.codings(source, coders), self.codebook)
 
     def quotes(
@@ -536,6 +544,8 @@ class Project:
         holds the segments and respondents frames (the dashboard) may pass them; only the transcripts the
         segments are in are read. context=True adds `before` and `after`: the rest of the speaker's turn
         around the segment (a sentence alone can mean little)."""
+        import pandas as pd
+
         frame = self.segments_frame() if segments is None else segments
         frame = frame[frame["segment_id"].isin(list(segment_ids))]
         documents = frame["document"].unique().tolist()
@@ -630,7 +640,7 @@ class Project:
 
     def word_counts(self, by: str | None = "group") -> pd.DataFrame:
         """Words (rows) by the values of a respondent attribute, in what respondents said (see coding.words)."""
-        from . import words
+        from . import analysis, words
 
         respondents = self.respondents()
         if by is not None:
@@ -657,6 +667,8 @@ class Project:
         coders: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Code x respondent (each respondent a column, ordered by an attribute)."""
+        from . import analysis
+
         respondents = self.respondents()
         if order_by is not None:
             try:
@@ -933,7 +945,7 @@ class Project:
 
     def quotes_by_code(self, source: str, coders: Sequence[str] | None) -> dict[str, pd.DataFrame]:
         """For each code, its quotes with respondent pseudonym and attributes."""
-        from . import publication
+        from . import analysis, publication
 
         codebook = self.codebook
         rolled = analysis.rolled_up(self.codings(source, coders), codebook)

@@ -50,11 +50,6 @@ def test_help_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
     assert imported_by(args, tmp_path) == (0, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="init goes through coding.project and coding.store, which import pandas and numpy at module level (the "
-    "layers work of issue 11 item 3 is to import them where used). Remove this mark when it passes.",
-)
 def test_init_imports_no_heavy_library(tmp_path: Path) -> None:
     assert imported_by(["init", "study"], tmp_path) == (0, [])
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from ..models import Code, Segment
@@ -26,6 +25,9 @@ from .database import engine_for, open_database, retrying, transaction
 from .locks import step_lock
 from .log import Action, StateToken
 from .segments import SEGMENT_COLUMNS
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 __all__ = [
     "CODING_COLUMNS",

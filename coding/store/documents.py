@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import REJECTED, Document
 from .frames import read_frame
 from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow, is_current
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 
 def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str, str]) -> int:
@@ -44,6 +47,8 @@ def _respondent_counts() -> ColumnElement[bool]:
 
 
 def respondents_frame(session: Session) -> pd.DataFrame:
+    import pandas as pd
+
     query = select(Respondent.respondent_id, Respondent.attributes).where(_respondent_counts())
     rows = session.execute(query).all()
     records = [{"respondent_id": rid, **attrs} for rid, attrs in rows]
