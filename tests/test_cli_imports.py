@@ -28,8 +28,9 @@ print(json.dumps({"code": code, "heavy": heavy}))
 """
 
 
-def imported_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
-    script = PROBE.replace("json.loads(HEAVY)", repr(list(HEAVY)))
+def imported_by(args: list[str], cwd: Path, watched: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
+    """The exit status of `qcode ARGS` run in a fresh interpreter, and which of `watched` it imported."""
+    script = PROBE.replace("json.loads(HEAVY)", repr(list(watched)))
     done = subprocess.run(
         [sys.executable, "-c", script, *args],
         cwd=cwd,
@@ -52,6 +53,14 @@ def test_help_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
 
 def test_init_imports_no_heavy_library(tmp_path: Path) -> None:
     assert imported_by(["init", "study"], tmp_path) == (0, [])
+
+
+def test_ingest_into_an_up_to_date_project_imports_neither_alembic_nor_the_heavy_libraries(tmp_path: Path) -> None:
+    """Alembic loads only when a database needs migrating (the schema revision is read with one query)."""
+    assert imported_by(["init", "study"], tmp_path) == (0, [])
+    transcript = tmp_path / "R01.txt"
+    transcript.write_text("Interviewer: How was it?\n\nR01: It was a long war. Then peace came.\n", encoding="utf-8")
+    assert imported_by(["--project", "study", "ingest", str(transcript)], tmp_path, (*HEAVY, "alembic")) == (0, [])
 
 
 def test_init_loads_spacy_only_for_a_codebook_with_token_patterns(tmp_path: Path) -> None:
