@@ -7,6 +7,7 @@ codings_io, exchange, intercoder, publication) with the store and plain data; th
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -227,23 +228,9 @@ class Project:
         }
 
     def documents(self, names: Sequence[str] | None = None) -> list[Document]:
-        """Active documents rebuilt from the database (text, turns, respondent attributes)."""
-        docs = self.store.documents_frame()
-        if names is not None:
-            docs = docs[docs["document"].isin(list(names))]
-        texts = self.store.document_texts(docs["document"].tolist())
-        turns = self.store.turns_frame(None if names is None else docs["document"].tolist())
-        by_doc: dict[str, list[Turn]] = {}
-        for row in turns.itertuples(index=False):
-            by_doc.setdefault(row.document, []).append(
-                Turn(int(row.turn_index), row.speaker, row.role, int(row.start), int(row.end))
-            )
-        result = []
-        for row in docs.itertuples(index=False):
-            text = texts[row.document]
-            doc_turns = [_with_paragraphs(turn, text) for turn in by_doc.get(row.document, [])]
-            result.append(Document(row.document, row.respondent_id, text, doc_turns, {}, row.sha256, row.source_path))
-        return result
+        """Active documents rebuilt from the database: text and turns (with their paragraphs), no attributes."""
+        found = self.store.documents(names)
+        return [dataclasses.replace(d, turns=[_with_paragraphs(turn, d.text) for turn in d.turns]) for d in found]
 
     def remove_document(self, name: str, actor: str = "qcode") -> dict[str, int]:
         """Take a document out of the project: out of every count, table and export, and of later segment,

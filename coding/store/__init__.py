@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
-from ..models import Code, Segment
+from ..models import Code, Document, Segment
 from . import codebook, codings, documents, log, memos, segments, settings
 from .codings import CODING_COLUMNS, DECISION_COLUMNS
 from .database import engine_for, open_database, retrying, transaction
@@ -93,6 +93,10 @@ class Store:
     def document_texts(self, names: Iterable[str] | None = None) -> dict[str, str]:
         with self.transaction() as session:
             return documents.document_texts(session, names)
+
+    def documents(self, names: Sequence[str] | None = None) -> list[Document]:
+        with self.transaction() as session:
+            return documents.documents(session, names)
 
     def turns_frame(self, document: str | Sequence[str] | None = None) -> pd.DataFrame:
         with self.transaction() as session:
