@@ -55,12 +55,15 @@ def test_init_imports_no_heavy_library(tmp_path: Path) -> None:
     assert imported_by(["init", "study"], tmp_path) == (0, [])
 
 
-def test_ingest_into_an_up_to_date_project_imports_neither_alembic_nor_the_heavy_libraries(tmp_path: Path) -> None:
+def test_ingest_and_segment_import_only_what_they_use(tmp_path: Path) -> None:
     """Alembic loads only when a database needs migrating (the schema revision is read with one query)."""
     assert imported_by(["init", "study"], tmp_path) == (0, [])
     transcript = tmp_path / "R01.txt"
     transcript.write_text("Interviewer: How was it?\n\nR01: It was a long war. Then peace came.\n", encoding="utf-8")
     assert imported_by(["--project", "study", "ingest", str(transcript)], tmp_path, (*HEAVY, "alembic")) == (0, [])
+    # Segmenting needs spaCy (and the numpy under it), not pandas, scikit-learn, Streamlit or Alembic.
+    code, heavy = imported_by(["--project", "study", "segment"], tmp_path, (*HEAVY, "alembic"))
+    assert (code, heavy) == (0, ["numpy", "spacy"])
 
 
 def test_init_loads_spacy_only_for_a_codebook_with_token_patterns(tmp_path: Path) -> None:
