@@ -154,8 +154,14 @@ def documents(session: Session, names: Sequence[str] | None = None) -> list[Docu
     """Current documents (all, or those named) in name order, with their turns (paragraph spans not
     recovered) and no attributes: what segmentation reads, as plain objects, not frames."""
     query = (
-        select(DocumentRow.id, DocumentRow.name, Respondent.respondent_id, DocumentRow.text, DocumentRow.sha256)
-        .add_columns(DocumentRow.source_path)
+        select(
+            DocumentRow.id,
+            DocumentRow.name,
+            Respondent.respondent_id,
+            DocumentRow.text,
+            DocumentRow.sha256,
+            DocumentRow.source_path,
+        )
         .join(Respondent, Respondent.id == DocumentRow.respondent_pk)
         .where(is_current())
         .order_by(DocumentRow.name)
