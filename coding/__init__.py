@@ -18,7 +18,7 @@ __all__ = ["Project", "QcodeError", "create_project", "open_project"]
 
 
 def __getattr__(name: str) -> Any:
-    # The facade pulls in spaCy, pandas and SQLAlchemy: load it on first use so `qcode --help` stays fast.
+    # The facade pulls in SQLAlchemy (and the steps pandas, spaCy): load it on first use so `qcode --help` stays fast.
     if name in ("Project", "create_project", "open_project"):
         from . import project
 

@@ -12,8 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import ImportFormatError
 from .models import ACCEPTED, Codebook
@@ -25,6 +24,9 @@ from .store import memos as stored_memos
 from .store import spans as stored_spans
 from .store.log import write_log
 from .tables import unescape_cell
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 LONG_COLUMNS = [
     "document",
@@ -292,6 +294,8 @@ def _span_cells(frame: pd.DataFrame, spans: pd.DataFrame) -> tuple[list[object],
 
 def coding_matrix(segments: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """One row per coding unit of `segments`, one 0/1 column per code (a 1 where `codings` has it)."""
+    import pandas as pd
+
     codes = [code.id for code in codebook.tree_order()]
     present = pd.crosstab(codings["segment_id"], codings["code"]).clip(upper=1) if len(codings) else pd.DataFrame()
     matrix = present.reindex(index=segments["segment_id"], columns=codes, fill_value=0).fillna(0).astype(int)

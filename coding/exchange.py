@@ -11,8 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import refiqda
 from .errors import ImportFormatError, IngestError
@@ -28,6 +27,9 @@ from .store import segments as stored_segments
 from .store import spans as stored_spans
 from .store.log import write_log
 from .transcripts import TranscriptOptions, make_turn, parse_turns, sha256_text
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 # Cuts documents into segments of a unit (the facade's segmenter: spaCy for sentences).
 Segmenter = Callable[[Sequence[Document], str], list[Segment]]

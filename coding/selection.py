@@ -6,11 +6,13 @@ Pure pandas over a codings frame (Store.codings_frame's columns); the facade and
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .models import ACCEPTED, HUMAN, REJECTED
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 SOURCE_FILTERS = ("human", "auto", "all")
 

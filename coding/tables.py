@@ -17,11 +17,12 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from coding.errors import UsageError
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?$")
@@ -92,6 +93,8 @@ def unescape_cell(value: Any) -> Any:
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with a meaningful index turned into columns, flat column names and every text escaped."""
+    import pandas as pd
+
     table = df.copy()
     if not _is_default_index(table.index):
         table = table.reset_index()
@@ -113,6 +116,8 @@ def about_text(header: Mapping[str, str]) -> str:
 
 
 def _write_xlsx(table: pd.DataFrame, path: Path, header: Mapping[str, str] | None) -> None:
+    import pandas as pd
+
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         _naive_datetimes(table).to_excel(writer, sheet_name=DATA_SHEET, index=False)
         if header is not None:
@@ -122,6 +127,8 @@ def _write_xlsx(table: pd.DataFrame, path: Path, header: Mapping[str, str] | Non
 
 def _naive_datetimes(table: pd.DataFrame) -> pd.DataFrame:
     """Excel has no time zones: write zoned timestamps as UTC wall time (openpyxl refuses them)."""
+    import pandas as pd
+
     table = table.copy()
     for column in table.columns:
         if isinstance(table[column].dtype, pd.DatetimeTZDtype):
@@ -130,6 +137,8 @@ def _naive_datetimes(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_default_index(index: pd.Index) -> bool:
+    import pandas as pd
+
     return isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1
 
 

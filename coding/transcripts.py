@@ -34,6 +34,7 @@ LABEL_RE = re.compile(
     rf"^(?P<label>{_WORD_START}[\w.'\[\]\-]*(?: {_WORD_START}[\w.'\[\]\-]*){{0,3}}):(?:[ \t]+|$)", re.M
 )
 RESPONDENT_ID_IN_NAME = re.compile(r"^([A-Za-z]{0,4}\d+)(?:[\W_]|$)")
+_BLANK_LINE = re.compile(r"\n\s*\n")  # what separates paragraphs: a line with nothing but white space
 FRONT_MATTER_FENCE = "---"
 FRONT_MATTER_VALUES = 2_000  # respondent attributes: a few dozen key: value lines
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when PyYAML has it
@@ -238,12 +239,19 @@ def parse_turns(
 def make_turn(body: str, index: int, speaker: str, role: str, start: int, end: int) -> Turn:
     """A turn spanning its content without surrounding whitespace, with blank-line paragraphs."""
     paragraphs: list[tuple[int, int]] = []
-    for block in re.finditer(r"\S(?:.|\n(?!\s*\n))*", body[start:end]):
-        block_start = start + block.start()
-        block_end = start + block.end()
+    piece_start = start
+    # The pieces between blank lines, each trimmed: a search for the gaps, not a walk over every character.
+    for gap in [*_BLANK_LINE.finditer(body, start, end), None]:
+        piece_end = gap.start() if gap else end
+        block_start, block_end = piece_start, piece_end
+        while block_start < block_end and body[block_start].isspace():
+            block_start += 1
         while block_end > block_start and body[block_end - 1].isspace():
             block_end -= 1
-        paragraphs.append((block_start, block_end))
+        if block_end > block_start:
+            paragraphs.append((block_start, block_end))
+        if gap:
+            piece_start = gap.end()
     if not paragraphs:
         return Turn(index, speaker, role, start, start, ())
     return Turn(index, speaker, role, paragraphs[0][0], paragraphs[-1][1], tuple(paragraphs))

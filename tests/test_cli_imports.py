@@ -28,8 +28,9 @@ print(json.dumps({"code": code, "heavy": heavy}))
 """
 
 
-def imported_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
-    script = PROBE.replace("json.loads(HEAVY)", repr(list(HEAVY)))
+def imported_by(args: list[str], cwd: Path, watched: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
+    """The exit status of `qcode ARGS` run in a fresh interpreter, and which of `watched` it imported."""
+    script = PROBE.replace("json.loads(HEAVY)", repr(list(watched)))
     done = subprocess.run(
         [sys.executable, "-c", script, *args],
         cwd=cwd,
@@ -50,13 +51,19 @@ def test_help_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
     assert imported_by(args, tmp_path) == (0, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="init goes through coding.project and coding.store, which import pandas and numpy at module level (the "
-    "layers work of issue 11 item 3 is to import them where used). Remove this mark when it passes.",
-)
 def test_init_imports_no_heavy_library(tmp_path: Path) -> None:
     assert imported_by(["init", "study"], tmp_path) == (0, [])
+
+
+def test_ingest_and_segment_import_only_what_they_use(tmp_path: Path) -> None:
+    """Alembic loads only when a database needs migrating (the schema revision is read with one query)."""
+    assert imported_by(["init", "study"], tmp_path) == (0, [])
+    transcript = tmp_path / "R01.txt"
+    transcript.write_text("Interviewer: How was it?\n\nR01: It was a long war. Then peace came.\n", encoding="utf-8")
+    assert imported_by(["--project", "study", "ingest", str(transcript)], tmp_path, (*HEAVY, "alembic")) == (0, [])
+    # Segmenting needs spaCy (and the numpy under it), not pandas, scikit-learn, Streamlit or Alembic.
+    code, heavy = imported_by(["--project", "study", "segment"], tmp_path, (*HEAVY, "alembic"))
+    assert (code, heavy) == (0, ["numpy", "spacy"])
 
 
 def test_init_loads_spacy_only_for_a_codebook_with_token_patterns(tmp_path: Path) -> None:

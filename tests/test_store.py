@@ -75,12 +75,27 @@ def test_opening_an_existing_database_does_not_migrate_again(tmp_path, monkeypat
     url = sqlite_url(tmp_path / "qcode.sqlite")
     Store(url)
     calls: list[str] = []
-    monkeypatch.setattr(store_database.command, "upgrade", lambda config, target: calls.append(target))
+    monkeypatch.setattr(command, "upgrade", lambda config, target: calls.append(target))
     again = Store(url)
     assert calls == []
     assert current_revision(again) == head_revision(url)
     with sqlite3.connect(tmp_path / "qcode.sqlite") as connection:
         assert connection.execute("select version_num from alembic_version").fetchall() == [(head_revision(url),)]
+
+
+def test_the_newest_script_read_as_text_is_alembics_head(tmp_path):
+    """open_database skips Alembic when the stored revision is the newest script's, read without Alembic."""
+    assert store_database.newest_script() == head_revision(sqlite_url(tmp_path / "x.sqlite"))
+
+
+def test_a_database_behind_the_newest_script_is_still_migrated_by_alembic(tmp_path):
+    database = tmp_path / "qcode.sqlite"
+    Store(sqlite_url(database))
+    at_revision(database, "0003")
+    Store(sqlite_url(database))
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("select version_num from alembic_version").fetchall() == [(head_revision(""),)]
+    assert (tmp_path / "qcode.sqlite.bak-0003").is_file()
 
 
 def at_revision(database, revision: str) -> None:
@@ -144,13 +159,13 @@ def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path)
 def test_a_new_database_is_migrated_to_head_once_when_created(tmp_path, monkeypatch):
     url = sqlite_url(tmp_path / "qcode.sqlite")
     calls: list[str] = []
-    real_upgrade = store_database.command.upgrade
+    real_upgrade = command.upgrade
 
     def spy(config, target):
         calls.append(target)
         real_upgrade(config, target)
 
-    monkeypatch.setattr(store_database.command, "upgrade", spy)
+    monkeypatch.setattr(command, "upgrade", spy)
     Store(url)
     assert calls == ["head"]
 

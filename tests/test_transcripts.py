@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coding.errors import IngestError
 from coding.models import INTERVIEWER, RESPONDENT
 from coding.transcripts import (
     TranscriptOptions,
     find_transcripts,
+    make_turn,
     read_text_file,
     read_transcript,
     split_front_matter,
@@ -362,3 +366,29 @@ def test_a_name_label_is_the_respondent_only_when_no_known_label_is_used(tmp_pat
     mixed.write_text("Interviewer: Hi?\n\nR10: Hello.\n\nResearcher: Note this.\n", encoding="utf-8")
     with pytest.raises(IngestError, match="unknown speaker label 'Researcher'"):
         read_transcript(mixed)
+
+
+def _paragraphs_by_definition(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The definition make_turn implements faster: a paragraph starts at a non-space character and runs until
+    a blank line (a newline, any white space, a newline), without its trailing white space."""
+    found = []
+    for block in re.finditer(r"\S(?:.|\n(?!\s*\n))*", body[start:end]):
+        block_start, block_end = start + block.start(), start + block.end()
+        while block_end > block_start and body[block_end - 1].isspace():
+            block_end -= 1
+        found.append((block_start, block_end))
+    return found
+
+
+PIECES = ["a", "b.", " ", "\n", "\t", "\r", "\x0b", "\x85", "\u00a0", "\u2028", "\n \n", "\n\t\r\n", "\n\n\n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join), st.data())
+def test_paragraphs_of_a_turn_follow_their_definition(body: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(body)))
+    end = data.draw(st.integers(start, len(body)))
+    turn = make_turn(body, 0, "R01", RESPONDENT, start, end)
+    expected = _paragraphs_by_definition(body, start, end)
+    assert list(turn.paragraphs) == expected
+    assert (turn.start, turn.end) == ((expected[0][0], expected[-1][1]) if expected else (start, start))

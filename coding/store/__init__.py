@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..models import Code, Segment
+from ..models import Code, Document, Segment
 from . import codebook, codings, documents, log, memos, segments, settings, spans
 from .codings import CODING_COLUMNS, DECISION_COLUMNS
 from .database import engine_for, open_database, retrying, transaction
 from .locks import step_lock
 from .log import Action, StateToken
 from .segments import SEGMENT_COLUMNS
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 __all__ = [
     "CODING_COLUMNS",
@@ -91,6 +93,10 @@ class Store:
     def document_texts(self, names: Iterable[str] | None = None) -> dict[str, str]:
         with self.transaction() as session:
             return documents.document_texts(session, names)
+
+    def documents(self, names: Sequence[str] | None = None) -> list[Document]:
+        with self.transaction() as session:
+            return documents.documents(session, names)
 
     def turns_frame(self, document: str | Sequence[str] | None = None) -> pd.DataFrame:
         with self.transaction() as session:

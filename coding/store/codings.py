@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import String, case, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
 from .frames import read_by_segments
 from .schema import CodingRow, DocumentRow, SegmentRow, is_current, live_codings, utcnow
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 CODING_COLUMNS = [
     "coding_id",

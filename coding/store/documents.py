@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import REJECTED, Document
+from ..models import REJECTED, Document, Turn
 from .frames import read_frame
 from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow, is_current
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 
 def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str, str]) -> int:
@@ -46,6 +49,8 @@ def _respondent_counts() -> ColumnElement[bool]:
 
 
 def respondents_frame(session: Session) -> pd.DataFrame:
+    import pandas as pd
+
     query = select(Respondent.respondent_id, Respondent.attributes).where(_respondent_counts())
     rows = session.execute(query).all()
     records = [{"respondent_id": rid, **attrs} for rid, attrs in rows]
@@ -145,6 +150,40 @@ def document_texts(session: Session, names: Iterable[str] | None = None) -> dict
     if names is not None:
         query = query.where(DocumentRow.name.in_(list(names)))
     return dict(session.execute(query).all())  # type: ignore[arg-type]
+
+
+def documents(session: Session, names: Sequence[str] | None = None) -> list[Document]:
+    """Current documents (all, or those named) in name order, with their turns (paragraph spans not
+    recovered) and no attributes: what segmentation reads, as plain objects, not frames."""
+    query = (
+        select(
+            DocumentRow.id,
+            DocumentRow.name,
+            Respondent.respondent_id,
+            DocumentRow.text,
+            DocumentRow.sha256,
+            DocumentRow.source_path,
+        )
+        .join(Respondent, Respondent.id == DocumentRow.respondent_pk)
+        .where(is_current())
+        .order_by(DocumentRow.name)
+    )
+    turns_query = (
+        select(TurnRow.document_id, TurnRow.index, TurnRow.speaker, TurnRow.role, TurnRow.start, TurnRow.end)
+        .join(DocumentRow, DocumentRow.id == TurnRow.document_id)
+        .where(is_current())
+        .order_by(TurnRow.document_id, TurnRow.index)
+    )
+    if names is not None:
+        query = query.where(DocumentRow.name.in_(list(names)))
+        turns_query = turns_query.where(DocumentRow.name.in_(list(names)))
+    turns: dict[int, list[Turn]] = {}
+    for document_id, index, speaker, role, start, end in session.execute(turns_query):
+        turns.setdefault(document_id, []).append(Turn(index, speaker, role, start, end))
+    return [
+        Document(name, respondent_id, text, turns.get(document_id, []), {}, sha256, source_path)
+        for document_id, name, respondent_id, text, sha256, source_path in session.execute(query)
+    ]
 
 
 def turns_frame(session: Session, document: str | Sequence[str] | None = None) -> pd.DataFrame:

@@ -8,15 +8,16 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from .schema import CodingRow
 
 K = TypeVar("K")
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 
 def read_frame(session: Session, query: Any, columns: list[str], plain: bool = False) -> pd.DataFrame:
@@ -25,6 +26,9 @@ def read_frame(session: Session, query: Any, columns: list[str], plain: bool = F
 
     plain=True reads the driver's own tuples, skipping SQLAlchemy's per-row processing: only for
     queries whose columns are integers, floats and text, which every driver returns as they are."""
+    import numpy as np
+    import pandas as pd
+
     with no_gc_pauses():
         result = session.connection().execute(query)
         # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
@@ -50,6 +54,8 @@ def read_by_segments(
     session: Session, query: Any, columns: list[str], segment_ids: Sequence[int] | None
 ) -> pd.DataFrame:
     """A codings query as a frame, for every segment or only for `segment_ids`."""
+    import pandas as pd
+
     if segment_ids is None:
         return read_frame(session, query, columns, plain=True)
     pieces = chunks(sorted(set(segment_ids))) or [[]]

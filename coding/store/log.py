@@ -7,14 +7,16 @@ of the change it records, so the two are committed together or not at all.
 from __future__ import annotations
 
 import enum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .frames import read_frame
 from .schema import CodingRow, LogRow, SegmentRow
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 
 class Action(enum.StrEnum):

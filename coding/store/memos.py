@@ -5,12 +5,16 @@ Every function takes an open Session: writes join the caller's transaction, read
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .frames import read_frame
 from .schema import DocumentRow, MemoRow, SegmentRow, is_current, utcnow
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 
 def upsert_memo(session: Session, segment_id: int, coder: str, text: str) -> str:

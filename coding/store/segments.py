@@ -6,9 +6,8 @@ Every function takes an open Session: writes join the caller's transaction, read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,9 @@ from ..models import RESPONDENT, Segment
 from .documents import document_texts
 from .frames import chunks, read_frame
 from .schema import DocumentRow, Respondent, SegmentRow, TurnRow, is_current
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 # What a segments frame holds (no text: it is re-cut from the document when needed).
 SEGMENT_COLUMNS = [
