@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
 from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current
+
+if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
+    import numpy as np
 
 BITS_PER_WORD = 62
 SOURCES = ("human", "auto", "all")
@@ -90,6 +93,8 @@ def _segment_masks(unit: str, codes: Sequence[str], where: ColumnElement[bool], 
 
 def _unpack(words: np.ndarray, codes: Sequence[str]) -> np.ndarray:
     """(rows, words) integer masks -> (rows, codes) booleans."""
+    import numpy as np
+
     position = np.arange(len(codes))
     word, bit = position // BITS_PER_WORD, position % BITS_PER_WORD
     return ((words[:, word] >> bit) & 1).astype(bool) if len(words) else np.zeros((0, len(codes)), dtype=bool)
@@ -108,6 +113,8 @@ def mask_counts(
 
     respondents_only: only segments of respondent turns (what crosstabs and frequencies count);
     False counts every segment of the unit (what co-occurrence counts)."""
+    import numpy as np
+
     codes = list(codes)
     if not codes:
         return MaskCounts(codes, np.zeros((0, 0), dtype=bool), [] if by_respondent else None, np.zeros(0, np.int64))

@@ -5,13 +5,16 @@ What a span means for the coding units (codings rows) is worked out in coding/sp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import String, cast, insert, select
 from sqlalchemy.orm import Session
 
 from .frames import read_frame
 from .schema import DocumentRow, SpanRow, is_current
+
+if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
+    import pandas as pd
 
 SPAN_COLUMNS = ["id", "document", "start", "end", "code_id", "coder", "created_at"]
 
