@@ -16,7 +16,7 @@ import streamlit as st
 
 from coding import disclosure
 
-from .state import ProjectKey, act, cached_project, coder
+from .state import ProjectKey, act, cached_project, coder, is_lead
 
 HIDDEN = "–"  # what a hidden cell shows in a chart
 DEFAULT_K = 3  # proposed when the control is switched on
@@ -33,9 +33,11 @@ def control(key: ProjectKey) -> None:
     k = threshold(key)
     st.session_state[_ON] = k >= 2
     st.session_state[_K] = k if k >= 2 else DEFAULT_K
+    may_change = bool(coder()) and is_lead()  # the project's setting: a lead's to change
     st.toggle(
         "Hide cells below k respondents",
         key=_ON,
+        disabled=not may_change,
         on_change=_switched,
         args=(key,),
         help="Disclosure control: a number (and its quotes) that rests on fewer than k respondents is hidden on "
@@ -43,7 +45,16 @@ def control(key: ProjectKey) -> None:
         "command line's crosstab and export apply it too.",
     )
     if k >= 2:
-        st.number_input("k (respondents)", min_value=2, max_value=1000, step=1, key=_K, on_change=_set_k, args=(key,))
+        st.number_input(
+            "k (respondents)",
+            min_value=2,
+            max_value=1000,
+            step=1,
+            key=_K,
+            on_change=_set_k,
+            args=(key,),
+            disabled=not may_change,
+        )
 
 
 def _switched(key: ProjectKey) -> None:
@@ -56,7 +67,7 @@ def _set_k(key: ProjectKey) -> None:
 
 
 def _save(key: ProjectKey, k: int) -> None:
-    act(cached_project(key).set_min_respondents, k, actor=coder() or "dashboard")
+    act(cached_project(key).set_min_respondents, k, actor=coder())
 
 
 def note(k: int) -> str:

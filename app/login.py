@@ -27,8 +27,10 @@ def gate(project: Project) -> bool:
     """Decide who this session is (state.access()); False when the page must not be drawn (the login form or
     a refusal is shown instead)."""
     if not project.accounts.exist():
-        host = os.environ.get(HOST_ENV, "")
-        if host and not is_loopback(host):
+        # `qcode app` passes its --host; started by `streamlit run` directly, the server's own address counts
+        # (empty: every interface).
+        host = os.environ.get(HOST_ENV) or str(st.get_option("server.address") or "0.0.0.0")
+        if not is_loopback(host):
             st.error(
                 f"This dashboard listens on {host}, beyond this machine, and the project has no accounts. "
                 "Add them with 'qcode users add NAME --role lead' and reload.",

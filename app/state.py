@@ -13,6 +13,7 @@ import streamlit as st
 
 from coding.auth import LEAD
 from coding.errors import QcodeError
+from coding.names import name_problem
 from coding.project import Project, StateToken, open_project
 
 PROJECT_ENV = "QCODE_PROJECT"
@@ -121,7 +122,9 @@ def coder() -> str:
     if found.accounts:
         return found.name
     if CODER not in st.session_state and st.query_params.get(CODER):
-        st.session_state[CODER] = str(st.query_params[CODER]).strip()[:MAX_CODER_NAME]
+        typed = str(st.query_params[CODER]).strip()[:MAX_CODER_NAME]
+        # the same check as a name typed in the sidebar: control characters never reach the database
+        st.session_state[CODER] = "" if name_problem(typed) else typed
     name = str(st.session_state.get(CODER, "")).strip()
     if name and st.query_params.get(CODER) != name:
         st.query_params[CODER] = name

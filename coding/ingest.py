@@ -227,6 +227,7 @@ def _replace(
     # Spans follow their text (not only whole unchanged units): each found again is carried, and puts its
     # code on the new version's units; rows added that way count as carried.
     span_coding.carry_spans(session, old_id, new_id, old_text, document.text)
+    span_coding.back_every_coding(session, new_id)  # codings carried without their span get their unit's
     new_units = sorted(stored_segments.document_units(session, new_id))
     derived = sum(span_coding.derive(session, [new_id], unit) for unit in new_units)
     carried = min(len(copied) + derived, len(old_codings))

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from . import codings_io
 from .auth import Accounts
 from .config import ProjectConfig, read_config, write_config
-from .errors import BusyError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
+from .errors import BusyError, PermissionDeniedError, ProjectError, QcodeError, ReplacedDocumentError, UsageError
 from .ingest import IngestReport, ingest
 from .models import ACCEPTED, HUMAN, REJECTED, RESPONDENT, SUGGESTED, UNITS, Code, Codebook, Document, Segment, Turn
 from .project_analysis import ProjectAnalysis
@@ -685,14 +685,21 @@ class Project(ProjectAnalysis):
         codings, spans, memo or code since: undo never overwrites another person's work."""
         from . import undo
 
-        return self._taking_back(lambda: undo.undo(self.store, person))
+        return self._taking_back(lambda: undo.undo(self.store, person, self._may_edit_codebook(person)))
 
     def redo(self, person: str) -> str | None:
         """Do again what `person` last undid (None when there is nothing to redo; any new action of theirs
         clears what could be redone)."""
         from . import undo
 
-        return self._taking_back(lambda: undo.redo(self.store, person))
+        return self._taking_back(lambda: undo.redo(self.store, person, self._may_edit_codebook(person)))
+
+    def _may_edit_codebook(self, person: str) -> bool:
+        try:
+            self.accounts.require_lead(person, "edit the codebook")
+        except PermissionDeniedError:
+            return False
+        return True
 
     def _taking_back(self, step: Callable[[], str | None]) -> str | None:
         # An undo or redo of a codebook edit changes the codes in the database: codebook.yaml follows (a hand
@@ -1098,6 +1105,7 @@ class Project(ProjectAnalysis):
             rec = Recorder(session)  # undo moves every coding and span back and un-retires the code
             rec.watch("codes", [source_id, *children])
             span_coding.watch_code(session, rec, source_id)
+            span_coding.watch_code(session, rec, target_id)  # a target row may take a source's decision
             moved, dropped = stored_codebook.move_codings_ids(session, source_id, target_id)
             span_coding.move_spans(session, source_id, target_id)
             for child in children:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from .auth import Accounts
     from .config import ProjectConfig
     from .models import Codebook
     from .search import Corpus
@@ -39,6 +40,7 @@ class ProjectAnalysis:
     folder: Path
     config: ProjectConfig
     _counts: CountsCache
+    accounts: Accounts
 
     @property
     def name(self) -> str:
@@ -385,8 +387,11 @@ class ProjectAnalysis:
         return int(value) if value and value.isdigit() else 0
 
     def set_min_respondents(self, k: int, actor: str = "qcode") -> None:
-        """Set the disclosure threshold (0: off, else at least 2); the audit log says who changed it."""
+        """Set the disclosure threshold (0: off, else at least 2); the audit log says who changed it. Only a
+        lead changes it (it is the default of every member's tables and of the command line's exports)."""
         from .disclosure import check_threshold
+
+        self.accounts.require_lead(actor, "change disclosure control")
 
         try:
             check_threshold(k)

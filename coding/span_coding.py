@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .errors import ReplacedDocumentError, UsageError
@@ -274,6 +274,33 @@ def carry_spans(session: Session, old_id: int, new_id: int, old_text: str, new_t
         )
     session.flush()
     return carried, left
+
+
+def back_every_coding(session: Session, document_id: int) -> int:
+    """Give each person's accepted coding on this version that no span of theirs touches its unit's span
+    (what migration 0005 did for every project): a coding carried to a new version without its span
+    (its span reached into text that changed) is then never taken off by removing some other span.
+    Returns the spans added."""
+    rows = session.execute(
+        select(CodingRow.code_id, CodingRow.coder, SegmentRow.start, SegmentRow.end)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .where(
+            SegmentRow.document_id == document_id,
+            CodingRow.status == ACCEPTED,
+            or_(CodingRow.source == HUMAN, CodingRow.decided_by == CodingRow.coder),
+        )
+    ).all()
+    ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for span in stored_spans.spans_on_documents(session, [document_id]):
+        ranges.setdefault((span.code_id, span.coder), []).append((span.start, span.end))
+    added = 0
+    for code_id, coder, start, end in rows:
+        known = ranges.setdefault((code_id, coder), [])
+        if any(a < end and start < b for a, b in known):
+            continue
+        added += stored_spans.add_span(session, document_id, start, end, code_id, coder)[1]
+        known.append((start, end))
+    return added
 
 
 def _coded_units(session: Session, document_id: int) -> set[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import ReplacedDocumentError, UsageError
+from .errors import PermissionDeniedError, ReplacedDocumentError, UsageError
 from .store import Action, Store
 from .store.changes import put, same, snapshot, snapshots
 from .store.log import write_log
@@ -45,14 +45,17 @@ UNDOABLE = frozenset(
 _ROW_TABLES = ("codings", "spans", "memos")  # changes of these alone are segment edits (the app re-reads few)
 
 
-def undo(store: Store, person: str) -> str | None:
-    """Undo the person's last action not yet undone; returns what it did, None if there is nothing."""
+def undo(store: Store, person: str, may_edit_codebook: bool = True) -> str | None:
+    """Undo the person's last action not yet undone; returns what it did, None if there is nothing.
+    may_edit_codebook: False for someone who may no longer edit the codebook (a coder once accounts exist):
+    their codebook edits are then refused like any new one."""
     with store.transaction(write=True) as session:
         done, _ = _stacks(session, person)
         if not done:
             return None
         entry = session.get(LogRow, done[-1])
         assert entry is not None
+        _refuse_codebook_edit(entry, person, may_edit_codebook, "undo")
         changes = _changes(session, entry, person)
         _refuse_if_changed(session, entry, changes, person, "after", "undo")
         for change in reversed(changes):
@@ -62,7 +65,7 @@ def undo(store: Store, person: str) -> str | None:
         return described
 
 
-def redo(store: Store, person: str) -> str | None:
+def redo(store: Store, person: str, may_edit_codebook: bool = True) -> str | None:
     """Redo what the person last undid (unless they did something new since)."""
     with store.transaction(write=True) as session:
         _, undone = _stacks(session, person)
@@ -71,6 +74,7 @@ def redo(store: Store, person: str) -> str | None:
         entry_id, undo_id = undone[-1]
         entry, undo_entry = session.get(LogRow, entry_id), session.get(LogRow, undo_id)
         assert entry is not None and undo_entry is not None
+        _refuse_codebook_edit(entry, person, may_edit_codebook, "redo")
         changes = _inverse(list((undo_entry.details or {}).get("changes") or []))  # what the undo took back
         _refuse_if_changed(session, entry, changes, person, "before", "redo")
         for change in changes:
@@ -78,6 +82,13 @@ def redo(store: Store, person: str) -> str | None:
         described = f"redid: {describe(_original(session, entry), code_names(session))}"
         _log(session, person, Action.REDO, entry, changes, described)
         return described
+
+
+def _refuse_codebook_edit(entry: LogRow, person: str, allowed: bool, verb: str) -> None:
+    if not allowed and entry.action in CODEBOOK_EDITS:
+        raise PermissionDeniedError(
+            f"only a lead can {verb} a codebook edit ({describe(entry)}); {person!r} is not a lead on this project"
+        )
 
 
 def _original(session: Session, entry: LogRow) -> LogRow:
@@ -206,6 +217,11 @@ def _refuse_if_code_used(session: Session, entry: LogRow, code_id: str) -> None:
     used += session.scalar(select(func.count(SpanRow.id)).where(SpanRow.code_id == code_id)) or 0
     if used:
         raise UsageError(f"cannot undo {describe(entry)}: the code has {used} codings since; nothing was changed")
+    children = session.scalar(select(func.count(CodeRow.id)).where(CodeRow.parent_id == code_id)) or 0
+    if children:  # taking the code away would orphan them, and every table would lose them and their codings
+        raise UsageError(
+            f"cannot undo {describe(entry)}: the code has {children} sub-code(s) since; nothing was changed"
+        )
 
 
 def _later_actors(session: Session, entry: LogRow, person: str, codebook_only: bool = False) -> list[str]:

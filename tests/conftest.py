@@ -25,6 +25,9 @@ def _dashboard_from_this_checkout() -> None:
 
 
 _dashboard_from_this_checkout()
+# AppTest runs the dashboard without a server, as `qcode app` on this machine would (it sets QCODE_HOST);
+# with neither, the dashboard takes the server's address, which unset means every interface, and refuses.
+os.environ.setdefault("QCODE_HOST", "127.0.0.1")
 SHARED = Path(os.environ.get("QCODE_SHARED", REPO.parent / "shared"))
 EVAL_DEV = SHARED / "eval-dev"
 EXTERNAL = SHARED / "external"

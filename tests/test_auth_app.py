@@ -134,3 +134,19 @@ def test_a_typed_coder_name_with_a_control_character_is_refused(project_dir: Pat
     at.sidebar.text_input[0].input("ann\x00x").run()
     assert "coder" not in at.session_state or not at.session_state["coder"]
     assert any("cannot be used (contains the control character U+0000)" in e for e in errors(at))
+
+
+def test_started_without_qcode_app_the_servers_own_address_decides(
+    project_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`streamlit run app/main.py` (no QCODE_HOST) listens on every interface unless told otherwise: refused."""
+    monkeypatch.delenv("QCODE_HOST")
+    at = start(url_coder="ann")
+    assert errors(at) and "beyond this machine" in errors(at)[0]
+
+
+def test_a_coder_name_in_the_url_gets_the_same_check_as_a_typed_one(project_dir: Path) -> None:  # noqa: F811
+    at = start(url_coder="ann\x07x")
+    assert not errors(at)
+    assert not at.session_state["coder"]

@@ -310,3 +310,69 @@ def test_undoing_codebook_edits_keeps_codebook_yaml_in_step(tmp_path):
     assert "money" not in names()
     assert project.undo("ann") is not None
     assert names()["money"] == "Graft"
+
+
+def test_merging_into_a_code_the_coder_had_rejected_keeps_their_coding_and_its_span(tmp_path):
+    """A person's applied code survives a merge into a code they had rejected on the same segment."""
+    project = make_project(tmp_path)
+    project.autocode(rules=True)
+    moscow = segment_id(project, "P01", "Moscow")
+    suggestions = project.codings("auto")
+    russia = suggestions[(suggestions["segment_id"] == moscow) & (suggestions["code"] == "actors.russia")]
+    project.decide_suggestion(int(russia["coding_id"].iloc[0]), False, "ann")
+    project.apply_code(moscow, "money", "ann")
+    before = _state(project)
+    project.merge_codes("money", "actors.russia", "lead")
+    mine = project.codings("human", ["ann"])
+    assert ("actors.russia", moscow) in set(zip(mine["code"], mine["segment_id"], strict=True))
+    spans = project.spans(coders=["ann"])
+    assert spans["code_id"].tolist() == ["actors.russia"]  # the span and the counted coding agree
+    assert project.undo("lead") is not None
+    assert _state(project) == before  # the rejection is back as it was
+
+
+def test_undoing_a_code_someone_has_put_a_sub_code_under_is_refused(tmp_path):
+    project = make_project(tmp_path)
+    project.add_code(Code(id="land", name="Land"), "lea")
+    project.add_code(Code(id="land.water", name="Water", parent="land"), "max")
+    with pytest.raises(UsageError, match="sub-code"):
+        project.undo("lea")
+    assert {"land", "land.water"} <= set(project.codebook.by_id())
+
+
+def test_a_coder_cannot_undo_or_redo_a_codebook_edit(tmp_path):
+    """Made while everyone counted as a lead; once accounts exist, only a lead takes codebook edits back."""
+    from coding.errors import PermissionDeniedError
+
+    project = make_project(tmp_path)
+    project.rename_code("money", "Graft", "cole")
+    project.accounts.add("lea", "lead", "lea's long password")
+    project.accounts.add("cole", "coder", "cole's long password")
+    with pytest.raises(PermissionDeniedError):
+        project.undo("cole")
+    assert project.codebook.by_id()["money"].name == "Graft"
+    with pytest.raises(PermissionDeniedError):
+        project.set_min_respondents(0, "cole")  # disclosure control is a lead's setting too
+    project.set_min_respondents(3, "lea")
+    assert project.min_respondents == 3
+
+
+def test_a_coding_carried_to_a_new_version_without_its_span_survives_removing_another_span(tmp_path):
+    """ingest --replace: a span reaching into changed text stays behind, while its unit's coding is carried;
+    the carried coding gets its unit's span, so removing a new phrase span on that unit leaves it."""
+    project = make_project(tmp_path, unit="sentence")
+    project.apply_span("P01", *_phrase(project, "P01", "Moscow mattered most.\n\nInterviewer: And"), "actors", "ann")
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    from project_factory import TRANSCRIPTS
+
+    (changed / "P01.txt").write_text(TRANSCRIPTS["P01"].replace("And money?", "So, money?"), encoding="utf-8")
+    project.ingest([changed], replace=True)
+    moscow = segment_id(project, "P01", "Moscow")
+    assert ("actors", moscow) in set(
+        zip(project.codings("human", ["ann"])["code"], project.codings("human", ["ann"])["segment_id"], strict=True)
+    )
+    span = project.apply_span("P01", *_phrase(project, "P01", "Moscow"), "actors", "ann")
+    project.remove_span(span, "ann")
+    coded = project.codings("human", ["ann"])
+    assert ("actors", moscow) in set(zip(coded["code"], coded["segment_id"], strict=True))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Code, Codebook, MatchRules
+from ..models import ACCEPTED, Code, Codebook, MatchRules
 from .schema import DELETED, CodeRow, CodingRow
 
 ROW_FIELDS = (
@@ -127,10 +127,22 @@ def move_codings_ids(session: Session, source_code: str, target_code: str) -> tu
     rows = session.execute(
         select(CodingRow.id, CodingRow.segment_id, CodingRow.coder).where(CodingRow.code_id == source_code)
     ).all()
-    taken = set(session.execute(select(CodingRow.segment_id, CodingRow.coder).where(CodingRow.code_id == target_code)))
+    taken = {
+        (row.segment_id, row.coder): row
+        for row in session.scalars(select(CodingRow).where(CodingRow.code_id == target_code))
+    }
     moved = [row.id for row in rows if (row.segment_id, row.coder) not in taken]
     duplicates = [row.id for row in rows if (row.segment_id, row.coder) in taken]
-    dropped = [_coding_dict(row) for row in session.scalars(select(CodingRow).where(CodingRow.id.in_(duplicates)))]
+    dropped_rows = list(session.scalars(select(CodingRow).where(CodingRow.id.in_(duplicates))))
+    dropped = [_coding_dict(row) for row in dropped_rows]
+    for row in dropped_rows:
+        # The coder applied the source where they had rejected (or not yet decided) the target: after the
+        # merge the code applies, as it did for them; the target row takes the source's decision.
+        target = taken[(row.segment_id, row.coder)]
+        if row.status == ACCEPTED and target.status != ACCEPTED:
+            for column in ("source", "source_name", "confidence", "status", "decided_by", "updated_at"):
+                setattr(target, column, getattr(row, column))
+    session.flush()
     if moved:
         session.execute(update(CodingRow).where(CodingRow.id.in_(moved)).values(code_id=target_code))
     if duplicates:
