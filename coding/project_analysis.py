@@ -167,6 +167,8 @@ class ProjectAnalysis:
             ]
         )
         if context and len(frame):
+            import pandas as pd
+
             turns = self.store.turns_frame(documents)[["document", "turn_index", "start", "end"]]
             spans = frame.merge(turns, on=["document", "turn_index"], how="left", suffixes=("", "_turn"))
             frame = frame.assign(
