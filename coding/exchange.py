@@ -161,6 +161,8 @@ def _covered(codings: pd.DataFrame, segments: pd.DataFrame, spans: pd.DataFrame)
         seg = segments.loc[segment_id]
         found = ranges.get((str(seg["document"]), str(code), str(person)), [])
         flags.append(any(a < int(seg["end"]) and int(seg["start"]) < b for a, b in found))
+    import pandas as pd
+
     return pd.Series(flags, index=codings.index, dtype=bool)
 
 
