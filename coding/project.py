@@ -391,7 +391,7 @@ class Project(ProjectAnalysis):
         path = Path(path)
         rows = codings_io.read_codings_csv(path, self.store.document_texts(), set(self.codebook.by_id()), coder)
         self._require_segments()  # only once the file is known to be good: a refused import changes nothing
-        return codings_io.import_codings(self.store, path, rows, self.segments_frame(), coder)
+        return codings_io.import_codings(self.store, path, rows, self.unit, coder)
 
     def long_codings(self) -> pd.DataFrame:
         """One row per coding (all sources and statuses) with segment text and respondent attributes."""
