@@ -733,7 +733,7 @@ class Project(ProjectAnalysis):
         from .autocode import run_autocode
 
         self._require_segments()
-        segments = [s for s in self.segments() if s.role == RESPONDENT]
+        names = sorted(self.store.documents_frame()["document"].tolist())
         codebook, pipeline = self.codebook, self._pipeline()
         suggest_by_model = None
         if model:  # the model is loaded (or found missing) before anything is proposed or stored
@@ -745,16 +745,20 @@ class Project(ProjectAnalysis):
             suggest_by_model = partial(
                 training.suggest, self.store, fitted, coded=coded, codebook=codebook, pipeline=pipeline, rules_run=rules
             )
+        batches = (  # one batch's texts at a time: memory stays flat as the corpus grows
+            [s for s in self.segments(names[first : first + DOCUMENTS_PER_BATCH]) if s.role == RESPONDENT]
+            for first in range(0, len(names), DOCUMENTS_PER_BATCH)
+        )
         return run_autocode(
             self.store,
-            segments,
+            batches,
             codebook,
             pipeline=pipeline,
             rules=rules,
             model=suggest_by_model,
             min_confidence=min_confidence,
             progress=progress,
-            jobs=parallel_jobs(jobs, len({s.document for s in segments})),
+            jobs=parallel_jobs(jobs, len(names)),
         )
 
     # ----- learned model ----------------------------------------------------------------------
