@@ -93,17 +93,23 @@ def _with_names(table: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 def counted_agreement_table(
-    store: Store, unit: str, codebook: Codebook, coders: Sequence[str], units: str = "documents"
+    store: Store,
+    unit: str,
+    codebook: Codebook,
+    coders: Sequence[str],
+    units: str = "documents",
+    cache: aggregate.CountsCache | None = None,
 ) -> pd.DataFrame:
     """agreement_table counted in the database: no decision is read into Python, only the number of
     segments per (code, set of coders who applied it). Same table as agreement_table over
-    decisions(Project.decisions()) and Project.segments_frame()."""
+    decisions(Project.decisions()) and Project.segments_frame(). cache: counts kept while nothing changes."""
     if units not in UNIT_CHOICES:
         raise UsageError(f"units must be one of {', '.join(UNIT_CHOICES)}")
     codes = [code.id for code in codebook.tree_order()]
     with store.transaction() as session:
         _check_known(set(aggregate.agreement_coders(session, unit)), coders)
-        counts = aggregate.presence_counts(session, unit, coders, codes, units)
+        count = cache.presence_counts if cache is not None else aggregate.presence_counts
+        counts = count(session, unit, coders, codes, units)
     if not counts.n_segments:
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
     found = (counts.codes, counts.patterns, counts.segments)

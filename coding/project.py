@@ -923,7 +923,7 @@ class Project(ProjectAnalysis):
         from . import intercoder
 
         if decisions is None and segments is None:  # counted in the database: no decision read one by one
-            return intercoder.counted_agreement_table(self.store, self.unit, self.codebook, coders, units)
+            return intercoder.counted_agreement_table(self.store, self.unit, self.codebook, coders, units, self._counts)
         every = intercoder.decisions(self.decisions()) if decisions is None else decisions
         frame = self.segments_frame() if segments is None else segments
         return intercoder.agreement_table(every, frame, self.codebook, coders, units)

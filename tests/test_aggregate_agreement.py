@@ -162,3 +162,16 @@ def test_random_projects_agree_the_same_in_the_database_and_in_pandas(sandbox, s
         write_log(session, "test", Action.IMPORT_CODINGS, "random", rows=len(rows))
     for units in UNITS:
         same_outcome(project, coders, units)
+
+
+def test_counts_are_kept_until_something_changes(demo) -> None:  # type: ignore[no-untyped-def]
+    """The second call reuses the counts (the cache holds them); an edit in between is seen at once."""
+    first = demo.agree(["gold", "second"], "touched")
+    again = demo.agree(["gold", "second"], "touched")
+    pd.testing.assert_frame_equal(first, again)
+    kept = [key for key in demo._counts._entries if key[0] == "presence"]
+    assert kept
+    segment = int(demo.segments_frame()["segment_id"].iloc[-1])
+    code = first["code"].iloc[1]
+    demo.apply_code(segment, code, "second")
+    same_outcome(demo, ["gold", "second"], "touched")

@@ -199,6 +199,17 @@ class CountsCache:
         self._keep(session, key, result)
         return result
 
+    def presence_counts(
+        self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
+    ) -> PresenceCounts:
+        key = ("presence", unit, tuple(coders), tuple(codes), units)
+        found = self._fresh(session, key)
+        if isinstance(found, PresenceCounts):
+            return found
+        result = presence_counts(session, unit, coders, codes, units)
+        self._keep(session, key, result)
+        return result
+
     def _fresh(self, session: Session, key: tuple[object, ...]) -> object | None:
         entry = self._entries.get(key)
         return entry[1] if entry is not None and entry[0] == change_token(session) else None
