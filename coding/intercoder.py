@@ -107,7 +107,8 @@ def counted_agreement_table(
         raise UsageError(f"units must be one of {', '.join(UNIT_CHOICES)}")
     codes = [code.id for code in codebook.tree_order()]
     with store.transaction() as session:
-        _check_known(set(aggregate.agreement_coders(session, unit)), coders)
+        people = cache.agreement_coders if cache is not None else aggregate.agreement_coders
+        _check_known(set(people(session, unit)), coders)
         count = cache.presence_counts if cache is not None else aggregate.presence_counts
         counts = count(session, unit, coders, codes, units)
     if not counts.n_segments:

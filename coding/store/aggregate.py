@@ -199,6 +199,15 @@ class CountsCache:
         self._keep(session, key, result)
         return result
 
+    def agreement_coders(self, session: Session, unit: str) -> list[str]:
+        key = ("coders", unit)
+        found = self._fresh(session, key)
+        if isinstance(found, list):
+            return found
+        result = agreement_coders(session, unit)
+        self._keep(session, key, result)
+        return result
+
     def presence_counts(
         self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
     ) -> PresenceCounts:
