@@ -8,8 +8,9 @@ For each size the demo corpus (corpus/transcripts, or ../shared/eval-dev) is rep
 reference codes; a turn without any gets one code chosen from its position, so that every turn is coded) and
 by coder `second` (the independent second coding; the same fill-in), written as the contract's codings CSV.
 Then, each as its own process as a person runs it: `qcode init`, `ingest --metadata`, `segment`,
-`import-codings` (gold, then second), optionally `autocode --rules`, and `export codings`. For each the wall
-time, the CPU time and the peak RSS of that process (os.wait4) are printed.
+`import-codings` (gold, then second), optionally `autocode --rules`, `export codings`, and the agreement table
+of the two coders in a process of its own. For each the wall time, the CPU time and the peak RSS of that
+process (os.wait4) are printed.
 
 Then, in one more process, the library warm (imported, project opened, one call made): the median of
 `--repeat` calls of crosstab (segments and respondents), frequencies, co-occurrence and the agreement table
@@ -79,6 +80,15 @@ for name, call in calls.items():
         times.append(time.perf_counter() - started)
     result[name] = [statistics.median(times), max(times)]
 print(json.dumps(result))
+"""
+
+
+# Agreement alone in a fresh process (opened, one call): its CPU time and peak memory, not the warm latency.
+AGREEMENT_PROCESS = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import coding
+coding.open_project(sys.argv[1], db=sys.argv[2] or None).agree(["gold", "second"])
 """
 
 
@@ -253,6 +263,7 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
         steps["export codings"], _ = run(
             [*qcode, "--project", project, *on_db, "export", "codings", str(work / "long.csv")], work
         )
+        steps["agreement table (own process)"], _ = run([sys.executable, "-c", AGREEMENT_PROCESS, project, db], work)
         latency_run, output = run(
             [sys.executable, "-c", LATENCY_PROCESS, project, db, str(args.repeat)], work, capture=True
         )

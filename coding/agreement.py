@@ -60,11 +60,14 @@ def _unit_agreement(counts: np.ndarray) -> np.ndarray:
     return agreeing / (raters[paired] * (raters[paired] - 1))
 
 
-def fleiss_kappa_from_counts(counts: npt.ArrayLike) -> Statistic:
-    """Fleiss' kappa from a units x categories count table (Fleiss 1971)."""
+def fleiss_kappa_from_counts(counts: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> Statistic:
+    """Fleiss' kappa from a units x categories count table (Fleiss 1971). weights: how many units each row
+    stands for (rows of identical units counted once; default one each)."""
     table = np.asarray(counts, dtype=float)
     if table.ndim != 2:
         raise ValueError("counts must be a units x categories table")
+    times = np.ones(table.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    table, times = table[times > 0], times[times > 0]
     if table.shape[0] == 0:
         return _undefined("no units to compare")
     raters = table.sum(axis=1)
@@ -74,11 +77,12 @@ def fleiss_kappa_from_counts(counts: npt.ArrayLike) -> Statistic:
             "needs the same number of coders (two or more) on every unit; "
             f"these units have {raters.min():g} to {raters.max():g} ratings"
         )
-    totals = table.sum(axis=0)
+    totals = (table * times[:, None]).sum(axis=0)
     if np.count_nonzero(totals) < 2:
         return _undefined(NO_VARIATION)
     shares = totals / totals.sum()
-    return _chance_corrected(float(_unit_agreement(table).mean()), float((shares**2).sum()))
+    observed = float((_unit_agreement(table) * times).sum() / times.sum())
+    return _chance_corrected(observed, float((shares**2).sum()))
 
 
 # --- segment-level presence per code ----------------------------------------------------------------
@@ -139,33 +143,37 @@ def presence(codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str],
     return pd.DataFrame({coder: matrix.ravel() for coder, matrix in matrices.items()}, index=index)
 
 
-def _presence_stats(decisions: np.ndarray) -> dict[str, Statistic]:
+def _presence_stats(decisions: np.ndarray, weights: np.ndarray | None = None) -> dict[str, Statistic]:
     """The statistics of a units x coders boolean table, computed straight from its presence counts.
 
-    Same values as the general forms on the same table (tests/reference_agreement.py; a test checks this),
-    without building a ratings frame per code: the dashboard computes them for every code at once.
+    weights: how many units each row stands for (a row per distinct pattern of coders, as counted in the
+    database; default one each). Same values as the general forms on the same table
+    (tests/reference_agreement.py; a test checks this), without building a ratings frame per code: the
+    dashboard computes them for every code at once.
     """
-    units, coders = decisions.shape
+    coders = decisions.shape[1]
+    times = np.ones(decisions.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    units = float(times.sum())
     applied = decisions.sum(axis=1)
     counts = np.column_stack([coders - applied, applied])  # Fleiss' layout: (not applied, applied) per unit
     if units == 0:
         kappa = "cohen_kappa" if coders == 2 else "fleiss_kappa"
         return {name: _undefined(NO_PAIRS) for name in ("percent_agreement", kappa, "krippendorff_alpha")}
-    stats = {"percent_agreement": Statistic(float(_unit_agreement(counts).mean()))}
-    varied = np.count_nonzero(counts.sum(axis=0)) == 2
+    stats = {"percent_agreement": Statistic(float((_unit_agreement(counts) * times).sum() / units))}
+    varied = np.count_nonzero((counts * times[:, None]).sum(axis=0)) == 2
     if coders == 2:
         first, second = decisions[:, 0], decisions[:, 1]
-        observed = float(np.mean(first == second))
-        share_first, share_second = float(first.mean()), float(second.mean())
+        observed = float(((first == second) * times).sum() / units)
+        share_first, share_second = float((first * times).sum() / units), float((second * times).sum() / units)
         expected = share_first * share_second + (1 - share_first) * (1 - share_second)
         stats["cohen_kappa"] = _chance_corrected(observed, expected) if varied else _undefined(NO_VARIATION)
     else:
-        stats["fleiss_kappa"] = fleiss_kappa_from_counts(counts)
+        stats["fleiss_kappa"] = fleiss_kappa_from_counts(counts, times)
     if varied:
         # Nominal alpha for two values (Krippendorff 2011): 1 - (n - 1) * sum_u n_u0 n_u1 / (m_u - 1) / (n_0 n_1)
         absent, present = counts[:, 0].astype(float), counts[:, 1].astype(float)
-        disagreeing = float((absent * present).sum() / (coders - 1))
-        n_absent, n_present = absent.sum(), present.sum()
+        disagreeing = float((absent * present * times).sum() / (coders - 1))
+        n_absent, n_present = (absent * times).sum(), (present * times).sum()
         alpha = 1 - (n_absent + n_present - 1) * disagreeing / (n_absent * n_present)
         stats["krippendorff_alpha"] = Statistic(float(alpha))
     else:
@@ -173,16 +181,17 @@ def _presence_stats(decisions: np.ndarray) -> dict[str, Statistic]:
     return stats
 
 
-def _note(decisions: np.ndarray, stats: dict[str, Statistic], subject: str) -> str:
+def _note(decisions: np.ndarray, stats: dict[str, Statistic], subject: str, weights: np.ndarray | None = None) -> str:
     """Why a statistic is missing, in words a researcher can report."""
     undefined = [STAT_LABELS[name] for name, stat in stats.items() if not stat.defined]
     if not undefined:
         return ""
-    if decisions.size == 0:
+    present = decisions if weights is None else decisions[np.asarray(weights) > 0]
+    if present.size == 0:
         reason = "no segments to compare"
-    elif not decisions.any():
+    elif not present.any():
         reason = f"no coder applied {subject} to any segment, so there is no variation"
-    elif decisions.all():
+    elif present.all():
         reason = f"every coder applied {subject} to every segment, so there is no variation"
     else:
         reason = "; ".join(dict.fromkeys(str(stat.reason) for stat in stats.values() if not stat.defined))
@@ -191,14 +200,26 @@ def _note(decisions: np.ndarray, stats: dict[str, Statistic], subject: str) -> s
 
 
 def _summary_row(
-    label: str, decisions: np.ndarray, coders: Sequence[str], n_segments: int, subject: str
+    label: str,
+    decisions: np.ndarray,
+    coders: Sequence[str],
+    n_segments: int,
+    subject: str,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    stats = _presence_stats(decisions)
+    stats = _presence_stats(decisions, weights)
+    times = np.ones(decisions.shape[0], dtype=np.int64) if weights is None else weights
     row: dict[str, Any] = {"code": label, "n_segments": n_segments}
-    row.update({f"positives_{coder}": int(decisions[:, i].sum()) for i, coder in enumerate(coders)})
+    row.update({f"positives_{coder}": int((decisions[:, i] * times).sum()) for i, coder in enumerate(coders)})
     row.update({name: stat.value for name, stat in stats.items()})
-    row["note"] = _note(decisions, stats, subject)
+    row["note"] = _note(decisions, stats, subject, weights)
     return row
+
+
+def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    result = pd.DataFrame(rows)
+    stat_columns = [column for column in result.columns if column in STAT_LABELS]
+    return result.astype({column: "Float64" for column in stat_columns})
 
 
 def agreement_by_code(
@@ -218,9 +239,34 @@ def agreement_by_code(
     rows = [_summary_row(code, stacked[:, j, :], coders, n_segments, "this code") for j, code in enumerate(code_list)]
     pooled = stacked.reshape(-1, len(coders))
     rows.append(_summary_row(POOLED, pooled, coders, n_segments, "any code"))
-    result = pd.DataFrame(rows)
-    stat_columns = [column for column in result.columns if column in STAT_LABELS]
-    return result.astype({column: "Float64" for column in stat_columns})
+    return _table(rows)
+
+
+def agreement_from_counts(
+    n_segments: int,
+    coders: Sequence[str],
+    codes: Sequence[str],
+    counted: tuple[Sequence[str], np.ndarray, np.ndarray],
+) -> pd.DataFrame:
+    """agreement_by_code's table from presence counts made elsewhere (the database): `counted` is
+    (code per row, (rows, coders) booleans of which coders applied it, segments per row), rows with no
+    coder left out; each code's remaining segments are its "neither" row. Same table as agreement_by_code
+    over the same codings and n_segments units."""
+    codes_found, patterns, segments = counted
+    row_codes = np.asarray(codes_found, dtype=object)
+    neither = np.zeros((1, len(coders)), dtype=bool)
+    every_pattern, every_weight, rows = [], [], []
+    for code in dict.fromkeys(codes):
+        mine = row_codes == code
+        weights = np.append(segments[mine], n_segments - int(segments[mine].sum())).astype(np.int64)
+        decisions = np.vstack([patterns[mine], neither])
+        every_pattern.append(decisions)
+        every_weight.append(weights)
+        rows.append(_summary_row(code, decisions, coders, n_segments, "this code", weights))
+    pooled = np.vstack([*every_pattern, neither]) if every_pattern else neither
+    pooled_weights = np.concatenate([*every_weight, [0]]) if every_weight else np.zeros(1, dtype=np.int64)
+    rows.append(_summary_row(POOLED, pooled, coders, n_segments, "any code", pooled_weights))
+    return _table(rows)
 
 
 def disagreements(

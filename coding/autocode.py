@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -25,32 +26,52 @@ SEGMENTS_PER_PIECE = 5_000
 _WORKER_CODER: list[RuleCoder] = []  # the rule coder a forked worker inherited from the parent
 
 
+class RuleMatcher:
+    """The rule coder, compiled once, matching batch after batch of segments; with jobs > 1 (where processes
+    can be forked) a batch larger than one piece is matched in pieces by that many processes, each starting
+    with the parent's compiled coder, the pool kept across batches. Matching is per segment, so the proposals
+    are the same, in the same order, however the segments are cut. Use as a context manager."""
+
+    def __init__(self, codebook: Codebook, pipeline: str | None, jobs: int = 1) -> None:
+        from .coders.rules import RuleCoder
+
+        self.coder = RuleCoder(codebook, pipeline)
+        self.name = self.coder.NAME
+        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> RuleMatcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        _WORKER_CODER.clear()
+
+    def propose(self, segments: Sequence[Segment]) -> list[Proposal]:
+        if self.jobs <= 1 or len(segments) <= SEGMENTS_PER_PIECE:
+            return self.coder.propose(list(segments))
+        if self._pool is None:  # forked once, after the coder is compiled: every worker starts with it
+            _WORKER_CODER[:] = [self.coder]
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+        proposals: list[Proposal] = []
+        in_flight: deque[Future[list[Proposal]]] = deque()
+        for first in range(0, len(segments), SEGMENTS_PER_PIECE):
+            in_flight.append(self._pool.submit(_propose_in_worker, list(segments[first : first + SEGMENTS_PER_PIECE])))
+            if len(in_flight) >= 2 * self.jobs:
+                proposals.extend(in_flight.popleft().result())
+        while in_flight:
+            proposals.extend(in_flight.popleft().result())
+        return proposals
+
+
 def rule_suggestions(
     codebook: Codebook, pipeline: str | None, segments: Sequence[Segment], jobs: int = 1
 ) -> Suggestions:
-    """The rule coder's proposals; with jobs > 1 (where processes can be forked) the segments are matched in
-    pieces by that many processes, each starting with the parent's compiled coder. Matching is per segment,
-    so the proposals are the same, in the same order."""
-    from .coders.rules import RuleCoder
-
-    coder = RuleCoder(codebook, pipeline)
-    if jobs <= 1 or len(segments) <= SEGMENTS_PER_PIECE or "fork" not in multiprocessing.get_all_start_methods():
-        return coder.NAME, coder.propose(list(segments))
-    pieces = (list(segments[i : i + SEGMENTS_PER_PIECE]) for i in range(0, len(segments), SEGMENTS_PER_PIECE))
-    proposals: list[Proposal] = []
-    _WORKER_CODER[:] = [coder]
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            in_flight: deque[Future[list[Proposal]]] = deque()
-            for piece in pieces:
-                in_flight.append(pool.submit(_propose_in_worker, piece))
-                if len(in_flight) >= 2 * jobs:
-                    proposals.extend(in_flight.popleft().result())
-            while in_flight:
-                proposals.extend(in_flight.popleft().result())
-    finally:
-        _WORKER_CODER.clear()
-    return coder.NAME, proposals
+    """The rule coder's proposals for the segments (see RuleMatcher)."""
+    with RuleMatcher(codebook, pipeline, jobs) as matcher:
+        return matcher.name, matcher.propose(segments)
 
 
 def _propose_in_worker(segments: list[Segment]) -> list[Proposal]:
@@ -59,7 +80,7 @@ def _propose_in_worker(segments: list[Segment]) -> list[Proposal]:
 
 def run_autocode(
     store: Store,
-    segments: Sequence[Segment],
+    batches: Iterable[Sequence[Segment]],
     codebook: Codebook,
     *,
     pipeline: str | None,
@@ -70,17 +91,25 @@ def run_autocode(
     actor: str = "qcode",
     jobs: int = 1,
 ) -> dict[str, dict[str, int]]:
-    """Suggest codes for `segments` (the respondents' ones) by rules and/or `model`, and store them:
-    new suggestions are added, pending ones refreshed or withdrawn; people's decisions stay as they are."""
-    batches: list[Suggestions] = []
-    if rules:
-        batches.append(rule_suggestions(codebook, pipeline, segments, jobs))
-    if model is not None:
-        batches.append(model(segments))
+    """Suggest codes for the segments (the respondents' ones, in batches of documents: only one batch's
+    texts are held at a time) by rules and/or `model`, and store them: new suggestions are added, pending
+    ones refreshed or withdrawn; people's decisions stay as they are. Proposals of every batch are stored
+    together at the end, in one transaction (withdrawing needs all of them; a failure stores nothing)."""
+    suggested: dict[str, list[Proposal]] = {}
+    done = 0
+    with RuleMatcher(codebook, pipeline, jobs) if rules else contextlib.nullcontext() as matcher:
+        for batch in _at_least_one(batches):
+            found: list[Suggestions] = []
+            if matcher is not None:
+                found.append((matcher.name, matcher.propose(batch)))
+            if model is not None:
+                found.append(model(batch))
+            for name, proposals in found:
+                suggested.setdefault(name, []).extend(p for p in proposals if p.confidence >= min_confidence)
+            done += len(batch)
     results: dict[str, dict[str, int]] = {}
     with store.transaction(write=True) as session:
-        for name, proposals in batches:
-            kept = [p for p in proposals if p.confidence >= min_confidence]
+        for name, kept in suggested.items():
             stats = stored_codings.add_proposals(session, kept)
             stats["withdrawn"] = stored_codings.withdraw_pending(
                 session, name, {(p.segment_id, p.code_id) for p in kept}
@@ -90,5 +119,15 @@ def run_autocode(
         added: dict[str, Any] = {name: stats["added"] for name, stats in results.items()}
         write_log(session, actor, Action.AUTOCODE, ", ".join(results), min_confidence=min_confidence, **added)
     if progress:
-        progress(len(segments))
+        progress(done)
     return results
+
+
+def _at_least_one(batches: Iterable[Sequence[Segment]]) -> Iterator[Sequence[Segment]]:
+    """The batches, or one empty batch: a run over no segments still withdraws every pending suggestion."""
+    empty = True
+    for batch in batches:
+        empty = False
+        yield batch
+    if empty:
+        yield []

@@ -21,6 +21,7 @@ from .spans import SegmentIndex
 from .store import Action, Store
 from .store import codings as stored_codings
 from .store import memos as stored_memos
+from .store import segments as stored_segments
 from .store import spans as stored_spans
 from .store.log import write_log
 from .tables import unescape_cell
@@ -161,58 +162,79 @@ def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bo
     return found, found + len(quote)
 
 
-def import_codings(
-    store: Store, path: Path, rows: Sequence[CodingRowIn], segments: pd.DataFrame, coder: str
-) -> dict[str, int]:
-    """Every segment (of `segments`, the project's respondent segments) overlapping a row's span gets the
-    row's code, by the row's coder. `rows` come from read_codings_csv, which checked them all first."""
-    index = SegmentIndex(
-        zip(
-            segments["document"],
-            segments["start"].astype(int),
-            segments["end"].astype(int),
-            segments["segment_id"].astype(int),
-            strict=True,
-        )
-    )
-    pairs: dict[str, set[tuple[int, str]]] = defaultdict(set)
-    memos: dict[tuple[int, str], str] = {}
-    unplaced = 0
+DOCUMENTS_PER_BATCH = 200  # documents whose segments are read and placed at a time
+
+
+def import_codings(store: Store, path: Path, rows: Sequence[CodingRowIn], unit: str, coder: str) -> dict[str, int]:
+    """Every respondent segment of the unit overlapping a row's span gets the row's code, by the row's coder.
+    `rows` come from read_codings_csv, which checked them all first.
+
+    The segments are read and placed a few hundred documents at a time (memory stays flat as the corpus
+    grows), all in one transaction: a failure stores nothing."""
+    by_document: dict[str, list[CodingRowIn]] = defaultdict(list)
     for row in rows:
-        hits = index.overlapping(row.document, row.start, row.end)
-        if not hits:
-            unplaced += 1
-        for segment_id in hits:
-            pairs[row.coder].add((segment_id, row.code))
-            if row.memo:
-                memos[(segment_id, row.coder)] = row.memo
-    added = 0
+        by_document[row.document].append(row)
+    names = sorted(by_document)
+    totals = {"added": 0, "pairs": 0, "unplaced": 0, "spans": 0}
+    coders: set[str] = set()
     with store.transaction(write=True) as session:
-        spans = stored_spans.add_spans(session, {(r.document, r.start, r.end, r.code, r.coder) for r in rows})
-        for who, items in pairs.items():
-            added += stored_codings.add_human_codings(session, items, who)
-        for (segment_id, who), memo in memos.items():
-            # an imported memo joins what the coder already wrote there; it never replaces it
-            existing = stored_memos.memo_text(session, segment_id, who)
-            if memo != existing and memo not in existing.split("\n\n"):
-                stored_memos.upsert_memo(session, segment_id, who, f"{existing}\n\n{memo}" if existing else memo)
+        for first in range(0, len(names), DOCUMENTS_PER_BATCH):
+            batch = names[first : first + DOCUMENTS_PER_BATCH]
+            index = SegmentIndex(stored_segments.segment_offsets(session, unit, batch))
+            placed = _place(index, [row for name in batch for row in by_document[name]])
+            totals["unplaced"] += placed.unplaced
+            batch_rows = (row for name in batch for row in by_document[name])
+            totals["spans"] += stored_spans.add_spans(
+                session, {(r.document, r.start, r.end, r.code, r.coder) for r in batch_rows}
+            )
+            for who, items in placed.pairs.items():
+                totals["added"] += stored_codings.add_human_codings(session, items, who)
+                totals["pairs"] += len(items)
+                coders.add(who)
+            for (segment_id, who), memo in placed.memos.items():
+                # an imported memo joins what the coder already wrote there; it never replaces it
+                existing = stored_memos.memo_text(session, segment_id, who)
+                if memo != existing and memo not in existing.split("\n\n"):
+                    stored_memos.upsert_memo(session, segment_id, who, f"{existing}\n\n{memo}" if existing else memo)
         write_log(
             session,
             coder,
             Action.IMPORT_CODINGS,
             str(path),
             rows=len(rows),
-            added=added,
-            spans=spans,
-            coders=sorted(pairs),
+            added=totals["added"],
+            spans=totals["spans"],
+            coders=sorted(coders),
         )
-    total = sum(len(items) for items in pairs.values())
     return {
         "rows": len(rows),
-        "added": added,
-        "already_present": total - added,
-        "rows_without_segment": unplaced,
+        "added": totals["added"],
+        "already_present": totals["pairs"] - totals["added"],
+        "rows_without_segment": totals["unplaced"],
     }
+
+
+@dataclass
+class _Placed:
+    """Rows placed on segments: (segment, code) pairs per coder, memos per (segment, coder), rows without
+    a segment."""
+
+    pairs: dict[str, set[tuple[int, str]]]
+    memos: dict[tuple[int, str], str]
+    unplaced: int
+
+
+def _place(index: SegmentIndex, rows: Sequence[CodingRowIn]) -> _Placed:
+    placed = _Placed(defaultdict(set), {}, 0)
+    for row in rows:  # in file order per document: a later memo on a segment wins, as before
+        hits = index.overlapping(row.document, row.start, row.end)
+        if not hits:
+            placed.unplaced += 1
+        for segment_id in hits:
+            placed.pairs[row.coder].add((segment_id, row.code))
+            if row.memo:
+                placed.memos[(segment_id, row.coder)] = row.memo
+    return placed
 
 
 def long_codings(store: Store, unit: str, codebook: Codebook, respondents: pd.DataFrame) -> pd.DataFrame:

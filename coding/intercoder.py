@@ -14,7 +14,7 @@ import pandas as pd
 from . import agreement
 from .errors import UsageError
 from .models import ACCEPTED, HUMAN, REJECTED, Codebook
-from .store import Action, Store
+from .store import Action, Store, aggregate
 from .store import codings as stored_codings
 from .store.log import write_log
 
@@ -55,11 +55,14 @@ def counted_segments(codings: pd.DataFrame, coders: Sequence[str], units: str, s
 
 
 def _check_coders(every: pd.DataFrame, coders: Sequence[str]) -> None:
+    _check_known(set(every["coder"].dropna().unique()), coders)
+
+
+def _check_known(known: set[str], coders: Sequence[str]) -> None:
     if len(coders) < 2:
         raise UsageError("agreement needs at least two coders")
     if len(set(coders)) < len(coders):
         raise UsageError(f"each coder once: {', '.join(coders)} names one twice")
-    known = set(every["coder"].dropna().unique())
     unknown = [c for c in coders if c not in known]
     if unknown:
         raise UsageError(
@@ -80,9 +83,38 @@ def agreement_table(
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
     codes = [code.id for code in codebook.tree_order()]
     table = agreement.agreement_by_code(codings, counted, list(coders), codes)
+    return _with_names(table, codebook)
+
+
+def _with_names(table: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     names = {code.id: code.name for code in codebook.codes}
     table.insert(1, "code_name", table["code"].map(names).fillna(table["code"]))
     return table
+
+
+def counted_agreement_table(
+    store: Store,
+    unit: str,
+    codebook: Codebook,
+    coders: Sequence[str],
+    units: str = "documents",
+    cache: aggregate.CountsCache | None = None,
+) -> pd.DataFrame:
+    """agreement_table counted in the database: no decision is read into Python, only the number of
+    segments per (code, set of coders who applied it). Same table as agreement_table over
+    decisions(Project.decisions()) and Project.segments_frame(). cache: counts kept while nothing changes."""
+    if units not in UNIT_CHOICES:
+        raise UsageError(f"units must be one of {', '.join(UNIT_CHOICES)}")
+    codes = [code.id for code in codebook.tree_order()]
+    with store.transaction() as session:
+        people = cache.agreement_coders if cache is not None else aggregate.agreement_coders
+        _check_known(set(people(session, unit)), coders)
+        count = cache.presence_counts if cache is not None else aggregate.presence_counts
+        counts = count(session, unit, coders, codes, units)
+    if not counts.n_segments:
+        raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
+    found = (counts.codes, counts.patterns, counts.segments)
+    return _with_names(agreement.agreement_from_counts(counts.n_segments, list(coders), codes, found), codebook)
 
 
 def publication_table(table: pd.DataFrame) -> pd.DataFrame:

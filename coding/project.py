@@ -391,7 +391,7 @@ class Project(ProjectAnalysis):
         path = Path(path)
         rows = codings_io.read_codings_csv(path, self.store.document_texts(), set(self.codebook.by_id()), coder)
         self._require_segments()  # only once the file is known to be good: a refused import changes nothing
-        return codings_io.import_codings(self.store, path, rows, self.segments_frame(), coder)
+        return codings_io.import_codings(self.store, path, rows, self.unit, coder)
 
     def long_codings(self) -> pd.DataFrame:
         """One row per coding (all sources and statuses) with segment text and respondent attributes."""
@@ -740,7 +740,7 @@ class Project(ProjectAnalysis):
         from .autocode import run_autocode
 
         self._require_segments()
-        segments = [s for s in self.segments() if s.role == RESPONDENT]
+        names = sorted(self.store.documents_frame()["document"].tolist())
         codebook, pipeline = self.codebook, self._pipeline()
         suggest_by_model = None
         if model:  # the model is loaded (or found missing) before anything is proposed or stored
@@ -752,16 +752,20 @@ class Project(ProjectAnalysis):
             suggest_by_model = partial(
                 training.suggest, self.store, fitted, coded=coded, codebook=codebook, pipeline=pipeline, rules_run=rules
             )
+        batches = (  # one batch's texts at a time: memory stays flat as the corpus grows
+            [s for s in self.segments(names[first : first + DOCUMENTS_PER_BATCH]) if s.role == RESPONDENT]
+            for first in range(0, len(names), DOCUMENTS_PER_BATCH)
+        )
         return run_autocode(
             self.store,
-            segments,
+            batches,
             codebook,
             pipeline=pipeline,
             rules=rules,
             model=suggest_by_model,
             min_confidence=min_confidence,
             progress=progress,
-            jobs=parallel_jobs(jobs, len({s.document for s in segments})),
+            jobs=parallel_jobs(jobs, len(names)),
         )
 
     # ----- learned model ----------------------------------------------------------------------
@@ -925,6 +929,8 @@ class Project(ProjectAnalysis):
         already holds every decision (segment_id, code, coder) and the segments frame may pass them."""
         from . import intercoder
 
+        if decisions is None and segments is None:  # counted in the database: no decision read one by one
+            return intercoder.counted_agreement_table(self.store, self.unit, self.codebook, coders, units, self._counts)
         every = intercoder.decisions(self.decisions()) if decisions is None else decisions
         frame = self.segments_frame() if segments is None else segments
         return intercoder.agreement_table(every, frame, self.codebook, coders, units)

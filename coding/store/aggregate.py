@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
-from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current
+from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current, live_codings
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
     import numpy as np
@@ -199,6 +199,26 @@ class CountsCache:
         self._keep(session, key, result)
         return result
 
+    def agreement_coders(self, session: Session, unit: str) -> list[str]:
+        key = ("coders", unit)
+        found = self._fresh(session, key)
+        if isinstance(found, list):
+            return found
+        result = agreement_coders(session, unit)
+        self._keep(session, key, result)
+        return result
+
+    def presence_counts(
+        self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
+    ) -> PresenceCounts:
+        key = ("presence", unit, tuple(coders), tuple(codes), units)
+        found = self._fresh(session, key)
+        if isinstance(found, PresenceCounts):
+            return found
+        result = presence_counts(session, unit, coders, codes, units)
+        self._keep(session, key, result)
+        return result
+
     def _fresh(self, session: Session, key: tuple[object, ...]) -> object | None:
         entry = self._entries.get(key)
         return entry[1] if entry is not None and entry[0] == change_token(session) else None
@@ -208,3 +228,97 @@ class CountsCache:
         if len(self._entries) >= CACHED_QUERIES:
             self._entries.pop(next(iter(self._entries)))  # the oldest
         self._entries[key] = (change_token(session), value)
+
+
+# ----- agreement: presence counted per (code, which coders applied it) ----------------------------------
+MAX_AGREEMENT_CODERS = BITS_PER_WORD  # one word of coder bits
+
+
+@dataclass(frozen=True)
+class PresenceCounts:
+    """How many counted segments each set of coders applied each code to.
+
+    coders: in bit order; n_segments: the segments that count; codes/patterns/segments: one row per
+    (code, coder set) seen, patterns as (rows, coders) booleans. Segments no chosen coder applied a code to
+    (the "neither" cell) are n_segments minus that code's rows."""
+
+    coders: list[str]
+    n_segments: int
+    codes: list[str]
+    patterns: np.ndarray
+    segments: np.ndarray
+
+
+def _person() -> ColumnElement[str]:
+    """Whose a coding is: the coder of a person's own code, whoever decided a suggestion."""
+    return case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
+
+
+def _accepted_on_unit(unit: str) -> Select:
+    """Accepted codings on the unit's segments of current documents, on codes still in use: Project.decisions'
+    rows that intercoder.decisions keeps."""
+    return (
+        select()
+        .select_from(CodingRow)
+        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .where(SegmentRow.unit == unit, is_current(), live_codings(), CodingRow.status == ACCEPTED)
+    )
+
+
+def agreement_coders(session: Session, unit: str) -> list[str]:
+    """People with at least one accepted coding on the unit (who agreement can compare)."""
+    query = _accepted_on_unit(unit).add_columns(_person()).distinct()
+    return sorted(name for name in session.scalars(query) if name)
+
+
+def _counted_segments(unit: str, coders: Sequence[str], units: str) -> Select:
+    """Segment ids that count (intercoder.counted_segments): touched, any segment a chosen coder coded;
+    documents, every respondent segment of the documents each chosen coder coded a respondent segment of."""
+    mine = _accepted_on_unit(unit).where(_person().in_(list(coders)))
+    if units == "touched":
+        return mine.add_columns(CodingRow.segment_id).distinct()
+    shared = (
+        mine.join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+        .where(TurnRow.role == RESPONDENT)
+        .add_columns(SegmentRow.document_id)
+        .group_by(SegmentRow.document_id)
+        .having(func.count(_person().distinct()) == len(coders))
+    )
+    return (
+        select(SegmentRow.id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+        .where(SegmentRow.unit == unit, is_current(), TurnRow.role == RESPONDENT)
+        .where(SegmentRow.document_id.in_(shared))
+    )
+
+
+def presence_counts(
+    session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
+) -> PresenceCounts:
+    """Per code, segments counted by which of the coders applied it: one GROUP BY over (segment, code)
+    coder bit masks, then over (code, mask). A person's own code and a suggestion they accepted count once
+    (SUM(DISTINCT) of the same bit)."""
+    import numpy as np
+
+    coders, codes = list(coders), list(codes)
+    if len(coders) > MAX_AGREEMENT_CODERS:
+        raise UsageError(f"agreement compares at most {MAX_AGREEMENT_CODERS} coders at once, not {len(coders)}")
+    counted = _counted_segments(unit, coders, units).subquery()
+    n_segments = int(session.scalar(select(func.count()).select_from(counted)) or 0)
+    bits = {coder: 1 << i for i, coder in enumerate(coders)}
+    person = _person()
+    mask = func.sum(case(bits, value=person, else_=literal(0)).distinct())
+    per_segment = (
+        _accepted_on_unit(unit)
+        .add_columns(CodingRow.code_id.label("code"), mask.label("mask"))
+        .where(person.in_(coders), CodingRow.code_id.in_(codes), CodingRow.segment_id.in_(select(counted.c[0])))
+        .group_by(CodingRow.segment_id, CodingRow.code_id)
+        .subquery()
+    )
+    rows = session.execute(select(per_segment.c.code, per_segment.c.mask, func.count()).group_by(*per_segment.c)).all()
+    masks = np.array([int(mask) for _, mask, _ in rows], dtype=np.int64)
+    patterns = ((masks[:, None] >> np.arange(len(coders))) & 1).astype(bool)
+    segments = np.array([int(n) for _, _, n in rows], dtype=np.int64)
+    return PresenceCounts(coders, n_segments, [str(code) for code, _, _ in rows], patterns, segments)

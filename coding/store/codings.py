@@ -38,7 +38,7 @@ DECISION_COLUMNS = ["coding_id", "segment_id", "code", "source", "status", "pers
 def add_human_codings(session: Session, items: Iterable[tuple[int, str]], coder: str, status: str = ACCEPTED) -> int:
     """Add (segment, code) decisions by a person; ones already there are left as they are."""
     pairs = sorted(set(items))
-    taken = existing_coding_keys(session, [coder])
+    taken = existing_coding_keys(session, [coder], sorted({segment_id for segment_id, _ in pairs}))
     now = utcnow()
     added = 0
     # In pieces: two million row dicts at once (10,000 transcripts, every turn coded) took gigabytes.
@@ -179,9 +179,22 @@ def find_coding(session: Session, segment_id: int, code_id: str, coder: str, loc
     return session.scalar(query.with_for_update() if lock else query)
 
 
-def existing_coding_keys(session: Session, coders: Sequence[str]) -> set[tuple[int, str, str]]:
+KEYS_PER_QUERY = 10_000  # segment ids per IN list (SQLite's bound-parameter limit is 32,766)
+
+
+def existing_coding_keys(
+    session: Session, coders: Sequence[str], segment_ids: Sequence[int] | None = None
+) -> set[tuple[int, str, str]]:
+    """(segment, code, coder) of the coders' codings, on the given segments only when they are named (an
+    import in document batches must not read a coder's whole history once per batch)."""
     query = select(CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(CodingRow.coder.in_(coders))
-    return set(session.execute(query))  # type: ignore[arg-type]
+    if segment_ids is None:
+        return set(session.execute(query))  # type: ignore[arg-type]
+    keys: set[tuple[int, str, str]] = set()
+    for first in range(0, len(segment_ids), KEYS_PER_QUERY):
+        chunk = list(segment_ids[first : first + KEYS_PER_QUERY])
+        keys.update(session.execute(query.where(CodingRow.segment_id.in_(chunk))))  # type: ignore[arg-type]
+    return keys
 
 
 def codings_on_document(session: Session, document_id: int) -> list[tuple[CodingRow, int, int, str]]:

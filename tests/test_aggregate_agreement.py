@@ -1,0 +1,177 @@
+"""Agreement counted in the database (Project.agree without frames: coding.store.aggregate.presence_counts)
+against today's pandas path over every decision (intercoder.agreement_table over Project.decisions() and the
+segments frame): the demo with two coders, suggestions decided by two more people and a removed document,
+and random projects (hypothesis) with random codings on real SQLite, both ways of choosing segments."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, select
+
+import coding
+from coding import intercoder
+from coding.demo import turn_codings_to_csv
+from coding.errors import UsageError
+from coding.store import Action
+from coding.store.log import write_log
+from coding.store.schema import CodingRow, SegmentRow
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+UNITS = ("documents", "touched")
+
+
+def reference(project, coders, units) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Today's path: every decision read as a row, presence matrices built in numpy."""
+    every = intercoder.decisions(project.decisions())
+    return intercoder.agreement_table(every, project.segments_frame(), project.codebook, coders, units)
+
+
+def same_outcome(project, coders, units) -> None:  # type: ignore[no-untyped-def]
+    """Both paths give the same table, or both refuse with the same message."""
+    try:
+        expected = reference(project, coders, units)
+    except UsageError as refused:
+        with pytest.raises(UsageError) as ours:
+            project.agree(coders, units)
+        assert str(ours.value) == str(refused)
+        return
+    pd.testing.assert_frame_equal(project.agree(coders, units), expected)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo corpus in sentences, gold and second coder, rule suggestions decided by third and fourth
+    (some accepted, some rejected), one document removed."""
+    folder = tmp_path_factory.mktemp("agreement-demo")
+    project = coding.create_project(folder / "project")
+    project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+    project.segment()
+    for coder, name in (("gold", "gold.jsonl"), ("second", "second_coder.jsonl")):
+        turn_codings_to_csv(CORPUS / name, CORPUS / "transcripts", folder / f"{coder}.csv")
+        project.import_codings(folder / f"{coder}.csv", coder)
+    project.autocode(rules=True, model=False)
+    for i, row in enumerate(project.codings("auto").head(300).itertuples()):
+        project.decide_suggestion(int(row.coding_id), accept=i % 4 != 0, coder="third" if i % 2 else "fourth")
+    project.remove_document(sorted(project.segments_frame()["document"].unique())[-1])
+    return project
+
+
+@pytest.mark.parametrize("units", UNITS)
+@pytest.mark.parametrize(
+    "coders", [["gold", "second"], ["second", "gold"], ["third", "fourth"], ["gold", "second", "third"]]
+)
+def test_the_demo_agreement_counted_in_the_database_is_the_pandas_table(demo, coders, units) -> None:  # type: ignore[no-untyped-def]
+    same_outcome(demo, coders, units)
+    table = demo.agree(coders, units)
+    assert table["n_segments"].iloc[0] > 0 and table.iloc[-1]["code"] == "All codes"
+
+
+def test_the_pandas_path_is_kept_for_callers_that_hold_the_frames(demo) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard passes its own decisions and segments: they are what gets counted."""
+    every = intercoder.decisions(demo.decisions())
+    segments = demo.segments_frame()
+    half = segments.iloc[: len(segments) // 2]
+    theirs = demo.agree(["gold", "second"], "documents", every, half)
+    assert theirs["n_segments"].iloc[0] < demo.agree(["gold", "second"])["n_segments"].iloc[0]
+
+
+def test_a_new_coding_changes_the_counted_table(demo) -> None:  # type: ignore[no-untyped-def]
+    before = demo.agree(["gold", "second"])
+    segments = demo.segments_frame()
+    coded = set(demo.codings("human", ["gold"])["segment_id"]) | set(demo.codings("human", ["second"])["segment_id"])
+    free = segments[~segments["segment_id"].isin(coded) & segments["document"].isin(segments["document"])].iloc[0]
+    code = before["code"].iloc[0]
+    demo.apply_code(int(free.segment_id), code, "gold")
+    after = demo.agree(["gold", "second"])
+    assert after.loc[0, "positives_gold"] == before.loc[0, "positives_gold"] + 1
+    same_outcome(demo, ["gold", "second"], "documents")
+
+
+@pytest.mark.parametrize(
+    ("coders", "units", "message"),
+    [
+        (["gold"], "documents", "at least two coders"),
+        (["gold", "gold"], "documents", "names one twice"),
+        (["gold", "nobody"], "documents", "unknown coder"),
+        (["gold", "second"], "sentences", "units must be one of"),
+    ],
+)
+def test_bad_requests_are_refused_as_before(demo, coders, units, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match=message):
+        demo.agree(coders, units)
+
+
+# ----- random projects --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The corpus by turns (interviewer turns too), one document removed; codings are drawn per example."""
+    folder = tmp_path_factory.mktemp("agreement-random")
+    project = coding.create_project(folder / "project")
+    project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+    project.segment("turn")
+    project.remove_document("R02")
+    with project.store.transaction() as session:
+        segment_ids = [int(s) for s in session.scalars(select(SegmentRow.id))]
+    return project, segment_ids
+
+
+PEOPLE = ("ana", "ben", "cy")
+SUGGESTERS = ("rules.v1", "model.v1")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 500),
+    spread=st.sampled_from([1.0, 0.2, 0.02]),
+    coders=st.sampled_from([["ana", "ben"], ["ben", "ana"], ["ana", "ben", "cy"]]),
+)
+def test_random_projects_agree_the_same_in_the_database_and_in_pandas(sandbox, seed, n, spread, coders) -> None:  # type: ignore[no-untyped-def]
+    """spread: the share of segments codings fall on (small: few documents shared by every coder)."""
+    project, segment_ids = sandbox
+    chance = random.Random(seed)
+    pool = chance.sample(segment_ids, max(1, int(len(segment_ids) * spread)))
+    codes = [c.id for c in project.codebook.codes]
+    rows = {}
+    for _ in range(n):
+        segment, code, coder = chance.choice(pool), chance.choice(codes), chance.choice(PEOPLE + SUGGESTERS)
+        person = coder in PEOPLE
+        statuses = ["accepted", "accepted", "rejected"] if person else ["suggested", "accepted", "rejected"]
+        status = chance.choice(statuses)
+        rows[(segment, code, coder)] = {
+            "segment_id": segment,
+            "code_id": code,
+            "coder": coder,
+            "source": "human" if person else coder.split(".")[0],
+            "source_name": "" if person else coder,
+            "status": status,
+            "decided_by": None if status == "suggested" or person else chance.choice(PEOPLE),
+            "confidence": None,
+        }
+    with project.store.transaction(write=True) as session:
+        session.execute(delete(CodingRow))
+        if rows:
+            session.execute(insert(CodingRow.__table__), list(rows.values()))
+        write_log(session, "test", Action.IMPORT_CODINGS, "random", rows=len(rows))
+    for units in UNITS:
+        same_outcome(project, coders, units)
+
+
+def test_counts_are_kept_until_something_changes(demo) -> None:  # type: ignore[no-untyped-def]
+    """The second call reuses the counts (the cache holds them); an edit in between is seen at once."""
+    first = demo.agree(["gold", "second"], "touched")
+    again = demo.agree(["gold", "second"], "touched")
+    pd.testing.assert_frame_equal(first, again)
+    kept = [key for key in demo._counts._entries if key[0] == "presence"]
+    assert kept
+    segment = int(demo.segments_frame()["segment_id"].iloc[-1])
+    code = first["code"].iloc[1]
+    demo.apply_code(segment, code, "second")
+    same_outcome(demo, ["gold", "second"], "touched")
