@@ -23,6 +23,7 @@ pytestmark = [
 
 
 def test_a_suppressed_cell_shows_no_number_and_no_quotes(demo_project: Path, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
 
     project = open_project(demo_project)
@@ -55,15 +56,23 @@ def test_a_suppressed_cell_shows_no_number_and_no_quotes(demo_project: Path, tmp
             expect(page.get_by_role("heading", name="Themes")).to_be_visible(timeout=90_000)
             # the Total cell of the busiest code: a number and its quotes
             expect(page.get_by_role("button", name="Download these")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Cells resting on fewer than 3 respondents are hidden").first).to_be_visible()
+            expect(page.get_by_text("Cells resting on fewer than 3 respondents are hidden").first).to_be_visible(
+                timeout=30_000
+            )
             # pick the opposition column in the quotes panel
             picker = page.get_by_label("Group", exact=True)
-            picker.click()
-            page.get_by_role("option", name="opposition", exact=True).click()
+            option = page.get_by_role("option", name="opposition", exact=True)
+            for _ in range(5):  # a rerun still drawing the page can close the list just opened: open it again
+                picker.click()
+                try:
+                    option.click(timeout=10_000)
+                    break
+                except PlaywrightTimeoutError:
+                    continue
             expect(page.get_by_text("Hidden: this cell rests on fewer than 3 respondents")).to_be_visible(
                 timeout=30_000
             )
-            expect(page.get_by_role("button", name="Download these")).to_have_count(0)
+            expect(page.get_by_role("button", name="Download these")).to_have_count(0, timeout=30_000)
             heading = page.get_by_text("· group opposition:").first.inner_text()
             assert heading.rstrip().endswith("–") and not any(ch.isdigit() for ch in heading.split(":")[-1]), heading
             body = page.locator("body").inner_text()

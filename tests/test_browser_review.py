@@ -115,7 +115,9 @@ def test_the_review_is_worked_with_keys_alone(server: str, demo_project: Path, t
         # T: the transcript; back on the Agreement page, the same item.
         page.keyboard.press("t")
         expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=90_000)
-        page.go_back()
+        # back by the sidebar (the browser's Back button re-runs Streamlit's page switch, which hung under
+        # load in CI): the place is kept in the session
+        page.get_by_role("link", name="Agreement").first.click()
         expect(page.get_by_role("heading", name="Agreement", exact=True)).to_be_visible(timeout=90_000)
         at_item(page, 2, total - 2)
         # A reload keeps it too (the address names the item).
