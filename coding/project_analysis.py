@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .models import RESPONDENT
+from .project_core import ProjectCore
 from .store import Action
 from .store import settings as stored_settings
 from .store.log import write_log
@@ -24,53 +25,13 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from .auth import Accounts
-    from .config import ProjectConfig
     from .models import Codebook
     from .search import Corpus
-    from .store import Store
-    from .store.aggregate import CountsCache
     from .words import WordIndex
 
 
-class ProjectAnalysis:
-    """The read side of Project. What it reads through is Project's (declared here for the type checker)."""
-
-    store: Store
-    folder: Path
-    config: ProjectConfig
-    _counts: CountsCache
-    accounts: Accounts
-
-    @property
-    def name(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def unit(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def codebook(self) -> Codebook:
-        raise NotImplementedError
-
-    def codebook_version(self) -> str:
-        raise NotImplementedError
-
-    def codings(
-        self,
-        source: str = "all",
-        coders: Sequence[str] | None = None,
-        include_rejected: bool = False,
-        segment_ids: Sequence[int] | None = None,
-    ) -> pd.DataFrame:
-        raise NotImplementedError
-
-    def segments_frame(self) -> pd.DataFrame:
-        raise NotImplementedError
-
-    def respondents(self) -> pd.DataFrame:
-        raise NotImplementedError
+class ProjectAnalysis(ProjectCore):
+    """The read side of Project: it only reads, through ProjectCore's store and reads."""
 
     # ----- tables -----------------------------------------------------------------------------
     def crosstab(
