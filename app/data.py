@@ -303,7 +303,7 @@ def disagreements(
 
 def consensus(key: ProjectKey, token: Token) -> dict[tuple[int, str], str]:
     """(segment, code) -> the consensus decision recorded so far, read from the current codings."""
-    from coding.intercoder import CONSENSUS
+    from coding.models import CONSENSUS
 
     codings = frames(key, token).codings
     decided = codings[(codings["source"] == HUMAN) & (codings["person"] == CONSENSUS)]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coding.intercoder import CONSENSUS
-from coding.models import ACCEPTED, MODEL, RULE, SOURCES, SUGGESTED
+from coding.models import ACCEPTED, CONSENSUS, MODEL, RULE, SOURCES, SUGGESTED
 from coding.names import name_problem
 from coding.project import Project
 

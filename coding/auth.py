@@ -21,15 +21,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .errors import PermissionDeniedError, UsageError
+from .models import CONSENSUS
 from .names import name_problem
-from .store import Store
+from .store import Action, Store
 from .store import users as stored_users
+from .store.log import write_log
 
 CODER = "coder"
 LEAD = "lead"
 ROLES = (CODER, LEAD)
 OWNER = "qcode"  # the actor of the command line (Project methods' default)
-CONSENSUS = "consensus"  # intercoder.CONSENSUS: the agreed decisions' coder, never a person's login
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # hashing a megabyte on every attempt would be a cheap denial of service
 LOOPBACK_NAMES = {"localhost"}
@@ -112,7 +113,8 @@ class Accounts:
         with self.store.transaction() as session:
             return stored_users.accounts(session)
 
-    def add(self, name: str, role: str, password: str) -> str:
+    # Every change to the accounts is logged by `actor` (the command line: OWNER) in its own transaction.
+    def add(self, name: str, role: str, password: str, actor: str = OWNER) -> str:
         """Store a new account; returns the name as stored (trimmed)."""
         name, role = check_name(name), check_role(role)
         password_hash = hash_password(password)  # before the transaction: hashing takes a while
@@ -120,16 +122,18 @@ class Accounts:
             if stored_users.get_account(session, name) is not None:
                 raise UsageError(f"an account {name!r} exists already ('qcode users remove {name}' first)")
             stored_users.add_account(session, name, role, password_hash)
+            write_log(session, actor, Action.ADD_ACCOUNT, name, role=role)
         return name
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str, actor: str = OWNER) -> None:
         password_hash = hash_password(password)
         with self.store.transaction(write=True) as session:
             if stored_users.get_account(session, name) is None:
                 raise UsageError(f"no account {name!r}")
             stored_users.set_password_hash(session, name, password_hash)
+            write_log(session, actor, Action.SET_PASSWORD, name)
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str, actor: str = OWNER) -> None:
         """Remove an account (the person's codings stay under their name). The last lead goes last: without
         a lead, nobody could change the codebook from the dashboard."""
         with self.store.transaction(write=True) as session:
@@ -139,7 +143,9 @@ class Accounts:
             others = stored_users.count_accounts(session) - 1
             if row.role == LEAD and others and stored_users.count_accounts(session, LEAD) == 1:
                 raise UsageError(f"{name!r} is the last lead: add another lead before removing this one")
+            role = row.role
             stored_users.remove_account(session, name)
+            write_log(session, actor, Action.REMOVE_ACCOUNT, name, role=role)
 
     def verify(self, name: str, password: str) -> str | None:
         """The account's role when name and password match, else None (in about the same time either way)."""

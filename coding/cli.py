@@ -429,26 +429,30 @@ def search(
         )
 
 
-@main.command()
-@click.option("--coder", required=True, help="Whose last action to undo (never anyone else's).")
-@project_options
-@click.pass_context
-@handles_errors
-def undo(ctx: click.Context, coder: str, project_dir: Path | None, db: str | None) -> None:
-    """Undo your last coding or codebook action (apply, remove, accept, reject, memo, code edits)."""
-    done = open_from(ctx, project_dir, db).undo(coder)
-    click.echo(done or f"nothing of {coder}'s to undo")
+def taking_back_command(step: str, summary: str, coder_help: str) -> click.Command:
+    """`qcode undo` and `qcode redo`: the same command over Project.undo or Project.redo."""
+
+    @main.command(step, help=summary)
+    @click.option("--coder", required=True, help=coder_help)
+    @project_options
+    @click.pass_context
+    @handles_errors
+    def command(ctx: click.Context, coder: str, project_dir: Path | None, db: str | None) -> None:
+        project = open_from(ctx, project_dir, db)
+        done = project.undo(coder) if step == "undo" else project.redo(coder)
+        click.echo(done or f"nothing of {coder}'s to {step}")
+
+    return command
 
 
-@main.command()
-@click.option("--coder", required=True, help="Whose last undone action to do again.")
-@project_options
-@click.pass_context
-@handles_errors
-def redo(ctx: click.Context, coder: str, project_dir: Path | None, db: str | None) -> None:
-    """Do again what you last undid (a new action since clears it)."""
-    done = open_from(ctx, project_dir, db).redo(coder)
-    click.echo(done or f"nothing of {coder}'s to redo")
+undo = taking_back_command(
+    "undo",
+    "Undo your last coding or codebook action (apply, remove, accept, reject, memo, code edits).",
+    "Whose last action to undo (never anyone else's).",
+)
+redo = taking_back_command(
+    "redo", "Do again what you last undid (a new action since clears it).", "Whose last undone action to do again."
+)
 
 
 def where_filters(where: Sequence[str]) -> dict[str, list[str]]:

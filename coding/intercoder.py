@@ -13,12 +13,11 @@ import pandas as pd
 
 from . import agreement
 from .errors import UsageError
-from .models import ACCEPTED, HUMAN, REJECTED, Codebook
+from .models import ACCEPTED, CONSENSUS, HUMAN, REJECTED, Codebook
 from .store import Action, Store, aggregate
 from .store import codings as stored_codings
 from .store.log import write_log
 
-CONSENSUS = "consensus"
 UNIT_CHOICES = ("documents", "touched")
 
 

@@ -13,6 +13,8 @@ HUMAN, RULE, MODEL = "human", "rule", "model"
 SOURCES = (HUMAN, RULE, MODEL)
 ACCEPTED, SUGGESTED, REJECTED = "accepted", "suggested", "rejected"
 STATUSES = (ACCEPTED, SUGGESTED, REJECTED)
+# The coder the agreed decisions of a disagreement review are stored under: never a person's login.
+CONSENSUS = "consensus"
 
 
 @dataclass(frozen=True)

@@ -311,8 +311,7 @@ class Project(
 
         if decisions is None and segments is None:  # counted in the database: no decision read one by one
             return intercoder.counted_agreement_table(self.store, self.unit, self.codebook, coders, units, self._counts)
-        every = intercoder.decisions(self.decisions()) if decisions is None else decisions
-        frame = self.segments_frame() if segments is None else segments
+        every, frame = self._agreement_inputs(decisions, segments)
         return intercoder.agreement_table(every, frame, self.codebook, coders, units)
 
     def disagreements(
@@ -326,9 +325,8 @@ class Project(
         """Where two coders differ, with memos, text and any consensus; `decisions` and `segments` as in agree."""
         from . import intercoder
 
-        decided = self.decisions()
-        every = intercoder.decisions(decided) if decisions is None else decisions
-        frame = self.segments_frame() if segments is None else segments
+        decided = self.decisions()  # whose each decision is, for the list's columns
+        every, frame = self._agreement_inputs(decisions, segments, decided)
         table = intercoder.disagreement_list(
             every, frame, self.codebook, decided, self.memos(), coder_a, coder_b, units
         )
@@ -336,6 +334,17 @@ class Project(
             return table
         quotes = self.quotes(table["segment_id"].unique().tolist())[["segment_id", "document", "respondent_id", "text"]]
         return table.merge(quotes, on="segment_id", how="left").sort_values(["document", "segment_id", "code"])
+
+    def _agreement_inputs(
+        self, decisions: pd.DataFrame | None, segments: pd.DataFrame | None, decided: pd.DataFrame | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """What agreement is counted from: every decision (segment_id, code, coder) and the segments frame,
+        each read unless the caller passed it (`decided`: the project's decisions, when already read)."""
+        from . import intercoder
+
+        if decisions is None:
+            decisions = intercoder.decisions(self.decisions() if decided is None else decided)
+        return decisions, self.segments_frame() if segments is None else segments
 
     @retried
     def resolve(self, segment_id: int, code_id: str, applies: bool, actor: str) -> None:

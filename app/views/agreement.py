@@ -9,7 +9,7 @@ import streamlit as st
 
 from coding import review_queue
 from coding.errors import QcodeError
-from coding.intercoder import CONSENSUS
+from coding.models import CONSENSUS
 from qcode_app import data, review, state, widgets
 
 UNITS = {

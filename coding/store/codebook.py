@@ -71,11 +71,6 @@ def code_row(session: Session, code_id: str) -> dict[str, Any] | None:
     return {name: _plain(getattr(row, name)) for name in ROW_FIELDS}
 
 
-def lock_code(session: Session, code_id: str) -> None:
-    """Hold a code's row until the transaction ends (PostgreSQL; SQLite's write lock covers it)."""
-    session.execute(select(CodeRow.id).where(CodeRow.id == code_id).with_for_update())
-
-
 def add_code(session: Session, code: Code) -> None:
     """A new code at the end of the codebook; a retired row with its id is brought back with these fields."""
     position = (session.scalar(select(func.max(CodeRow.position))) or 0) + 1

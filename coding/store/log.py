@@ -51,6 +51,10 @@ class Action(enum.StrEnum):
     UNDO = "undo"
     REDO = "redo"
     SET_DISCLOSURE = "set_disclosure"  # the threshold below which tables hide cells (who turned it off)
+    # dashboard accounts (coding/auth.py): the account's name and role, never a password or its hash
+    ADD_ACCOUNT = "add_account"
+    REMOVE_ACCOUNT = "remove_account"
+    SET_PASSWORD = "set_password"
 
 
 # Actions that edit the codings or memos of a few segments: their entry names one in segment_id, and all of
