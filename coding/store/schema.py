@@ -126,6 +126,11 @@ class CodeRow(Base):
 DELETED = "(deleted)"
 
 
+# Undo puts rows back under their own ids (store/changes.py): SQLite may not give a deleted row's id to a
+# new row, as it does without AUTOINCREMENT (migration 0008). PostgreSQL's sequences never go back anyway.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class CodingRow(Base):
     """One code on one segment by one coder. Suggestions use the suggester's name as coder."""
 
@@ -136,6 +141,7 @@ class CodingRow(Base):
         # Covers the counting queries (store/aggregate.py): a segment's codings and every column they filter
         # on are read from the index alone, never from the table (migration 0007).
         Index("ix_codings_counts", "segment_id", "code_id", "status", "source", "coder", "decided_by", "source_name"),
+        NEVER_REUSED,
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id"), index=True)
@@ -158,7 +164,7 @@ class SpanRow(Base):
 
     __tablename__ = "spans"
     # A coder's code on one range once: applying it again (another tab, a double click) finds the first.
-    __table_args__ = (Index("uq_span", "document_id", "code_id", "coder", "start", "end", unique=True),)
+    __table_args__ = (Index("uq_span", "document_id", "code_id", "coder", "start", "end", unique=True), NEVER_REUSED)
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     start: Mapped[int] = mapped_column(Integer)
@@ -176,7 +182,7 @@ def live_codings() -> ColumnElement[bool]:
 class MemoRow(Base):
     __tablename__ = "memos"
     # One memo per coder and segment (two tabs saving at once update it; they do not add a second).
-    __table_args__ = (Index("uq_memo", "segment_id", "coder", unique=True),)
+    __table_args__ = (Index("uq_memo", "segment_id", "coder", unique=True), NEVER_REUSED)
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), default=None, index=True)
     code_id: Mapped[str | None] = mapped_column(String(200), default=None)
