@@ -160,9 +160,9 @@ def perform(project: Project, sent: dict[str, Any], document: str, coder: str, s
 
     A whole-unit coding without a span (a suggestion accepted before spans existed) is removed as it was
     made: a human code by remove_code, an accepted suggestion by rejecting it."""
-    if sent.get("kind") == "apply":
-        for code in sent.get("codes", []):
-            project.apply_span(document, int(sent["start"]), int(sent["end"]), str(code), coder)
+    if sent.get("kind") == "apply":  # every code ticked: one action, one step for Undo
+        codes = [str(code) for code in sent.get("codes", [])]
+        project.apply_spans(document, int(sent["start"]), int(sent["end"]), codes, coder)
         return
     mark = shown.get(str(sent.get("mark", "")))
     if sent.get("kind") != "remove" or mark is None or not mark.removable or mark.coder != coder:
