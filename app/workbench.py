@@ -2,18 +2,21 @@
 suggestions, a memo, undo and redo, and the segment's history.
 
 Every change goes straight to the library (and so to the store and the audit log) from a widget callback;
-widget keys carry the state token, so after a change every toggle is drawn afresh from the database.
+each run sets the switches' values from the database before drawing them, so after a change they show it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
+import threading
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from coding.errors import QcodeError
 from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook, Document, Segment
 from coding.project import Project
 
@@ -231,7 +234,22 @@ def _explainers(project: Project, book: Codebook) -> str:
     return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def warm_explainers(key: state.ProjectKey) -> threading.Thread:
+    """Load what explains suggestions (the rule matcher's spaCy pipeline, the model: seconds) in the background,
+    once per project, when the page opens, so that the first suggestion shown does not wait for it."""
+    thread = threading.Thread(target=_warm, args=(key,), name="qcode-warm-explainers", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(key: state.ProjectKey) -> None:
+    # A model that cannot be read: the page says so when it asks for reasons itself.
+    with contextlib.suppress(QcodeError):
+        state.cached_project(key).suggestion_reasons("", [])
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def _reasons(key: state.ProjectKey | None, explainers: str, text: str, codes: tuple[str, ...]) -> dict:
     """Why each suggestion was made (the matched words), cached: coding does not change the answer."""
     return state.project().suggestion_reasons(text, list(codes))
@@ -251,9 +269,7 @@ def history(project: Project, segment_id: int) -> None:
 
 
 # ----- drawing -------------------------------------------------------------------------------
-def code_toggles(
-    project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str, stamp: str
-) -> None:
+def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str) -> None:
     applied = set(mine(codings, coder)["code"])
     suggested = set(pending(codings, coder)["code"])
     find = st.text_input(
@@ -269,11 +285,14 @@ def code_toggles(
         st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
         for code in shown:
-            widget = f"tg_{segment_id}_{code.id}_{stamp}"
+            # One key per code, whatever the segment: the browser keeps its switches and only flips those whose
+            # value changed (a key new on every run makes it build every switch again). The value is what the
+            # database holds, set before the switch is drawn.
+            widget = f"tg_{code.id}"
+            st.session_state[widget] = code.id in applied
             hint = " (suggested)" if code.id in suggested and code.id not in applied else ""
             st.toggle(
                 "\u00a0" * 5 * book.depth(code.id) + code.name + hint,
-                value=code.id in applied,
                 key=widget,
                 help=code.definition or None,
                 on_change=_toggle,
@@ -289,7 +308,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     names = {c.id: c.name for c in book.codes}
     by_code = waiting.groupby("code", sort=False)
     order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
-    reasons = _reasons(state.project_key(), _explainers(project, book), text, tuple(str(code) for code in order))
+    # Reasons for every code suggested here, decided or not: accepting one then finds the rest in the cache.
+    offered = tuple(sorted({str(code) for code in codings.loc[codings["source"] != HUMAN, "code"]}))
+    reasons = _reasons(state.project_key(), _explainers(project, book), text, offered)
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(
@@ -336,8 +357,15 @@ def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:
         st.markdown(f"<b>{html.escape(str(person))}</b>: {chips}", unsafe_allow_html=True)
 
 
-def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str, stamp: str) -> None:
+MEMO_SHOWN = "_memo_shown"
+
+
+def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str) -> None:
     current = memos[(memos["segment_id"] == segment_id) & (memos["coder"] == coder)]["memo"]
-    widget = f"memo_{segment_id}_{stamp}"
-    st.text_area("Your memo on this segment", value=current.iloc[0] if len(current) else "", key=widget, height=90)
+    stored = str(current.iloc[0]) if len(current) else ""
+    widget = "memo_text"  # one key: the box stays in the browser; its text is replaced only when it must be
+    if widget not in st.session_state or st.session_state.get(MEMO_SHOWN) != (segment_id, stored):
+        st.session_state[widget] = stored  # another segment, or the memo changed (saved, undone): not a draft
+        st.session_state[MEMO_SHOWN] = (segment_id, stored)
+    st.text_area("Your memo on this segment", key=widget, height=90)
     st.button("Save memo", key=f"save_{widget}", on_click=_save_memo, args=(project, widget, segment_id, coder))
