@@ -70,7 +70,14 @@ class SpanCoder {
     this.reader.tabIndex = 0;
     this.reader.addEventListener("mouseup", (event) => this.onMouseUp(event));
     this.reader.addEventListener("keydown", (event) => this.onKey(event));
-    new ResizeObserver(() => this.drawStripes(true)).observe(this.text);
+    // The margin's width depends on the stripes, and the text's on the margin: redraw when the text's width
+    // changes (a window resized), but not back to the width of the drawing before within moments (a loop).
+    this.widths = [];
+    new ResizeObserver(() => {
+      const width = this.text.clientWidth;
+      const flipping = width === this.widths[1] && performance.now() - (this.stripesAt || 0) < 250;
+      if (width !== this.widths[0] && !flipping) this.drawStripes(true);
+    }).observe(this.text);
   }
 
   update(args) {
@@ -551,6 +558,8 @@ class SpanCoder {
     const drawn = [marks.map((m) => `${m.id}:${m.start}:${m.end}:${m.color}`).join(" "), this.chosenMark, width].join("|");
     if (!relaid && drawn === this.stripesDrawn) return; // same stripes on the same layout
     this.stripesDrawn = drawn;
+    this.widths = [width, ...this.widths].slice(0, 2);
+    this.stripesAt = performance.now();
     this.origin = this.text.getBoundingClientRect().top;
     const placed = [];
     for (const mark of marks) {
