@@ -322,18 +322,15 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
         if why:
             st.caption("Why: " + "; ".join(why))  # plain text: the matched words come from the transcript
         ids = tuple(int(i) for i in group["coding_id"])
-        accept, reject, _ = st.columns([1, 1, 1])
-        accept.button(
+        buttons = st.container(horizontal=True)  # one block for both: fewer elements to send on every run
+        buttons.button(
             "Accept",
             key=f"acc_{ids[0]}",
             on_click=_decide,
             args=(project, ids, True, coder),
             type="primary",
-            width="stretch",
         )
-        reject.button(
-            "Reject", key=f"rej_{ids[0]}", on_click=_decide, args=(project, ids, False, coder), width="stretch"
-        )
+        buttons.button("Reject", key=f"rej_{ids[0]}", on_click=_decide, args=(project, ids, False, coder))
 
 
 def _origin(source: str, confidence: float | None) -> str:

@@ -70,7 +70,8 @@ DECISIONS = "[...document.querySelectorAll('button')].filter(b => /^(Accept|Reje
 PANEL = f"({QUOTE}) + '|' + ({DECISIONS})"
 
 NEWEST = """() => [...document.querySelectorAll('.qcw-stripe[data-mark^="s"]')]
-  .map((stripe) => stripe.dataset.mark).sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)))[0]"""
+  .map((stripe) => stripe.dataset.mark).filter((id) => /^s[0-9]+$/.test(id))
+  .sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)))[0]"""
 UNIT_SPOT = """(i) => {
   const firsts = new Map();
   for (const piece of document.querySelectorAll('.qcw-unit')) {
