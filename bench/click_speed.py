@@ -69,9 +69,11 @@ QUOTE = "(document.querySelector('.qc-quote') || {}).textContent"
 DECISIONS = "[...document.querySelectorAll('button')].filter(b => /^(Accept|Reject)$/.test(b.innerText.trim())).length"
 PANEL = f"({QUOTE}) + '|' + ({DECISIONS})"
 
-NEWEST = """() => [...document.querySelectorAll('.qcw-stripe[data-mark^="s"]')]
-  .map((stripe) => stripe.dataset.mark).filter((id) => /^s[0-9]+$/.test(id))
-  .sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)))[0]"""
+# A click on the stripe of the newest span (a click in the page: the branch point's coder redrew its stripes
+# in a loop on some layouts, so that a stripe never held still for Playwright's own click).
+CHOOSE_NEWEST = """() => [...document.querySelectorAll('.qcw-stripe[data-mark^="s"]')]
+  .filter((stripe) => /^s[0-9]+$/.test(stripe.dataset.mark))
+  .sort((a, b) => Number(b.dataset.mark.slice(1)) - Number(a.dataset.mark.slice(1)))[0].click()"""
 UNIT_SPOT = """(i) => {
   const firsts = new Map();
   for (const piece of document.querySelectorAll('.qcw-unit')) {
@@ -173,8 +175,7 @@ def run(url: str, repeat: int) -> tuple[dict[str, list[float]], dict[str, list[t
             measured("apply: drawn", functools.partial(keys.press, "1"), STRIPES, "apply: saved")
             # The span just applied (the newest), so that every run leaves the project as it found it; choosing a
             # stripe happens in the browser alone.
-            newest = page.evaluate(NEWEST)
-            page.locator(f".qcw-stripe[data-mark='{newest}']").click()
+            page.evaluate(CHOOSE_NEWEST)
             measured("remove: drawn", functools.partial(keys.press, "Delete"), STRIPES, "remove: saved")
             measured("next", functools.partial(keys.press, "Alt+ArrowDown"), QUOTE)
         page.get_by_text("Suggestions waiting").first.click()
