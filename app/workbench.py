@@ -108,6 +108,24 @@ def codebook(key: state.ProjectKey, token: tuple[int, ...]) -> Codebook:
     return state.cached_project(key).codebook
 
 
+BOOK_HELD = "_workbench_codebook"
+
+
+def current_codebook(project: Project, key: state.ProjectKey, token: state.StateToken) -> Codebook:
+    """The codebook for this run: the one this session read last, while nothing but segment edits (codes
+    applied or removed, suggestions decided, memos, their undo) happened since; read again otherwise. Reading
+    it costs tens of milliseconds on a large project, and a coding action changes the state token every time."""
+    held = st.session_state.get(BOOK_HELD)
+    if held is not None:
+        book, seen = held
+        if seen == token or project.edited_segments(seen, token) is not None:
+            st.session_state[BOOK_HELD] = (book, token)
+            return book
+    book = codebook(key, tuple(token))
+    st.session_state[BOOK_HELD] = (book, token)
+    return book
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def spans_of(key: state.ProjectKey, token: tuple[int, ...], name: str) -> pd.DataFrame:
     """Every span on a transcript, every coder's."""

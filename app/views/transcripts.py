@@ -44,7 +44,7 @@ def coding_bench() -> None:
     # A fragment rerun skips main.py: read the state token afresh, so an edit just made shows at once.
     token = state.start_run()
     state.show_messages()
-    book = workbench.codebook(key, token)
+    book = workbench.current_codebook(project, key, token)
     document, segments = workbench.document(key, token.segments, name)
     units = [s for s in segments if s.role == "respondent"]
     numbers = {int(s.id or 0): i + 1 for i, s in enumerate(units)}
