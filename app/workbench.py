@@ -7,20 +7,17 @@ each run sets the switches' values from the database before drawing them, so aft
 
 from __future__ import annotations
 
-import contextlib
 import html
 import math
-import threading
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from coding.errors import QcodeError
 from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook, Document, Segment
 from coding.project import Project
 
-from . import state
+from . import reasons, state
 from .components import span_coder
 from .transcript_view import Mark
 from .widgets import chip
@@ -252,25 +249,21 @@ def _explainers(project: Project, book: Codebook) -> str:
     return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def warm_explainers(key: state.ProjectKey) -> threading.Thread:
-    """Load what explains suggestions (the rule matcher's spaCy pipeline, the model: seconds) in the background,
-    once per project, when the page opens, so that the first suggestion shown does not wait for it."""
-    thread = threading.Thread(target=_warm, args=(key,), name="qcode-warm-explainers", daemon=True)
-    thread.start()
-    return thread
+def offered_codes(codings: pd.DataFrame, segment_id: int) -> tuple[str, ...]:
+    """Every code the rules or the model suggested on a segment, decided or not (so that deciding one does
+    not change what its reasons are kept under)."""
+    here = codings[(codings["segment_id"] == segment_id) & (codings["source"] != HUMAN)]
+    return tuple(sorted({str(code) for code in here["code"]}))
 
 
-def _warm(key: state.ProjectKey) -> None:
-    # A model that cannot be read: the page says so when it asks for reasons itself.
-    with contextlib.suppress(QcodeError):
-        state.cached_project(key).suggestion_reasons("", [])
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _reasons(key: state.ProjectKey | None, explainers: str, text: str, codes: tuple[str, ...]) -> dict:
-    """Why each suggestion was made (the matched words), cached: coding does not change the answer."""
-    return state.project().suggestion_reasons(text, list(codes))
+def reasons_ahead(
+    project: Project, book: Codebook, codings: pd.DataFrame, texts: dict[int, str], ids: list[int]
+) -> None:
+    """Work out the reasons of the segments the person is likely to open next, while they read this one."""
+    key = state.project_key()
+    if key is not None:
+        items = [(texts[s], offered_codes(codings, s)) for s in ids if s in texts]
+        reasons.explainer(key).ahead(_explainers(project, book), items)
 
 
 def history(project: Project, segment_id: int) -> None:
@@ -326,9 +319,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     names = {c.id: c.name for c in book.codes}
     by_code = waiting.groupby("code", sort=False)
     order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
-    # Reasons for every code suggested here, decided or not: accepting one then finds the rest in the cache.
-    offered = tuple(sorted({str(code) for code in codings.loc[codings["source"] != HUMAN, "code"]}))
-    reasons = _reasons(state.project_key(), _explainers(project, book), text, offered)
+    key = state.project_key()
+    offered = offered_codes(codings, int(waiting["segment_id"].iloc[0]))
+    why = reasons.explainer(key).reasons(_explainers(project, book), text, offered) if key is not None else {}
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(
@@ -336,9 +329,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
             for source, confidence in zip(group["source"], group["confidence"], strict=True)
         )
         st.markdown(f"**{names.get(code, code)}** · {origins}")
-        why = [reasons[(str(source), str(code))] for source in group["source"] if (str(source), str(code)) in reasons]
-        if why:
-            st.caption("Why: " + "; ".join(why))  # plain text: the matched words come from the transcript
+        said = [why[(str(source), str(code))] for source in group["source"] if (str(source), str(code)) in why]
+        if said:
+            st.caption("Why: " + "; ".join(said))  # plain text: the matched words come from the transcript
         ids = tuple(int(i) for i in group["coding_id"])
         buttons = st.container(horizontal=True)  # one block for both: fewer elements to send on every run
         buttons.button(

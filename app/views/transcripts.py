@@ -10,7 +10,7 @@ import html
 
 import streamlit as st
 
-from qcode_app import data, sidebar, state, widgets, workbench
+from qcode_app import data, reasons, sidebar, state, widgets, workbench
 from qcode_app.components.span_coder import span_coder
 from qcode_app.transcript_view import coder_data
 
@@ -36,7 +36,7 @@ show_others = pick_others.toggle(
 
 
 if me:
-    workbench.warm_explainers(key)
+    reasons.explainer(key)  # its pipeline loads in the background while the page is read
 
 
 @st.fragment
@@ -147,6 +147,8 @@ def coding_bench() -> None:
             return
         st.markdown("**Suggestions**")
         workbench.suggestions(project, book, here, me, texts[segment_id])
+        position = candidates.index(segment_id)
+        workbench.reasons_ahead(project, book, codings, texts, candidates[position + 1 : position + 3])
         with st.expander("Codes on this whole segment", icon=":material/checklist:"):
             workbench.code_toggles(project, book, segment_id, here, me)
         if show_others:
