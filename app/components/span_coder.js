@@ -127,8 +127,10 @@ class SpanCoder {
     }
     if (!missing.length) return full;
     const asking = missing.map((name) => `${name}:${parts[name]}`).join(" ");
-    if (this.asking !== asking) {
+    // Once per missing set; again after a while, in case the run that was to answer was cut short.
+    if (this.asking !== asking || performance.now() - this.askedAt > 3000) {
       this.asking = asking;
+      this.askedAt = performance.now();
       this.args.setStateValue("need", { nonce: `${Date.now()}-${asking}`, parts: missing });
     }
     return null;
