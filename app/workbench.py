@@ -2,7 +2,7 @@
 suggestions, a memo, undo and redo, and the segment's history.
 
 Every change goes straight to the library (and so to the store and the audit log) from a widget callback;
-widget keys carry the state token, so after a change every toggle is drawn afresh from the database.
+each run sets the switches' values from the database before drawing them, so after a change they show it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import streamlit as st
 from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook, Document, Segment
 from coding.project import Project
 
-from . import state
+from . import reasons, state
 from .components import span_coder
 from .transcript_view import Mark
 from .widgets import chip
@@ -105,6 +105,24 @@ def codebook(key: state.ProjectKey, token: tuple[int, ...]) -> Codebook:
     return state.cached_project(key).codebook
 
 
+BOOK_HELD = "_workbench_codebook"
+
+
+def current_codebook(project: Project, key: state.ProjectKey, token: state.StateToken) -> Codebook:
+    """The codebook for this run: the one this session read last, while nothing but segment edits (codes
+    applied or removed, suggestions decided, memos, their undo) happened since; read again otherwise. Reading
+    it costs tens of milliseconds on a large project, and a coding action changes the state token every time."""
+    held = st.session_state.get(BOOK_HELD)
+    if held is not None:
+        book, seen = held
+        if seen == token or project.edited_segments(seen, token) is not None:
+            st.session_state[BOOK_HELD] = (book, token)
+            return book
+    book = codebook(key, tuple(token))
+    st.session_state[BOOK_HELD] = (book, token)
+    return book
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def spans_of(key: state.ProjectKey, token: tuple[int, ...], name: str) -> pd.DataFrame:
     """Every span on a transcript, every coder's."""
@@ -160,9 +178,9 @@ def perform(project: Project, sent: dict[str, Any], document: str, coder: str, s
 
     A whole-unit coding without a span (a suggestion accepted before spans existed) is removed as it was
     made: a human code by remove_code, an accepted suggestion by rejecting it."""
-    if sent.get("kind") == "apply":
-        for code in sent.get("codes", []):
-            project.apply_span(document, int(sent["start"]), int(sent["end"]), str(code), coder)
+    if sent.get("kind") == "apply":  # every code ticked: one action, one step for Undo
+        codes = [str(code) for code in sent.get("codes", [])]
+        project.apply_spans(document, int(sent["start"]), int(sent["end"]), codes, coder)
         return
     mark = shown.get(str(sent.get("mark", "")))
     if sent.get("kind") != "remove" or mark is None or not mark.removable or mark.coder != coder:
@@ -231,10 +249,21 @@ def _explainers(project: Project, book: Codebook) -> str:
     return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _reasons(key: state.ProjectKey | None, explainers: str, text: str, codes: tuple[str, ...]) -> dict:
-    """Why each suggestion was made (the matched words), cached: coding does not change the answer."""
-    return state.project().suggestion_reasons(text, list(codes))
+def offered_codes(codings: pd.DataFrame, segment_id: int) -> tuple[str, ...]:
+    """Every code the rules or the model suggested on a segment, decided or not (so that deciding one does
+    not change what its reasons are kept under)."""
+    here = codings[(codings["segment_id"] == segment_id) & (codings["source"] != HUMAN)]
+    return tuple(sorted({str(code) for code in here["code"]}))
+
+
+def reasons_ahead(
+    project: Project, book: Codebook, codings: pd.DataFrame, texts: dict[int, str], ids: list[int]
+) -> None:
+    """Work out the reasons of the segments the person is likely to open next, while they read this one."""
+    key = state.project_key()
+    if key is not None:
+        items = [(texts[s], offered_codes(codings, s)) for s in ids if s in texts]
+        reasons.explainer(key).ahead(_explainers(project, book), items)
 
 
 def history(project: Project, segment_id: int) -> None:
@@ -251,9 +280,7 @@ def history(project: Project, segment_id: int) -> None:
 
 
 # ----- drawing -------------------------------------------------------------------------------
-def code_toggles(
-    project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str, stamp: str
-) -> None:
+def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.DataFrame, coder: str) -> None:
     applied = set(mine(codings, coder)["code"])
     suggested = set(pending(codings, coder)["code"])
     find = st.text_input(
@@ -269,11 +296,14 @@ def code_toggles(
         st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
         for code in shown:
-            widget = f"tg_{segment_id}_{code.id}_{stamp}"
+            # One key per code, whatever the segment: the browser keeps its switches and only flips those whose
+            # value changed (a key new on every run makes it build every switch again). The value is what the
+            # database holds, set before the switch is drawn.
+            widget = f"tg_{code.id}"
+            st.session_state[widget] = code.id in applied
             hint = " (suggested)" if code.id in suggested and code.id not in applied else ""
             st.toggle(
                 "\u00a0" * 5 * book.depth(code.id) + code.name + hint,
-                value=code.id in applied,
                 key=widget,
                 help=code.definition or None,
                 on_change=_toggle,
@@ -289,7 +319,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     names = {c.id: c.name for c in book.codes}
     by_code = waiting.groupby("code", sort=False)
     order = by_code["confidence"].max().fillna(1.0).sort_values(ascending=False).index
-    reasons = _reasons(state.project_key(), _explainers(project, book), text, tuple(str(code) for code in order))
+    key = state.project_key()
+    offered = offered_codes(codings, int(waiting["segment_id"].iloc[0]))
+    why = reasons.explainer(key).reasons(_explainers(project, book), text, offered) if key is not None else {}
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(
@@ -297,22 +329,19 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
             for source, confidence in zip(group["source"], group["confidence"], strict=True)
         )
         st.markdown(f"**{names.get(code, code)}** · {origins}")
-        why = [reasons[(str(source), str(code))] for source in group["source"] if (str(source), str(code)) in reasons]
-        if why:
-            st.caption("Why: " + "; ".join(why))  # plain text: the matched words come from the transcript
+        said = [why[(str(source), str(code))] for source in group["source"] if (str(source), str(code)) in why]
+        if said:
+            st.caption("Why: " + "; ".join(said))  # plain text: the matched words come from the transcript
         ids = tuple(int(i) for i in group["coding_id"])
-        accept, reject, _ = st.columns([1, 1, 1])
-        accept.button(
+        buttons = st.container(horizontal=True)  # one block for both: fewer elements to send on every run
+        buttons.button(
             "Accept",
             key=f"acc_{ids[0]}",
             on_click=_decide,
             args=(project, ids, True, coder),
             type="primary",
-            width="stretch",
         )
-        reject.button(
-            "Reject", key=f"rej_{ids[0]}", on_click=_decide, args=(project, ids, False, coder), width="stretch"
-        )
+        buttons.button("Reject", key=f"rej_{ids[0]}", on_click=_decide, args=(project, ids, False, coder))
 
 
 def _origin(source: str, confidence: float | None) -> str:
@@ -336,8 +365,15 @@ def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:
         st.markdown(f"<b>{html.escape(str(person))}</b>: {chips}", unsafe_allow_html=True)
 
 
-def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str, stamp: str) -> None:
+MEMO_SHOWN = "_memo_shown"
+
+
+def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str) -> None:
     current = memos[(memos["segment_id"] == segment_id) & (memos["coder"] == coder)]["memo"]
-    widget = f"memo_{segment_id}_{stamp}"
-    st.text_area("Your memo on this segment", value=current.iloc[0] if len(current) else "", key=widget, height=90)
+    stored = str(current.iloc[0]) if len(current) else ""
+    widget = "memo_text"  # one key: the box stays in the browser; its text is replaced only when it must be
+    if widget not in st.session_state or st.session_state.get(MEMO_SHOWN) != (segment_id, stored):
+        st.session_state[widget] = stored  # another segment, or the memo changed (saved, undone): not a draft
+        st.session_state[MEMO_SHOWN] = (segment_id, stored)
+    st.text_area("Your memo on this segment", key=widget, height=90)
     st.button("Save memo", key=f"save_{widget}", on_click=_save_memo, args=(project, widget, segment_id, coder))

@@ -188,6 +188,17 @@ class ProjectCoding(ProjectCore):
         return span_id
 
     @retried
+    def apply_spans(self, document: str, start: int, end: int, code_ids: Sequence[str], coder: str) -> list[int]:
+        """apply_span for several codes on one range, as one action: undo(coder) takes them all back in one step.
+        Returns the span ids in the order of code_ids."""
+        from . import span_coding
+
+        for code_id in code_ids:
+            self._known_code(code_id)
+        with self.store.transaction(write=True) as session:
+            return span_coding.code_range(session, document, start, end, code_ids, coder, self.unit)
+
+    @retried
     def remove_span(self, span_id: int, coder: str) -> None:
         """A person removes their own span (another's is refused); unit rows that no other span of theirs
         with the same code touches are taken off (a decision on a suggestion becomes a rejection).

@@ -25,6 +25,7 @@ from .store import codings as stored_codings
 from .store import segments as stored_segments
 from .store import spans as stored_spans
 from .store.changes import Recorder
+from .store.log import Action, write_log
 from .store.schema import CodingRow, DocumentRow, SegmentRow, SpanRow, is_current
 
 
@@ -60,6 +61,45 @@ def add_span(
     for segment_id in touched:
         put_code(session, rec, segment_id, code_id, coder)
     return span_id, touched
+
+
+def code_range(
+    session: Session, name: str, start: int, end: int, code_ids: Sequence[str], coder: str, unit: str
+) -> list[int]:
+    """Several codes on one range of document `name` as one action: one apply_span log entry naming them all
+    (details["codes"]), so that undo takes them back together. Returns the span ids in the order of code_ids.
+    Nothing is logged when the coder had every one of them on that range already."""
+    codes = list(dict.fromkeys(code_ids))  # a code ticked twice is applied once
+    if not codes:
+        raise UsageError("no code given to apply")
+    document = document_for_edit(session, name)
+    check_range(name, document.text, start, end)
+    rec = Recorder(session)
+    ids: list[int] = []
+    touched: list[int] = []
+    for code_id in codes:
+        span_id, units = add_span(session, rec, document, start, end, code_id, coder, unit)
+        ids.append(span_id)
+        touched.extend(u for u in units if u not in touched)
+    changes = rec.changes()
+    if changes:
+        write_log(
+            session,
+            coder,
+            Action.APPLY_SPAN,
+            f"span {ids[0]}" if len(ids) == 1 else "spans " + ", ".join(map(str, ids)),
+            segment_id=touched[0] if touched else None,
+            code_id=codes[0],
+            document=name,
+            start=start,
+            end=end,
+            span_id=ids[0],
+            span_ids=ids,
+            codes=codes,
+            segments=touched,
+            changes=changes,
+        )
+    return ids
 
 
 def code_unit(session: Session, rec: Recorder, segment_id: int, code_id: str, coder: str) -> int:

@@ -283,6 +283,9 @@ def describe(entry: LogRow, names: dict[str, str] | None = None) -> str:
     action = entry.action
     if action in (Action.APPLY_SPAN, Action.REMOVE_SPAN):
         verb = "applied" if action == Action.APPLY_SPAN else "removed"
+        codes = [str(c) for c in details.get("codes") or []]
+        if len(codes) > 1:  # several codes applied together (one undo step)
+            code_text = ", ".join(f"'{(names or {}).get(c, c)}'" for c in codes)
         return f"{verb} {code_text} on {details.get('document')} {details.get('start')}-{details.get('end')}"
     if action == Action.CODE_HITS:
         return f"coded {len(details.get('spans') or [])} search hits with {code_text}"

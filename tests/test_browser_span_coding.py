@@ -135,7 +135,7 @@ def test_drag_a_phrase_across_two_sentences_code_it_by_key_reload_and_undo(serve
         page.keyboard.press("1")  # the first code of the list
         stripe = page.locator(f".qcw-stripe[data-code='{first_code.id}']")
         expect(stripe).to_have_count(1, timeout=2_000)  # drawn at once, before the server answers
-        saved = page.locator(f".qcw-stripe[data-code='{first_code.id}'][data-mark^='s']")
+        saved = page.locator(f".qcw-stripe[data-code='{first_code.id}'][data-mark^='s']:not([data-mark^='saving'])")
         expect(saved).to_have_count(1, timeout=15_000)  # the server's own span ("s<id>")
         spans = stored(project, "R01", 1)
         assert list(zip(spans["start"], spans["end"], spans["code_id"], spans["coder"], strict=True)) == [
@@ -196,4 +196,72 @@ def test_click_a_sentence_extend_it_by_keys_and_work_at_1024_px(server: str, stu
         page.locator(".qcw-filter").fill(project.codebook.tree_order()[-1].name[:6])
         expect(page.locator(".qcw-code")).to_have_count(1)
         page.screenshot(path=str(SHOTS / "coding-4-narrow.png"))
+        browser.close()
+
+
+def _coder_messages(page: Any) -> list[dict[str, Any]]:
+    """The span coder's data in every message the server sends this page from now on, decoded as it arrives."""
+    import json
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    seen: list[dict[str, Any]] = []
+
+    def heard(payload: Any) -> None:
+        message = ForwardMsg.FromString(payload if isinstance(payload, bytes) else payload.encode())
+        element = message.delta.new_element if message.WhichOneof("type") == "delta" else None
+        if element is not None and element.WhichOneof("type") == "bidi_component" and element.bidi_component.json:
+            seen.append(json.loads(element.bidi_component.json))
+
+    page.on("websocket", lambda socket: socket.on("framereceived", heard))
+    return seen
+
+
+def test_the_transcript_goes_to_the_browser_once_and_again_when_it_lacks_it(server: str, study: Path) -> None:
+    """After the first run the text, units and codes are sent by digest alone, stripes only when they change;
+    a browser that lost them (here: its store emptied) asks, gets them in full and codes on as before."""
+    from playwright.sync_api import expect, sync_playwright
+
+    project = open_project(study)
+    units = sorted((s for s in project.segments(["R01"]) if s.role == "respondent"), key=lambda s: s.start)
+    codes = project.codebook.tree_order()
+    before = len(project.spans("R01"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        sent = _coder_messages(page)
+        page.goto(f"{server}/transcripts?coder=cy")
+        expect(page.locator(".qcw-p").first).to_be_visible(timeout=90_000)
+        assert any("turns" in data and data["parts"]["turns"] for data in sent)
+        count = len(sent)
+
+        def choose(unit: Any) -> None:
+            spot = page.evaluate(POINT, [unit.start + 1, "left"])
+            page.mouse.click(spot["x"], spot["y"])
+            expect(page.locator(".qc-quote")).to_contain_text(unit.text[:20], timeout=15_000)
+
+        choose(units[1])  # a sentence chosen: the panel follows, the text is not sent again
+        later = sent[count:]
+        assert later and not any({"turns", "units", "codes", "marks"} & set(data) for data in later)
+
+        count = len(sent)
+        page.keyboard.press("1")
+        stripe = f".qcw-stripe[data-code='{codes[0].id}'][data-mark^='s']:not([data-mark^='saving'])"
+        expect(page.locator(stripe)).to_have_count(1, timeout=15_000)
+        later = sent[count:]  # the new stripes, not the text again
+        assert any("marks" in data for data in later) and not any("turns" in data for data in later)
+
+        # The browser loses what it kept: the next run's digests name parts it cannot fill, so it asks.
+        page.evaluate("() => globalThis[Symbol.for('qcode.spanCoder.parts')].clear()")
+        count = len(sent)
+        choose(units[2])
+        deadline = time.monotonic() + 15
+        while not any("turns" in data for data in sent[count:]) and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert any("turns" in data for data in sent[count:]), "the text was sent again when asked for"
+        page.keyboard.press("2")  # and coding goes on
+        stripe = f".qcw-stripe[data-code='{codes[1].id}'][data-mark^='s']:not([data-mark^='saving'])"
+        expect(page.locator(stripe)).to_have_count(1, timeout=15_000)
+        spans = stored(project, "R01", before + 2)
+        assert sorted(spans.loc[spans["coder"] == "cy", "code_id"]) == sorted([codes[0].id, codes[1].id])
         browser.close()

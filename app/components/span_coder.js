@@ -7,6 +7,16 @@ const WORD = /[\p{L}\p{N}\p{M}'’_-]/u;
 const LANE = 96; // px per stripe column in the margin; narrower when many stripes overlap
 const MARGIN_MAX = 240;
 const instances = new WeakMap(); // parentElement -> what one mounted span coder remembers between runs
+// Parts of the data the server sends once per content (turns, units, codes, marks), kept by their digest for
+// the whole page: a remounted coder (back from another page) finds them here. Oldest go first past KEEP.
+const PARTS = (globalThis[Symbol.for("qcode.spanCoder.parts")] ||= new Map());
+const KEEP = 48;
+
+function keepPart(key, value) {
+  PARTS.delete(key);
+  PARTS.set(key, value);
+  while (PARTS.size > KEEP) PARTS.delete(PARTS.keys().next().value);
+}
 
 function codePoints(text) {
   // u16[i]: the UTF-16 index of code point i (and u16[n] = text.length), so both directions are exact.
@@ -60,14 +70,21 @@ class SpanCoder {
     this.reader.tabIndex = 0;
     this.reader.addEventListener("mouseup", (event) => this.onMouseUp(event));
     this.reader.addEventListener("keydown", (event) => this.onKey(event));
-    new ResizeObserver(() => this.drawStripes()).observe(this.text);
+    // The margin's width depends on the stripes, and the text's on the margin: redraw when the text's width
+    // changes (a window resized), but not back to the width of the drawing before within moments (a loop).
+    this.widths = [];
+    new ResizeObserver(() => {
+      const width = this.text.clientWidth;
+      const flipping = width === this.widths[1] && performance.now() - (this.stripesAt || 0) < 250;
+      if (width !== this.widths[0] && !flipping) this.drawStripes(true);
+    }).observe(this.text);
   }
 
   update(args) {
     this.args = args;
-    const data = args.data || {};
+    const data = this.resolve(args.data || {});
+    if (!data) return; // waiting for parts the server sends on the next run; what is drawn stays
     this.data = data;
-    this.root.dataset.done = data.done || "";
     const docKey = data.document;
     if (docKey !== this.docKey) {
       this.docKey = docKey;
@@ -86,9 +103,37 @@ class SpanCoder {
     }
     this.selectedSinceUpdate = false;
     if (this.chosenMark && !(data.marks || []).some((m) => m.id === this.chosenMark)) this.chosenMark = null;
-    this.turns = (data.turns || []).map((t) => ({ ...t, ...codePoints(t.text) }));
+    if (this.turnsKey !== data.parts.turns) {
+      this.turnsKey = data.parts.turns;
+      this.turns = (data.turns || []).map((t) => ({ ...t, ...codePoints(t.text) }));
+    }
     this.units = data.units || [];
+    const started = performance.now();
     this.render();
+    this.root.dataset.drawMs = (performance.now() - started).toFixed(1); // what drawing an answer cost here
+    this.root.dataset.done = data.done || ""; // after drawing: tests and the bench see the answer on screen
+  }
+
+  resolve(data) {
+    // The data with every part filled in from what was sent before; null (and a request) if one is missing.
+    const parts = data.parts || {};
+    const full = { ...data };
+    const missing = [];
+    for (const [name, digest] of Object.entries(parts)) {
+      const key = `${name}:${digest}`;
+      if (name in data) keepPart(key, data[name]);
+      if (PARTS.has(key)) full[name] = PARTS.get(key);
+      else missing.push(name);
+    }
+    if (!missing.length) return full;
+    const asking = missing.map((name) => `${name}:${parts[name]}`).join(" ");
+    // Once per missing set; again after a while, in case the run that was to answer was cut short.
+    if (this.asking !== asking || performance.now() - this.askedAt > 3000) {
+      this.asking = asking;
+      this.askedAt = performance.now();
+      this.args.setStateValue("need", { nonce: `${Date.now()}-${asking}`, parts: missing });
+    }
+    return null;
   }
 
   send(kind, payload) {
@@ -325,8 +370,8 @@ class SpanCoder {
 
   render() {
     this.drawCodes();
-    this.drawText();
-    this.drawStripes();
+    const relaid = this.drawText();
+    this.drawStripes(relaid);
     this.say();
   }
 
@@ -361,6 +406,9 @@ class SpanCoder {
     }
     const shown = this.shownCodes();
     this.active = Math.min(this.active, Math.max(shown.length - 1, 0));
+    const drawn = [this.data.parts.codes, this.filter, this.active, [...this.ticked].join(" ")].join("|");
+    if (drawn === this.codesDrawn) return; // the list as it stands is right
+    this.codesDrawn = drawn;
     this.list.replaceChildren();
     shown.forEach((code, index) => {
       const row = el("div", "qcw-code" + (index === this.active ? " qcw-active" : ""));
@@ -374,6 +422,7 @@ class SpanCoder {
       tick.addEventListener("change", () => {
         if (tick.checked) this.ticked.add(code.id);
         else this.ticked.delete(code.id);
+        this.codesDrawn = null; // the box shows it already; the list is redrawn when next asked
       });
       const key = el("span", "qcw-key", index < 9 ? String(index + 1) : "");
       const swatch = el("span", "qcw-swatch");
@@ -392,66 +441,128 @@ class SpanCoder {
   }
 
   drawText() {
+    // Turn by turn: a turn whose pieces read the same as last time keeps its elements (no new layout);
+    // only turns a change touches (a stripe, the selection, the current sentence) are built again.
+    // Returns whether any turn was built again (the stripes' positions may have moved).
     const marks = this.marks();
     const pending = new Set(this.data.pending || []);
     const chosen = marks.find((m) => m.id === this.chosenMark);
-    const frag = document.createDocumentFragment();
-    for (const turn of this.turns) {
-      const box = el("div", "qcw-turn" + (turn.role === "respondent" ? "" : " qcw-interviewer"));
-      box.append(el("span", "qcw-speaker", `${turn.speaker}: `));
+    if (this.builtFor !== this.turnsKey) {
+      this.builtFor = this.turnsKey;
+      this.text.replaceChildren();
+      this.boxes = [];
+      this.shapes = [];
+      this.turnPieces = [];
+    }
+    let changed = false;
+    this.turns.forEach((turn, index) => {
+      const overlaps = (x) => x.end > turn.start && x.start < turn.end;
+      const units = this.units.filter(overlaps);
+      const over = marks.filter(overlaps);
       const cuts = new Set([turn.start, turn.end]);
       const inside = (x) => x > turn.start && x < turn.end && cuts.add(x);
-      for (const u of this.units) if (u.end > turn.start && u.start < turn.end) (inside(u.start), inside(u.end));
-      for (const m of marks) if (m.end > turn.start && m.start < turn.end) (inside(m.start), inside(m.end));
+      for (const u of units) (inside(u.start), inside(u.end));
+      for (const m of over) (inside(m.start), inside(m.end));
       if (this.selection) (inside(this.selection.start), inside(this.selection.end));
       const points = [...cuts].sort((x, y) => x - y);
+      const pieces = [];
       for (let i = 0; i + 1 < points.length; i++) {
         const [a, b] = [points[i], points[i + 1]];
-        const piece = el("span", "qcw-p", turn.chars.slice(a - turn.start, b - turn.start).join(""));
-        piece.dataset.a = a;
-        piece.dataset.b = b;
-        const unit = this.unitAt(a);
-        if (unit) {
-          piece.classList.add("qcw-unit");
-          piece.dataset.unit = unit.id;
-          if (pending.has(unit.id)) piece.classList.add("qcw-pending");
-          if (unit.id === this.data.current) piece.classList.add("qcw-current");
-        }
-        const over = marks.filter((m) => m.start <= a && b <= m.end);
-        if (over.length) {
-          piece.style.background = `${over[0].color}2e`;
-          piece.dataset.codes = over.map((m) => m.code).join(" ");
-        }
-        if (this.selection && this.selection.start <= a && b <= this.selection.end) piece.classList.add("qcw-sel");
-        if (chosen && chosen.start <= a && b <= chosen.end) piece.classList.add("qcw-chosen");
-        box.append(piece);
+        const unit = units.find((u) => u.start <= a && a < u.end) || null;
+        const covering = over.filter((m) => m.start <= a && b <= m.end);
+        pieces.push({
+          a,
+          b,
+          unit: unit ? unit.id : null,
+          pending: !!unit && pending.has(unit.id),
+          current: !!unit && unit.id === this.data.current,
+          color: covering.length ? covering[0].color : "",
+          codes: covering.map((m) => m.code).join(" "),
+          sel: !!this.selection && this.selection.start <= a && b <= this.selection.end,
+          chosen: !!chosen && chosen.start <= a && b <= chosen.end,
+        });
       }
-      frag.append(box);
-    }
-    this.text.replaceChildren(frag);
+      const shape = JSON.stringify(pieces);
+      if (shape === this.shapes[index]) return;
+      this.shapes[index] = shape;
+      const box = this.turnBox(turn, pieces, index);
+      if (this.boxes[index]) this.boxes[index].replaceWith(box);
+      else this.text.append(box);
+      this.boxes[index] = box;
+      changed = true;
+    });
+    this.pieces = this.turnPieces.flat(); // every piece element in text order, for the stripes' extents
     if (this.scrollToSelection && this.selection) {
       this.scrollToSelection = false;
       const first = this.text.querySelector(".qcw-sel");
       if (first) this.reader.scrollTop += first.getBoundingClientRect().top - this.reader.getBoundingClientRect().top - 120;
     }
+    return changed;
+  }
+
+  turnBox(turn, pieces, index) {
+    const box = el("div", "qcw-turn" + (turn.role === "respondent" ? "" : " qcw-interviewer"));
+    box.append(el("span", "qcw-speaker", `${turn.speaker}: `));
+    const elements = [];
+    for (const p of pieces) {
+      const piece = el("span", "qcw-p", turn.chars.slice(p.a - turn.start, p.b - turn.start).join(""));
+      piece.dataset.a = p.a;
+      piece.dataset.b = p.b;
+      if (p.unit !== null) {
+        piece.classList.add("qcw-unit");
+        piece.dataset.unit = p.unit;
+        if (p.pending) piece.classList.add("qcw-pending");
+        if (p.current) piece.classList.add("qcw-current");
+      }
+      if (p.codes) {
+        piece.style.background = `${p.color}2e`;
+        piece.dataset.codes = p.codes;
+      }
+      if (p.sel) piece.classList.add("qcw-sel");
+      if (p.chosen) piece.classList.add("qcw-chosen");
+      box.append(piece);
+      elements.push(piece);
+    }
+    this.turnPieces[index] = elements;
+    return box;
   }
 
   extent(mark) {
-    // Top and bottom of a coding's text inside the reader, from the pieces it covers.
-    const pieces = [...this.text.querySelectorAll("[data-a]")].filter(
-      (p) => Number(p.dataset.a) >= mark.start && Number(p.dataset.b) <= mark.end,
-    );
-    if (!pieces.length) return null;
-    const origin = this.text.getBoundingClientRect().top;
-    const first = pieces[0].getClientRects()[0] || pieces[0].getBoundingClientRect();
-    const lastRects = pieces[pieces.length - 1].getClientRects();
-    const last = lastRects[lastRects.length - 1] || pieces[pieces.length - 1].getBoundingClientRect();
-    return { top: first.top - origin, bottom: last.bottom - origin };
+    // Top and bottom of a coding's text inside the reader, from the first and last piece it covers (pieces
+    // are in text order: two binary searches, not a look at every piece).
+    const pieces = this.pieces || [];
+    let low = 0;
+    let high = pieces.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (Number(pieces[mid].dataset.a) < mark.start) low = mid + 1;
+      else high = mid;
+    }
+    const first = low;
+    high = pieces.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (Number(pieces[mid].dataset.b) <= mark.end) low = mid + 1;
+      else high = mid;
+    }
+    const last = low - 1;
+    if (first >= pieces.length || last < first) return null;
+    const top = pieces[first].getClientRects()[0] || pieces[first].getBoundingClientRect();
+    const lastRects = pieces[last].getClientRects();
+    const bottom = lastRects[lastRects.length - 1] || pieces[last].getBoundingClientRect();
+    return { top: top.top - this.origin, bottom: bottom.bottom - this.origin };
   }
 
-  drawStripes() {
-    if (!this.data) return;
+  drawStripes(relaid = true) {
+    if (!this.data || !this.pieces) return;
     const marks = this.marks();
+    const width = this.text.clientWidth;
+    const drawn = [marks.map((m) => `${m.id}:${m.start}:${m.end}:${m.color}`).join(" "), this.chosenMark, width].join("|");
+    if (!relaid && drawn === this.stripesDrawn) return; // same stripes on the same layout
+    this.stripesDrawn = drawn;
+    this.widths = [width, ...this.widths].slice(0, 2);
+    this.stripesAt = performance.now();
+    this.origin = this.text.getBoundingClientRect().top;
     const placed = [];
     for (const mark of marks) {
       const where = this.extent(mark);
@@ -466,17 +577,17 @@ class SpanCoder {
       item.lane = lane;
     }
     const lanes = laneEnds.length;
-    const width = Math.max(Math.min(LANE, Math.floor(MARGIN_MAX / Math.max(lanes, 1))), 18);
-    this.margin.style.width = `${Math.max(lanes * width, 8)}px`;
+    const laneWidth = Math.max(Math.min(LANE, Math.floor(MARGIN_MAX / Math.max(lanes, 1))), 18);
+    this.margin.style.width = `${Math.max(lanes * laneWidth, 8)}px`;
     this.margin.style.height = `${this.text.scrollHeight}px`;
-    this.margin.replaceChildren();
+    const stripes = document.createDocumentFragment();
     for (const { mark, top, bottom, lane } of placed) {
       const stripe = el("div", "qcw-stripe" + (mark.id === this.chosenMark ? " qcw-stripe-chosen" : ""));
       if (mark.saving) stripe.classList.add("qcw-saving");
       stripe.style.top = `${top}px`;
       stripe.style.height = `${Math.max(bottom - top, 14)}px`;
-      stripe.style.left = `${lane * width}px`;
-      stripe.style.width = `${width - 4}px`;
+      stripe.style.left = `${lane * laneWidth}px`;
+      stripe.style.width = `${laneWidth - 4}px`;
       stripe.style.borderColor = mark.color;
       stripe.dataset.mark = mark.id;
       stripe.dataset.code = mark.code;
@@ -493,8 +604,9 @@ class SpanCoder {
         this.reader.focus({ preventScroll: true });
         this.say(`${mark.name} by ${mark.coder} chosen${mark.removable ? ": Delete removes it." : "."}`);
       });
-      this.margin.append(stripe);
+      stripes.append(stripe);
     }
+    this.margin.replaceChildren(stripes);
   }
 }
 

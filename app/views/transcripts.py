@@ -10,7 +10,7 @@ import html
 
 import streamlit as st
 
-from qcode_app import data, sidebar, state, widgets, workbench
+from qcode_app import data, reasons, sidebar, state, widgets, workbench
 from qcode_app.components.span_coder import span_coder
 from qcode_app.transcript_view import coder_data
 
@@ -35,12 +35,16 @@ show_others = pick_others.toggle(
 )
 
 
+if me:
+    reasons.explainer(key)  # its pipeline loads in the background while the page is read
+
+
 @st.fragment
 def coding_bench() -> None:
     # A fragment rerun skips main.py: read the state token afresh, so an edit just made shows at once.
     token = state.start_run()
     state.show_messages()
-    book = workbench.codebook(key, token)
+    book = workbench.current_codebook(project, key, token)
     document, segments = workbench.document(key, token.segments, name)
     units = [s for s in segments if s.role == "respondent"]
     numbers = {int(s.id or 0): i + 1 for i, s in enumerate(units)}
@@ -62,45 +66,17 @@ def coding_bench() -> None:
         candidates = [s for s in candidates if s not in done]
     texts = {int(s.id or 0): s.text for s in units}
 
-    segment_id: int | None = None
+    # The text and the panel's quote are drawn before the toolbar above them: the browser gets the parts an
+    # action changes first (elements reach it in the order the script makes them, not the order on screen).
     toolbar = st.container()
     read, panel = st.columns([5, 2], gap="medium")
-    with toolbar:
-        pick, back, forward, undo, redo = st.columns([6, 2, 2, 2, 3], vertical_alignment="bottom", gap="small")
-        if not candidates:
-            pick.success("Nothing left here: every segment of this transcript is done for this step.")
-        else:
-            segment_id = pick.selectbox(
-                "Segment",
-                candidates,
-                format_func=lambda s: f"{numbers[s]} · {texts[s][:70]}",
-                **state.sticky(
-                    "segment", workbench.next_after(st.session_state.get("segment"), candidates, numbers), candidates
-                ),
-            )
-            position = candidates.index(segment_id)
-            back.button(
-                "",
-                icon=":material/arrow_upward:",
-                help="Previous segment (Alt+Up)",
-                shortcut="Alt+Up",
-                disabled=position == 0,
-                on_click=workbench.go_to,
-                args=(candidates[max(position - 1, 0)],),
-                width="stretch",
-            )
-            forward.button(
-                "",
-                icon=":material/arrow_downward:",
-                help="Next segment (Alt+Down)",
-                shortcut="Alt+Down",
-                disabled=position == len(candidates) - 1,
-                on_click=workbench.go_to,
-                args=(candidates[min(position + 1, len(candidates) - 1)],),
-                width="stretch",
-            )
-        if me:
-            workbench.undo_buttons(project, me, undo, redo)
+    segment_id: int | None = None
+    picked = {}
+    if candidates:
+        picked = state.sticky(
+            "segment", workbench.next_after(st.session_state.get("segment"), candidates, numbers), candidates
+        )
+        segment_id = int(st.session_state["segment"])
 
     shown = workbench.marks(visible, spans, bounds, me)
     # The text selects the panel's segment itself; a segment chosen in the panel selects its sentence there.
@@ -129,23 +105,56 @@ def coding_bench() -> None:
             on_action=lambda: workbench.on_span_action(project, CODER_KEY, name, me, {m.id: m for m in shown}),
             on_selection=lambda: workbench.on_selection(CODER_KEY),
         )
+    if segment_id is not None:
+        panel.markdown(f'<div class="qc-quote">{html.escape(texts[segment_id])}</div>', unsafe_allow_html=True)
+
+    with toolbar:
+        pick, back, forward, undo, redo = st.columns([6, 2, 2, 2, 3], vertical_alignment="bottom", gap="small")
+        if segment_id is None:
+            pick.success("Nothing left here: every segment of this transcript is done for this step.")
+        else:
+            pick.selectbox("Segment", candidates, format_func=lambda s: f"{numbers[s]} · {texts[s][:70]}", **picked)
+            position = candidates.index(segment_id)
+            back.button(
+                "",
+                icon=":material/arrow_upward:",
+                help="Previous segment (Alt+Up)",
+                shortcut="Alt+Up",
+                disabled=position == 0,
+                on_click=workbench.go_to,
+                args=(candidates[max(position - 1, 0)],),
+                width="stretch",
+            )
+            forward.button(
+                "",
+                icon=":material/arrow_downward:",
+                help="Next segment (Alt+Down)",
+                shortcut="Alt+Down",
+                disabled=position == len(candidates) - 1,
+                on_click=workbench.go_to,
+                args=(candidates[min(position + 1, len(candidates) - 1)],),
+                width="stretch",
+            )
+        if me:
+            workbench.undo_buttons(project, me, undo, redo)
 
     if segment_id is None:
         return
     here = codings[codings["segment_id"] == segment_id]
     with panel:
-        st.markdown(f'<div class="qc-quote">{html.escape(texts[segment_id])}</div>', unsafe_allow_html=True)
         if not me:
             st.info("Enter your coder name in the sidebar to code this transcript.", icon=":material/person:")
             return
         st.markdown("**Suggestions**")
         workbench.suggestions(project, book, here, me, texts[segment_id])
+        position = candidates.index(segment_id)
+        workbench.reasons_ahead(project, book, codings, texts, candidates[position + 1 : position + 3])
         with st.expander("Codes on this whole segment", icon=":material/checklist:"):
-            workbench.code_toggles(project, book, segment_id, here, me, "-".join(map(str, token)))
+            workbench.code_toggles(project, book, segment_id, here, me)
         if show_others:
             st.markdown("**Other coders**")
             workbench.other_coders(book, here, me)
-        workbench.memo_box(project, segment_id, data.memos(key, token), me, "-".join(map(str, token)))
+        workbench.memo_box(project, segment_id, data.memos(key, token), me)
         workbench.history(project, segment_id)
         if hasattr(project, "code_next"):
             from qcode_app import next_queue
