@@ -269,7 +269,7 @@ def _tidy_starts(text: str, starts: list[int]) -> list[int]:
     spans = [(m.start(), m.end(), bool(_PLACEHOLDER.match(m.group()))) for m in _BRACKETS.finditer(text)]
     kept = [starts[0]] if starts else [0]
     for start in starts[1:]:
-        moved = _start_outside_brackets(text, start, spans)
+        moved = _start_outside_brackets(text, start, spans) if spans else start
         if moved is not None and kept[-1] < moved < len(text):
             kept.append(moved)
     kept = _with_words(text, kept, spans)
@@ -377,6 +377,8 @@ def _ends_on_bracket(text: str, start: int, end: int, brackets: list[tuple[int, 
 
 def _has_word(text: str, start: int, end: int, brackets: list[tuple[int, int, bool]]) -> bool:
     """Whether text[start:end] holds a letter or digit outside annotations (a placeholder counts)."""
+    if not brackets:  # most paragraphs: search in place, no copy of the piece
+        return _WORD_CHAR.search(text, start, end) is not None
     return bool(_WORD_CHAR.search(_outside_annotations(text, start, end, brackets)))
 
 
