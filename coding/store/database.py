@@ -1,6 +1,7 @@
 """Engines, migrations and transactions. Every command runs in one transaction: all or nothing.
 
-Opening a database never changes it silently: a new one gets the schema; an older SQLite file is copied
+Opening a database never changes it silently: a new, empty one gets the schema at once (create_schema: the
+tables of schema.py and Alembic's version row, no migration run); an older SQLite file is copied
 beside itself (qcode.sqlite.bak-<revision>) before it is migrated; any other database (PostgreSQL) is
 migrated only by `qcode upgrade` (migrate()), which whoever runs the server does after a backup.
 
