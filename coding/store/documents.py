@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import REJECTED, Document, Turn
 from .database import insert_rows
-from .frames import read_frame
+from .frames import chunks, read_frame
 from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow, is_current
 
 if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
@@ -68,18 +68,19 @@ class Respondents:
                     self.known[respondent_id] = (pk, merged)
                     self._changed.add(respondent_id)
         if new:
-            table = Respondent.__table__
+            table = Respondent.metadata.tables["respondents"]
             self.session.execute(insert(table), [{"respondent_id": r, "attributes": a} for r, a in new.items()])
-            found = select(Respondent.respondent_id, Respondent.id).where(Respondent.respondent_id.in_(list(new)))
-            for respondent_id, pk in self.session.execute(found):
-                self.known[respondent_id] = (pk, new[respondent_id])
+            for piece in chunks(list(new)):
+                found = select(Respondent.respondent_id, Respondent.id).where(Respondent.respondent_id.in_(piece))
+                for respondent_id, pk in self.session.execute(found):
+                    self.known[respondent_id] = (pk, new[respondent_id])
         return {respondent_id: self.known[respondent_id][0] for respondent_id, _ in items}
 
     def write_changes(self) -> None:
         """UPDATE the attributes merged into respondents that existed before (one executemany)."""
         if not self._changed:
             return
-        table = Respondent.__table__
+        table = Respondent.metadata.tables["respondents"]
         statement = update(table).where(table.c.id == bindparam("pk")).values(attributes=bindparam("merged"))
         rows = [{"pk": self.known[r][0], "merged": self.known[r][1]} for r in sorted(self._changed)]
         self.session.execute(statement, rows)
@@ -87,11 +88,11 @@ class Respondents:
 
 
 def current_versions(session: Session, names: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """Current documents among `names`: name -> (id, sha256), with one query per 500 names."""
+    """Current documents among `names`: name -> (id, sha256), one query per 500 names."""
     found: dict[str, tuple[int, str]] = {}
-    for first in range(0, len(names), 500):
+    for piece in chunks(names):
         query = select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(
-            DocumentRow.name.in_(list(names[first : first + 500])), is_current()
+            DocumentRow.name.in_(list(piece)), is_current()
         )
         found.update({name: (int(row_id), sha) for name, row_id, sha in session.execute(query)})
     return found
@@ -102,7 +103,7 @@ def add_documents(session: Session, documents: Sequence[Document], respondent_pk
     query for their ids, one executemany for the turns."""
     if not documents:
         return
-    table = DocumentRow.__table__
+    table = DocumentRow.metadata.tables["documents"]
     session.execute(
         insert(table),
         [
@@ -119,7 +120,7 @@ def add_documents(session: Session, documents: Sequence[Document], respondent_pk
     )
     ids = current_versions(session, [d.name for d in documents])
     turns = [(ids[d.name][0], t.index, t.speaker, t.role, t.start, t.end) for d in documents for t in d.turns]
-    insert_rows(session, TurnRow.__table__, TURN_INSERT_COLUMNS, turns)
+    insert_rows(session, TurnRow.metadata.tables["turns"], TURN_INSERT_COLUMNS, turns)
 
 
 TURN_INSERT_COLUMNS = ("document_id", "index", "speaker", "role", "start", "end")
