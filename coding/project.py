@@ -275,7 +275,7 @@ class Project(ProjectAnalysis):
                         yield document
 
             with no_gc_pauses(), workers_or_none as workers:  # no_gc_pauses: see _segment
-                cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers)
+                cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers) if names else ()
                 spans.extend(stored_segments.SegmentSpan(d.name, t.index, i, a, b) for d, t, i, a, b in cut)
             try:
                 with self.store.transaction(write=True) as session:
