@@ -54,7 +54,9 @@ def schema(database) -> dict[str, tuple[str, list[str]]]:  # type: ignore[no-unt
         for table in TABLES:
             sql = connection.execute("select sql from sqlite_master where type = 'table' and name = ?", (table,))
             names = connection.execute("select name from sqlite_master where type = 'index' and tbl_name = ?", (table,))
-            lines = sorted(line.strip().rstrip(",") for line in sql.fetchone()[0].splitlines())
+            # a table rebuilt by the migration is named in quotes, one created at once is not: the same table
+            statement = sql.fetchone()[0].replace(f'CREATE TABLE "{table}"', f"CREATE TABLE {table}")
+            lines = sorted(line.strip().rstrip(",") for line in statement.splitlines())
             found[table] = ("\n".join(lines), sorted(n for (n,) in names))
         return found
 
