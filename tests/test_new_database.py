@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backends import BACKENDS
+from backends import database as new_database
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from coding.store import database
-from backends import BACKENDS
-from backends import database as new_database
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:
