@@ -301,24 +301,34 @@ def presence_counts(
     seen = select(literal("seen"), literal(None), union_of_masks(per_segment.c.mask), literal(0))
     if units == "touched":
         n_segments = select(literal("n"), literal(None), literal(0), func.count(per_segment.c.segment.distinct()))
-        counted: ColumnElement[bool] = per_segment.c.segment.is_not(None)
+        counted = select(per_segment).subquery()
     else:
-        shared = (
-            select(per_segment.c.document)
-            .where(per_segment.c.respondent == 1)
-            .group_by(per_segment.c.document)
-            .having(union_of_masks(per_segment.c.mask) == everyone)
+        # Each respondent row with the union of its document's masks, by a window rather than a join back
+        # to a grouped list of documents: a join of two derived tables is where a planner that misjudges
+        # their sizes (PostgreSQL does with the CASE filter above) picks a nested loop, quadratic in rows.
+        in_document = sum(
+            (
+                func.max(per_segment.c.mask.op("&")(bit)).over(partition_by=per_segment.c.document)
+                for bit in bits.values()
+            ),
+            literal(0),
         )
+        documents = (
+            select(per_segment.c.document, per_segment.c.code, per_segment.c.mask, in_document.label("everyone"))
+            .where(per_segment.c.respondent == 1)
+            .cte("respondent_rows")
+        )
+        counted = select(documents).where(documents.c.everyone == everyone).subquery()
         n_segments = (
             select(literal("n"), literal(None), literal(0), func.count(SegmentRow.id))
             .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
-            .where(SegmentRow.unit == unit, TurnRow.role == RESPONDENT, SegmentRow.document_id.in_(shared))
+            .where(SegmentRow.unit == unit, TurnRow.role == RESPONDENT)
+            .where(SegmentRow.document_id.in_(select(counted.c.document).distinct()))
         )
-        counted = and_(per_segment.c.respondent == 1, per_segment.c.document.in_(shared))
     presence = (
-        select(literal("code"), per_segment.c.code, per_segment.c.mask, func.count())
-        .where(counted, per_segment.c.code.in_(codes))
-        .group_by(per_segment.c.code, per_segment.c.mask)
+        select(literal("code"), counted.c.code, counted.c.mask, func.count())
+        .where(counted.c.code.in_(codes))
+        .group_by(counted.c.code, counted.c.mask)
     )
     rows = session.execute(union_all(seen, n_segments, presence)).all()
     known = next((int(m or 0) for kind, _, m, _ in rows if kind == "seen"), 0)
