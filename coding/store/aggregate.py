@@ -147,6 +147,41 @@ def respondent_segment_counts(session: Session, unit: str) -> dict[str, int]:
     return {rid: int(n) for rid, n in session.execute(query)}
 
 
+def coded_segments(
+    session: Session,
+    unit: str,
+    codes: Sequence[str],
+    source: str = "human",
+    coders: Sequence[str] | None = None,
+    respondents: Sequence[str] | None = None,
+) -> list[int]:
+    """The respondent segments of the unit on current documents that carry any of codes under the selection
+    (analysis.segments_in_cell: pass a code with its descendants), of these respondents only if given; in
+    document order (name, then position), as the segments frame is."""
+    coded = select(CodingRow.segment_id).where(chosen_codings(source, coders), CodingRow.code_id.in_(list(codes)))
+    query = (
+        select(SegmentRow.id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+        .where(SegmentRow.unit == unit, is_current(), TurnRow.role == RESPONDENT, SegmentRow.id.in_(coded))
+        .order_by(DocumentRow.name, SegmentRow.index)
+    )
+    if respondents is not None:
+        people = select(Respondent.id).where(Respondent.respondent_id.in_(list(respondents)))
+        query = query.where(DocumentRow.respondent_pk.in_(people))
+    return [int(segment) for segment in session.scalars(query)]
+
+
+def segment_documents(session: Session, segment_ids: Sequence[int]) -> list[str]:
+    """The names of the documents these segments are in (for reading only their segments and texts)."""
+    names: set[str] = set()
+    for first in range(0, len(segment_ids), 10_000):  # bound parameters stay under every driver's limit
+        chunk = [int(s) for s in segment_ids[first : first + 10_000]]
+        query = select(DocumentRow.name).join(SegmentRow, SegmentRow.document_id == DocumentRow.id)
+        names.update(session.scalars(query.where(SegmentRow.id.in_(chunk)).distinct()))
+    return sorted(names)
+
+
 def change_token(session: Session) -> tuple[int, ...]:
     """Changes with every command and edit: each writes the audit log (append-only), and new codings,
     segments and documents get new ids. Newest ids come from the primary keys' indexes, so this costs the
