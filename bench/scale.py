@@ -280,10 +280,14 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     steps: dict[str, Run] = {}
     loads: dict[str, float] = {}
+    url = db or f"sqlite:///{project / 'qcode.sqlite'}"
+    so_far = {"size": size, "backend": args.backend, "words": ready["words"], "counts": {}, "steps": steps}
+    so_far |= {"loads": loads, "latency": {}, "latency_rss_mb": 0.0, "render": {}}
 
     def step(name: str, command: list[str], capture: bool = False) -> str:
         loads[name] = os.getloadavg()[0]
         steps[name], output = run(command, work, capture, name)
+        keep(work, so_far)  # stored at once: a run stopped later keeps what it measured
         return output
 
     if "floor" in chosen:
@@ -315,17 +319,7 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
     if "render" in chosen:
         loads["render"] = os.getloadavg()[0]
         render = first_render(project, db, work, args.repeat)
-    return {
-        "size": size,
-        "backend": args.backend,
-        "words": ready["words"],
-        "counts": table_counts(db or f"sqlite:///{project / 'qcode.sqlite'}"),
-        "steps": steps,
-        "loads": loads,
-        "latency": latency,
-        "latency_rss_mb": latency_rss,
-        "render": render,
-    }
+    return so_far | {"counts": table_counts(url), "latency": latency, "latency_rss_mb": latency_rss, "render": render}
 
 
 # The dashboard's first page is on screen: its heading, the heatmap drawn, and Streamlit no longer running.
@@ -400,7 +394,8 @@ def keep(work: Path, result: dict[str, object]) -> dict[str, object]:
             figures = {name: vars(v) if isinstance(v, Run) else v for name, v in figures.items()}
         merged[key] = {**merged.get(key, {}), **figures}  # type: ignore[dict-item]
     for key in ("size", "backend", "words", "counts"):
-        merged[key] = result[key]
+        if result[key] or key not in merged:
+            merged[key] = result[key]
     if result["latency_rss_mb"]:
         merged["latency_rss_mb"] = result["latency_rss_mb"]
     (work / f"results-{size}-{backend}.json").write_text(json.dumps(merged, indent=1))
