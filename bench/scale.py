@@ -455,6 +455,34 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
         print(f"  dashboard: {name:<38} {seconds:6.2f} s{flag}")
 
 
+def markdown(results: list[dict[str, Any]]) -> str:
+    """The stored figures of several sizes (one backend) as a Markdown table, CPU growth against the size
+    before it: what bench/README.md records."""
+    sizes = [f"{r['size']:,}" for r in results]
+    head = "| step | " + " | ".join(f"{n}: cpu s | {n}: peak MB | {n}: load" for n in sizes) + " | cpu growth |"
+    lines = [head, "|---|" + "---:|---:|---:|" * len(results) + "---:|"]
+    names = list(dict.fromkeys(name for r in results for name in r["steps"]))
+    for name in names:
+        cells = []
+        for r in results:
+            step = r["steps"].get(name)
+            load = r["loads"].get(name)
+            cells.append(f"{step['cpu']:.1f} | {step['rss_mb']:.0f} | {load:.1f}" if step else " | | ")
+        known = [r["steps"][name]["cpu"] for r in results if name in r["steps"]]
+        growth = " ".join(f"x{b / a:.2f}" for a, b in zip(known, known[1:], strict=False) if a)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {growth} |")
+    for call in dict.fromkeys(name for r in results for name in r.get("latency", {})):
+        cells = []
+        for r in results:
+            found = r.get("latency", {}).get(call)
+            cells.append(f"{found[0]:.3f} (first {found[2]:.2f}) | | " if found else " | | ")
+        lines.append(f"| warm: {call} (median s) | " + " | ".join(cells) + " | |")
+    for name in dict.fromkeys(name for r in results for name in r.get("render", {})):
+        cells = [f"{r['render'][name]:.2f} s | | " if name in r.get("render", {}) else " | | " for r in results]
+        lines.append(f"| dashboard: {name} (wall) | " + " | ".join(cells) + " | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000", help="transcript counts, comma separated (default 1000)")
@@ -467,7 +495,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed calls of each warm-library query")
     parser.add_argument("--work", help="folder for corpora, projects and figures, kept and reused (default: temporary)")
     parser.add_argument("--drop", action="store_true", help="PostgreSQL: drop each size's database at the end")
+    parser.add_argument("--table", action="store_true", help="print the stored figures of --sizes as Markdown")
     args = parser.parse_args(argv)
+    if args.table:
+        if not args.work:
+            raise SystemExit("--table reads the figures stored in --work")
+        found = [stored(Path(args.work), int(n), args.backend) for n in args.sizes.split(",")]
+        print(markdown([result for result in found if result is not None]))
+        return 0
     args.steps = [step.strip() for step in args.steps.split(",") if step.strip()]
     if args.autocode and "autocode" not in args.steps:
         args.steps.append("autocode")
