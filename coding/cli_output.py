@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -92,7 +93,15 @@ def is_quiet() -> bool:
 
 def shows_progress() -> bool:
     """Bars and spinners only for a person watching a terminal; pipes, files and -q stay quiet."""
-    return not _quiet and err_console().is_terminal
+    if _quiet:
+        return False
+    if not sys.stderr.isatty() and not any(os.environ.get(name) is not None for name in _RICH_TERMINAL_SETTINGS):
+        return False  # decided without importing rich (most of a tenth of a second per command)
+    return err_console().is_terminal
+
+
+# Settings with which rich treats a pipe as a terminal (or a terminal as not one): rich decides when one is set.
+_RICH_TERMINAL_SETTINGS = ("FORCE_TERMINAL", "TTY_COMPATIBLE", "FORCE_COLOR")
 
 
 def _no_progress(n: int = 1) -> None:

@@ -106,6 +106,10 @@ def read_respondents_csv(path: str | Path) -> dict[str, dict[str, str]]:
     return result
 
 
+# Transcripts read, parsed and written at a time: what ingest holds stays a few megabytes whatever the corpus.
+DOCUMENTS_PER_BATCH = 200
+
+
 def ingest(
     store: Store,
     paths: Sequence[str | Path],
@@ -117,51 +121,29 @@ def ingest(
     actor: str = "qcode",
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Parse everything first (any error leaves the project untouched), then write in one transaction."""
+    """All or nothing, in one transaction: files are read, parsed and written in batches of
+    DOCUMENTS_PER_BATCH, so memory stays flat as the corpus grows; any error rolls back every batch
+    written before it, leaving the project untouched."""
     attributes = read_respondents_csv(metadata) if metadata else {}
     files = find_transcripts(paths) if paths else []
-    documents: list[Document] = []
-    for path in files:
-        documents.append(read_transcript(path, options))
-        if progress:
-            progress(1)
     report = IngestReport(respondents=len(attributes))
     with store.transaction(write=True) as session:
-        to_add: list[Document] = []
-        to_replace: list[tuple[Document, int]] = []
+        to_replace: list[tuple[Document, int]] = []  # rare: versions whose codings are carried, one at a time
         removed = stored_documents.removed_versions(session)
-        for document in documents:
-            existing = stored_documents.active_document(session, document.name)
-            was_removed = removed.get(document.name)
-            if existing is None and was_removed and was_removed[1] == document.sha256:
-                report.removed.append(document.name)  # removed on purpose: the same file does not bring it back
-            elif existing is None and was_removed and not replace:
-                raise IngestError(
-                    document.source_path,
-                    f"document {document.name!r} was removed and this file differs from it; pass --replace to "
-                    f"make it the new version (codings are carried over where their text is unchanged), or "
-                    f"'qcode restore {document.name}' first",
-                )
-            elif existing is None and was_removed:
-                to_replace.append((document, was_removed[0]))  # a new version of the removed one: nothing stranded
-            elif existing is None:
-                to_add.append(document)
-            elif existing.sha256 == document.sha256:
-                report.unchanged.append(document.name)
-            elif not replace:
-                raise IngestError(
-                    document.source_path,
-                    f"document {document.name!r} has changed since it was ingested; pass --replace to "
-                    "replace it (codings are carried over where their text is unchanged, the rest stay "
-                    "on the previous version)",
-                )
-            else:
-                to_replace.append((document, existing.id))
-        for respondent_id, attrs in attributes.items():
-            stored_documents.upsert_respondent(session, respondent_id, attrs)
-        for document in to_add:
-            _add(session, document, attributes)
-            report.added.append(document.name)
+        respondents = stored_documents.Respondents(session)
+        respondents.upsert(attributes.items())
+        for first in range(0, len(files), DOCUMENTS_PER_BATCH):
+            documents = []
+            for path in files[first : first + DOCUMENTS_PER_BATCH]:
+                documents.append(read_transcript(path, options))
+                if progress:
+                    progress(1)
+            current = stored_documents.current_versions(session, [d.name for d in documents])
+            to_add = _sort(documents, current, removed, replace, report, to_replace)
+            merged = [(d.respondent_id, {**d.attributes, **attributes.get(d.respondent_id, {})}) for d in to_add]
+            stored_documents.add_documents(session, to_add, respondents.upsert(merged))
+            report.added.extend(d.name for d in to_add)
+        respondents.write_changes()
         for document, old_id in to_replace:
             carried, left, memos_carried, memos_left = _replace(session, document, old_id, attributes, segmenter)
             report.replaced.append(document.name)
@@ -181,6 +163,47 @@ def ingest(
             metadata=str(metadata or ""),
         )
     return report
+
+
+def _sort(
+    documents: list[Document],
+    current: dict[str, tuple[int, str]],
+    removed: dict[str, tuple[int, str]],
+    replace: bool,
+    report: IngestReport,
+    to_replace: list[tuple[Document, int]],
+) -> list[Document]:
+    """What becomes of each document read: the new ones (returned), the unchanged and removed ones (noted in
+    the report), new versions (appended to to_replace); a change without `replace` is an IngestError."""
+    to_add: list[Document] = []
+    for document in documents:
+        existing = current.get(document.name)
+        was_removed = removed.get(document.name)
+        if existing is None and was_removed and was_removed[1] == document.sha256:
+            report.removed.append(document.name)  # removed on purpose: the same file does not bring it back
+        elif existing is None and was_removed and not replace:
+            raise IngestError(
+                document.source_path,
+                f"document {document.name!r} was removed and this file differs from it; pass --replace to "
+                f"make it the new version (codings are carried over where their text is unchanged), or "
+                f"'qcode restore {document.name}' first",
+            )
+        elif existing is None and was_removed:
+            to_replace.append((document, was_removed[0]))  # a new version of the removed one: nothing stranded
+        elif existing is None:
+            to_add.append(document)
+        elif existing[1] == document.sha256:
+            report.unchanged.append(document.name)
+        elif not replace:
+            raise IngestError(
+                document.source_path,
+                f"document {document.name!r} has changed since it was ingested; pass --replace to "
+                "replace it (codings are carried over where their text is unchanged, the rest stay "
+                "on the previous version)",
+            )
+        else:
+            to_replace.append((document, existing[0]))
+    return to_add
 
 
 def _add(session: Session, document: Document, metadata: dict[str, dict[str, str]]) -> int:

@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -138,8 +138,8 @@ def _config(folder: Path, db: str | None) -> ProjectConfig:
     return ProjectConfig(**{**config.__dict__, "database": db}) if db else config
 
 
-# Documents read and segmented at a time by Project.segment: their texts and Segment objects stay small.
-DOCUMENTS_PER_BATCH = 500
+# Documents read from the database at a time by Project.segment, as the sentence cutting asks for them.
+DOCUMENTS_PER_BATCH = 200
 # Below this many documents, worker processes cost more to start than they save.
 PARALLEL_FROM_DOCUMENTS = 200
 
@@ -255,7 +255,7 @@ class Project(ProjectAnalysis):
         corpus grows; everything is stored in one transaction at the end. jobs: processes cutting sentences
         (default: the CPUs available; one for small corpora, where starting them does not pay)."""
         from . import span_coding
-        from .segment import SentenceWorkers, segment_documents
+        from .segment import SentenceWorkers, segment_spans
 
         unit = unit or self.config.unit
         if unit not in UNITS:
@@ -267,14 +267,16 @@ class Project(ProjectAnalysis):
             versions: dict[str, str] = {}
             processes = parallel_jobs(jobs, len(names)) if nlp is not None else 1
             workers_or_none = SentenceWorkers(nlp, processes) if nlp is not None else contextlib.nullcontext()
-            with no_gc_pauses(), workers_or_none as workers:  # no_gc_pauses: see _segment
+
+            def documents() -> Iterator[Document]:  # read in batches as the cutting asks for them
                 for first in range(0, len(names), DOCUMENTS_PER_BATCH):
-                    documents = self.documents(names[first : first + DOCUMENTS_PER_BATCH])
-                    cut = segment_documents(documents, unit, nlp, progress=progress, workers=workers)
-                    spans.extend(
-                        stored_segments.SegmentSpan(s.document, s.turn_index, s.index, s.start, s.end) for s in cut
-                    )
-                    versions.update({d.name: d.sha256 for d in documents})
+                    for document in self.documents(names[first : first + DOCUMENTS_PER_BATCH]):
+                        versions[document.name] = document.sha256
+                        yield document
+
+            with no_gc_pauses(), workers_or_none as workers:  # no_gc_pauses: see _segment
+                cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers) if names else ()
+                spans.extend(stored_segments.SegmentSpan(d.name, t.index, i, a, b) for d, t, i, a, b in cut)
             try:
                 with self.store.transaction(write=True) as session:
                     added = stored_segments.add_segment_spans(session, spans, unit, versions)

@@ -46,32 +46,56 @@ def segment_documents(
 ) -> list[Segment]:
     """Segments of every document, numbered per document in text order. workers: sentence cutting spread
     over processes (the same segments as in one process)."""
+    spans = segment_spans(
+        documents,
+        unit,
+        nlp,
+        include_interviewer=include_interviewer,
+        batch_size=batch_size,
+        progress=progress,
+        workers=workers,
+    )
+    return [
+        Segment(
+            document=document.name,
+            turn_index=turn.index,
+            unit=unit,
+            index=index,
+            start=start,
+            end=end,
+            text=document.text[start:end],
+            speaker=turn.speaker,
+            role=turn.role,
+        )
+        for document, turn, index, start, end in spans
+    ]
+
+
+def segment_spans(
+    documents: Iterable[Document],
+    unit: str = "sentence",
+    nlp: Language | None = None,
+    *,
+    include_interviewer: bool = False,
+    batch_size: int = 256,
+    progress: Progress | None = None,
+    workers: SentenceWorkers | None = None,
+) -> Iterator[tuple[Document, Turn, int, int, int]]:
+    """(document, turn, position, start, end) of every unit, documents in the order given, positions
+    numbered per document in text order. Lazy: documents are read from `documents` as the cutting needs
+    them, so a caller can stream a corpus of any size through it without holding it."""
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-    spans = list(_unit_spans(documents, unit, nlp, include_interviewer, batch_size, progress, workers))
-    segments: list[Segment] = []
     position: dict[str, int] = {}
+    spans = _unit_spans(documents, unit, nlp, include_interviewer, batch_size, progress, workers)
     for document, turn, start, end in spans:
         index = position.get(document.name, 0)
         position[document.name] = index + 1
-        segments.append(
-            Segment(
-                document=document.name,
-                turn_index=turn.index,
-                unit=unit,
-                index=index,
-                start=start,
-                end=end,
-                text=document.text[start:end],
-                speaker=turn.speaker,
-                role=turn.role,
-            )
-        )
-    return segments
+        yield document, turn, index, start, end
 
 
 def _unit_spans(
-    documents: Sequence[Document],
+    documents: Iterable[Document],
     unit: str,
     nlp: Language | None,
     include_interviewer: bool,
@@ -100,7 +124,7 @@ def _unit_spans(
 
 
 def _sentence_spans(
-    documents: Sequence[Document],
+    documents: Iterable[Document],
     nlp: Language,
     include_interviewer: bool,
     batch_size: int,
@@ -122,11 +146,13 @@ def _sentence_spans(
 
     def chunks() -> Iterator[list[tuple[Document, Turn, int, int, bool]]]:
         chunk: list[tuple[Document, Turn, int, int, bool]] = []
+        size = 0
         for item in paragraphs():
             chunk.append(item)
-            if len(chunk) == CHUNK:
+            size += item[3] - item[2]
+            if size >= CHUNK_CHARS:
                 yield chunk
-                chunk = []
+                chunk, size = [], 0
         if chunk:
             yield chunk
 
@@ -140,9 +166,10 @@ def _sentence_spans(
                 progress(1)
 
 
-# Paragraphs sent to spaCy (or to one worker process) at a time: large enough to keep a worker busy,
-# small enough that the texts in flight stay a few megabytes.
-CHUNK = 2_000
+# Characters of paragraphs sent to spaCy (or to one worker process) at a time, about 0.1 s of a worker's
+# time: small, so that workers share the work evenly to its end and the first starts early; large enough
+# that passing it to a worker and back costs little beside it (about a hundred paragraphs).
+CHUNK_CHARS = 40_000
 _WORKER_NLP: list[Language] = []  # the pipeline a forked worker inherited from the parent
 
 
@@ -242,7 +269,7 @@ def _tidy_starts(text: str, starts: list[int]) -> list[int]:
     spans = [(m.start(), m.end(), bool(_PLACEHOLDER.match(m.group()))) for m in _BRACKETS.finditer(text)]
     kept = [starts[0]] if starts else [0]
     for start in starts[1:]:
-        moved = _start_outside_brackets(text, start, spans)
+        moved = _start_outside_brackets(text, start, spans) if spans else start
         if moved is not None and kept[-1] < moved < len(text):
             kept.append(moved)
     kept = _with_words(text, kept, spans)
@@ -350,6 +377,8 @@ def _ends_on_bracket(text: str, start: int, end: int, brackets: list[tuple[int, 
 
 def _has_word(text: str, start: int, end: int, brackets: list[tuple[int, int, bool]]) -> bool:
     """Whether text[start:end] holds a letter or digit outside annotations (a placeholder counts)."""
+    if not brackets:  # most paragraphs: search in place, no copy of the piece
+        return _WORD_CHAR.search(text, start, end) is not None
     return bool(_WORD_CHAR.search(_outside_annotations(text, start, end, brackets)))
 
 

@@ -23,7 +23,7 @@ def spans(segments):  # type: ignore[no-untyped-def]
 
 
 def test_sentences_cut_in_worker_processes_are_those_of_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(segment, "CHUNK", 37)  # many chunks in flight, out of step with documents
+    monkeypatch.setattr(segment, "CHUNK_CHARS", 3_000)  # many chunks in flight, out of step with documents
     documents = [read_transcript(path) for path in find_transcripts([CORPUS / "transcripts"])][:8]
     nlp = load_pipeline(None, "segment")
     alone = segment.segment_documents(documents, "sentence", nlp)
@@ -35,7 +35,7 @@ def test_sentences_cut_in_worker_processes_are_those_of_one_process(monkeypatch:
 
 
 def test_qcode_segment_with_jobs_stores_the_same_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(segment, "CHUNK", 200)
+    monkeypatch.setattr(segment, "CHUNK_CHARS", 20_000)
     monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", 5)  # several batches of documents
     frames = []
     for jobs in ("1", "2"):

@@ -156,18 +156,24 @@ def test_migration_0002_gives_each_decided_suggestion_its_person_s_row(tmp_path)
         assert same[["status", "source"]].values.tolist() == [[status, source]]
 
 
-def test_a_new_database_is_migrated_to_head_once_when_created(tmp_path, monkeypatch):
+def test_a_new_database_is_created_at_head_once_without_running_migrations(tmp_path, monkeypatch):
+    from coding.store import database
+
     url = sqlite_url(tmp_path / "qcode.sqlite")
-    calls: list[str] = []
-    real_upgrade = command.upgrade
+    upgrades: list[str] = []
+    created: list[str] = []
+    real_create = database.create_schema
+    monkeypatch.setattr(command, "upgrade", lambda config, target: upgrades.append(target))
 
-    def spy(config, target):
-        calls.append(target)
-        real_upgrade(config, target)
+    def spy(engine, head):
+        created.append(head)
+        real_create(engine, head)
 
-    monkeypatch.setattr(command, "upgrade", spy)
+    monkeypatch.setattr(database, "create_schema", spy)
     Store(url)
-    assert calls == ["head"]
+    Store(url)  # opened again: already at head
+    assert created == [database.head_revision()] and upgrades == []
+    assert database.revision(database.engine_for(url)) == database.head_revision()
 
 
 def test_an_unreachable_database_is_a_project_error(tmp_path):

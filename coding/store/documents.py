@@ -9,11 +9,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import REJECTED, Document, Turn
-from .frames import read_frame
+from .database import insert_rows
+from .frames import chunks, read_frame
 from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow, is_current
 
 if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
@@ -36,6 +37,93 @@ def upsert_respondent(session: Session, respondent_id: str, attributes: dict[str
         if merged != row.attributes:
             row.attributes = merged
     return row.id
+
+
+class Respondents:
+    """Respondents as one ingest writes them: read once, then new ones inserted and changed attributes
+    updated a batch at a time with Core statements (no ORM object per row). Same rows as upsert_respondent
+    called in the same order: new respondents get their ids in the order they are first named."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        query = select(Respondent.respondent_id, Respondent.id, Respondent.attributes)
+        self.known: dict[str, tuple[int, dict[str, str]]] = {
+            rid: (pk, attributes) for rid, pk, attributes in session.execute(query)
+        }
+        self._changed: set[str] = set()
+
+    def upsert(self, items: Iterable[tuple[str, dict[str, str]]]) -> dict[str, int]:
+        """Add or merge each (respondent_id, attributes) in order; respondent_id -> id of those named."""
+        items = list(items)
+        new: dict[str, dict[str, str]] = {}
+        for respondent_id, attributes in items:
+            if respondent_id in new:
+                new[respondent_id] = {**new[respondent_id], **attributes}
+            elif respondent_id not in self.known:
+                new[respondent_id] = dict(attributes)
+            elif attributes:
+                pk, before = self.known[respondent_id]
+                merged = {**before, **attributes}
+                if merged != before:
+                    self.known[respondent_id] = (pk, merged)
+                    self._changed.add(respondent_id)
+        if new:
+            table = Respondent.metadata.tables["respondents"]
+            self.session.execute(insert(table), [{"respondent_id": r, "attributes": a} for r, a in new.items()])
+            for piece in chunks(list(new)):
+                found = select(Respondent.respondent_id, Respondent.id).where(Respondent.respondent_id.in_(piece))
+                for respondent_id, pk in self.session.execute(found):
+                    self.known[respondent_id] = (pk, new[respondent_id])
+        return {respondent_id: self.known[respondent_id][0] for respondent_id, _ in items}
+
+    def write_changes(self) -> None:
+        """UPDATE the attributes merged into respondents that existed before (one executemany)."""
+        if not self._changed:
+            return
+        table = Respondent.metadata.tables["respondents"]
+        statement = update(table).where(table.c.id == bindparam("pk")).values(attributes=bindparam("merged"))
+        rows = [{"pk": self.known[r][0], "merged": self.known[r][1]} for r in sorted(self._changed)]
+        self.session.execute(statement, rows)
+        self._changed.clear()
+
+
+def current_versions(session: Session, names: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Current documents among `names`: name -> (id, sha256), one query per 500 names."""
+    found: dict[str, tuple[int, str]] = {}
+    for piece in chunks(names):
+        query = select(DocumentRow.name, DocumentRow.id, DocumentRow.sha256).where(
+            DocumentRow.name.in_(list(piece)), is_current()
+        )
+        found.update({name: (int(row_id), sha) for name, row_id, sha in session.execute(query)})
+    return found
+
+
+def add_documents(session: Session, documents: Sequence[Document], respondent_pks: dict[str, int]) -> None:
+    """Insert new documents (names not current yet) and their turns: one executemany for the documents, one
+    query for their ids, one executemany for the turns."""
+    if not documents:
+        return
+    table = DocumentRow.metadata.tables["documents"]
+    session.execute(
+        insert(table),
+        [
+            {
+                "name": d.name,
+                "respondent_pk": respondent_pks[d.respondent_id],
+                "text": d.text,
+                "sha256": d.sha256,
+                "source_path": d.source_path,
+                "attributes": d.attributes,
+            }
+            for d in documents
+        ],
+    )
+    ids = current_versions(session, [d.name for d in documents])
+    turns = [(ids[d.name][0], t.index, t.speaker, t.role, t.start, t.end) for d in documents for t in d.turns]
+    insert_rows(session, TurnRow.metadata.tables["turns"], TURN_INSERT_COLUMNS, turns)
+
+
+TURN_INSERT_COLUMNS = ("document_id", "index", "speaker", "role", "start", "end")
 
 
 def _respondent_counts() -> ColumnElement[bool]:
