@@ -112,8 +112,28 @@ def coders(key: ProjectKey, token: Token) -> list[str]:
     return cached_project(key).coders()
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
 def codebook(key: ProjectKey, token: Token) -> Codebook:
-    return frames(key, token).codebook
+    """Read on its own: a page that only needs counts (the first page) must not wait for every coding."""
+    return cached_project(key).codebook
+
+
+def in_database(filters: Filters) -> bool:
+    """Whether the library can count these filters in the database (coding.store.aggregate): the sidebar's
+    default reading (every source, accepted codings, no respondent left out; any coders). Then a table needs
+    no frame of every coding, which takes tens of seconds and gigabytes at 10,000 transcripts (issue 17);
+    other readings count the frames, as before."""
+    return (
+        not any(values for _, values in filters.attributes)
+        and set(filters.sources) == set(SOURCES)
+        and tuple(filters.statuses) == (ACCEPTED,)
+    )
+
+
+def _held_frames(key: ProjectKey, token: Token) -> Frames | None:
+    """The frames of this state if a page has read them already (then counting them is quick), else None."""
+    held = _latest_frames().get(key)
+    return held[1] if held is not None and held[0] == token else None
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -144,6 +164,8 @@ def crosstab(key: ProjectKey, token: Token, filters: Filters, by: str, count: st
         counted = crosstab(key, token, filters, by, count, "none")
         bases = column_bases(key, token, filters, by, count) if percent == "column" else None
         return analysis.percentages(counted, percent, bases)
+    if in_database(filters):
+        return cached_project(key).crosstab(by, count, source="human", coders=list(filters.coders) or None)
     _, segments, respondents = filtered(key, token, filters)
     pairs = rolled(key, token, filters)
     return analysis.crosstab(pairs, segments, respondents, codebook(key, token), by, count, percent, rolled=True)
@@ -151,6 +173,8 @@ def crosstab(key: ProjectKey, token: Token, filters: Filters, by: str, count: st
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def column_bases(key: ProjectKey, token: Token, filters: Filters, by: str, count: str) -> pd.Series:
+    if in_database(filters):
+        return cached_project(key).column_bases(by, count)
     _, segments, respondents = filtered(key, token, filters)
     return analysis.column_bases(segments, respondents, by, count)
 
@@ -179,6 +203,9 @@ def cell_segments(
     also_code: str | None = None,
 ) -> list[int]:
     """The segment ids behind one number of a cross-tab or co-occurrence table."""
+    if in_database(filters) and also_code is None:
+        coders = list(filters.coders) or None
+        return cached_project(key).cell_segments(code, by, value, source="human", coders=coders)
     _, segments, respondents = filtered(key, token, filters)
     found = analysis.segments_in_cell(
         rolled(key, token, filters),
@@ -198,7 +225,9 @@ def cell_segments(
 def quotes(key: ProjectKey, token: Token, segment_ids: tuple[int, ...], context: bool = False) -> pd.DataFrame:
     """Project.quotes over the frames already loaded (text, respondent and attributes, in document order;
     with context, the rest of each quote's turn)."""
-    base = frames(key, token)
+    base = _held_frames(key, token)
+    if base is None:  # read only these segments' documents
+        return cached_project(key).quotes(list(segment_ids), context=context)
     return cached_project(key).quotes(list(segment_ids), base.segments, base.respondents, context=context)
 
 

@@ -241,7 +241,7 @@ def long_codings(store: Store, unit: str, codebook: Codebook, respondents: pd.Da
     """One row per coding (all sources and statuses) with segment text and respondent attributes."""
     codings = store.codings_frame(unit)
     segments = store.segments_frame(unit)
-    return _long_frame(store, unit, codebook, respondents, codings, segments)
+    return _long_frame(store, unit, codebook, respondents, codings, segments, store.spans_frame())
 
 
 def long_coding_pieces(
@@ -258,7 +258,9 @@ def long_coding_pieces(
         codings = store.codings_frame(unit, segments["segment_id"].tolist())
         if len(codings):
             written = True
-            yield _long_frame(store, unit, codebook, respondents, codings, segments)
+            # only this piece's spans: reading every span for every piece made an export quadratic
+            spans = store.spans_frame(names[first : first + documents_per_piece])
+            yield _long_frame(store, unit, codebook, respondents, codings, segments, spans)
     if not written:  # the header row alone, as long_codings gives it
         yield long_codings(store, unit, codebook, respondents)
 
@@ -270,6 +272,7 @@ def _long_frame(
     respondents: pd.DataFrame,
     codings: pd.DataFrame,
     segments: pd.DataFrame,
+    spans: pd.DataFrame,
 ) -> pd.DataFrame:
     frame = codings.merge(segments, on="segment_id")
     texts = store.document_texts(frame["document"].unique().tolist())
@@ -282,7 +285,7 @@ def _long_frame(
         code_name=frame["code"].map(names),
     )
     frame = frame.sort_values(["document", "start", "code", "coder"])
-    span_start, span_end = _span_cells(frame, store.spans_frame())
+    span_start, span_end = _span_cells(frame, spans)
     frame = frame[LONG_COLUMNS].merge(respondents, on="respondent_id", how="left")
     return frame.assign(span_start=span_start, span_end=span_end)
 

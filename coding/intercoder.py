@@ -104,12 +104,13 @@ def counted_agreement_table(
     decisions(Project.decisions()) and Project.segments_frame(). cache: counts kept while nothing changes."""
     if units not in UNIT_CHOICES:
         raise UsageError(f"units must be one of {', '.join(UNIT_CHOICES)}")
+    _check_known(set(coders), coders)  # two or more, each once
     codes = [code.id for code in codebook.tree_order()]
     with store.transaction() as session:
-        people = cache.agreement_coders if cache is not None else aggregate.agreement_coders
-        _check_known(set(people(session, unit)), coders)
         count = cache.presence_counts if cache is not None else aggregate.presence_counts
         counts = count(session, unit, coders, codes, units)
+        if len(counts.with_codings) < len(coders):  # the full list of coders only for the message
+            _check_known(set(aggregate.agreement_coders(session, unit)), coders)
     if not counts.n_segments:
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
     found = (counts.codes, counts.patterns, counts.segments)

@@ -106,6 +106,27 @@ class ProjectAnalysis(ProjectCore):
             analysis.rolled_masks(counted.masks, codes, codebook), counted.segments, codes
         )
 
+    def cell_segments(
+        self,
+        code: str,
+        by: str | None = None,
+        value: str | None = None,
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+    ) -> list[int]:
+        """The segment ids behind one number of crosstab(by=by) (value None or Total: the code's row total),
+        counted in the database: analysis.segments_in_cell without reading every coding."""
+        from . import analysis
+        from .store import aggregate
+
+        codebook, people = self.codebook, None
+        below = [c.id for c in codebook.tree_order() if c.id == code or code in codebook.ancestors(c.id)]
+        if by is not None and value is not None and value != analysis.TOTAL:
+            values = analysis.attribute_values(self.respondents(), by)
+            people = [str(rid) for rid, found in values.items() if found == value]
+        with self.store.transaction() as session:
+            return aggregate.coded_segments(session, self.unit, below, source, coders, people)
+
     def quotes(
         self,
         segment_ids: Sequence[int],
@@ -117,8 +138,13 @@ class ProjectAnalysis(ProjectCore):
         holds the segments and respondents frames (the dashboard) may pass them; only the transcripts the
         segments are in are read. context=True adds `before` and `after`: the rest of the speaker's turn
         around the segment (a sentence alone can mean little)."""
-        frame = self.segments_frame() if segments is None else segments
-        frame = frame[frame["segment_id"].isin(list(segment_ids))]
+        if segments is None:  # only the documents the segments are in, not the whole corpus's segments
+            from .store import aggregate
+
+            with self.store.transaction() as session:
+                names = aggregate.segment_documents(session, list(segment_ids))
+            segments = self.store.segments_frame(self.unit, names)
+        frame = segments[segments["segment_id"].isin(list(segment_ids))]
         documents = frame["document"].unique().tolist()
         texts = self.store.document_texts(documents)
         frame = frame.assign(

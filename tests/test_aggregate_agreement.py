@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from backends import POSTGRES, database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
@@ -136,6 +137,13 @@ SUGGESTERS = ("rules.v1", "model.v1")
 def test_random_projects_agree_the_same_in_the_database_and_in_pandas(sandbox, seed, n, spread, coders) -> None:  # type: ignore[no-untyped-def]
     """spread: the share of segments codings fall on (small: few documents shared by every coder)."""
     project, segment_ids = sandbox
+    draw_codings(project, segment_ids, seed, n, spread)
+    for units in UNITS:
+        same_outcome(project, coders, units)
+
+
+def draw_codings(project, segment_ids, seed, n, spread) -> None:  # type: ignore[no-untyped-def]
+    """Replace every coding by n random ones: people's codes, suggestions pending, accepted or rejected."""
     chance = random.Random(seed)
     pool = chance.sample(segment_ids, max(1, int(len(segment_ids) * spread)))
     codes = [c.id for c in project.codebook.codes]
@@ -160,8 +168,24 @@ def test_random_projects_agree_the_same_in_the_database_and_in_pandas(sandbox, s
         if rows:
             session.execute(insert(CodingRow.__table__), list(rows.values()))
         write_log(session, "test", Action.IMPORT_CODINGS, "random", rows=len(rows))
-    for units in UNITS:
-        same_outcome(project, coders, units)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
+def test_postgresql_counts_the_same_table(tmp_path: Path) -> None:
+    """The same statement on PostgreSQL (its SUM is NUMERIC, its planner other): random projects and refusals."""
+    with database("postgresql") as url:
+        project = coding.create_project(tmp_path / "project", db=url)
+        project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+        project.segment("turn")
+        project.remove_document("R02")
+        with project.store.transaction() as session:
+            segment_ids = [int(s) for s in session.scalars(select(SegmentRow.id))]
+        for seed, spread in ((1, 1.0), (2, 0.2), (3, 0.02)):
+            draw_codings(project, segment_ids, seed, 400, spread)
+            for coders in (["ana", "ben"], ["ana", "ben", "cy"], ["ana", "nobody"]):
+                for units in UNITS:
+                    same_outcome(project, coders, units)
+        project.store.engine.dispose()
 
 
 def test_counts_are_kept_until_something_changes(demo) -> None:  # type: ignore[no-untyped-def]

@@ -144,7 +144,9 @@ class Store:
         with self.transaction() as session:
             return codings.coding_counts_by_unit(session)
 
-    def spans_frame(self, document: str | None = None, coders: Sequence[str] | None = None) -> pd.DataFrame:
+    def spans_frame(
+        self, document: str | Sequence[str] | None = None, coders: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         with self.transaction() as session:
             return spans.spans_frame(session, document, coders)
 

@@ -15,11 +15,11 @@ Every function takes the open Session of the read it belongs to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
 BITS_PER_WORD = 62
 SOURCES = ("human", "auto", "all")
 CACHED_QUERIES = 32  # distinct (unit, codes, source, coders) counts kept per project
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,28 @@ def _mask_words(codes: Sequence[str]) -> list[ColumnElement[int]]:
 
 
 def _segment_masks(unit: str, codes: Sequence[str], where: ColumnElement[bool], respondents_only: bool) -> Select:
-    """Per coded segment of the unit on a current document: its respondent key and its code masks."""
+    """Per coded segment of the unit on a current document: its respondent key and its code masks.
+
+    The codings are grouped per segment first, from the covering index alone and in its order (no sort, no
+    join per coding); only then is each segment (not each coding: a fifth as many rows) joined to its
+    document. A code the codebook does not know has no bit: a segment with only such codes is left out."""
+    words = _mask_words(codes)
+    per_segment = (
+        select(CodingRow.segment_id.label("segment"), *(word.label(f"w{i}") for i, word in enumerate(words)))
+        .where(where)
+        .group_by(CodingRow.segment_id)
+        .subquery()
+    )
+    masks = [per_segment.c[f"w{i}"] for i in range(len(words))]
     query = (
-        select(SegmentRow.id.label("segment"), DocumentRow.respondent_pk.label("respondent"))
-        .select_from(CodingRow)
-        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
+        select(per_segment.c.segment, DocumentRow.respondent_pk.label("respondent"), *masks)
+        .join(SegmentRow, SegmentRow.id == per_segment.c.segment)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(SegmentRow.unit == unit, is_current(), where, CodingRow.code_id.in_(list(codes)))
-        .group_by(SegmentRow.id, DocumentRow.respondent_pk)
+        .where(SegmentRow.unit == unit, is_current(), or_(*(mask != 0 for mask in masks)))
     )
     if respondents_only:  # the tables count respondent segments only (Project.segments_frame)
         query = query.join(TurnRow, TurnRow.id == SegmentRow.turn_id).where(TurnRow.role == RESPONDENT)
-    return query.add_columns(*(word.label(f"w{i}") for i, word in enumerate(_mask_words(codes))))
+    return query
 
 
 def _unpack(words: np.ndarray, codes: Sequence[str]) -> np.ndarray:
@@ -146,6 +157,41 @@ def respondent_segment_counts(session: Session, unit: str) -> dict[str, int]:
     return {rid: int(n) for rid, n in session.execute(query)}
 
 
+def coded_segments(
+    session: Session,
+    unit: str,
+    codes: Sequence[str],
+    source: str = "human",
+    coders: Sequence[str] | None = None,
+    respondents: Sequence[str] | None = None,
+) -> list[int]:
+    """The respondent segments of the unit on current documents that carry any of codes under the selection
+    (analysis.segments_in_cell: pass a code with its descendants), of these respondents only if given; in
+    document order (name, then position), as the segments frame is."""
+    coded = select(CodingRow.segment_id).where(chosen_codings(source, coders), CodingRow.code_id.in_(list(codes)))
+    query = (
+        select(SegmentRow.id)
+        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
+        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+        .where(SegmentRow.unit == unit, is_current(), TurnRow.role == RESPONDENT, SegmentRow.id.in_(coded))
+        .order_by(DocumentRow.name, SegmentRow.index)
+    )
+    if respondents is not None:
+        people = select(Respondent.id).where(Respondent.respondent_id.in_(list(respondents)))
+        query = query.where(DocumentRow.respondent_pk.in_(people))
+    return [int(segment) for segment in session.scalars(query)]
+
+
+def segment_documents(session: Session, segment_ids: Sequence[int]) -> list[str]:
+    """The names of the documents these segments are in (for reading only their segments and texts)."""
+    names: set[str] = set()
+    for first in range(0, len(segment_ids), 10_000):  # bound parameters stay under every driver's limit
+        chunk = [int(s) for s in segment_ids[first : first + 10_000]]
+        query = select(DocumentRow.name).join(SegmentRow, SegmentRow.document_id == DocumentRow.id)
+        names.update(session.scalars(query.where(SegmentRow.id.in_(chunk)).distinct()))
+    return sorted(names)
+
+
 def change_token(session: Session) -> tuple[int, ...]:
     """Changes with every command and edit: each writes the audit log (append-only), and new codings,
     segments and documents get new ids. Newest ids come from the primary keys' indexes, so this costs the
@@ -183,51 +229,31 @@ class CountsCache:
         respondents_only: bool = True,
     ) -> MaskCounts:
         key = ("masks", unit, tuple(codes), source, tuple(coders or ()), by_respondent, respondents_only)
-        found = self._fresh(session, key)
-        if isinstance(found, MaskCounts):
-            return found
-        result = mask_counts(session, unit, codes, source, coders, by_respondent, respondents_only)
-        self._keep(session, key, result)
-        return result
+        return self._kept(
+            session, key, lambda: mask_counts(session, unit, codes, source, coders, by_respondent, respondents_only)
+        )
 
     def respondent_segment_counts(self, session: Session, unit: str) -> dict[str, int]:
-        key = ("segments", unit)
-        found = self._fresh(session, key)
-        if isinstance(found, dict):
-            return found
-        result = respondent_segment_counts(session, unit)
-        self._keep(session, key, result)
-        return result
-
-    def agreement_coders(self, session: Session, unit: str) -> list[str]:
-        key = ("coders", unit)
-        found = self._fresh(session, key)
-        if isinstance(found, list):
-            return found
-        result = agreement_coders(session, unit)
-        self._keep(session, key, result)
-        return result
+        return self._kept(session, ("segments", unit), lambda: respondent_segment_counts(session, unit))
 
     def presence_counts(
         self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
     ) -> PresenceCounts:
         key = ("presence", unit, tuple(coders), tuple(codes), units)
-        found = self._fresh(session, key)
-        if isinstance(found, PresenceCounts):
-            return found
-        result = presence_counts(session, unit, coders, codes, units)
-        self._keep(session, key, result)
-        return result
+        return self._kept(session, key, lambda: presence_counts(session, unit, coders, codes, units))
 
-    def _fresh(self, session: Session, key: tuple[object, ...]) -> object | None:
+    def _kept(self, session: Session, key: tuple[object, ...], count: Callable[[], T]) -> T:
+        """The kept result for key if the project has not changed since it was counted, else count() kept."""
+        token = change_token(session)
         entry = self._entries.get(key)
-        return entry[1] if entry is not None and entry[0] == change_token(session) else None
-
-    def _keep(self, session: Session, key: tuple[object, ...], value: object) -> None:
+        if entry is not None and entry[0] == token:
+            return entry[1]  # type: ignore[return-value]
+        result = count()
         self._entries.pop(key, None)
         if len(self._entries) >= CACHED_QUERIES:
             self._entries.pop(next(iter(self._entries)))  # the oldest
-        self._entries[key] = (change_token(session), value)
+        self._entries[key] = (token, result)
+        return result
 
 
 # ----- agreement: presence counted per (code, which coders applied it) ----------------------------------
@@ -247,6 +273,7 @@ class PresenceCounts:
     codes: list[str]
     patterns: np.ndarray
     segments: np.ndarray
+    with_codings: list[str]  # the chosen coders who have any accepted coding on the unit
 
 
 def _person() -> ColumnElement[str]:
@@ -272,53 +299,88 @@ def agreement_coders(session: Session, unit: str) -> list[str]:
     return sorted(name for name in session.scalars(query) if name)
 
 
-def _counted_segments(unit: str, coders: Sequence[str], units: str) -> Select:
-    """Segment ids that count (intercoder.counted_segments): touched, any segment a chosen coder coded;
-    documents, every respondent segment of the documents each chosen coder coded a respondent segment of."""
-    mine = _accepted_on_unit(unit).where(_person().in_(list(coders)))
-    if units == "touched":
-        return mine.add_columns(CodingRow.segment_id).distinct()
-    shared = (
-        mine.join(TurnRow, TurnRow.id == SegmentRow.turn_id)
-        .where(TurnRow.role == RESPONDENT)
-        .add_columns(SegmentRow.document_id)
-        .group_by(SegmentRow.document_id)
-        .having(func.count(_person().distinct()) == len(coders))
-    )
-    return (
-        select(SegmentRow.id)
-        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
-        .where(SegmentRow.unit == unit, is_current(), TurnRow.role == RESPONDENT)
-        .where(SegmentRow.document_id.in_(shared))
-    )
-
-
 def presence_counts(
     session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
 ) -> PresenceCounts:
-    """Per code, segments counted by which of the coders applied it: one GROUP BY over (segment, code)
-    coder bit masks, then over (code, mask). A person's own code and a suggestion they accepted count once
-    (SUM(DISTINCT) of the same bit)."""
+    """Per code, segments counted by which of the coders applied it, in one statement that reads the
+    codings once: the chosen coders' accepted codings grouped per (segment, code) into a coder bit mask
+    (a person's own code and a suggestion they accepted count once: SUM(DISTINCT) of the same bit), kept
+    as a common table expression that every part below reads (the databases materialise a CTE used more
+    than once). From it, as rows of one UNION ALL:
+    - which coders have any coding at all (coders without one are unknown to agreement);
+    - the segments that count (intercoder.counted_segments): "touched", every segment a chosen coder coded;
+      "documents", every respondent segment of the documents in which each chosen coder coded a respondent
+      segment (counted from the segments table: uncoded segments count too);
+    - segments per (code, coder mask) among them."""
     import numpy as np
 
     coders, codes = list(coders), list(codes)
     if len(coders) > MAX_AGREEMENT_CODERS:
         raise UsageError(f"agreement compares at most {MAX_AGREEMENT_CODERS} coders at once, not {len(coders)}")
-    counted = _counted_segments(unit, coders, units).subquery()
-    n_segments = int(session.scalar(select(func.count()).select_from(counted)) or 0)
     bits = {coder: 1 << i for i, coder in enumerate(coders)}
     person = _person()
-    mask = func.sum(case(bits, value=person, else_=literal(0)).distinct())
+    # SUM gives NUMERIC on PostgreSQL for 64-bit terms; the bit tests below need an integer.
+    mask = cast(func.sum(case(bits, value=person, else_=literal(0)).distinct()), BigInteger)
     per_segment = (
         _accepted_on_unit(unit)
-        .add_columns(CodingRow.code_id.label("code"), mask.label("mask"))
-        .where(person.in_(coders), CodingRow.code_id.in_(codes), CodingRow.segment_id.in_(select(counted.c[0])))
+        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+        .add_columns(
+            CodingRow.segment_id.label("segment"),
+            # one value per segment: aggregates only so that the grouping stays (segment, code), the order
+            # of the covering index ix_codings_counts (no sort, no table row read)
+            func.max(SegmentRow.document_id).label("document"),
+            func.max(case((TurnRow.role == RESPONDENT, 1), else_=0)).label("respondent"),
+            CodingRow.code_id.label("code"),
+            mask.label("mask"),
+        )
+        .where(person.in_(coders))
         .group_by(CodingRow.segment_id, CodingRow.code_id)
-        .subquery()
+        .cte("per_segment")
     )
-    rows = session.execute(select(per_segment.c.code, per_segment.c.mask, func.count()).group_by(*per_segment.c)).all()
-    masks = np.array([int(mask) for _, mask, _ in rows], dtype=np.int64)
+    everyone = sum(1 << i for i in range(len(coders)))
+
+    def union_of_masks(rows: ColumnElement[int]) -> ColumnElement[int]:
+        """The bitwise OR of a column of masks (no BIT_OR aggregate on SQLite): one MAX per coder bit."""
+        return sum((func.max(rows.op("&")(bit)) for bit in bits.values()), literal(0))
+
+    seen = select(literal("seen"), literal(None), union_of_masks(per_segment.c.mask), literal(0))
+    if units == "touched":
+        n_segments = select(literal("n"), literal(None), literal(0), func.count(per_segment.c.segment.distinct()))
+        counted = select(per_segment).subquery()
+    else:
+        # Each respondent row with the union of its document's masks, by a window rather than a join back
+        # to a grouped list of documents: a join of two derived tables is where a planner that misjudges
+        # their sizes (PostgreSQL does with the CASE filter above) picks a nested loop, quadratic in rows.
+        in_document = sum(
+            (
+                func.max(per_segment.c.mask.op("&")(bit)).over(partition_by=per_segment.c.document)
+                for bit in bits.values()
+            ),
+            literal(0),
+        )
+        documents = (
+            select(per_segment.c.document, per_segment.c.code, per_segment.c.mask, in_document.label("everyone"))
+            .where(per_segment.c.respondent == 1)
+            .cte("respondent_rows")
+        )
+        counted = select(documents).where(documents.c.everyone == everyone).subquery()
+        n_segments = (
+            select(literal("n"), literal(None), literal(0), func.count(SegmentRow.id))
+            .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
+            .where(SegmentRow.unit == unit, TurnRow.role == RESPONDENT)
+            .where(SegmentRow.document_id.in_(select(counted.c.document).distinct()))
+        )
+    presence = (
+        select(literal("code"), counted.c.code, counted.c.mask, func.count())
+        .where(counted.c.code.in_(codes))
+        .group_by(counted.c.code, counted.c.mask)
+    )
+    rows = session.execute(union_all(seen, n_segments, presence)).all()
+    known = next((int(m or 0) for kind, _, m, _ in rows if kind == "seen"), 0)
+    n = next((int(count) for kind, _, _, count in rows if kind == "n"), 0)
+    found = [(str(code), int(m), int(count)) for kind, code, m, count in rows if kind == "code"]
+    masks = np.array([m for _, m, _ in found], dtype=np.int64)
     patterns = ((masks[:, None] >> np.arange(len(coders))) & 1).astype(bool)
-    segments = np.array([int(n) for _, _, n in rows], dtype=np.int64)
-    return PresenceCounts(coders, n_segments, [str(code) for code, _, _ in rows], patterns, segments)
+    segments = np.array([count for _, _, count in found], dtype=np.int64)
+    with_codings = [coder for coder, bit in bits.items() if known & bit]
+    return PresenceCounts(coders, n, [code for code, _, _ in found], patterns, segments, with_codings)

@@ -96,8 +96,11 @@ def any_version(session: Session, name: str) -> bool:
     return session.scalar(select(DocumentRow.id).where(DocumentRow.name == name).limit(1)) is not None
 
 
-def spans_frame(session: Session, document: str | None = None, coders: Sequence[str] | None = None) -> pd.DataFrame:
-    """Spans on current documents: id, document, start, end, code_id, coder, created_at (text order)."""
+def spans_frame(
+    session: Session, document: str | Sequence[str] | None = None, coders: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Spans on current documents: id, document, start, end, code_id, coder, created_at (text order).
+    document: one name, or a list of names (a piece of an export), or None for every document."""
     query = (
         select(
             SpanRow.id,
@@ -112,8 +115,10 @@ def spans_frame(session: Session, document: str | None = None, coders: Sequence[
         .where(is_current())
         .order_by(DocumentRow.name, SpanRow.start, SpanRow.id)
     )
-    if document is not None:
+    if isinstance(document, str):
         query = query.where(DocumentRow.name == document)
+    elif document is not None:
+        query = query.where(DocumentRow.name.in_(list(document)))
     if coders is not None:
         query = query.where(SpanRow.coder.in_(list(coders)))
     return read_frame(session, query, SPAN_COLUMNS)

@@ -1,0 +1,96 @@
+"""The dashboard's first page without reading every coding (issue 17: at 10,000 transcripts the frames of every
+coding and segment take tens of seconds and gigabytes). Under the sidebar's default reading the Themes tables,
+their column bases and the segments behind a cell are counted in the database (app.data.in_database); they
+must equal what the frames give, and rendering Themes must not read the frames at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_app import project_dir  # noqa: F401  (the fixture: three interviews, two coders, rule suggestions)
+
+from coding import analysis
+from coding.project import open_project
+
+THEMES = Path(__file__).resolve().parents[1] / "app" / "views" / "themes.py"
+READINGS = [(), ("ann",), ("ben", "ann"), ("cy",)]
+
+
+@pytest.fixture
+def decided(project_dir: Path) -> Path:  # noqa: F811
+    """Some rule suggestions accepted by ben and cy, one rejected: decisions count under whoever made them."""
+    project = open_project(project_dir)
+    suggestions = project.codings("auto")
+    assert len(suggestions) >= 3
+    for i, coding_id in enumerate(suggestions["coding_id"].head(6)):
+        project.decide_suggestion(int(coding_id), accept=i != 1, coder="ben" if i % 2 else "cy")
+    return project_dir
+
+
+@pytest.mark.parametrize("coders", READINGS)
+def test_counted_in_the_database_equals_the_frames(decided: Path, coders: tuple[str, ...]) -> None:
+    from qcode_app import data, state
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    key = state.project_key()
+    assert key is not None
+    token = state.cached_project(key).state_token()
+    filters = data.Filters(coders=coders)
+    assert data.in_database(filters)
+    assert not data.in_database(data.Filters(statuses=("accepted", "suggested")))
+    # what app.data counted before: the filtered frames of every coding
+    _, segments, respondents = data.filtered(key, token, filters)
+    pairs = data.rolled(key, token, filters)
+    book = data.codebook(key, token)
+    for count in ("segments", "respondents"):
+        expected = analysis.crosstab(pairs, segments, respondents, book, "group", count, "none", rolled=True)
+        pd.testing.assert_frame_equal(data.crosstab(key, token, filters, "group", count, "none"), expected)
+        bases = analysis.column_bases(segments, respondents, "group", count)
+        pd.testing.assert_series_equal(data.column_bases(key, token, filters, "group", count), bases)
+    values = [*analysis.attribute_values(respondents, "group").unique(), analysis.TOTAL]
+    found_any = False
+    for code in book.by_id():
+        for value in values:
+            expected_ids = analysis.segments_in_cell(
+                pairs, segments, respondents, book, code, "group", value, rolled=True
+            )
+            ids = data.cell_segments(key, token, filters, code, "group", value)
+            assert ids == [int(s) for s in expected_ids["segment_id"]], (code, value)
+            found_any |= bool(ids)
+    assert found_any or coders == ("cy",) and not len(pairs)
+
+
+def test_quotes_without_frames_are_the_quotes_with_them(decided: Path) -> None:
+    from qcode_app import data, state
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    key = state.project_key()
+    assert key is not None
+    project = state.cached_project(key)
+    ids = data.cell_segments(key, project.state_token(), data.Filters(), "fear")
+    assert ids
+    alone = project.quotes(ids, context=True)
+    given = project.quotes(ids, project.segments_frame(), project.respondents(), context=True)
+    pd.testing.assert_frame_equal(alone.reset_index(drop=True), given.reset_index(drop=True))
+    assert project.quotes([]).empty
+
+
+def test_the_themes_page_renders_without_reading_every_coding(decided: Path) -> None:
+    from qcode_app import data, state
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(THEMES), default_timeout=60)
+    at.session_state["coder"] = "ann"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    key = state.project_key()
+    assert key not in data._latest_frames(), "the first page read the frames of every coding"
+    assert at.title[0].value == "Themes"
+    assert any(m.value.startswith("**") and "·" in m.value for m in at.markdown) or at.subheader, "no quotes"
