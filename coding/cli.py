@@ -73,6 +73,7 @@ class OneLineErrors(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, standalone_mode=False, **extra)
+        _stop_on_sigterm()
         try:
             result = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.ClickException as exc:
@@ -81,6 +82,17 @@ class OneLineErrors(click.Group):
             click.echo("qcode: aborted", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) ends a command as Ctrl+C does: its transaction rolled back, its worker processes shut
+    down. Python's default would end the process at once and leave the workers running, orphaned."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 class Commands(OneLineErrors):

@@ -495,8 +495,8 @@ def codebook_from_bytes(raw: bytes, path: str | Path, check_patterns: bool = Tru
 def _fast_codebook(text: str, path: str | Path, check_patterns: bool) -> Codebook | None:
     """The codebook read with libyaml's parser; None when it is not available or anything is wrong (a syntax
     error, a budget, a problem): then the pure-Python loader reads it again for the messages."""
-    if _FastLineLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
-        return None  # PyYAML's reader refuses characters libyaml may let through
+    if _FastLineLoader is None or "\t" in text or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None  # PyYAML's reader refuses characters (and tabs where libyaml allows them) libyaml lets through
     try:
         data = load_yaml(text, _FastLineLoader)
     except (YamlBudgetError, yaml.YAMLError, RecursionError):

@@ -122,8 +122,9 @@ def ingest(
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """All or nothing, in one transaction: files are read, parsed and written in batches of
-    DOCUMENTS_PER_BATCH, so memory stays flat as the corpus grows; any error rolls back every batch
-    written before it, leaving the project untouched."""
+    DOCUMENTS_PER_BATCH, so memory stays flat as the corpus grows (but for the replaced versions of
+    `--replace`, kept until the end); any error rolls back every batch written before it, leaving the
+    project untouched (on PostgreSQL the ids those rows took are skipped: sequences do not roll back)."""
     attributes = read_respondents_csv(metadata) if metadata else {}
     files = find_transcripts(paths) if paths else []
     report = IngestReport(respondents=len(attributes))

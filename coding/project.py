@@ -119,7 +119,7 @@ def _config(folder: Path, db: str | None) -> ProjectConfig:
     return ProjectConfig(**{**config.__dict__, "database": db}) if db else config
 
 
-# Documents read from the database at a time by Project.segment, as the sentence cutting asks for them.
+# Documents read from the database at a time by Project.segment (as the sentence cutting asks for them) and autocode.
 DOCUMENTS_PER_BATCH = 200
 # Below this many documents, worker processes cost more to start than they save.
 PARALLEL_FROM_DOCUMENTS = 200

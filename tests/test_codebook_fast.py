@@ -38,6 +38,9 @@ def test_the_fast_reader_gives_the_codebook_the_pure_python_reader_gives() -> No
         'name: x\nversion: "1"\nname: y\ncodes: []\n',  # a duplicate key
         "name: [x\n",  # a syntax error
         'name: x\nversion: "1"\ndescription: "\x07"\ncodes: []\n',  # a character PyYAML refuses
+        'name: x\t\nversion: "1"\ncodes: []\n',  # a trailing tab, which libyaml accepts and PyYAML refuses
+        'name: x\t# a comment\nversion: "1"\ncodes: []\n',  # a tab before a comment
+        'name: x\nversion: "1"\ncodes: [\t]\n',  # a tab inside a flow list
         'name: x\nversion: "1"\ndescription: ' + "[" * 1200 + "]" * 1200 + "\ncodes: []\n",  # beyond libyaml's depth
     ],
 )
