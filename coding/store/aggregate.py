@@ -229,20 +229,20 @@ class CountsCache:
         respondents_only: bool = True,
     ) -> MaskCounts:
         key = ("masks", unit, tuple(codes), source, tuple(coders or ()), by_respondent, respondents_only)
-        return self._kept(
+        return self.kept(
             session, key, lambda: mask_counts(session, unit, codes, source, coders, by_respondent, respondents_only)
         )
 
     def respondent_segment_counts(self, session: Session, unit: str) -> dict[str, int]:
-        return self._kept(session, ("segments", unit), lambda: respondent_segment_counts(session, unit))
+        return self.kept(session, ("segments", unit), lambda: respondent_segment_counts(session, unit))
 
     def presence_counts(
         self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
     ) -> PresenceCounts:
         key = ("presence", unit, tuple(coders), tuple(codes), units)
-        return self._kept(session, key, lambda: presence_counts(session, unit, coders, codes, units))
+        return self.kept(session, key, lambda: presence_counts(session, unit, coders, codes, units))
 
-    def _kept(self, session: Session, key: tuple[object, ...], count: Callable[[], T]) -> T:
+    def kept(self, session: Session, key: tuple[object, ...], count: Callable[[], T]) -> T:
         """The kept result for key if the project has not changed since it was counted, else count() kept."""
         token = change_token(session)
         entry = self._entries.get(key)
