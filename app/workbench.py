@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from coding.errors import UsageError
 from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook, Document, Segment
 from coding.project import Project
 
@@ -177,7 +178,15 @@ def perform(project: Project, sent: dict[str, Any], document: str, coder: str, s
     """Apply codes to a range, or remove one of the person's own codings (a stripe chosen, then Delete).
 
     A whole-unit coding without a span (a suggestion accepted before spans existed) is removed as it was
-    made: a human code by remove_code, an accepted suggestion by rejecting it."""
+    made: a human code by remove_code, an accepted suggestion by rejecting it.
+
+    An action names the document it was made on; one made on any other than the page's current document (the
+    browser still showing the one before) is refused, nothing stored."""
+    if sent.get("document") != document:
+        raise UsageError(
+            f"that action was made on transcript {sent.get('document')!r}, not on {document!r} shown now: nothing "
+            "was stored; select the text again"
+        )
     if sent.get("kind") == "apply":  # every code ticked: one action, one step for Undo
         codes = [str(code) for code in sent.get("codes", [])]
         project.apply_spans(document, int(sent["start"]), int(sent["end"]), codes, coder)
