@@ -250,12 +250,13 @@ def undo_buttons(project: Project, coder: str, left: Any, right: Any) -> None:
 
 
 def _explainers(project: Project, book: Codebook) -> str:
-    """What the reasons depend on: the codes' rules and the model file (coding changes neither)."""
+    """What the reasons depend on: the codes' rules, the code tree (a parent's reason names its children's
+    matches) and the model file (coding changes none of them)."""
     from coding import training
 
     path = training.model_path(project.folder)
     model = path.stat().st_mtime_ns if path.exists() else 0
-    return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
+    return repr([(code.id, code.parent, code.rules) for code in book.codes]) + f"|{model}"
 
 
 def offered_codes(codings: pd.DataFrame, segment_id: int) -> tuple[str, ...]:
@@ -331,6 +332,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     key = state.project_key()
     offered = offered_codes(codings, int(waiting["segment_id"].iloc[0]))
     why = reasons.explainer(key).reasons(_explainers(project, book), text, offered) if key is not None else {}
+    if why is None:  # still being worked out: the suggestions now, their reasons on a later run
+        st.caption("Reasons are still being worked out; they show when you next act on this page.")
+        why = {}
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(
