@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from coding.errors import UsageError
 from coding.models import ACCEPTED, HUMAN, MODEL, RULE, SUGGESTED, Codebook, Document, Segment
 from coding.project import Project
 
@@ -177,7 +178,15 @@ def perform(project: Project, sent: dict[str, Any], document: str, coder: str, s
     """Apply codes to a range, or remove one of the person's own codings (a stripe chosen, then Delete).
 
     A whole-unit coding without a span (a suggestion accepted before spans existed) is removed as it was
-    made: a human code by remove_code, an accepted suggestion by rejecting it."""
+    made: a human code by remove_code, an accepted suggestion by rejecting it.
+
+    An action names the document it was made on; one made on any other than the page's current document (the
+    browser still showing the one before) is refused, nothing stored."""
+    if sent.get("document") != document:
+        raise UsageError(
+            f"that action was made on transcript {sent.get('document')!r}, not on {document!r} shown now: nothing "
+            "was stored; select the text again"
+        )
     if sent.get("kind") == "apply":  # every code ticked: one action, one step for Undo
         codes = [str(code) for code in sent.get("codes", [])]
         project.apply_spans(document, int(sent["start"]), int(sent["end"]), codes, coder)
@@ -241,12 +250,13 @@ def undo_buttons(project: Project, coder: str, left: Any, right: Any) -> None:
 
 
 def _explainers(project: Project, book: Codebook) -> str:
-    """What the reasons depend on: the codes' rules and the model file (coding changes neither)."""
+    """What the reasons depend on: the codes' rules, the code tree (a parent's reason names its children's
+    matches) and the model file (coding changes none of them)."""
     from coding import training
 
     path = training.model_path(project.folder)
     model = path.stat().st_mtime_ns if path.exists() else 0
-    return repr([(code.id, code.rules) for code in book.codes]) + f"|{model}"
+    return repr([(code.id, code.parent, code.rules) for code in book.codes]) + f"|{model}"
 
 
 def offered_codes(codings: pd.DataFrame, segment_id: int) -> tuple[str, ...]:
@@ -322,6 +332,9 @@ def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: 
     key = state.project_key()
     offered = offered_codes(codings, int(waiting["segment_id"].iloc[0]))
     why = reasons.explainer(key).reasons(_explainers(project, book), text, offered) if key is not None else {}
+    if why is None:  # still being worked out: the suggestions now, their reasons on a later run
+        st.caption("Reasons are still being worked out; they show when you next act on this page.")
+        why = {}
     for code in order:
         group = by_code.get_group(code)
         origins = " · ".join(

@@ -68,7 +68,8 @@ def code_range(
 ) -> list[int]:
     """Several codes on one range of document `name` as one action: one apply_span log entry naming them all
     (details["codes"]), so that undo takes them back together. Returns the span ids in the order of code_ids.
-    Nothing is logged when the coder had every one of them on that range already."""
+    The entry names only the codes that added something (a code the coder had on that range already is not
+    theirs to undo); nothing is logged when none did."""
     codes = list(dict.fromkeys(code_ids))  # a code ticked twice is applied once
     if not codes:
         raise UsageError("no code given to apply")
@@ -76,26 +77,32 @@ def code_range(
     check_range(name, document.text, start, end)
     rec = Recorder(session)
     ids: list[int] = []
+    added: list[str] = []  # the codes that changed a row, and their spans: what the log entry names
+    added_ids: list[int] = []
     touched: list[int] = []
     for code_id in codes:
+        before = len(rec.changes())
         span_id, units = add_span(session, rec, document, start, end, code_id, coder, unit)
         ids.append(span_id)
-        touched.extend(u for u in units if u not in touched)
+        if len(rec.changes()) > before:
+            added.append(code_id)
+            added_ids.append(span_id)
+            touched.extend(u for u in units if u not in touched)
     changes = rec.changes()
-    if changes:
+    if added:
         write_log(
             session,
             coder,
             Action.APPLY_SPAN,
-            f"span {ids[0]}" if len(ids) == 1 else "spans " + ", ".join(map(str, ids)),
+            f"span {added_ids[0]}" if len(added_ids) == 1 else "spans " + ", ".join(map(str, added_ids)),
             segment_id=touched[0] if touched else None,
-            code_id=codes[0],
+            code_id=added[0],
             document=name,
             start=start,
             end=end,
-            span_id=ids[0],
-            span_ids=ids,
-            codes=codes,
+            span_id=added_ids[0],
+            span_ids=added_ids,
+            codes=added,
             segments=touched,
             changes=changes,
         )

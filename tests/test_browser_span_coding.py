@@ -265,3 +265,49 @@ def test_the_transcript_goes_to_the_browser_once_and_again_when_it_lacks_it(serv
         spans = stored(project, "R01", before + 2)
         assert sorted(spans.loc[spans["coder"] == "cy", "code_id"]) == sorted([codes[0].id, codes[1].id])
         browser.close()
+
+
+# The browser's store of parts forgets everything for eight seconds (as if lost): whatever comes meanwhile is
+# missing, and only the span coder's own asking again (its 3 s timer, or a later run) draws the transcript.
+FORGET = """() => {
+  const parts = globalThis[Symbol.for('qcode.spanCoder.parts')];
+  parts.clear();
+  parts.has = () => false;
+  setTimeout(() => { delete parts.has; }, 8000);
+}"""
+
+
+def test_a_new_transcript_whose_parts_are_missing_takes_no_input_and_drops_the_selection(
+    server: str, study: Path
+) -> None:
+    """A sentence of R01 is selected, then the person picks R02 while its parts cannot be had: R01 stays on
+    screen meanwhile, but blocked: no selection, and a key pressed codes nothing (on R02 it would land on the
+    same offsets). Once the parts come (asked for again on the timer), R02 is drawn with nothing selected."""
+    from playwright.sync_api import expect, sync_playwright
+
+    project = open_project(study)
+    first = min((s for s in project.segments(["R01"]) if s.role == "respondent"), key=lambda s: s.start)
+    other = next(s for s in project.segments(["R02"]) if s.role == "respondent")
+    before = {name: len(project.spans(name)) for name in ("R01", "R02")}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{server}/transcripts?coder=dee")
+        expect(page.locator(".qcw-p").first).to_be_visible(timeout=90_000)
+        spot = page.evaluate(POINT, [first.start + 1, "left"])
+        page.mouse.click(spot["x"], spot["y"])
+        expect(page.locator(".qcw-status")).to_contain_text("Selected", timeout=15_000)
+        page.evaluate(FORGET)
+        page.get_by_label("Transcript", exact=True).click()
+        page.get_by_role("option", name=re.compile(r"^R02")).click(timeout=15_000)
+        expect(page.locator(".qcw-root[data-waiting='R02']")).to_have_count(1, timeout=15_000)
+        expect(page.locator(".qcw-status")).to_contain_text("Loading R02")
+        page.locator(".qcw-reader").focus()
+        page.keyboard.press("1")  # R01's selection is gone: nothing to code, here or on R02
+        page.keyboard.press("Enter")
+        expect(page.locator(".qcw-text")).to_contain_text(other.text[:30], timeout=30_000)
+        expect(page.locator(".qcw-root[data-waiting]")).to_have_count(0)
+        expect(page.locator(".qcw-status")).not_to_contain_text("Selected")
+        page.wait_for_timeout(1500)
+        assert {name: len(project.spans(name)) for name in ("R01", "R02")} == before
+        browser.close()

@@ -33,11 +33,11 @@ def test_codes_applied_together_are_undone_and_redone_in_one_step(tmp_path):
     assert sorted(code for *_, code, coder in spans if coder == "ann") == ["actors", "money"]
     assert len(ids) == 2 and ids[1] == project.spans(coders=["ann"]).query("code_id == 'actors'")["id"].item()
     entries = project.history(int(project.codings("human").query("code == 'money'")["segment_id"].iloc[0]))
-    assert entries["description"].tolist()[-1] == f"applied 'Corruption', 'External actors' on P01 {start}-{end}"
+    assert entries["description"].tolist()[-1] == f"applied 'Corruption' on P01 {start}-{end}"  # actors was there
 
     said = project.undo("ann")
-    assert said == f"undid: applied 'Corruption', 'External actors' on P01 {start}-{end}"
-    assert _coded(project) == before  # both codes gone in one step, the earlier span kept
+    assert said == f"undid: applied 'Corruption' on P01 {start}-{end}"
+    assert _coded(project) == before  # the new code gone, the earlier span kept
     assert project.redo("ann") is not None
     assert _coded(project) == (spans, rows)
     project.undo("ann")
@@ -62,4 +62,21 @@ def test_codes_applied_together_again_log_nothing_and_bad_input_stores_nothing(t
         project.apply_spans("P01", start, 10**7, ["money"], "ann")
     assert _coded(project) == state
     project.undo("ann")
+    assert _coded(project) == ([], [])
+
+
+def test_the_entry_names_only_the_codes_that_added_something(tmp_path):
+    """A code the coder had on the range already is not part of the step: undo says and takes only the other."""
+    project = make_project(tmp_path)
+    start, end = _phrase(project, "P01", "took a bribe")
+    project.apply_spans("P01", start, end, ["actors"], "ann")
+    project.apply_spans("P01", start, end, ["actors", "money"], "ann")
+    money = int(project.codings("human").query("code == 'money'")["segment_id"].iloc[0])
+    assert project.history(money)["description"].tolist()[-1] == f"applied 'Corruption' on P01 {start}-{end}"
+
+    assert project.undo("ann") == f"undid: applied 'Corruption' on P01 {start}-{end}"
+    spans, rows = _coded(project)
+    assert spans == [[start, end, "actors", "ann"]]
+    assert {code for _, code, _ in rows} == {"actors"}
+    assert project.undo("ann") == f"undid: applied 'External actors' on P01 {start}-{end}"
     assert _coded(project) == ([], [])

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from project_factory import make_project
 
+from coding.errors import UsageError
 from coding.models import HUMAN, RULE, Code, Document, Segment, Turn
 from qcode_app.transcript_view import Mark, coder_data
 from qcode_app.widgets import FALLBACK_PALETTE, code_colors, contrast, label_ink
@@ -112,7 +113,13 @@ def test_actions_apply_and_remove_spans_in_a_real_project(tmp_path: Path) -> Non
     document = project.documents(["P01"])[0]
     start = document.text.index("Moscow")
     end = document.text.index("bribe") + len("bribe")
-    perform(project, {"kind": "apply", "start": start, "end": end, "codes": ["actors", "money"]}, "P01", "ann", {})
+    perform(
+        project,
+        {"kind": "apply", "document": "P01", "start": start, "end": end, "codes": ["actors", "money"]},
+        "P01",
+        "ann",
+        {},
+    )
     spans = project.spans("P01")
     assert sorted(zip(spans["code_id"], spans["start"], spans["end"], strict=True)) == [
         ("actors", start, end),
@@ -128,9 +135,30 @@ def test_actions_apply_and_remove_spans_in_a_real_project(tmp_path: Path) -> Non
         for row in spans.itertuples()
     }
     money = next(m for m in shown.values() if m.code == "money")
-    perform(project, {"kind": "remove", "mark": money.id}, "P01", "ben", shown)  # not ben's: nothing happens
+    perform(
+        project, {"kind": "remove", "document": "P01", "mark": money.id}, "P01", "ben", shown
+    )  # not ben's: nothing happens
     assert len(project.spans("P01")) == 2
-    perform(project, {"kind": "remove", "mark": money.id}, "P01", "ann", shown)
+    perform(project, {"kind": "remove", "document": "P01", "mark": money.id}, "P01", "ann", shown)
     assert list(project.spans("P01")["code_id"]) == ["actors"]
     assert project.undo("ann") is not None  # the removal is the person's last action, undone from the log
     assert sorted(project.spans("P01")["code_id"]) == ["actors", "money"]
+
+
+def test_an_action_made_on_another_transcript_is_refused(tmp_path: Path) -> None:
+    """The browser still showed P01 when the page had moved on to P02: its range must not land on P02."""
+    project = make_project(tmp_path)
+    names = [d.name for d in project.documents()]
+    other = next(name for name in names if name != "P01")
+    text = project.documents(["P01"])[0].text
+    start, end = text.index("Moscow"), text.index("Moscow") + len("Moscow")
+    sent = {"kind": "apply", "document": "P01", "start": start, "end": end, "codes": ["actors"]}
+    with pytest.raises(UsageError, match="P01"):
+        perform(project, sent, other, "ann", {})
+    with pytest.raises(UsageError):  # an action that names no document at all is not applied either
+        perform(project, {k: v for k, v in sent.items() if k != "document"}, other, "ann", {})
+    assert project.spans(other).empty and project.spans("P01").empty
+    assert project.codings("human").empty
+    assert project.undo("ann") is None  # nothing was logged
+    perform(project, sent, "P01", "ann", {})  # the same action on its own document is applied
+    assert list(project.spans("P01")["code_id"]) == ["actors"]

@@ -75,3 +75,50 @@ def test_reasons_are_worked_out_ahead_on_one_thread_and_equal_the_librarys(study
         assert explainer.reasons("rules", text, codes) == project.suggestion_reasons(text, list(codes))
     explainer.ahead("rules", ahead)  # done already: nothing new to work out
     assert not explainer.running
+
+
+def test_the_persons_request_waits_a_few_seconds_at_most_and_goes_before_look_ahead(study: Path) -> None:
+    import threading
+
+    from coding.project import open_project
+    from qcode_app import reasons, state
+
+    project = open_project(study)
+    key = state.project_key()
+    assert key is not None
+    texts = [s.text for s in project.segments(["P01", "P02"]) if s.role == "respondent"][:4]
+    explainer = reasons.Explainer(key)
+    gate = threading.Event()
+    ran: list[str] = []
+    real = explainer._work
+
+    def held(item):  # type: ignore[no-untyped-def]
+        gate.wait(30)  # the worker is busy with look-ahead that takes its time
+        ran.append(item[2])
+        return real(item)
+
+    explainer._work = held  # type: ignore[method-assign]
+    codes = ("actors", "money")
+    explainer.ahead("rules", [(text, codes) for text in texts[:3]])
+    deadline = time.monotonic() + 30
+    while not explainer.running[(key, "rules", texts[0], codes)].running():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    assert explainer.reasons("rules", texts[3], codes, wait=0.3) is None  # no "Why" rather than a page that hangs
+    assert time.monotonic() - started < 5
+    # the look-ahead not yet started gave way: after the one under way, the person's segment is next
+    assert set(explainer.running) == {(key, "rules", texts[0], codes), (key, "rules", texts[3], codes)}
+    gate.set()
+    assert explainer.reasons("rules", texts[3], codes) == project.suggestion_reasons(texts[3], list(codes))
+    assert ran == [texts[0], texts[3]]
+
+
+def test_moving_a_code_changes_what_its_reasons_are_kept_under(study: Path) -> None:
+    from coding.project import open_project
+    from qcode_app.workbench import _explainers
+
+    project = open_project(study)
+    before = _explainers(project, project.codebook)
+    project.move_code("money", "actors", "ann")
+    assert _explainers(project, project.codebook) != before

@@ -83,7 +83,17 @@ class SpanCoder {
   update(args) {
     this.args = args;
     const data = this.resolve(args.data || {});
-    if (!data) return; // waiting for parts the server sends on the next run; what is drawn stays
+    if (!data) {
+      // Waiting for parts the server sends on the next run. The same document stays drawn; another
+      // document's text must not: its selection and keys would code the wrong transcript.
+      const wanted = (args.data || {}).document;
+      if (wanted !== undefined && wanted !== this.docKey) this.block(wanted);
+      return;
+    }
+    clearTimeout(this.retry);
+    this.waiting = null;
+    this.root.classList.remove("qcw-waiting");
+    delete this.root.dataset.waiting;
     this.data = data;
     const docKey = data.document;
     if (docKey !== this.docKey) {
@@ -133,14 +143,35 @@ class SpanCoder {
       this.askedAt = performance.now();
       this.args.setStateValue("need", { nonce: `${Date.now()}-${asking}`, parts: missing });
     }
+    // Ask again on a timer too: no further run may come to call update() while the parts are missing.
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      if (this.args && this.resolve(this.args.data || {})) this.update(this.args);
+    }, 3100);
     return null;
   }
 
+  block(document) {
+    // Another document is on its way: nothing is selected, and no input is taken until it is drawn.
+    this.waiting = document;
+    this.docKey = null;
+    this.selection = null;
+    this.chosenMark = null;
+    this.ticked.clear();
+    this.optimistic = [];
+    this.root.classList.add("qcw-waiting");
+    this.root.dataset.waiting = document;
+    this.status.textContent = `Loading ${document}…`;
+  }
+
   send(kind, payload) {
+    if (this.waiting || !this.docKey) return false; // never an action on a transcript that is not shown
     this.nonce = (this.nonce || 0) + 1;
     this.sent = `${Date.now()}-${this.nonce}`;
     this.root.dataset.sent = this.sent; // with data-done below: tests and the bench see when it is saved
-    this.args.setTriggerValue("action", { kind, nonce: this.sent, ...payload });
+    // The document goes with every action: the server refuses one for a document that is no longer current.
+    this.args.setTriggerValue("action", { kind, nonce: this.sent, document: this.docKey, ...payload });
+    return true;
   }
 
   marks() {
@@ -199,6 +230,7 @@ class SpanCoder {
 
   // ----- input -----------------------------------------------------------------------------------
   onMouseUp(event) {
+    if (this.waiting) return;
     if (event.target.closest(".qcw-stripe")) return;
     const chosen = window.getSelection();
     this.chosenMark = null;
@@ -265,6 +297,10 @@ class SpanCoder {
   }
 
   onKey(event) {
+    if (this.waiting) {
+      event.preventDefault();
+      return;
+    }
     if (event.target.closest("input")) return;
     const arrows = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"];
     if (event.shiftKey && arrows.includes(event.key) && this.selection) {
@@ -275,8 +311,7 @@ class SpanCoder {
     if ((event.key === "Delete" || event.key === "Backspace") && this.chosenMark) {
       event.preventDefault();
       const mark = (this.data.marks || []).find((m) => m.id === this.chosenMark);
-      if (mark && mark.removable) {
-        this.send("remove", { mark: mark.id });
+      if (mark && mark.removable && this.send("remove", { mark: mark.id })) {
         this.hidden = new Set([...(this.hidden || []), mark.id]);
         this.chosenMark = null;
         this.render();
@@ -308,11 +343,12 @@ class SpanCoder {
   }
 
   apply(codes) {
+    if (this.waiting) return;
     if (!this.selection || !codes.length || !this.data.coder) {
       this.say(this.data.coder ? "Select text first (drag across it, or click a sentence)." : "");
       return;
     }
-    this.send("apply", { start: this.selection.start, end: this.selection.end, codes });
+    if (!this.send("apply", { start: this.selection.start, end: this.selection.end, codes })) return;
     const known = new Map((this.data.codes || []).map((c) => [c.id, c]));
     for (const id of codes) {
       const code = known.get(id);

@@ -1,13 +1,15 @@
 """The span coder component: register it once, mount it with a transcript's data, read back what was done.
 
-The browser sends one action at a time as a trigger value: {"kind": "apply", "start", "end", "codes"},
-or {"kind": "remove", "mark"} (Ctrl+Z is the Undo button's shortcut); and keeps the selection as a state value
-{"start", "end", "unit"}. Offsets are code points into the document text, as everywhere in qcode.
+The browser sends one action at a time as a trigger value: {"kind": "apply", "document", "start", "end",
+"codes"}, or {"kind": "remove", "document", "mark"}, "document" naming the transcript it was made on (Ctrl+Z
+is the Undo button's shortcut); and keeps the selection as a state value {"start", "end", "unit"}.
+Offsets are code points into the document text, as everywhere in qcode.
 
 The large parts of the data (the transcript's turns, its units, the code list, the stripes) go to the browser
 only when they changed: each is named by a digest of its content, sent in full the first time and then by
 digest alone; the browser keeps what it was sent under those digests. A browser that lacks one (a page
-opened afresh) asks for it with the state value "need", and the next run sends every part in full.
+opened afresh) asks for it with the state value "need", and the next run sends every part in full. While
+another document's parts are missing, the browser clears the selection and takes no input.
 """
 
 from __future__ import annotations
