@@ -373,7 +373,9 @@ def rollup_matrix(codes: Sequence[str], codebook: Codebook) -> np.ndarray:
 
 def rolled_masks(masks: np.ndarray, codes: Sequence[str], codebook: Codebook) -> np.ndarray:
     """Each row's direct codes (booleans, columns in `codes` order) with every ancestor added."""
-    return (masks.astype(np.int64) @ rollup_matrix(codes, codebook)) > 0
+    # In float32 the product runs in BLAS (integer products do not: 0.7 s against 0.02 s for 150,000 rows);
+    # the sums are small whole numbers, exact in float32.
+    return (masks.astype(np.float32) @ rollup_matrix(codes, codebook).astype(np.float32)) > 0
 
 
 def per_respondent(

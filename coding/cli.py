@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,7 +26,11 @@ from .cli_output import (
     progress_bar,
     shows_progress,
 )
+from .errors import QcodeError
 from .models import UNITS
+
+if TYPE_CHECKING:
+    from .project import Project
 
 
 def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -173,6 +177,17 @@ def ingest(
             list(paths), metadata=metadata, replace=replace, encoding=encoding, progress=advance, wait=wait
         )
     click.echo(report.summary())
+    keep_counts(project)
+
+
+def keep_counts(project: Project) -> None:
+    """At the end of a bulk change: count the tables the dashboard opens with now (Project.keep_counts), so
+    that it opens at once instead of counting millions of codings while a person waits."""
+    try:
+        with progress_bar("counting tables for the dashboard", None):
+            project.keep_counts()
+    except QcodeError as exc:  # the change is stored; the tables are counted when first shown
+        note(f"tables not counted ahead: {exc}")
 
 
 @main.command()
@@ -235,6 +250,7 @@ def segment(
     with progress_bar("segmenting", todo) as advance:
         result = project.segment(unit, progress=advance, wait=wait, jobs=jobs)
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
+    keep_counts(project)
     for key, value in result.items():
         if key.startswith("codings_on_"):
             note(f"{value} codings are on {key[11:]} segments; 'qcode segment --unit {key[11:]}' shows them")
@@ -280,6 +296,7 @@ def autocode(
             f"{name}: {stats['proposed']} suggestions ({stats['added']} new, {stats['refreshed']} updated, "
             f"{stats['withdrawn']} withdrawn); people's decisions on earlier suggestions stay as they are"
         )
+    keep_counts(project)
 
 
 @main.command("import-codings")
@@ -296,6 +313,7 @@ def import_codings(ctx: click.Context, csv_path: Path, coder: str, project_dir: 
         f"{result['rows']} rows: {result['added']} codings added, {result['already_present']} already present"
         + (f", {result['rows_without_segment']} rows on no coding unit" if result["rows_without_segment"] else "")
     )
+    keep_counts(project)
 
 
 @main.command()
@@ -653,6 +671,7 @@ def import_command(ctx: click.Context, kind: str, file: Path, project_dir: Path 
         click.echo(f"  not imported: {line}", err=True)
     if len(report.problems) > 50:
         click.echo(f"  ... and {len(report.problems) - 50} more", err=True)
+    keep_counts(project)
 
 
 @main.command()

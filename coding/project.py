@@ -42,6 +42,7 @@ from .store import settings as stored_settings
 from .store.aggregate import CountsCache
 from .store.database import engine_for, migrate
 from .store.frames import no_gc_pauses
+from .store.kept_files import KeptFiles
 from .store.log import write_log
 from .transcripts import TranscriptOptions
 
@@ -153,7 +154,7 @@ class Project(
         self._explainers: tuple[RuleCoder, CodeModel | None] | None = None
         self._codebook_seen: tuple[int, int, int] | None = None  # codebook.yaml as last found unchanged
         # counts made in the database for the tables, kept while the project's state token stays the same
-        self._counts = CountsCache()
+        self._counts = CountsCache(KeptFiles(folder / ".qcode" / "counts", self.store.url))
 
     # ----- ingest and segment -----------------------------------------------------------------
     def ingest(

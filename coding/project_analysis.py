@@ -63,6 +63,25 @@ class ProjectAnalysis(ProjectCore):
         except ValueError as exc:  # an attribute named twice
             raise UsageError(str(exc)) from None
 
+    def keep_counts(self) -> None:
+        """Count what the dashboard opens with and the default tables (project counts, coders, the crosstab by
+        the first attribute, its column bases, the quotes behind its largest total, co-occurrence) and keep the
+        results on disk (CountsCache), so that the next process finds them: at 10,000 transcripts these
+        queries take half a minute together, a dashboard opened after an import would wait for all of them.
+        The commands that change codings in bulk call this at their end; it only reads."""
+        from . import analysis
+
+        self.coders()
+        attributes = [column for column in self.respondents().columns if column != "respondent_id"]
+        if not attributes or not self.counts()["segments"]:
+            return
+        by = "group" if "group" in attributes else attributes[0]
+        table = self.crosstab(by, "segments")
+        self.column_bases(by, "segments")
+        self.cooccurrence()
+        if len(table) and table[analysis.TOTAL].max() > 0:
+            self.cell_segments(str(table[analysis.TOTAL].idxmax()))  # the quotes the Themes page opens with
+
     def _respondent_code_counts(
         self, codebook: Codebook, source: str, coders: Sequence[str] | None
     ) -> tuple[list[str], pd.Index, np.ndarray]:
@@ -117,7 +136,6 @@ class ProjectAnalysis(ProjectCore):
         """The segment ids behind one number of crosstab(by=by) (value None or Total: the code's row total),
         counted in the database: analysis.segments_in_cell without reading every coding."""
         from . import analysis
-        from .store import aggregate
 
         codebook, people = self.codebook, None
         below = [c.id for c in codebook.tree_order() if c.id == code or code in codebook.ancestors(c.id)]
@@ -125,7 +143,7 @@ class ProjectAnalysis(ProjectCore):
             values = analysis.attribute_values(self.respondents(), by)
             people = [str(rid) for rid, found in values.items() if found == value]
         with self.store.transaction() as session:
-            return aggregate.coded_segments(session, self.unit, below, source, coders, people)
+            return list(self._counts.coded_segments(session, self.unit, below, source, coders, people))
 
     def quotes(
         self,

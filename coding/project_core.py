@@ -98,7 +98,16 @@ class ProjectCore:
         return codebook_version(self.codebook)
 
     def counts(self) -> dict[str, int]:
-        return self.store.counts()
+        """Respondents, current documents, their segments and the codings on those (not rejected); kept while
+        nothing changes, on disk too (counting 4 million codings takes seconds)."""
+        from .store import documents as stored_documents
+        from .store.aggregate import NAMED_COUNTS
+
+        with self.store.transaction() as session:
+            counted: dict[str, int] = self._counts.kept(
+                session, ("counts",), lambda: stored_documents.counts(session), NAMED_COUNTS
+            )
+        return dict(counted)  # a copy: no caller changes the kept one
 
     def transcript_options(self) -> TranscriptOptions:
         return TranscriptOptions(interviewer_labels=self.config.interviewer_labels)
@@ -151,8 +160,13 @@ class ProjectCore:
         return self.store.decisions_frame(self.unit, segment_ids)
 
     def coders(self) -> list[str]:
-        """People who made or decided codings (suggesters are not coders)."""
-        return self.store.people()
+        """People who made or decided codings (suggesters are not coders); kept as counts() is."""
+        from .store import codings as stored_codings
+        from .store.aggregate import NAMES
+
+        with self.store.transaction() as session:
+            people: list[str] = self._counts.kept(session, ("people",), lambda: stored_codings.people(session), NAMES)
+        return list(people)
 
     def memos(self) -> pd.DataFrame:
         return self.store.memos_frame()

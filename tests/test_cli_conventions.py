@@ -141,8 +141,8 @@ def test_app_passes_qcodes_streamlit_settings_on_the_command_line() -> None:
     script = dashboard_script()
     assert script == REPO / "app" / "main.py"
     command = streamlit_command(script, "0.0.0.0", 8765)
-    assert command[1:5] == ["-m", "streamlit", "run", str(script)]
-    flags = set(command[5:])
+    assert command[1:4] == [str(script.with_name("serve.py")), "run", str(script)]
+    flags = set(command[4:])
     settings = tomllib.loads((REPO / "app" / "streamlit.toml").read_text(encoding="utf-8"))
     assert {
         "--server.address=0.0.0.0",

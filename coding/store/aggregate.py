@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -28,6 +28,8 @@ from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, Turn
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
     import numpy as np
+
+    from .kept_files import KeptFiles
 
 BITS_PER_WORD = 62
 SOURCES = ("human", "auto", "all")
@@ -208,15 +210,83 @@ def change_token(session: Session) -> tuple[int, ...]:
     )
 
 
+def disk_token(session: Session, token: tuple[int, ...]) -> tuple[int, ...]:
+    """change_token plus when the newest log entry was written (microseconds): a database made again from
+    nothing can reach the same ids and counts, never at the same moment. Kept files answer only this."""
+    import datetime as dt
+
+    written = session.scalar(select(LogRow.at).where(LogRow.id == token[0])) if token[0] else None
+    if written is None:
+        return (*token, 0)
+    epoch = dt.datetime(1970, 1, 1, tzinfo=written.tzinfo)
+    return (*token, (written - epoch) // dt.timedelta(microseconds=1))
+
+
+class Codec(NamedTuple, Generic[T]):
+    """How a kept result becomes arrays on disk (kept_files) and back."""
+
+    encode: Callable[[T], dict[str, np.ndarray]]
+    decode: Callable[[dict[str, np.ndarray]], T]
+
+
+def _strings(values: Sequence[str]) -> np.ndarray:
+    import numpy as np
+
+    return np.array(list(values), dtype=str)
+
+
+def _names(array: np.ndarray) -> list[str]:
+    return [str(value) for value in array.tolist()]
+
+
+def _encode_masks(counted: MaskCounts) -> dict[str, np.ndarray]:
+    arrays = {"codes": _strings(counted.codes), "masks": counted.masks, "segments": counted.segments}
+    if counted.respondents is not None:
+        arrays["respondents"] = _strings(counted.respondents)
+    return arrays
+
+
+def _decode_masks(arrays: dict[str, np.ndarray]) -> MaskCounts:
+    import numpy as np
+
+    respondents = _names(arrays["respondents"]) if "respondents" in arrays else None
+    masks, segments = arrays["masks"].astype(bool), arrays["segments"].astype(np.int64)
+    return MaskCounts(_names(arrays["codes"]), masks, respondents, segments)
+
+
+def _encode_named_counts(counts: dict[str, int]) -> dict[str, np.ndarray]:
+    import numpy as np
+
+    return {"names": _strings(list(counts)), "values": np.array(list(counts.values()), dtype=np.int64)}
+
+
+def _decode_named_counts(arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    return dict(zip(_names(arrays["names"]), (int(v) for v in arrays["values"]), strict=True))
+
+
+def _encode_ids(ids: list[int]) -> dict[str, np.ndarray]:
+    import numpy as np
+
+    return {"ids": np.array(ids, dtype=np.int64)}
+
+
+MASKS = Codec(_encode_masks, _decode_masks)
+NAMED_COUNTS = Codec(_encode_named_counts, _decode_named_counts)
+IDS = Codec(_encode_ids, lambda arrays: [int(v) for v in arrays["ids"]])
+NAMES = Codec(lambda names: {"names": _strings(names)}, lambda arrays: _names(arrays["names"]))
+
+
 class CountsCache:
     """Counts kept per query while the project's change token stays the same.
 
     The counting query reads every coding of the unit (seconds at 10,000 transcripts on SQLite); its result
     is small. Any write changes the token, read in the same transaction as the counts, so a stale result is
-    never served, whichever process made the change."""
+    never served, whichever process made the change. With `files`, results that have a Codec are also kept
+    on disk (kept_files), so that another process (the dashboard started after an import) finds them."""
 
-    def __init__(self) -> None:
+    def __init__(self, files: KeptFiles | None = None) -> None:
         self._entries: dict[tuple[object, ...], tuple[tuple[int, ...], object]] = {}
+        self.files = files
 
     def mask_counts(
         self,
@@ -230,29 +300,69 @@ class CountsCache:
     ) -> MaskCounts:
         key = ("masks", unit, tuple(codes), source, tuple(coders or ()), by_respondent, respondents_only)
         return self.kept(
-            session, key, lambda: mask_counts(session, unit, codes, source, coders, by_respondent, respondents_only)
+            session,
+            key,
+            lambda: mask_counts(session, unit, codes, source, coders, by_respondent, respondents_only),
+            MASKS,
         )
 
     def respondent_segment_counts(self, session: Session, unit: str) -> dict[str, int]:
-        return self.kept(session, ("segments", unit), lambda: respondent_segment_counts(session, unit))
+        return self.kept(session, ("segments", unit), lambda: respondent_segment_counts(session, unit), NAMED_COUNTS)
 
     def presence_counts(
         self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
     ) -> PresenceCounts:
         key = ("presence", unit, tuple(coders), tuple(codes), units)
-        return self.kept(session, key, lambda: presence_counts(session, unit, coders, codes, units))
+        return self.kept(session, key, lambda: presence_counts(session, unit, coders, codes, units), PRESENCE)
 
-    def kept(self, session: Session, key: tuple[object, ...], count: Callable[[], T]) -> T:
-        """The kept result for key if the project has not changed since it was counted, else count() kept."""
+    def coded_segments(
+        self,
+        session: Session,
+        unit: str,
+        codes: Sequence[str],
+        source: str = "human",
+        coders: Sequence[str] | None = None,
+        respondents: Sequence[str] | None = None,
+    ) -> list[int]:
+        people = None if respondents is None else tuple(respondents)
+        key = ("coded", unit, tuple(codes), source, tuple(coders or ()), people)
+        return self.kept(session, key, lambda: coded_segments(session, unit, codes, source, coders, respondents), IDS)
+
+    def kept(
+        self, session: Session, key: tuple[object, ...], count: Callable[[], T], codec: Codec[T] | None = None
+    ) -> T:
+        """The kept result for key if the project has not changed since it was counted, else count() kept
+        (and, with a codec, written to disk for other processes)."""
         token = change_token(session)
         entry = self._entries.get(key)
         if entry is not None and entry[0] == token:
             return entry[1]  # type: ignore[return-value]
-        result = count()
+        result = self._from_disk(session, key, token, count, codec)
         self._entries.pop(key, None)
         if len(self._entries) >= CACHED_QUERIES:
             self._entries.pop(next(iter(self._entries)))  # the oldest
         self._entries[key] = (token, result)
+        return result
+
+    def _from_disk(
+        self,
+        session: Session,
+        key: tuple[object, ...],
+        token: tuple[int, ...],
+        count: Callable[[], T],
+        codec: Codec[T] | None,
+    ) -> T:
+        if codec is None or self.files is None:
+            return count()
+        state, name = disk_token(session, token), repr(key)
+        arrays = self.files.load(name, state)
+        if arrays is not None:
+            try:
+                return codec.decode(arrays)
+            except (KeyError, ValueError, TypeError, IndexError):  # a file of an older layout: count again
+                pass
+        result = count()
+        self.files.save(name, state, codec.encode(result))
         return result
 
 
@@ -274,6 +384,33 @@ class PresenceCounts:
     patterns: np.ndarray
     segments: np.ndarray
     with_codings: list[str]  # the chosen coders who have any accepted coding on the unit
+
+
+def _encode_presence(counted: PresenceCounts) -> dict[str, np.ndarray]:
+    import numpy as np
+
+    return {
+        "coders": _strings(counted.coders),
+        "n_segments": np.array(counted.n_segments, dtype=np.int64),
+        "codes": _strings(counted.codes),
+        "patterns": counted.patterns,
+        "segments": counted.segments,
+        "with_codings": _strings(counted.with_codings),
+    }
+
+
+def _decode_presence(arrays: dict[str, np.ndarray]) -> PresenceCounts:
+    return PresenceCounts(
+        _names(arrays["coders"]),
+        int(arrays["n_segments"]),
+        _names(arrays["codes"]),
+        arrays["patterns"].astype(bool),
+        arrays["segments"],
+        _names(arrays["with_codings"]),
+    )
+
+
+PRESENCE = Codec(_encode_presence, _decode_presence)
 
 
 def _person() -> ColumnElement[str]:

@@ -1,0 +1,36 @@
+"""`qcode app` starts Streamlit through this file (`python serve.py run main.py FLAGS`).
+
+Streamlit imports a page's libraries when the first person opens the dashboard: pandas, SQLAlchemy and
+qcode's library took 2-3 s of a first visit on a laptop. They are imported here, before the server starts
+listening, so that the first visit costs what a later one does. Imported before the server starts, not in a
+thread beside it: two threads importing the same modules at once can see each other's half-made modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+AHEAD = ("numpy", "pandas", "pyarrow", "sqlalchemy", "coding.project", "coding.analysis", "coding.disclosure")
+
+
+def import_ahead() -> None:
+    if HERE.name != "qcode_app" and str(HERE.parent) not in sys.path:
+        sys.path.insert(0, str(HERE.parent))  # a source checkout: its own `coding` first, as main.py does
+    for name in AHEAD:
+        with contextlib.suppress(ImportError):  # the page reports what is missing when it imports it
+            importlib.import_module(name)
+
+
+def main() -> None:
+    import_ahead()
+    from streamlit.web import cli
+
+    cli.main(prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Counts kept on disk between processes, in the project's .qcode/counts/ folder.
+
+At 10,000 transcripts the counting queries behind the first tables take seconds each (the database reads
+millions of codings); their results are small. A dashboard started after `qcode import-codings` finds them
+here instead of counting again. Each file holds one result with the key it answers and the database state it
+was counted in (aggregate.disk_token); it is used only while that state is the database's state, so a stale
+result is never served. Files are a convenience: any that cannot be read or written is counted again.
+
+Arrays only, read with allow_pickle=False: a file someone placed in the folder cannot run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+KEPT_FILES = 200  # the newest files stay; older ones (other filters, earlier states) are removed
+
+
+class KeptFiles:
+    """One .npz file per key in `folder`; `scope` (the database URL) keeps two databases' files apart."""
+
+    def __init__(self, folder: Path, scope: str) -> None:
+        self.folder = folder
+        self.scope = scope
+
+    def _path(self, key: str) -> Path:
+        name = hashlib.sha256(f"{self.scope}\0{key}".encode()).hexdigest()[:32]
+        return self.folder / f"{name}.npz"
+
+    def load(self, key: str, token: tuple[int, ...]) -> dict[str, np.ndarray] | None:
+        """The arrays kept for key in this database state, or None (none kept, another state, unreadable)."""
+        import numpy as np
+
+        path = self._path(key)
+        try:
+            with np.load(path, allow_pickle=False) as found:
+                if str(found["key"]) != key or tuple(int(v) for v in found["token"]) != tuple(token):
+                    return None
+                return {name: found[name] for name in found.files if name not in ("key", "token")}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
+
+    def save(self, key: str, token: tuple[int, ...], arrays: Mapping[str, np.ndarray]) -> None:
+        """Keep arrays for key in this state; written to a temporary file and renamed, so a reader in another
+        process sees the old file or the new one, never half of one. Failures (read-only folder, full disk)
+        are ignored: the next reader counts again."""
+        import numpy as np
+
+        temporary = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as out:
+                temporary = Path(out.name)
+                contents: dict[str, Any] = {"key": np.array(key), "token": np.array(token, dtype=np.int64), **arrays}
+                np.savez(out, **contents)
+            os.replace(temporary, self._path(key))
+            temporary = None
+            self._prune()
+        except OSError:
+            pass
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.npz"), key=_modified, reverse=True)
+        for old in files[KEPT_FILES:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
