@@ -19,13 +19,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import event
+from test_aggregate import reference_bases, reference_crosstab, reference_frequencies
 
 import coding
 from coding import analysis
 from coding.cli import main
 from coding.demo import turn_codings_to_csv
 from coding.store import aggregate
-from test_aggregate import reference_bases, reference_crosstab, reference_frequencies
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -197,9 +197,10 @@ def test_the_state_token_follows_changes_made_elsewhere_and_is_not_recounted_oth
 def test_the_bulk_commands_count_the_dashboards_tables_ahead(tmp_path: Path, gold_csv: Path) -> None:
     folder = tmp_path / "project"
     runner = CliRunner()
+    metadata = str(CORPUS / "respondents.csv")
     for args in (
         ["init", str(folder)],
-        ["--project", str(folder), "ingest", str(CORPUS / "transcripts"), "--metadata", str(CORPUS / "respondents.csv")],
+        ["--project", str(folder), "ingest", str(CORPUS / "transcripts"), "--metadata", metadata],
         ["--project", str(folder), "segment", "--unit", "turn"],
         ["--project", str(folder), "import-codings", str(gold_csv), "--coder", "gold"],
     ):
