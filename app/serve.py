@@ -21,7 +21,7 @@ def import_ahead() -> None:
     if HERE.name != "qcode_app" and str(HERE.parent) not in sys.path:
         sys.path.insert(0, str(HERE.parent))  # a source checkout: its own `coding` first, as main.py does
     for name in AHEAD:
-        with contextlib.suppress(ImportError):  # the page reports what is missing when it imports it
+        with contextlib.suppress(Exception):  # the page shows what fails when it imports it again
             importlib.import_module(name)
 
 

@@ -26,7 +26,6 @@ from .cli_output import (
     progress_bar,
     shows_progress,
 )
-from .errors import QcodeError
 from .models import UNITS
 
 if TYPE_CHECKING:
@@ -124,10 +123,20 @@ class Commands(OneLineErrors):
 @click.option("--db", "db", default=None)
 @click.option("-v", "--verbose", count=True, help="Say what each step does (-vv: debugging detail).")
 @click.option("-q", "--quiet", is_flag=True, help="Errors only: no notes, no progress bars.")
+@click.option(
+    "--no-count-ahead",
+    is_flag=True,
+    help="After ingest, segment, import-codings, autocode or import: do not count the dashboard's first tables "
+    "(they are counted when first shown instead; saves 10-15 s per command at 10,000 transcripts).",
+)
 @click.version_option(package_name="qcode")
-def main(project_dir: Path | None, db: str | None, verbose: int, quiet: bool) -> None:
+@click.pass_context
+def main(
+    ctx: click.Context, project_dir: Path | None, db: str | None, verbose: int, quiet: bool, no_count_ahead: bool
+) -> None:
     """qcode: qualitative coding of interview corpora."""
     configure_logging(verbose, quiet)
+    ctx.meta[COUNT_AHEAD] = not no_count_ahead
 
 
 @main.command()
@@ -180,14 +189,21 @@ def ingest(
     keep_counts(project)
 
 
+COUNT_AHEAD = "qcode.count_ahead"
+
+
 def keep_counts(project: Project) -> None:
     """At the end of a bulk change: count the tables the dashboard opens with now (Project.keep_counts), so
-    that it opens at once instead of counting millions of codings while a person waits."""
+    that it opens at once instead of counting millions of codings while a person waits. Nothing to count
+    without codings (and no pandas loaded for it). The change is stored already: whatever stops the count
+    (Ctrl+C, a lost connection) is one line, not a failure of the command."""
+    if not click.get_current_context().meta.get(COUNT_AHEAD, True) or not project.store.has_codings():
+        return
     try:
         with progress_bar("counting tables for the dashboard", None):
             project.keep_counts()
-    except QcodeError as exc:  # the change is stored; the tables are counted when first shown
-        note(f"tables not counted ahead: {exc}")
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001
+        note(f"stored; the dashboard's tables were not counted ahead ({str(exc) or type(exc).__name__})")
 
 
 @main.command()
@@ -250,10 +266,10 @@ def segment(
     with progress_bar("segmenting", todo) as advance:
         result = project.segment(unit, progress=advance, wait=wait, jobs=jobs)
     click.echo(f"{result['segments']} {project.unit} segments in {result['documents']} new documents")
-    keep_counts(project)
     for key, value in result.items():
         if key.startswith("codings_on_"):
             note(f"{value} codings are on {key[11:]} segments; 'qcode segment --unit {key[11:]}' shows them")
+    keep_counts(project)
 
 
 @main.command()

@@ -26,6 +26,7 @@ from coding import analysis
 from coding.cli import main
 from coding.demo import turn_codings_to_csv
 from coding.store import aggregate
+from coding.store.kept_files import KeptFiles
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -113,7 +114,7 @@ def test_another_process_finds_the_kept_counts_without_reading_a_coding(project:
 
 def test_a_change_made_by_another_process_is_counted_again(project: coding.Project) -> None:
     project.keep_counts()
-    before = project.crosstab("group", "segments")
+    before, counted = project.crosstab("group", "segments"), project.counts()["codings"]
     editor = coding.open_project(project.folder)
     segments = editor.segments_frame()
     uncoded = segments[~segments["segment_id"].isin(editor.codings("human")["segment_id"])].iloc[0]
@@ -123,7 +124,7 @@ def test_a_change_made_by_another_process_is_counted_again(project: coding.Proje
     after = reader.crosstab("group", "segments")
     assert after.loc[code, analysis.TOTAL] == before.loc[code, analysis.TOTAL] + 1
     assert reader.coders() == ["gold", "second"]
-    assert reader.counts()["codings"] == project.counts()["codings"] + 0  # the first one's cache moved on too
+    assert reader.counts()["codings"] == project.counts()["codings"] == counted + 1  # the first one's moved on too
     assert_tables_are_the_pandas_tables(reader)
 
 
@@ -144,31 +145,56 @@ def test_a_database_made_again_with_the_same_ids_is_not_answered_by_the_old_file
     second = _build(tmp_path / "second", shuffled)
     with first.store.transaction() as a, second.store.transaction() as b:
         assert aggregate.change_token(a) == aggregate.change_token(b)
+    before = first.crosstab("group", "segments")
+    token = first.state_token()
     first.store.engine.dispose()
     second.store.engine.dispose()
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             (first.folder / f"qcode.sqlite{suffix}").unlink()
     shutil.copy(second.folder / "qcode.sqlite", first.folder / "qcode.sqlite")
-    replaced = coding.open_project(first.folder)
-    assert not replaced.crosstab("group", "segments").equals(first.crosstab("group", "segments"))
-    assert_tables_are_the_pandas_tables(replaced)
+    # The running process (its counts kept in memory) and a new one (the files on disk) both count again.
+    assert first.state_token() != token
+    assert not first.crosstab("group", "segments").equals(before)
+    assert_tables_are_the_pandas_tables(first)
+    assert_tables_are_the_pandas_tables(coding.open_project(first.folder))
+
+
+def every_kept_read(project: coding.Project) -> None:
+    """Every result the library keeps on disk, read once (and checked against pandas where it has a twin)."""
+    assert_tables_are_the_pandas_tables(project)
+    table = project.crosstab("group", "segments")
+    busiest = str(table[analysis.TOTAL].idxmax())
+    reference = analysis.segments_in_cell(
+        project.codings("human"), project.segments_frame(), project.respondents(), project.codebook, busiest
+    )
+    assert project.cell_segments(busiest) == [int(s) for s in reference["segment_id"]]
+    assert project.counts()["codings"] == len(project.codings("all")) and project.coders() == ["gold"]
 
 
 def test_damaged_and_hostile_files_are_counted_again(project: coding.Project) -> None:
     project.keep_counts()
-    kept = sorted((project.folder / ".qcode" / "counts").glob("*.npz"))
-    assert len(kept) >= 4
-    kept[0].write_bytes(b"not a zip file")
-    kept[1].write_bytes(kept[1].read_bytes()[:100])  # cut short
-    with np.load(kept[2], allow_pickle=False) as found:
-        key, token = found["key"], found["token"]
-    # The right key and state, with an array only pickle can read: loading it must not run pickle.
-    np.savez(kept[2], key=key, token=token, codes=np.array([{"a": 1}], dtype=object))
-    with np.load(kept[3], allow_pickle=False) as found:
-        key, token = found["key"], found["token"]
-    np.savez(kept[3], key=key, token=token)  # an older layout: arrays missing
-    assert_tables_are_the_pandas_tables(coding.open_project(project.folder))
+    files = KeptFiles(project.folder / ".qcode" / "counts", "")
+    kept = sorted(files.folder.glob("*.npz"))
+    assert len(kept) >= 6
+    damaged = {}
+    for number, path in enumerate(kept):
+        with np.load(path, allow_pickle=False) as found:
+            key, token = str(found["key"]), tuple(int(v) for v in found["token"])
+        damage = number % 4
+        if damage == 0:
+            path.write_bytes(b"not a zip file")
+        elif damage == 1:
+            path.write_bytes(path.read_bytes()[:100])  # cut short
+        elif damage == 2:  # the right key and state, with an array only pickle can read: never unpickled
+            np.savez(path, key=np.array(key), token=np.array(token), codes=np.array([{"a": 1}], dtype=object))
+        else:  # an older layout: the arrays a codec needs are missing
+            np.savez(path, key=np.array(key), token=np.array(token))
+        damaged[path] = (key, token, damage)
+    for path, (key, token, damage) in damaged.items():
+        found = KeptFiles(path.parent, "").load_path(path, key, token)
+        assert found is None if damage < 3 else found == {}
+    every_kept_read(coding.open_project(project.folder))
 
 
 def test_a_folder_that_cannot_hold_the_files_still_counts(project: coding.Project) -> None:
@@ -177,7 +203,7 @@ def test_a_folder_that_cannot_hold_the_files_still_counts(project: coding.Projec
     (project.folder / ".qcode" / "counts").write_text("a file where the folder would go")
     reader = coding.open_project(project.folder)
     reader.keep_counts()
-    assert_tables_are_the_pandas_tables(reader)
+    every_kept_read(reader)
 
 
 def test_the_state_token_follows_changes_made_elsewhere_and_is_not_recounted_otherwise(
@@ -214,3 +240,33 @@ def test_the_bulk_commands_count_the_dashboards_tables_ahead(tmp_path: Path, gol
         dashboard.counts(), dashboard.coders(), dashboard.cooccurrence()
     assert reading_codings(seen) == []
     assert_tables_are_the_pandas_tables(dashboard)
+
+
+def test_without_count_ahead_the_tables_are_counted_when_first_shown(tmp_path: Path, gold_csv: Path) -> None:
+    project = _build(tmp_path / "project", gold_csv)
+    shutil.rmtree(project.folder / ".qcode", ignore_errors=True)
+    args = ["--no-count-ahead", "--project", str(project.folder), "import-codings", str(gold_csv), "--coder", "second"]
+    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    reader = coding.open_project(project.folder)
+    with statements(reader) as seen:
+        reader.crosstab("group", "segments")
+    assert reading_codings(seen)  # counted now, not ahead
+    assert_tables_are_the_pandas_tables(reader)
+
+
+def test_a_count_ahead_that_is_stopped_leaves_the_stored_change_and_exit_status_zero(
+    tmp_path: Path, gold_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+C during the counting that follows a committed import: one line, the import kept, exit 0."""
+    project = _build(tmp_path / "project", gold_csv)
+
+    def interrupted(self: coding.Project) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(coding.Project, "keep_counts", interrupted)
+    args = ["--project", str(project.folder), "import-codings", str(gold_csv), "--coder", "second"]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert "not counted ahead" in done.output
+    assert "second" in coding.open_project(project.folder).coders()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Code, Document, Segment
@@ -24,6 +25,7 @@ from .codings import CODING_COLUMNS, DECISION_COLUMNS
 from .database import engine_for, open_database, retrying, transaction
 from .locks import step_lock
 from .log import Action, StateToken
+from .schema import CodingRow
 from .segments import SEGMENT_COLUMNS
 
 if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
@@ -79,11 +81,12 @@ class Store:
             return log.edited_segments(session, after, upto, entries)
 
     def state_token(self) -> StateToken:
-        """log.state_token, counted again only when aggregate.change_token moved: counting every coding and
+        """log.state_token, counted again only when aggregate.kept_token moved: counting every coding and
         segment takes 0.3 s at 10,000 transcripts, and the dashboard asks on every click. Every change
-        writes the log, so an unmoved change token means unchanged counts."""
+        writes the log, so an unmoved token means unchanged counts (its newest log entry's moment tells a
+        database replaced under this process from the one it replaced)."""
         with self.transaction() as session:
-            changes = aggregate.change_token(session)
+            changes = aggregate.kept_token(session)
             held = self._state
             if held is not None and held[0] == changes:
                 return held[1]
@@ -145,6 +148,11 @@ class Store:
     def decisions_frame(self, unit: str, segment_ids: Sequence[int] | None = None) -> pd.DataFrame:
         with self.transaction() as session:
             return codings.decisions_frame(session, unit, segment_ids)
+
+    def has_codings(self) -> bool:
+        """Whether any coding is stored (one index lookup)."""
+        with self.transaction() as session:
+            return session.scalar(select(CodingRow.id).limit(1)) is not None
 
     def people(self) -> list[str]:
         with self.transaction() as session:

@@ -15,6 +15,7 @@ Every function takes the open Session of the read it belongs to.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
+from .log import log_moment
 from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current, live_codings
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
@@ -210,16 +212,12 @@ def change_token(session: Session) -> tuple[int, ...]:
     )
 
 
-def disk_token(session: Session, token: tuple[int, ...]) -> tuple[int, ...]:
+def kept_token(session: Session) -> tuple[int, ...]:
     """change_token plus when the newest log entry was written (microseconds): a database made again from
-    nothing can reach the same ids and counts, never at the same moment. Kept files answer only this."""
-    import datetime as dt
-
-    written = session.scalar(select(LogRow.at).where(LogRow.id == token[0])) if token[0] else None
-    if written is None:
-        return (*token, 0)
-    epoch = dt.datetime(1970, 1, 1, tzinfo=written.tzinfo)
-    return (*token, (written - epoch) // dt.timedelta(microseconds=1))
+    nothing, or a backup restored under a running process, can reach the same ids and counts, never at the
+    same moment. Kept counts, in memory and on disk, answer only this."""
+    token = change_token(session)
+    return (*token, log_moment(session, token[0]))
 
 
 class Codec(NamedTuple, Generic[T]):
@@ -286,6 +284,7 @@ class CountsCache:
 
     def __init__(self, files: KeptFiles | None = None) -> None:
         self._entries: dict[tuple[object, ...], tuple[tuple[int, ...], object]] = {}
+        self._lock = threading.Lock()
         self.files = files
 
     def mask_counts(
@@ -333,36 +332,33 @@ class CountsCache:
     ) -> T:
         """The kept result for key if the project has not changed since it was counted, else count() kept
         (and, with a codec, written to disk for other processes)."""
-        token = change_token(session)
-        entry = self._entries.get(key)
+        token = kept_token(session)
+        with self._lock:  # Streamlit sessions share one project from several threads
+            entry = self._entries.get(key)
         if entry is not None and entry[0] == token:
             return entry[1]  # type: ignore[return-value]
-        result = self._from_disk(session, key, token, count, codec)
-        self._entries.pop(key, None)
-        if len(self._entries) >= CACHED_QUERIES:
-            self._entries.pop(next(iter(self._entries)))  # the oldest
-        self._entries[key] = (token, result)
+        result = self._from_disk(key, token, count, codec)
+        with self._lock:
+            self._entries.pop(key, None)
+            if len(self._entries) >= CACHED_QUERIES:
+                self._entries.pop(next(iter(self._entries)))  # the oldest
+            self._entries[key] = (token, result)
         return result
 
     def _from_disk(
-        self,
-        session: Session,
-        key: tuple[object, ...],
-        token: tuple[int, ...],
-        count: Callable[[], T],
-        codec: Codec[T] | None,
+        self, key: tuple[object, ...], token: tuple[int, ...], count: Callable[[], T], codec: Codec[T] | None
     ) -> T:
         if codec is None or self.files is None:
             return count()
-        state, name = disk_token(session, token), repr(key)
-        arrays = self.files.load(name, state)
+        name = repr(key)
+        arrays = self.files.load(name, token)
         if arrays is not None:
             try:
                 return codec.decode(arrays)
             except (KeyError, ValueError, TypeError, IndexError):  # a file of an older layout: count again
                 pass
         result = count()
-        self.files.save(name, state, codec.encode(result))
+        self.files.save(name, token, codec.encode(result))
         return result
 
 

@@ -3,7 +3,7 @@
 At 10,000 transcripts the counting queries behind the first tables take seconds each (the database reads
 millions of codings); their results are small. A dashboard started after `qcode import-codings` finds them
 here instead of counting again. Each file holds one result with the key it answers and the database state it
-was counted in (aggregate.disk_token); it is used only while that state is the database's state, so a stale
+was counted in (aggregate.kept_token); it is used only while that state is the database's state, so a stale
 result is never served. Files are a convenience: any that cannot be read or written is counted again.
 
 Arrays only, read with allow_pickle=False: a file someone placed in the folder cannot run code.
@@ -14,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
+import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 KEPT_FILES = 200  # the newest files stay; older ones (other filters, earlier states) are removed
+# What the files mean: raise it when a counting query or a codec changes what a kept result holds. Files of
+# another format, or written by another qcode version (whose migrations may have rewritten rows without a
+# log entry), are never read.
+FORMAT = 1
+STALE_TEMPORARY_S = 3600  # a temporary file left by a process that died while writing
 
 
 class KeptFiles:
@@ -31,7 +37,7 @@ class KeptFiles:
 
     def __init__(self, folder: Path, scope: str) -> None:
         self.folder = folder
-        self.scope = scope
+        self.scope = f"{scope}\0format {FORMAT}\0qcode {_version()}"
 
     def _path(self, key: str) -> Path:
         name = hashlib.sha256(f"{self.scope}\0{key}".encode()).hexdigest()[:32]
@@ -39,9 +45,12 @@ class KeptFiles:
 
     def load(self, key: str, token: tuple[int, ...]) -> dict[str, np.ndarray] | None:
         """The arrays kept for key in this database state, or None (none kept, another state, unreadable)."""
+        return self.load_path(self._path(key), key, token)
+
+    @staticmethod
+    def load_path(path: Path, key: str, token: tuple[int, ...]) -> dict[str, np.ndarray] | None:
         import numpy as np
 
-        path = self._path(key)
         try:
             with np.load(path, allow_pickle=False) as found:
                 if str(found["key"]) != key or tuple(int(v) for v in found["token"]) != tuple(token):
@@ -59,8 +68,10 @@ class KeptFiles:
         temporary = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as out:
-                temporary = Path(out.name)
+            temporary = self.folder / f".{secrets.token_hex(8)}.tmp"
+            # Created with the umask's permissions (a temporary file's own are 0600): a dashboard running as
+            # another account that shares the folder can read what the command line wrote.
+            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as out:
                 contents: dict[str, Any] = {"key": np.array(key), "token": np.array(token, dtype=np.int64), **arrays}
                 np.savez(out, **contents)
             os.replace(temporary, self._path(key))
@@ -75,9 +86,19 @@ class KeptFiles:
 
     def _prune(self) -> None:
         files = sorted(self.folder.glob("*.npz"), key=_modified, reverse=True)
-        for old in files[KEPT_FILES:]:
+        left = [path for path in self.folder.glob(".*.tmp") if time.time() - _modified(path) > STALE_TEMPORARY_S]
+        for old in files[KEPT_FILES:] + left:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("qcode")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def _modified(path: Path) -> float:

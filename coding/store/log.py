@@ -6,6 +6,7 @@ of the change it records, so the two are committed together or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -85,6 +86,9 @@ class StateToken(NamedTuple):
     newest_coding_id: int
     segments: int
     log_entries: int
+    # when the newest log entry was written (microseconds): a database replaced by another with the same ids
+    # and counts (a backup restored) is still another state
+    newest_log_at: int = 0
 
 
 def write_log(
@@ -161,10 +165,20 @@ def edited_segments(session: Session, after: int, upto: int, entries: int) -> se
 
 
 def state_token(session: Session) -> StateToken:
+    newest = session.scalar(select(func.max(LogRow.id))) or 0
     return StateToken(
-        newest_log_id=session.scalar(select(func.max(LogRow.id))) or 0,
+        newest_log_id=newest,
         codings=session.scalar(select(func.count(CodingRow.id))) or 0,
         newest_coding_id=session.scalar(select(func.max(CodingRow.id))) or 0,
         segments=session.scalar(select(func.count(SegmentRow.id))) or 0,
         log_entries=session.scalar(select(func.count(LogRow.id))) or 0,
+        newest_log_at=log_moment(session, newest),
     )
+
+
+def log_moment(session: Session, log_id: int) -> int:
+    """When log entry log_id was written, in microseconds since 1970 (0 for none)."""
+    written = session.scalar(select(LogRow.at).where(LogRow.id == log_id)) if log_id else None
+    if written is None:
+        return 0
+    return (written - dt.datetime(1970, 1, 1, tzinfo=written.tzinfo)) // dt.timedelta(microseconds=1)
