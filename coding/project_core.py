@@ -128,9 +128,12 @@ class ProjectCore:
         """Respondents with their attributes; kept while nothing changes (10,000 of them take about 0.5 s to
         read, half of a warm crosstab), a copy each time so that no caller changes the kept one."""
         from .store import documents as stored_documents
+        from .store.aggregate import TEXT_FRAME
 
         with self.store.transaction() as session:
-            kept = self._counts.kept(session, ("respondents",), lambda: stored_documents.respondents_frame(session))
+            kept = self._counts.kept(
+                session, ("respondents",), lambda: stored_documents.respondents_frame(session), TEXT_FRAME
+            )
         return kept.copy()
 
     def _require_segments(self) -> None:

@@ -105,7 +105,10 @@ def test_another_process_finds_the_kept_counts_without_reading_a_coding(project:
             "bases": other.column_bases("group", "segments"),
         }
         assert (other.cell_segments(busiest), other.counts(), other.coders()) == (cell, counts, coders)
+        attributes = other.respondents()
     assert seen and reading_codings(seen) == []
+    assert not [s for s in seen if "respondents.attributes" in s]  # the respondents frame came from disk too
+    pd.testing.assert_frame_equal(attributes, project.store.respondents_frame())
     for name, table in expected.items():
         (pd.testing.assert_series_equal if name == "bases" else pd.testing.assert_frame_equal)(found[name], table)
     assert_tables_are_the_pandas_tables(other)
@@ -195,6 +198,20 @@ def test_damaged_and_hostile_files_are_counted_again(project: coding.Project) ->
         found = KeptFiles(path.parent, "").load_path(path, key, token)
         assert found is None if damage < 3 else found == {}
     every_kept_read(coding.open_project(project.folder))
+
+
+def test_respondents_with_missing_or_non_text_attributes_read_back_as_they_were(
+    project: coding.Project, tmp_path: Path
+) -> None:
+    metadata = pd.read_csv(CORPUS / "respondents.csv", dtype=str).head(3)[["respondent_id"]]
+    metadata.assign(region=["north", "south", "north"]).to_csv(tmp_path / "respondents.csv", index=False)
+    project.ingest([], metadata=tmp_path / "respondents.csv")  # a new attribute for three respondents only
+    expected = project.store.respondents_frame()
+    assert expected["region"].isna().sum() == len(expected) - 3
+    project.respondents()
+    pd.testing.assert_frame_equal(coding.open_project(project.folder).respondents(), expected)
+    frame = pd.DataFrame.from_records([{"respondent_id": "P1", "age": 45}, {"respondent_id": "P2"}])
+    assert aggregate.TEXT_FRAME.encode(frame) is None  # a number: kept in memory only, never guessed back
 
 
 def test_a_folder_that_cannot_hold_the_files_still_counts(project: coding.Project) -> None:

@@ -30,6 +30,7 @@ from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, Turn
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
     import numpy as np
+    import pandas as pd
 
     from .kept_files import KeptFiles
 
@@ -221,9 +222,10 @@ def kept_token(session: Session) -> tuple[int, ...]:
 
 
 class Codec(NamedTuple, Generic[T]):
-    """How a kept result becomes arrays on disk (kept_files) and back."""
+    """How a kept result becomes arrays on disk (kept_files) and back; encode gives None for a result it
+    cannot hold (it is then kept in memory only)."""
 
-    encode: Callable[[T], dict[str, np.ndarray]]
+    encode: Callable[[T], dict[str, np.ndarray] | None]
     decode: Callable[[dict[str, np.ndarray]], T]
 
 
@@ -268,7 +270,36 @@ def _encode_ids(ids: list[int]) -> dict[str, np.ndarray]:
     return {"ids": np.array(ids, dtype=np.int64)}
 
 
+def _encode_text_frame(frame: pd.DataFrame) -> dict[str, np.ndarray] | None:
+    """A frame whose every value is text or missing (respondents and their attributes): one text array and one
+    missing mask per column. Anything else (numbers, dates read from a transcript's header) stays in memory."""
+    import numpy as np
+
+    arrays = {"columns": _strings([str(c) for c in frame.columns])}
+    for i, column in enumerate(frame.columns):
+        values = frame[column].tolist()
+        missing = np.array([value is None or value != value for value in values], dtype=bool)  # NaN != NaN
+        if not all(isinstance(value, str) for value, gone in zip(values, missing, strict=True) if not gone):
+            return None
+        arrays[f"text{i}"] = _strings(["" if gone else value for value, gone in zip(values, missing, strict=True)])
+        arrays[f"missing{i}"] = missing
+    return arrays
+
+
+def _decode_text_frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
+    import pandas as pd
+
+    columns = _names(arrays["columns"])
+    data = {}
+    for i, column in enumerate(columns):
+        values = arrays[f"text{i}"].astype(object)
+        values[arrays[f"missing{i}"]] = None
+        data[column] = values
+    return pd.DataFrame(data, columns=columns)
+
+
 MASKS = Codec(_encode_masks, _decode_masks)
+TEXT_FRAME = Codec(_encode_text_frame, _decode_text_frame)
 NAMED_COUNTS = Codec(_encode_named_counts, _decode_named_counts)
 IDS = Codec(_encode_ids, lambda arrays: [int(v) for v in arrays["ids"]])
 NAMES = Codec(lambda names: {"names": _strings(names)}, lambda arrays: _names(arrays["names"]))
@@ -358,7 +389,9 @@ class CountsCache:
             except (KeyError, ValueError, TypeError, IndexError):  # a file of an older layout: count again
                 pass
         result = count()
-        self.files.save(name, token, codec.encode(result))
+        arrays = codec.encode(result)
+        if arrays is not None:  # None: this result does not go to disk (a codec that cannot hold it)
+            self.files.save(name, token, arrays)
         return result
 
 
