@@ -17,6 +17,11 @@ Then, in one more process, the library warm (imported, project opened, one call 
 of the two coders. The floor is one process running the bare spaCy sentence pipeline over the same
 respondent paragraphs (what `segment` must do anyway); ingest + segment is reported as a ratio against it.
 
+The dashboard (`render`): `qcode app` served, headless Chromium opens it, and the time until Themes shows its
+heading and heatmap with Streamlit done is taken for the first visit after the server started and for later
+visits in fresh tabs; the demo project (`qcode demo`, 36 transcripts) is served and opened the same way in the
+same run as the floor, so that a size's figure reads as a ratio against the demo's on the same machine.
+
 PostgreSQL: `--backend postgres --db postgresql+psycopg://user@host/postgres` (a role that may CREATE
 DATABASE): each size gets a fresh database, dropped afterwards.
 """
