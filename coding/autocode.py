@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -13,6 +14,7 @@ from .models import Codebook, Proposal, Segment
 from .store import Action, Store
 from .store import codings as stored_codings
 from .store.log import write_log
+from .store.schema import utcnow
 
 if TYPE_CHECKING:
     from .coders.rules import RuleCoder
@@ -95,7 +97,7 @@ def run_autocode(
     texts are held at a time) by rules and/or `model`, and store them: new suggestions are added, pending
     ones refreshed or withdrawn; people's decisions stay as they are. Proposals of every batch are stored
     together at the end, in one transaction (withdrawing needs all of them; a failure stores nothing)."""
-    suggested: dict[str, list[Proposal]] = {}
+    suggested: dict[str, KeptProposals] = {}
     done = 0
     with RuleMatcher(codebook, pipeline, jobs) if rules else contextlib.nullcontext() as matcher:
         for batch in _at_least_one(batches):
@@ -105,15 +107,18 @@ def run_autocode(
             if model is not None:
                 found.append(model(batch))
             for name, proposals in found:
-                suggested.setdefault(name, []).extend(p for p in proposals if p.confidence >= min_confidence)
+                kept = suggested.setdefault(name, KeptProposals())
+                kept.extend(p for p in proposals if p.confidence >= min_confidence)
             done += len(batch)
     results: dict[str, dict[str, int]] = {}
+    run = utcnow()
     with store.transaction(write=True) as session:
         for name, kept in suggested.items():
-            stats = stored_codings.add_proposals(session, kept)
-            stats["withdrawn"] = stored_codings.withdraw_pending(
-                session, name, {(p.segment_id, p.code_id) for p in kept}
-            )
+            stats = {"added": 0, "refreshed": 0}
+            for piece in kept.pieces(PROPOSALS_PER_WRITE):
+                for key, number in stored_codings.add_proposals(session, piece, run).items():
+                    stats[key] += number
+            stats["withdrawn"] = stored_codings.withdraw_pending(session, name, run)
             stats["proposed"] = len(kept)
             results[name] = stats
         added: dict[str, Any] = {name: stats["added"] for name, stats in results.items()}
@@ -121,6 +126,45 @@ def run_autocode(
     if progress:
         progress(done)
     return results
+
+
+# Proposals written per INSERT (and rows already stored read per piece): bounded, whatever the corpus.
+PROPOSALS_PER_WRITE = 20_000
+
+
+class KeptProposals:
+    """A suggester's proposals of a whole run, kept until they are stored together at the end: as arrays of
+    segment ids, code numbers and confidences (20 bytes a proposal, not a 200-byte object plus its row),
+    so that a run over 20,000 transcripts holds tens of megabytes, not gigabytes."""
+
+    def __init__(self) -> None:
+        self.segments = array("q")
+        self.codes = array("i")
+        self.confidences = array("d")
+        self.kinds: list[tuple[str, str, str]] = []  # (code, source, source name) per code number
+        self._numbers: dict[tuple[str, str, str], int] = {}
+
+    def __len__(self) -> int:
+        return len(self.segments)
+
+    def extend(self, proposals: Iterable[Proposal]) -> None:
+        for p in proposals:
+            kind = (p.code_id, p.source, p.source_name)
+            number = self._numbers.get(kind)
+            if number is None:
+                number = self._numbers[kind] = len(self.kinds)
+                self.kinds.append(kind)
+            self.segments.append(p.segment_id)
+            self.codes.append(number)
+            self.confidences.append(p.confidence)
+
+    def pieces(self, size: int) -> Iterator[list[Proposal]]:
+        """The proposals again, in the order they came, `size` at a time."""
+        for first in range(0, len(self), size):
+            last = min(first + size, len(self))
+            yield [
+                Proposal(self.segments[i], *self.kinds[self.codes[i]], self.confidences[i]) for i in range(first, last)
+            ]
 
 
 def _at_least_one(batches: Iterable[Sequence[Segment]]) -> Iterator[Sequence[Segment]]:

@@ -37,9 +37,10 @@ def test_batches_and_processes_store_what_one_pass_stores(folder: Path, tmp_path
     import shutil
 
     stored = {}
-    for label, per_batch, piece, jobs in (("one pass", 10_000, 10**9, 1), ("batches", 4, 60, 2)):
+    for label, per_batch, piece, jobs, write in (("one pass", 10_000, 10**9, 1, 10**9), ("batches", 4, 60, 2, 7)):
         monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", per_batch)
         monkeypatch.setattr(autocode, "SEGMENTS_PER_PIECE", piece)
+        monkeypatch.setattr(autocode, "PROPOSALS_PER_WRITE", write)  # stored 7 proposals per INSERT
         shutil.copytree(folder / "project", tmp_path / label)
         project = coding.open_project(tmp_path / label)
         result = project.autocode(rules=True, jobs=jobs)
@@ -54,6 +55,7 @@ def test_a_second_run_withdraws_what_the_rules_no_longer_propose(folder: Path, t
     import shutil
 
     monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", 3)
+    monkeypatch.setattr(autocode, "PROPOSALS_PER_WRITE", 5)  # rows already stored read 5 proposals at a time
     shutil.copytree(folder / "project", tmp_path / "p")
     project = coding.open_project(tmp_path / "p")
     first = project.autocode(rules=True, jobs=1)
@@ -67,6 +69,9 @@ def test_a_second_run_withdraws_what_the_rules_no_longer_propose(folder: Path, t
     assert second[name]["added"] == 0 and 0 < second[name]["proposed"] < first[name]["proposed"]
     assert second[name]["withdrawn"] == first[name]["proposed"] - second[name]["proposed"]
     assert {row[0] for row in suggestions(project)} <= left
+    third = project.autocode(rules=True, jobs=1)  # nothing changed: every suggestion refreshed, none withdrawn
+    assert (third[name]["added"], third[name]["withdrawn"]) == (0, 0)
+    assert third[name]["refreshed"] == second[name]["proposed"] == len(suggestions(project))
 
 
 def test_no_segments_still_withdraws_pending_suggestions(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, case, cast, delete, func, insert, select, update
+from sqlalchemy import String, case, cast, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
@@ -79,19 +79,25 @@ def _insert_human(
     return len(rows)
 
 
-def add_proposals(session: Session, proposals: Sequence[Proposal]) -> dict[str, int]:
+def add_proposals(session: Session, proposals: Sequence[Proposal], now: dt.datetime | None = None) -> dict[str, int]:
     """Store suggestions; one the suggester made before gets the new confidence. People's decisions on
-    suggestions are their own rows (see add_decision), so storing never touches them."""
+    suggestions are their own rows (see add_decision), so storing never touches them. Every row stored or
+    refreshed gets `now` as its updated_at: withdraw_pending removes the suggester's rows a run did not touch.
+    Pass the proposals in pieces (segment order keeps each piece's range narrow): only the rows already
+    stored for the piece's segments are read."""
+    if not proposals:
+        return {"added": 0, "refreshed": 0}
+    now = now or utcnow()
     names = sorted({p.source_name for p in proposals})
+    lowest, highest = min(p.segment_id for p in proposals), max(p.segment_id for p in proposals)
     existing = {
-        (row.segment_id, row.code_id, row.coder): row
+        (row.segment_id, row.code_id, row.coder): row.id
         for row in session.execute(
-            select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder, CodingRow.status).where(
-                CodingRow.coder.in_(names)
+            select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(
+                CodingRow.segment_id.between(lowest, highest), CodingRow.coder.in_(names)
             )
         )
     }
-    now = utcnow()
     new_rows: list[dict[str, Any]] = []
     refreshed: list[dict[str, Any]] = []
     for p in proposals:
@@ -111,7 +117,7 @@ def add_proposals(session: Session, proposals: Sequence[Proposal]) -> dict[str, 
                 }
             )
         else:
-            refreshed.append({"id": found.id, "confidence": p.confidence, "updated_at": now})
+            refreshed.append({"id": found, "confidence": p.confidence, "updated_at": now})
     if new_rows:
         session.execute(insert(CodingRow), new_rows)
     if refreshed:
@@ -119,17 +125,15 @@ def add_proposals(session: Session, proposals: Sequence[Proposal]) -> dict[str, 
     return {"added": len(new_rows), "refreshed": len(refreshed)}
 
 
-def withdraw_pending(session: Session, source_name: str, keep: set[tuple[int, str]]) -> int:
-    """Remove pending suggestions of a suggester that it no longer makes (decided ones stay)."""
-    rows = session.execute(
-        select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id).where(
-            CodingRow.coder == source_name, CodingRow.status == SUGGESTED
-        )
-    ).all()
-    gone = [row.id for row in rows if (row.segment_id, row.code_id) not in keep]
-    if gone:
-        session.execute(delete(CodingRow).where(CodingRow.id.in_(gone)))
-    return len(gone)
+def withdraw_pending(session: Session, source_name: str, run: dt.datetime) -> int:
+    """Remove pending suggestions of a suggester that its run at `run` did not make again (add_proposals
+    stamped every row it stored or refreshed); decided ones stay. One statement: nothing held in memory."""
+    gone = delete(CodingRow).where(
+        CodingRow.coder == source_name,
+        CodingRow.status == SUGGESTED,
+        or_(CodingRow.updated_at.is_(None), CodingRow.updated_at != run),
+    )
+    return int(session.execute(gone).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def add_decision(session: Session, suggestion: CodingRow, person: str, status: str) -> None:
