@@ -136,6 +136,7 @@ class ProjectAnalysis(ProjectCore):
         """The segment ids behind one number of crosstab(by=by) (value None or Total: the code's row total),
         counted in the database: analysis.segments_in_cell without reading every coding."""
         from . import analysis
+        from .store import aggregate
 
         codebook, people = self.codebook, None
         below = [c.id for c in codebook.tree_order() if c.id == code or code in codebook.ancestors(c.id)]
@@ -143,7 +144,15 @@ class ProjectAnalysis(ProjectCore):
             values = analysis.attribute_values(self.respondents(), by)
             people = [str(rid) for rid, found in values.items() if found == value]
         with self.store.transaction() as session:
-            return list(self._counts.coded_segments(session, self.unit, below, source, coders, people))
+            chosen = None if people is None else tuple(people)
+            key = ("coded", self.unit, tuple(below), source, tuple(coders or ()), chosen)
+            ids: list[int] = self._counts.kept(
+                session,
+                key,
+                lambda: aggregate.coded_segments(session, self.unit, below, source, coders, people),
+                aggregate.IDS,
+            )
+        return list(ids)  # a copy: no caller changes the kept one
 
     def quotes(
         self,

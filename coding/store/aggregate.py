@@ -345,19 +345,6 @@ class CountsCache:
         key = ("presence", unit, tuple(coders), tuple(codes), units)
         return self.kept(session, key, lambda: presence_counts(session, unit, coders, codes, units), PRESENCE)
 
-    def coded_segments(
-        self,
-        session: Session,
-        unit: str,
-        codes: Sequence[str],
-        source: str = "human",
-        coders: Sequence[str] | None = None,
-        respondents: Sequence[str] | None = None,
-    ) -> list[int]:
-        people = None if respondents is None else tuple(respondents)
-        key = ("coded", unit, tuple(codes), source, tuple(coders or ()), people)
-        return self.kept(session, key, lambda: coded_segments(session, unit, codes, source, coders, respondents), IDS)
-
     def kept(
         self, session: Session, key: tuple[object, ...], count: Callable[[], T], codec: Codec[T] | None = None
     ) -> T:
