@@ -216,7 +216,7 @@ class Project(
         with self.store.step_lock("segment", wait):
             names = self.store.unsegmented_documents(unit)
             nlp = self._segment_pipeline(unit) if names else None
-            spans: list[stored_segments.SegmentSpan] = []
+            spans = stored_segments.CompactSpans()
             versions: dict[str, str] = {}
             processes = parallel_jobs(jobs, len(names)) if nlp is not None else 1
             workers_or_none = SentenceWorkers(nlp, processes) if nlp is not None else contextlib.nullcontext()
@@ -229,7 +229,8 @@ class Project(
 
             with no_gc_pauses(), workers_or_none as workers:  # no_gc_pauses: see _segment
                 cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers) if names else ()
-                spans.extend(stored_segments.SegmentSpan(d.name, t.index, i, a, b) for d, t, i, a, b in cut)
+                for d, t, i, a, b in cut:
+                    spans.append(stored_segments.SegmentSpan(d.name, t.index, i, a, b))
             try:
                 with self.store.transaction(write=True) as session:
                     added = stored_segments.add_segment_spans(session, spans, unit, versions)

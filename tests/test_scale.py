@@ -96,3 +96,27 @@ def test_the_long_export_written_in_pieces_is_the_whole_export(tmp_path: Path) -
     assert rows == len(project.long_codings()) > 400
     assert (tmp_path / "pieces.csv").read_bytes() == whole.read_bytes()
     assert project.export_codings(tmp_path / "export.csv") == rows
+
+
+def test_segments_stored_in_small_pieces_are_those_stored_at_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """add_segment_spans looks up each piece's own documents and turns: pieces of 7 rows, cutting through
+    documents and turns, store the very rows one piece stores; CompactSpans gives back what it was given."""
+    import coding
+    from coding.store import segments as stored_segments
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    stored = {}
+    for label, rows in (("at once", 10**9), ("pieces", 7)):
+        monkeypatch.setattr(stored_segments, "INSERT_ROWS", rows)
+        project = coding.create_project(tmp_path / label)
+        project.ingest([corpus / "transcripts"])
+        project.segment("sentence", jobs=1)
+        frame = project.store.segments_frame("sentence")
+        stored[label] = frame.drop(columns="segment_id").to_dict("records")
+    assert stored["pieces"] == stored["at once"] and len(stored["at once"]) > 500
+
+    spans = [stored_segments.SegmentSpan(f"d{i % 3}", i % 5, i, 10 * i, 10 * i + 2**40) for i in range(50)]
+    compact = stored_segments.CompactSpans()
+    for span in spans:
+        compact.append(span)
+    assert len(compact) == 50 and list(compact) == spans and compact[3:9] == spans[3:9] and compact[-1] == spans[-1]
