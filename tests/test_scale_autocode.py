@@ -84,3 +84,40 @@ def test_no_segments_still_withdraws_pending_suggestions(tmp_path: Path) -> None
     result = autocode.run_autocode(project.store, iter([]), project.codebook, pipeline=None, rules=True, model=None)
     name = next(iter(result))
     assert result[name]["proposed"] == 0 and result[name]["withdrawn"] > 0
+
+
+def test_documents_ingested_in_waves_are_stored_piece_by_piece(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Segment ids follow the order of ingesting, autocode the order of names: two interleaved waves mix
+    low and high ids in every piece. Each piece reads the rows already stored for its own segments only
+    (by id, never a range between its lowest and highest, which would read most of the table each time)."""
+    import shutil
+
+    from sqlalchemy import event
+
+    first_wave, second_wave = tmp_path / "first", tmp_path / "second"
+    for number, path in enumerate(sorted((CORPUS / "transcripts").glob("*.txt"))):
+        wave = first_wave if number % 2 == 0 else second_wave
+        wave.mkdir(exist_ok=True)
+        shutil.copy(path, wave / path.name)
+    project = coding.create_project(tmp_path / "p")
+    for wave in (first_wave, second_wave):
+        project.ingest([wave], metadata=CORPUS / "respondents.csv")
+        project.segment("turn")
+    monkeypatch.setattr(autocode, "PROPOSALS_PER_WRITE", 20)
+    first = project.autocode(rules=True, jobs=1)
+    name = next(iter(first))
+    ids_asked: list[int] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "codings.segment_id IN" in statement:
+            ids_asked.append(len(parameters) if isinstance(parameters, (list, tuple)) else len(parameters or {}))
+        assert " BETWEEN " not in statement.upper() or "codings" not in statement
+
+    event.listen(project.store.engine, "before_cursor_execute", record)
+    try:
+        again = project.autocode(rules=True, jobs=1)
+    finally:
+        event.remove(project.store.engine, "before_cursor_execute", record)
+    assert (again[name]["added"], again[name]["withdrawn"]) == (0, 0)
+    assert again[name]["refreshed"] == first[name]["proposed"] == len(suggestions(project)) > 100
+    assert ids_asked and max(ids_asked) <= 20 + 1  # a piece's own segments (and the suggester's name)

@@ -9,11 +9,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, case, cast, delete, func, insert, or_, select, update
+from sqlalchemy import String, case, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
-from .frames import read_by_segments
+from .frames import chunks, read_by_segments
 from .schema import CodingRow, DocumentRow, SegmentRow, is_current, live_codings, utcnow
 
 if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
@@ -83,21 +83,19 @@ def add_proposals(session: Session, proposals: Sequence[Proposal], now: dt.datet
     """Store suggestions; one the suggester made before gets the new confidence. People's decisions on
     suggestions are their own rows (see add_decision), so storing never touches them. Every row stored or
     refreshed gets `now` as its updated_at: withdraw_pending removes the suggester's rows a run did not touch.
-    Pass the proposals in pieces (segment order keeps each piece's range narrow): only the rows already
-    stored for the piece's segments are read."""
+    Pass the proposals in pieces: only the rows already stored for the piece's segments are read."""
     if not proposals:
         return {"added": 0, "refreshed": 0}
     now = now or utcnow()
     names = sorted({p.source_name for p in proposals})
-    lowest, highest = min(p.segment_id for p in proposals), max(p.segment_id for p in proposals)
-    existing = {
-        (row.segment_id, row.code_id, row.coder): row.id
-        for row in session.execute(
-            select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(
-                CodingRow.segment_id.between(lowest, highest), CodingRow.coder.in_(names)
-            )
+    existing: dict[tuple[int, str, str], int] = {}
+    # By the piece's own segment ids, not a range between its lowest and highest: documents ingested in
+    # several goes interleave their ids, and a range would read most of the table for every piece.
+    for ids in chunks(sorted({p.segment_id for p in proposals})):
+        query = select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.coder).where(
+            CodingRow.segment_id.in_(ids), CodingRow.coder.in_(names)
         )
-    }
+        existing.update({(row.segment_id, row.code_id, row.coder): row.id for row in session.execute(query)})
     new_rows: list[dict[str, Any]] = []
     refreshed: list[dict[str, Any]] = []
     for p in proposals:
@@ -126,12 +124,12 @@ def add_proposals(session: Session, proposals: Sequence[Proposal], now: dt.datet
 
 
 def withdraw_pending(session: Session, source_name: str, run: dt.datetime) -> int:
-    """Remove pending suggestions of a suggester that its run at `run` did not make again (add_proposals
-    stamped every row it stored or refreshed); decided ones stay. One statement: nothing held in memory."""
+    """Remove pending suggestions of a suggester that its run at `run` did not make again (add_proposals,
+    given the same `run` as its `now`, stamped every row it stored or refreshed); decided ones stay. One
+    statement: nothing held in memory. The stamp round-trips to the microsecond on SQLite (SQLAlchemy's
+    text form) and PostgreSQL (timestamp(6)), tested on both."""
     gone = delete(CodingRow).where(
-        CodingRow.coder == source_name,
-        CodingRow.status == SUGGESTED,
-        or_(CodingRow.updated_at.is_(None), CodingRow.updated_at != run),
+        CodingRow.coder == source_name, CodingRow.status == SUGGESTED, CodingRow.updated_at != run
     )
     return int(session.execute(gone).rowcount or 0)  # type: ignore[attr-defined]
 

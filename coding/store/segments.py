@@ -61,13 +61,14 @@ class SegmentSpan(NamedTuple):
 
 
 class CompactSpans(Sequence[SegmentSpan]):
-    """SegmentSpans held as arrays: about 28 bytes each, not the 140 of a tuple with its numbers. A segment run
+    """SegmentSpans held as arrays: about 36 bytes each, not the 140 of a tuple with its numbers. A segment run
     over 20,000 transcripts keeps 1.7 million of them until it stores them all in one transaction."""
 
     def __init__(self) -> None:
         self._names: list[str] = []
         self._numbers: dict[str, int] = {}
-        self._documents, self._turns, self._positions = array("i"), array("i"), array("i")
+        # 64-bit numbers but the document's: an append never fails halfway (a 32-bit turn index could)
+        self._documents, self._turns, self._positions = array("i"), array("q"), array("q")
         self._starts, self._ends = array("q"), array("q")
 
     def append(self, span: SegmentSpan) -> None:
