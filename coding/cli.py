@@ -6,9 +6,8 @@ without spaCy, pandas or scikit-learn (tests/test_cli_imports.py holds this).
 
 from __future__ import annotations
 
-import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,42 +25,11 @@ from .cli_output import (
     progress_bar,
     shows_progress,
 )
+from .cli_project import open_from, project_options, wait_option
 from .models import UNITS
 
 if TYPE_CHECKING:
     from .project import Project
-
-
-def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--db", "db", default=None, help="SQLAlchemy database URL (default: the project's).")(func)
-    func = click.option(
-        "--project",
-        "project_dir",
-        default=None,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Project folder (default: the current folder).",
-    )(func)
-    return func
-
-
-def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--wait",
-        type=click.FloatRange(0),
-        default=0.0,
-        metavar="SECONDS",
-        help="If another run of this step is in progress on the project, wait up to SECONDS for it "
-        "(default: refuse at once, exit status 2).",
-    )(func)
-
-
-def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # type: ignore[no-untyped-def]
-    from .project import open_project
-
-    root = ctx.find_root().params
-    project = open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
-    logging.getLogger("coding.cli").info("project %r in %s", project.name, project.folder.resolve())
-    return project
 
 
 class OneLineErrors(click.Group):
@@ -104,6 +72,7 @@ class Commands(OneLineErrors):
     LAZY = {
         "deidentify": ("coding.cli_deidentify", "deidentify_command"),
         "users": ("coding.cli_users", "users_command"),
+        "agree": ("coding.cli_agree", "agree"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -513,50 +482,6 @@ def where_filters(where: Sequence[str]) -> dict[str, list[str]]:
             raise UsageError(f"--where takes ATTRIBUTE=VALUE[,VALUE], not {item!r}")
         chosen.setdefault(attribute.strip(), []).extend(found)
     return chosen
-
-
-@main.command()
-@click.argument("coders", nargs=-1, required=True)
-@click.option(
-    "--units",
-    type=click.Choice(["documents", "touched"]),
-    default="documents",
-    show_default=True,
-    help="documents: all segments of documents every coder coded; touched: segments any coder coded.",
-)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table (.csv or .xlsx).")
-@project_options
-@click.pass_context
-@handles_errors
-def agree(
-    ctx: click.Context,
-    coders: tuple[str, ...],
-    units: str,
-    out: Path | None,
-    project_dir: Path | None,
-    db: str | None,
-) -> None:
-    """Intercoder agreement per code and overall (CODER_A CODER_B [CODER_C ...])."""
-    import pandas as pd
-    from rich.console import Console
-    from rich.table import Table
-
-    from .intercoder import publication_table
-
-    project = open_from(ctx, project_dir, db)
-    table = publication_table(project.agree(list(coders), units))
-    if out:
-        from .tables import write_table
-
-        write_table(table, out, header={"project": project.name, "coders": ", ".join(coders), "units": units})
-        click.echo(f"wrote {out}")
-        return
-    view = Table(title=f"Agreement between {', '.join(coders)} ({units})")
-    for column in table.columns:
-        view.add_column(str(column), justify="left" if column in ("Code", "Note") else "right")
-    for _, row in table.iterrows():
-        view.add_row(*["" if pd.isna(v) else str(v) for v in row])
-    Console(width=200).print(view)
 
 
 EXPORTS = ["codings", "matrix", "codebook", "qdpx", "crosstab", "frequencies", "quotes"]

@@ -11,26 +11,7 @@ from pathlib import Path
 import click
 
 from .cli_output import handles_errors, note
-
-
-def project_options(func):  # type: ignore[no-untyped-def]
-    # The same --project and --db as every command (coding/cli.py's, which this module may not import: the
-    # command group loads it by name, and an import back would be a circle).
-    func = click.option("--db", "db", default=None, help="SQLAlchemy database URL (default: the project's).")(func)
-    return click.option(
-        "--project",
-        "project_dir",
-        default=None,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Project folder (default: the current folder).",
-    )(func)
-
-
-def open_from(ctx: click.Context, project_dir: Path | None, db: str | None):  # type: ignore[no-untyped-def]
-    from .project import open_project
-
-    root = ctx.find_root().params
-    return open_project(project_dir or root.get("project_dir") or Path("."), db or root.get("db"))
+from .cli_project import open_from, project_options
 
 
 def read_password_file(path: Path) -> str:
