@@ -21,13 +21,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .database import newest_script
+
 if TYPE_CHECKING:
     import numpy as np
 
 KEPT_FILES = 200  # the newest files stay; older ones (other filters, earlier states) are removed
 # What the files mean: raise it when a counting query or a codec changes what a kept result holds. Files of
-# another format, or written by another qcode version (whose migrations may have rewritten rows without a
-# log entry), are never read.
+# another format, or of another schema revision (a migration may rewrite rows without a log entry), are
+# never read.
 FORMAT = 1
 STALE_TEMPORARY_S = 3600  # a temporary file left by a process that died while writing
 
@@ -37,7 +39,9 @@ class KeptFiles:
 
     def __init__(self, folder: Path, scope: str) -> None:
         self.folder = folder
-        self.scope = f"{scope}\0format {FORMAT}\0qcode {_version()}"
+        # newest_script is read once per process when the database is opened; a package version would cost
+        # importlib.metadata's 0.5 s on every `qcode` command
+        self.scope = f"{scope}\0format {FORMAT}\0schema {newest_script()}"
 
     def _path(self, key: str) -> Path:
         name = hashlib.sha256(f"{self.scope}\0{key}".encode()).hexdigest()[:32]
@@ -90,15 +94,6 @@ class KeptFiles:
         for old in files[KEPT_FILES:] + left:
             with contextlib.suppress(OSError):
                 old.unlink()
-
-
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("qcode")
-    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
-        return "unknown"
 
 
 def _modified(path: Path) -> float:
