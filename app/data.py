@@ -146,7 +146,7 @@ def attributes(key: ProjectKey, token: Token) -> dict[str, list[str]]:
     result = {}
     for column in respondents.columns:
         if column != "respondent_id":
-            values = analysis.attribute_values(respondents, column)
+            values = analysis.attribute_values(respondents, column).unique()  # not 10,000 values one by one
             result[column] = sorted(set(values), key=lambda v: (v == analysis.MISSING, v))
     return result
 

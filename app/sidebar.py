@@ -3,6 +3,9 @@ without accounts), and the filters for every page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import streamlit as st
 
 from coding.models import ACCEPTED, CONSENSUS, MODEL, RULE, SOURCES, SUGGESTED
@@ -11,7 +14,7 @@ from coding.project import Project
 
 from . import data, disclosure_setting
 from .login import log_out
-from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, plain, report_error
+from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, literal, plain, report_error
 
 FILTERS = "filters"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
@@ -77,38 +80,86 @@ def _forget_coder() -> None:
 
 
 def _filters(key: ProjectKey, token: data.Token) -> data.Filters:
+    """The filters as one line of what is counted; the choosers are drawn only while their expander is open
+    (nine multiselects on every page were a third of the first render). Choices live in session state, so a
+    closed expander keeps them."""
+    attributes = data.attributes(key, token)
+    coders = data.coders(key, token)
+    chosen = tuple(
+        (attribute, tuple(picked))
+        for attribute, values in attributes.items()
+        if (picked := _kept_choice(f"f_attr_{attribute}", [], values))
+    )
+    filters = data.Filters(
+        chosen,
+        tuple(_kept_choice("f_coders", [], coders)),
+        tuple(_kept_choice("f_sources", list(SOURCES), list(SOURCES))),
+        tuple(_kept_choice("f_statuses", [ACCEPTED], [ACCEPTED, SUGGESTED])),
+    )
     st.markdown("**Filters** (every page)")
-    chosen: list[tuple[str, tuple[str, ...]]] = []
-    with st.expander("Respondents", expanded=False, icon=":material/group:"):
-        for attribute, values in data.attributes(key, token).items():
-            picked = st.multiselect(plain(attribute), values, key=f"f_attr_{attribute}", placeholder="All")
-            if picked:
-                chosen.append((attribute, tuple(picked)))
-    coders = st.multiselect(
+    st.caption(describe(filters))
+    box = st.expander("Change filters", key="filters_open", on_change="rerun", icon=":material/filter_alt:")
+    if box.open:
+        with box:
+            _choosers(attributes, coders)
+    return filters
+
+
+def describe(filters: data.Filters) -> str:
+    """What the pages count, in one line."""
+    who = "; ".join(f"{plain(a)}: {', '.join(v)}" for a, v in filters.attributes) or "all respondents"
+    coders = ", ".join(filters.coders) or "every coder pooled"
+    who, coders = literal(who[:1].upper() + who[1:]), literal(coders)  # values from the data, shown as typed
+    made = ", ".join(SOURCE_LABELS.get(s, s).lower() for s in filters.sources) or "nobody"
+    status = " and ".join(STATUS_LABELS.get(s, s).split(",")[0].lower() for s in filters.statuses) or "no"
+    return f"{who} · {coders} · codes by {made} · {status} codes"
+
+
+def _choosers(attributes: dict[str, list[str]], coders: list[str]) -> None:
+    with st.container(border=True):
+        st.caption("Respondents")
+        for attribute, values in attributes.items():
+            st.multiselect(plain(attribute), values, placeholder="All", **_kept(f"f_attr_{attribute}"))
+    st.multiselect(
         "Coders",
-        data.coders(key, token),
-        key="f_coders",
+        coders,
         placeholder="All coders, pooled",
         help="With none chosen, a segment counts if any coder applied the code. Choose one coder (or "
         f"'{CONSENSUS}') for one reading of the data.",
+        **_kept("f_coders"),
     )
-    sources = st.multiselect(
+    st.multiselect(
         "Codes made by",
         list(SOURCES),
-        default=list(SOURCES),
         format_func=labels(SOURCE_LABELS),
-        key="f_sources",
         help="People code by hand; rules and the model suggest codes that a person accepts or rejects.",
+        **_kept("f_sources"),
     )
-    statuses = st.multiselect(
+    st.multiselect(
         "Status",
         [ACCEPTED, SUGGESTED],
-        default=[ACCEPTED],
         format_func=labels(STATUS_LABELS),
-        key="f_statuses",
         help="Rejected suggestions never count.",
+        **_kept("f_statuses"),
     )
-    return data.Filters(tuple(chosen), tuple(coders), tuple(sources), tuple(statuses))
+
+
+def _kept_choice(name: str, default: list[str], options: Sequence[str]) -> list[str]:
+    """A filter's choice, kept under `name` whether or not its chooser is drawn; values gone from the project
+    (a coder renamed, an attribute value edited) are dropped."""
+    value = [v for v in st.session_state.get(name, default) if v in options]
+    st.session_state[name] = value
+    return value
+
+
+def _kept(name: str) -> dict[str, Any]:
+    """A chooser's widget arguments: it starts from the kept choice and writes back to it."""
+    st.session_state[f"_w_{name}"] = st.session_state[name]
+    return {"key": f"_w_{name}", "on_change": _keep_choice, "args": (name,)}
+
+
+def _keep_choice(name: str) -> None:
+    st.session_state[name] = list(st.session_state[f"_w_{name}"])
 
 
 def current() -> data.Filters:

@@ -4,6 +4,7 @@ errors."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,3 +190,12 @@ def plain(column: str) -> str:
         return "Respondent"
     words = column.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
+
+
+def literal(text: str) -> str:
+    """Text from the data (an attribute value, a coder's name) as Markdown that shows it as typed: every
+    punctuation mark escaped, so that no link, image, colour directive or formula is made of it."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)

@@ -16,7 +16,7 @@ from coding.project import SEGMENT_COLUMNS
 from . import data
 from .state import ProjectKey, plain, sticky
 
-QUOTES_PER_PAGE = 20
+QUOTES_PER_PAGE = 10
 CONTEXT_CHARS = 400  # turn text shown on each side of a quote
 TRANSCRIPTS_PAGE = "views/transcripts.py"
 
@@ -76,20 +76,20 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
     Only the page on screen is fetched; the download builds the full list when it is clicked.
     """
     st.markdown(f"**{html.escape(heading)}**")
-    if not segment_ids:
+    if len(segment_ids) == 0:
         st.info("No quotes here: no coded segment matches this cell under the current filters.")
         return
-    ids = tuple(int(s) for s in segment_ids)
+    # A Total can hold 300,000 segments: only the page on screen becomes Python ints before a click.
     st.download_button(
-        f"Download these {len(ids):,} quotes",
-        lambda: csv_bytes(_plain_quotes(data.quotes(key, token, ids))),
+        f"Download these {len(segment_ids):,} quotes",
+        lambda: csv_bytes(_plain_quotes(data.quotes(key, token, tuple(int(s) for s in segment_ids)))),
         file_name=f"quotes-{slug(name)}.csv",
         mime="text/csv",
         key=f"dl_quotes_{slug(name)}",
         icon=":material/download:",
         on_click="ignore",
     )
-    pages = max(1, -(-len(ids) // QUOTES_PER_PAGE))
+    pages = max(1, -(-len(segment_ids) // QUOTES_PER_PAGE))
     page = 1
     paging, context_switch = st.columns(2, vertical_alignment="bottom")
     if pages > 1:
@@ -99,7 +99,8 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
         help="Each quote inside the rest of what the respondent said in that turn.",
         **sticky("quotes_context", False),
     )
-    shown = data.quotes(key, token, ids[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE], context)
+    on_page = tuple(int(s) for s in segment_ids[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE])
+    shown = data.quotes(key, token, on_page, context)
     attributes = [c for c in shown.columns if c not in _QUOTE_INTERNALS]
     with st.container(height=560 if len(shown) > 4 else "content"):
         for row in shown.itertuples(index=False):

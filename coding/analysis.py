@@ -373,9 +373,29 @@ def rollup_matrix(codes: Sequence[str], codebook: Codebook) -> np.ndarray:
 
 def rolled_masks(masks: np.ndarray, codes: Sequence[str], codebook: Codebook) -> np.ndarray:
     """Each row's direct codes (booleans, columns in `codes` order) with every ancestor added."""
-    # In float32 the product runs in BLAS (integer products do not: 0.7 s against 0.02 s for 150,000 rows);
-    # the sums are small whole numbers, exact in float32.
-    return (masks.astype(np.float32) @ rollup_matrix(codes, codebook).astype(np.float32)) > 0
+    if not len(masks):
+        return masks.astype(bool)
+    # 118,149 rows at 10,000 transcripts held 261 distinct code sets: each set is rolled up once.
+    distinct, inverse = _distinct_rows(masks.astype(bool))
+    # In float32 the product runs in BLAS (integer products do not); the sums are small whole numbers,
+    # exact in float32.
+    rolled = (distinct.astype(np.float32) @ rollup_matrix(codes, codebook).astype(np.float32)) > 0
+    return rolled[inverse]
+
+
+def _distinct_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix and, for each row, the index of its distinct row."""
+    packed = np.ascontiguousarray(np.packbits(masks, axis=1))
+    if packed.shape[1] <= 8:  # up to 64 codes: each row is one 64-bit number, grouped by hashing
+        wide = np.zeros((len(packed), 8), dtype=np.uint8)
+        wide[:, : packed.shape[1]] = packed
+        inverse, _ = pd.factorize(wide.view(np.uint64).reshape(-1))
+    else:  # more codes: rows compared as bytes (sorted)
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+        inverse = np.unique(keys, return_inverse=True)[1].reshape(-1)
+    representative = np.zeros(int(inverse.max()) + 1, dtype=np.int64)
+    representative[inverse] = np.arange(len(inverse))  # any row of a group: its rows are equal
+    return masks[representative], inverse
 
 
 def per_respondent(
@@ -383,9 +403,14 @@ def per_respondent(
 ) -> tuple[pd.Index, np.ndarray]:
     """Segments per respondent (rows) and code (columns) from rows of (respondent, rolled codes, count)."""
     index, people = pd.factorize(pd.Series(list(respondent_ids), dtype=object))
-    counts = np.zeros((len(people), rolled.shape[1]), dtype=np.int64)
-    np.add.at(counts, index, rolled.astype(np.int64) * np.asarray(segments, dtype=np.int64)[:, None])
-    return pd.Index(people, name="respondent_id"), counts
+    if not len(index):
+        return pd.Index(people, name="respondent_id"), np.zeros((0, rolled.shape[1]), dtype=np.int64)
+    # Rows sorted by respondent and summed per run (np.add.at, one row at a time, was 0.3 s at 10,000).
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    weighted = rolled[order].astype(np.int64) * np.asarray(segments, dtype=np.int64)[order, None]
+    return pd.Index(people, name="respondent_id"), np.add.reduceat(weighted, starts, axis=0)
 
 
 def crosstab_from_counts(

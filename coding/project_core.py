@@ -236,7 +236,7 @@ class ProjectCore:
         It holds the newest audit-log id and the number of log entries, which edited_segments() counts from.
         A hand edit of codebook.yaml is applied first (it changes the token), so every page sees it."""
         self.sync_codebook_file()
-        return self.store.state_token()
+        return self.store.state_token(self._counts)
 
     def edited_segments(self, after: StateToken, upto: StateToken) -> set[int] | None:
         """Segments edited one at a time (codes applied or removed, suggestions decided, memos, consensus)

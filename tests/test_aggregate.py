@@ -185,3 +185,32 @@ def test_random_projects_count_the_same_in_the_database_and_in_pandas(sandbox, s
     reference = analysis.cooccurrence(project.codings(source, coders), project.codebook)
     pd.testing.assert_frame_equal(project.cooccurrence(source, coders), reference)
     assert np.all(project.cooccurrence(source, coders).to_numpy() >= 0)
+
+
+@pytest.mark.parametrize("n_codes", [0, 3, 64, 65, 130])
+def test_rolled_masks_and_per_respondent_match_a_row_by_row_count(n_codes: int) -> None:
+    """Code sets are rolled up once per distinct set (hashed up to 64 codes, compared as bytes beyond) and
+    summed per respondent in sorted runs: the same numbers as rolling and adding each row on its own."""
+    rng = np.random.default_rng(n_codes)
+    codes = [f"c{i}" for i in range(n_codes)]
+    parents = {
+        code: (codes[int(rng.integers(i))] if i and rng.random() < 0.6 else None) for i, code in enumerate(codes)
+    }
+    book = coding.models.Codebook(
+        name="random", version="1", codes=[coding.models.Code(id=c, name=c, parent=parents[c]) for c in codes]
+    )
+    rows = 400
+    masks = rng.random((rows, n_codes)) < rng.choice([0.02, 0.3], size=(rows, 1))  # many repeated sets
+    people = [f"r{int(i)}" for i in rng.integers(0, 25, size=rows)]
+    segments = rng.integers(1, 9, size=rows)
+    rolled = analysis.rolled_masks(masks, codes, book)
+    for row in range(rows):
+        expected = set(np.flatnonzero(masks[row]))
+        expected |= {codes.index(a) for i in list(expected) for a in book.ancestors(codes[i])}
+        assert set(np.flatnonzero(rolled[row])) == expected
+    index, counts = analysis.per_respondent(people, rolled, segments)
+    for person in set(people):
+        mine = [row for row in range(rows) if people[row] == person]
+        total = (rolled[mine].astype(np.int64) * segments[mine, None]).sum(axis=0)
+        assert (counts[index.get_loc(person)] == total).all()
+    assert len(index) == len(set(people))

@@ -140,10 +140,15 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def app(coder: str | None = None) -> AppTest:
+def app(coder: str | None = None, opened: bool = True) -> AppTest:
+    """The dashboard's first page; `opened`: with the sidebar's filters and the Themes tables open (both are
+    drawn only on request)."""
     at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
     if coder:
         at.session_state["coder"] = coder
+    if opened:
+        at.session_state["filters_open"] = True
+        at.session_state["themes_tables_open"] = True
     return at.run()
 
 
@@ -213,6 +218,38 @@ def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> 
     assert "respondent_id" not in table.columns and "Code" in table.columns
 
 
+def test_tables_and_filter_choosers_are_drawn_only_on_request(project_dir: Path) -> None:
+    """The first page is the heatmap and its quotes: the table grid and nine multiselects were a third of its
+    time in the browser. A filter chosen and then folded away still counts, and the sidebar says which."""
+    at = app(opened=False)
+    no_errors(at)
+    assert at.get("vega_lite_chart") and not at.dataframe and not at.sidebar.multiselect
+    assert "R03" in markdown_text(at) and "qc-quote" in markdown_text(at), "the quotes are there"
+    captions = [c.value for c in at.sidebar.caption]
+    assert "All respondents · every coder pooled · codes by people, rules, model · accepted codes" in captions
+    at.session_state["filters_open"] = True
+    at.run()
+    at.sidebar.multiselect(key="_w_f_attr_group").set_value(["north"]).run()
+    at.session_state["filters_open"] = False
+    at.run()
+    assert not at.sidebar.multiselect
+    assert any(c.value.startswith("Group\\: north · ") for c in at.sidebar.caption)
+    at.session_state["themes_tables_open"] = True
+    at.run()
+    no_errors(at)
+    table = frame_with(at, "north")
+    assert "south" not in table.columns and code_row(table, "Family")["Total"] == 1
+
+
+def test_the_filter_line_shows_values_from_the_data_as_typed() -> None:
+    from qcode_app import data, sidebar
+
+    hostile = "x](https://tracker.example/p.png) ![i](https://tracker.example/i.png) :red[loud] $e$ <b>"
+    line = sidebar.describe(data.Filters((("group", (hostile,)),), (hostile,)))
+    assert "](" not in line and "![" not in line and ":red[" not in line and "$e$" not in line
+    assert line.replace("\\", "").count(hostile) == 2, "every character is still there, shown literally"
+
+
 def test_heatmaps_are_valid_vega_lite_with_their_cells(project_dir: Path) -> None:
     import altair as alt
 
@@ -263,7 +300,7 @@ def test_percentages_and_respondent_counts(project_dir: Path) -> None:
 def test_a_respondent_filter_changes_the_table(project_dir: Path) -> None:
     at = app()
     assert "south" in frame_with(at, "north").columns
-    at.sidebar.multiselect(key="f_attr_group").set_value(["north"]).run()
+    at.sidebar.multiselect(key="_w_f_attr_group").set_value(["north"]).run()
     table = frame_with(at, "north")
     assert "south" not in table.columns
     assert code_row(table, "Family")["Total"] == 1
@@ -271,11 +308,11 @@ def test_a_respondent_filter_changes_the_table(project_dir: Path) -> None:
 
 def test_coder_and_source_filters_change_the_table(project_dir: Path) -> None:
     at = app()
-    at.sidebar.multiselect(key="f_coders").set_value(["ben"]).run()
+    at.sidebar.multiselect(key="_w_f_coders").set_value(["ben"]).run()
     assert code_row(frame_with(at, "north"), "Family")["Total"] == 0
-    at.sidebar.multiselect(key="f_coders").set_value([]).run()
-    at.sidebar.multiselect(key="f_statuses").set_value(["suggested"]).run()
-    at.sidebar.multiselect(key="f_sources").set_value(["rule"]).run()
+    at.sidebar.multiselect(key="_w_f_coders").set_value([]).run()
+    at.sidebar.multiselect(key="_w_f_statuses").set_value(["suggested"]).run()
+    at.sidebar.multiselect(key="_w_f_sources").set_value(["rule"]).run()
     # The rules suggest Family for the mother and the brother paragraphs.
     assert code_row(frame_with(at, "north"), "Family")["Total"] == 2
 

@@ -22,6 +22,7 @@ def run(page: str, coder: str | None = None, **state: object) -> AppTest:
     at = AppTest.from_file(str(VIEWS / page), default_timeout=TIMEOUT)
     if coder:
         at.session_state["coder"] = coder
+    at.session_state["themes_tables_open"] = True  # drawn on request
     for name, value in state.items():
         at.session_state[name] = value
     return at.run()

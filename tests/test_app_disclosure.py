@@ -25,6 +25,7 @@ HIDDEN = "–"
 def run(page: str, **state: object) -> AppTest:
     at = AppTest.from_file(str(VIEWS / page), default_timeout=TIMEOUT)
     at.session_state["coder"] = "ann"
+    at.session_state["themes_tables_open"] = True  # drawn on request
     for name, value in state.items():
         at.session_state[name] = value
     return at.run()

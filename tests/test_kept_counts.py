@@ -95,8 +95,10 @@ def test_another_process_finds_the_kept_counts_without_reading_a_coding(project:
     }
     busiest = str(expected["crosstab"][analysis.TOTAL].idxmax())
     cell, counts, coders = project.cell_segments(busiest), project.counts(), project.coders()
+    token = project.state_token()
     other = coding.open_project(project.folder)
     with statements(other) as seen:
+        assert other.state_token() == token  # the dashboard's cache key, kept beside the counts
         found = {
             "crosstab": other.crosstab("group", "segments"),
             "respondents": other.crosstab("group", "respondents"),
@@ -124,6 +126,8 @@ def test_a_change_made_by_another_process_is_counted_again(project: coding.Proje
     code = next(c.id for c in editor.codebook.codes if c.parent is not None)
     editor.apply_code(int(uncoded.segment_id), code, "second")
     reader = coding.open_project(project.folder)
+    token = reader.state_token()
+    assert token.codings == counted + 1 and token == editor.state_token() == project.state_token()
     after = reader.crosstab("group", "segments")
     assert after.loc[code, analysis.TOTAL] == before.loc[code, analysis.TOTAL] + 1
     assert reader.coders() == ["gold", "second"]

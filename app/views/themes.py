@@ -44,8 +44,6 @@ percent = pick_percent.radio(
 )
 
 counts = data.crosstab(key, token, filters, by, count, "none")
-shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
-bases = data.column_bases(key, token, filters, by, count)
 values = [c for c in counts.columns if c not in ("name", "level")]
 rows = charts.code_rows(book)
 # Disclosure control: the cells (and their quotes) that rest on fewer than k respondents are hidden.
@@ -109,60 +107,72 @@ with quotes:
         heading = f"{book.by_id()[code].name} · {where}: {number:,} {unit}"
         widgets.quotes_panel(key, token, ids, heading, f"{code}-{by}-{value}")
 
-st.divider()
-# Only the table asked for is computed (tabs would compute both on every run).
-shown_table = st.segmented_control(
-    "Table",
-    ["Cross-tab", "Code frequencies"],
-    label_visibility="collapsed",
-    **state.sticky("themes_table", "Cross-tab"),
+# The tables are drawn on request: the heatmap shows the same numbers, and a table's grid is the heaviest
+# part of the page in the browser (its code alone is 1.2 MB). Only the table asked for is computed.
+tables = st.expander(
+    "Tables: the cross-tab and code frequencies, with CSV and publication downloads",
+    key="themes_tables_open",
+    on_change="rerun",
+    icon=":material/table:",
 )
-if shown_table == "Code frequencies":
-    freq = data.frequencies(key, token, filters)
-    if k >= 2:  # a code that few respondents have is a cell of its own
-        few = (freq["respondents"] > 0) & (freq["respondents"] < k)
-        numbers = [c for c in freq.columns if c not in ("name", "level")]
-        freq = freq.astype({c: "float" for c in numbers})
-        freq.loc[few, numbers] = float("nan")
-    screen = freq.assign(name=widgets.tree_names(freq)).drop(columns="level")
-    screen = screen.rename(columns={"name": "Code", "segments": "Segments", "respondents": "Respondents"})
-    onscreen = screen
-    if k >= 2 and bool(few.any()):  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
-        onscreen = screen.assign(**{c: disclosure_setting.dashed(screen[c]) for c in ("Segments", "Respondents")})
-    widgets.table(
-        onscreen,
-        "code-frequencies.csv",
-        "themes_frequencies",
-        f"Segments and respondents per code (a parent code counts its children too).{guarded}",
-        screen.assign(code_id=freq.index),
-        column_config={
-            "% of respondents": st.column_config.ProgressColumn(
-                "% of respondents", format="%.1f%%", min_value=0, max_value=100
+if tables.open:
+    with tables:
+        shown_table = st.segmented_control(
+            "Table",
+            ["Cross-tab", "Code frequencies"],
+            label_visibility="collapsed",
+            **state.sticky("themes_table", "Cross-tab"),
+        )
+        if shown_table == "Code frequencies":
+            freq = data.frequencies(key, token, filters)
+            if k >= 2:  # a code that few respondents have is a cell of its own
+                few = (freq["respondents"] > 0) & (freq["respondents"] < k)
+                numbers = [c for c in freq.columns if c not in ("name", "level")]
+                freq = freq.astype({c: "float" for c in numbers})
+                freq.loc[few, numbers] = float("nan")
+            screen = freq.assign(name=widgets.tree_names(freq)).drop(columns="level")
+            screen = screen.rename(columns={"name": "Code", "segments": "Segments", "respondents": "Respondents"})
+            onscreen = screen
+            if k >= 2 and bool(few.any()):  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
+                onscreen = screen.assign(
+                    **{c: disclosure_setting.dashed(screen[c]) for c in ("Segments", "Respondents")}
+                )
+            widgets.table(
+                onscreen,
+                "code-frequencies.csv",
+                "themes_frequencies",
+                f"Segments and respondents per code (a parent code counts its children too).{guarded}",
+                screen.assign(code_id=freq.index),
+                column_config={
+                    "% of respondents": st.column_config.ProgressColumn(
+                        "% of respondents", format="%.1f%%", min_value=0, max_value=100
+                    )
+                },
             )
-        },
-    )
-else:
-    shown = disclosure_setting.masked_table(counts if shares is None else shares, hidden)
-    screen = shown.assign(name=widgets.tree_names(shown)).rename(columns={"name": "Code"}).drop(columns="level")
-    what = f"{unit} per code by {state.plain(by).lower()}"
-    if percent != "none":
-        what += f", {PERCENT_LABELS[percent]}"
-    base_text = ", ".join(f"{k} {int(v):,}" for k, v in bases.items())
-    percent_columns = (
-        {v: st.column_config.NumberColumn(v, format="%.1f%%") for v in values} if percent != "none" else None
-    )
-    onscreen = screen
-    if hidden:  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
-        onscreen = screen.assign(**{v: disclosure_setting.dashed(screen[v], percent != "none") for v in values})
-        percent_columns = None
-    widgets.table(
-        onscreen,
-        f"crosstab-{by}-{count}-{percent}.csv",
-        "themes_crosstab",
-        f"{what.capitalize()}. Column n: {base_text}.{guarded}",
-        screen.assign(code_id=shown.index),
-        column_config=percent_columns,
-    )
-    # The same table as a paper prints it: "12 (67%)", the n row, and notes saying what it counts.
-    publication, about = publication_download.crosstab_publication(key, token, filters, by, count, percent, k)
-    publication_download.downloads(publication, about, f"crosstab-{by}-{count}-{percent}", "themes_publication")
+        else:
+            shares = data.crosstab(key, token, filters, by, count, percent) if percent != "none" else None
+            bases = data.column_bases(key, token, filters, by, count)
+            shown = disclosure_setting.masked_table(counts if shares is None else shares, hidden)
+            screen = shown.assign(name=widgets.tree_names(shown)).rename(columns={"name": "Code"}).drop(columns="level")
+            what = f"{unit} per code by {state.plain(by).lower()}"
+            if percent != "none":
+                what += f", {PERCENT_LABELS[percent]}"
+            base_text = ", ".join(f"{k} {int(v):,}" for k, v in bases.items())
+            percent_columns = (
+                {v: st.column_config.NumberColumn(v, format="%.1f%%") for v in values} if percent != "none" else None
+            )
+            onscreen = screen
+            if hidden:  # a dash where a number is hidden, as in the heatmap (blank in the CSV)
+                onscreen = screen.assign(**{v: disclosure_setting.dashed(screen[v], percent != "none") for v in values})
+                percent_columns = None
+            widgets.table(
+                onscreen,
+                f"crosstab-{by}-{count}-{percent}.csv",
+                "themes_crosstab",
+                f"{what.capitalize()}. Column n: {base_text}.{guarded}",
+                screen.assign(code_id=shown.index),
+                column_config=percent_columns,
+            )
+            # The same table as a paper prints it: "12 (67%)", the n row, and notes saying what it counts.
+            publication, about = publication_download.crosstab_publication(key, token, filters, by, count, percent, k)
+            publication_download.downloads(publication, about, f"crosstab-{by}-{count}-{percent}", "themes_publication")

@@ -80,17 +80,21 @@ class Store:
         with self.transaction() as session:
             return log.edited_segments(session, after, upto, entries)
 
-    def state_token(self) -> StateToken:
+    def state_token(self, kept: aggregate.CountsCache | None = None) -> StateToken:
         """log.state_token, counted again only when aggregate.kept_token moved: counting every coding and
         segment takes 0.3 s at 10,000 transcripts, and the dashboard asks on every click. Every change
         writes the log, so an unmoved token means unchanged counts (its newest log entry's moment tells a
-        database replaced under this process from the one it replaced)."""
+        database replaced under this process from the one it replaced). With `kept`, the token is also kept
+        on disk beside the counts, so that a dashboard's first visit after an import does not count."""
         with self.transaction() as session:
             changes = aggregate.kept_token(session)
             held = self._state
             if held is not None and held[0] == changes:
                 return held[1]
-            token = log.state_token(session)
+            if kept is None:
+                token = log.state_token(session)
+            else:
+                token = kept.kept(session, ("state token",), lambda: log.state_token(session), aggregate.STATE_TOKEN)
         self._state = (changes, token)
         return token
 

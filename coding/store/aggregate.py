@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
-from .log import log_moment
+from .log import StateToken, log_moment
 from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current, live_codings
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
@@ -270,6 +270,12 @@ def _encode_ids(ids: list[int]) -> dict[str, np.ndarray]:
     return {"ids": np.array(ids, dtype=np.int64)}
 
 
+def _encode_state_token(token: StateToken) -> dict[str, np.ndarray]:
+    import numpy as np
+
+    return {"fields": np.array(token, dtype=np.int64)}
+
+
 def _encode_text_frame(frame: pd.DataFrame) -> dict[str, np.ndarray] | None:
     """A frame whose every value is text or missing (respondents and their attributes): one text array and one
     missing mask per column. Anything else (numbers, dates read from a transcript's header) stays in memory."""
@@ -301,7 +307,8 @@ def _decode_text_frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
 MASKS = Codec(_encode_masks, _decode_masks)
 TEXT_FRAME = Codec(_encode_text_frame, _decode_text_frame)
 NAMED_COUNTS = Codec(_encode_named_counts, _decode_named_counts)
-IDS = Codec(_encode_ids, lambda arrays: [int(v) for v in arrays["ids"]])
+IDS = Codec(_encode_ids, lambda arrays: arrays["ids"].tolist())  # tolist: Python ints at C speed (300,000 ids)
+STATE_TOKEN = Codec(_encode_state_token, lambda arrays: StateToken(*arrays["fields"].tolist()))
 NAMES = Codec(lambda names: {"names": _strings(names)}, lambda arrays: _names(arrays["names"]))
 
 
