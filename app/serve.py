@@ -14,7 +14,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-AHEAD = ("numpy", "pandas", "pyarrow", "sqlalchemy", "coding.project", "coding.analysis", "coding.disclosure")
+AHEAD = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy.sparse",
+    "sqlalchemy",
+    "coding.project",
+    "coding.analysis",
+    "coding.disclosure",
+)
 
 
 def import_ahead() -> None:

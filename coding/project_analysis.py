@@ -92,8 +92,8 @@ class ProjectAnalysis(ProjectCore):
         codes = [code.id for code in codebook.tree_order()]
         with self.store.transaction() as session:
             counted = self._counts.mask_counts(session, self.unit, codes, source, coders)
-        rolled = analysis.rolled_masks(counted.masks, codes, codebook)
-        people, counts = analysis.per_respondent(counted.respondents or [], rolled, counted.segments)
+        sets, row_set = analysis.rolled_code_sets(counted.masks, codes, codebook)
+        people, counts = analysis.per_respondent(counted.respondents or [], sets, row_set, counted.segments)
         return codes, people, counts
 
     def _respondent_segments(self) -> dict[str, int]:

@@ -107,8 +107,8 @@ def test_more_codes_than_one_word_holds(demo) -> None:  # type: ignore[no-untype
         wide = aggregate.mask_counts(session, demo.unit, padded)
     assert wide.masks.shape[1] == len(padded) and not wide.masks[:, :70].any()
     for counted, order in ((plain, codes), (wide, padded)):
-        rolled = analysis.rolled_masks(counted.masks, order, codebook)
-        people, counts = analysis.per_respondent(counted.respondents or [], rolled, counted.segments)
+        sets, row_set = analysis.rolled_code_sets(counted.masks, order, codebook)
+        people, counts = analysis.per_respondent(counted.respondents or [], sets, row_set, counted.segments)
         totals = pd.Series(counts.sum(axis=0), index=order)[codes]
         if counted is plain:
             expected = totals
@@ -208,7 +208,7 @@ def test_rolled_masks_and_per_respondent_match_a_row_by_row_count(n_codes: int) 
         expected = set(np.flatnonzero(masks[row]))
         expected |= {codes.index(a) for i in list(expected) for a in book.ancestors(codes[i])}
         assert set(np.flatnonzero(rolled[row])) == expected
-    index, counts = analysis.per_respondent(people, rolled, segments)
+    index, counts = analysis.per_respondent(people, *analysis.rolled_code_sets(masks, codes, book), segments)
     for person in set(people):
         mine = [row for row in range(rows) if people[row] == person]
         total = (rolled[mine].astype(np.int64) * segments[mine, None]).sum(axis=0)
