@@ -29,7 +29,6 @@ def draw(project: Project, counts: dict[str, int], key: ProjectKey, token: data.
             f"{counts['segments']:,} segments · {counts['codings']:,} codings"
         )
         _coder_box(key, token, counts)
-        disclosure_setting.control(key)
         filters = _filters(key, token) if counts["segments"] else data.Filters()
     st.session_state[FILTERS] = filters
     return filters
@@ -45,6 +44,14 @@ def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> No
         left.markdown(f"Coding as **{name}**")
         right.button("Change", key="change_coder", on_click=_forget_coder, type="tertiary")
         return
+    # Folded until asked for, like the filters: reading the tables needs no name, coding does.
+    box = st.expander("Your name as coder (to code)", key="coder_open", on_change="rerun", icon=":material/person:")
+    if box.open:
+        with box:
+            _coder_input(key, token, counts)
+
+
+def _coder_input(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> None:
     known = data.coders(key, token) if counts["codings"] else []
     st.text_input(
         "Your name as coder",
@@ -80,9 +87,9 @@ def _forget_coder() -> None:
 
 
 def _filters(key: ProjectKey, token: data.Token) -> data.Filters:
-    """The filters as one line of what is counted; the choosers are drawn only while their expander is open
-    (nine multiselects on every page were a third of the first render). Choices live in session state, so a
-    closed expander keeps them."""
+    """The filters as one line of what is counted, and the disclosure setting; their controls are drawn only
+    while their expander is open (nine multiselects and a switch on every page were a third of the first
+    render). Choices live in session state, so a closed expander keeps them."""
     attributes = data.attributes(key, token)
     coders = data.coders(key, token)
     chosen = tuple(
@@ -98,10 +105,15 @@ def _filters(key: ProjectKey, token: data.Token) -> data.Filters:
     )
     st.markdown("**Filters** (every page)")
     st.caption(describe(filters))
-    box = st.expander("Change filters", key="filters_open", on_change="rerun", icon=":material/filter_alt:")
+    k = disclosure_setting.threshold(key)
+    st.caption(f"Disclosure control: {f'cells under {k} respondents hidden' if k >= 2 else 'off'}.")
+    box = st.expander(
+        "Change filters or disclosure control", key="filters_open", on_change="rerun", icon=":material/filter_alt:"
+    )
     if box.open:
         with box:
             _choosers(attributes, coders)
+            disclosure_setting.control(key)
     return filters
 
 

@@ -16,7 +16,8 @@ from coding.project import SEGMENT_COLUMNS
 from . import data
 from .state import ProjectKey, plain, sticky
 
-QUOTES_PER_PAGE = 10
+FIRST_QUOTES = 5  # the first view of a cell: each quote is two elements the browser draws on the first page
+MORE_QUOTES = 20
 CONTEXT_CHARS = 400  # turn text shown on each side of a quote
 TRANSCRIPTS_PAGE = "views/transcripts.py"
 
@@ -73,7 +74,8 @@ def open_in_transcript(document: str, segment_id: int) -> None:
 def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int], heading: str, name: str) -> None:
     """Every quote behind one number, with its respondent and a way to its place in the transcript.
 
-    Only the page on screen is fetched; the download builds the full list when it is clicked.
+    Only the quotes on screen are fetched (the first few, more on request); the download builds the full list
+    when it is clicked.
     """
     st.markdown(f"**{html.escape(heading)}**")
     if len(segment_ids) == 0:
@@ -89,22 +91,30 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
         icon=":material/download:",
         on_click="ignore",
     )
-    pages = max(1, -(-len(segment_ids) // QUOTES_PER_PAGE))
-    page = 1
-    paging, context_switch = st.columns(2, vertical_alignment="bottom")
-    if pages > 1:
-        page = int(paging.number_input(f"Page (of {pages})", 1, pages, 1, key=f"qpage_{slug(name)}"))
-    context = context_switch.toggle(
+    context = st.toggle(
         "Show the whole turn",
         help="Each quote inside the rest of what the respondent said in that turn.",
         **sticky("quotes_context", False),
     )
-    on_page = tuple(int(s) for s in segment_ids[(page - 1) * QUOTES_PER_PAGE : page * QUOTES_PER_PAGE])
-    shown = data.quotes(key, token, on_page, context)
+    more = f"_quotes_shown_{slug(name)}"  # per cell: another cell starts again from the first quotes
+    count = min(len(segment_ids), int(st.session_state.get(more, FIRST_QUOTES)))
+    shown = data.quotes(key, token, tuple(int(s) for s in segment_ids[:count]), context)
     attributes = [c for c in shown.columns if c not in _QUOTE_INTERNALS]
     with st.container(height=560 if len(shown) > 4 else "content"):
         for row in shown.itertuples(index=False):
             _quote(row, attributes)
+        if count < len(segment_ids):
+            st.button(
+                f"Show {min(MORE_QUOTES, len(segment_ids) - count):,} more ({count:,} of {len(segment_ids):,} shown)",
+                key=f"more_{more}",
+                on_click=_show_more,
+                args=(more, count),
+                icon=":material/expand_more:",
+            )
+
+
+def _show_more(state_key: str, count: int) -> None:
+    st.session_state[state_key] = count + MORE_QUOTES
 
 
 def _plain_quotes(quotes: pd.DataFrame) -> pd.DataFrame:

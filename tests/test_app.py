@@ -141,14 +141,14 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def app(coder: str | None = None, opened: bool = True) -> AppTest:
-    """The dashboard's first page; `opened`: with the sidebar's filters and the Themes tables open (both are
-    drawn only on request)."""
+    """The dashboard's first page; `opened`: with the sidebar's filters and coder name and the Themes tables
+    open (each is drawn only on request)."""
     at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
     if coder:
         at.session_state["coder"] = coder
     if opened:
-        at.session_state["filters_open"] = True
-        at.session_state["themes_tables_open"] = True
+        for panel in ("filters_open", "themes_tables_open", "coder_open"):
+            at.session_state[panel] = True
     return at.run()
 
 
@@ -227,6 +227,7 @@ def test_tables_and_filter_choosers_are_drawn_only_on_request(project_dir: Path)
     assert "R03" in markdown_text(at) and "qc-quote" in markdown_text(at), "the quotes are there"
     captions = [c.value for c in at.sidebar.caption]
     assert "All respondents · every coder pooled · codes by people, rules, model · accepted codes" in captions
+    assert "Disclosure control: off." in captions and not at.sidebar.toggle and not at.sidebar.text_input
     at.session_state["filters_open"] = True
     at.run()
     at.sidebar.multiselect(key="_w_f_attr_group").set_value(["north"]).run()
@@ -239,6 +240,25 @@ def test_tables_and_filter_choosers_are_drawn_only_on_request(project_dir: Path)
     no_errors(at)
     table = frame_with(at, "north")
     assert "south" not in table.columns and code_row(table, "Family")["Total"] == 1
+
+
+def test_a_cell_shows_its_first_quotes_and_more_on_request(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qcode_app import widgets
+
+    monkeypatch.setattr(widgets, "FIRST_QUOTES", 1)
+    monkeypatch.setattr(widgets, "MORE_QUOTES", 1)
+    at = app()
+    at.selectbox(key="_w_themes_code").set_value("family").run()
+    at.selectbox(key="_w_themes_value").set_value("Total").run()
+    assert markdown_text(at).count('class="qc-quote"') == 1
+    more = [b for b in at.button if b.label.startswith("Show 1 more (1 of 2 shown)")]
+    assert more, [b.label for b in at.button]
+    more[0].click().run()
+    no_errors(at)
+    assert markdown_text(at).count('class="qc-quote"') == 2 and not [
+        b for b in at.button if b.label.startswith("Show ")
+    ]
+    assert "Download these 2 quotes" in [b.label for b in at.get("download_button")]
 
 
 def test_the_filter_line_shows_values_from_the_data_as_typed() -> None:

@@ -131,6 +131,8 @@ def test_beyond_loopback_without_accounts_nothing_is_shown(project_dir: Path, mo
 
 def test_a_typed_coder_name_with_a_control_character_is_refused(project_dir: Path) -> None:  # noqa: F811
     at = start()
+    at.session_state["coder_open"] = True  # the name box, folded until asked for
+    at.run()
     at.sidebar.text_input[0].input("ann\x00x").run()
     assert "coder" not in at.session_state or not at.session_state["coder"]
     assert any("cannot be used (contains the control character U+0000)" in e for e in errors(at))

@@ -91,6 +91,7 @@ def test_no_hostile_string_runs_script_on_any_page(server: str, tmp_path: Path) 
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(server)
         expect(page.get_by_role("heading", name="Themes")).to_be_visible(timeout=90_000)
+        page.get_by_text("Your name as coder (to code)").click()  # folded until asked for
         box = page.get_by_role("textbox", name="Your name as coder")
         box.fill("ann")  # the other coder is the hostile one, as in the reported attack
         box.press("Enter")
