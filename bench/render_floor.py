@@ -57,6 +57,19 @@ def visits(command: list[str], port_flag: str, log: Path, count: int) -> list[tu
     return found
 
 
+def bare_page(work: Path, count: int) -> dict[str, float]:
+    """Streamlit's page with one chart, served and opened like the dashboard: first and later visits (s)."""
+    bare = work / "bare.py"
+    bare.write_text(BARE_PAGE, encoding="utf-8")
+    command = [sys.executable, "-m", "streamlit", "run", str(bare), "--server.headless", "true"]
+    command += ["--browser.gatherUsageStats", "false"]
+    found = visits(command, "--server.port", work / "bare.log", 1 + count)
+    result = {"first render, first visit": found[0][0]}
+    if len(found) > 1:
+        result["first render, later visit (median)"] = statistics.median(f[0] for f in found[1:])
+    return result
+
+
 def report(name: str, figures: list[tuple[float, float, float]]) -> None:
     later = figures[1:] or figures
     rendered, loaded, busy = (statistics.median(f[i] for f in later) for i in range(3))

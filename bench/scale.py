@@ -326,6 +326,11 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
         # The floor in the same run: the demo project (36 transcripts) served and opened the same way.
         floor = first_render(demo_project(work), "", work, args.repeat)
         render = {f"floor (demo): {name}": seconds for name, seconds in floor.items()}
+        # and Streamlit's own page with one chart: what any Streamlit page costs on this machine
+        from render_floor import bare_page
+
+        bare = bare_page(work, args.repeat)
+        render |= {f"floor (bare Streamlit page): {name}": seconds for name, seconds in bare.items()}
         render |= first_render(project, db, work, args.repeat)
     return so_far | {"counts": table_counts(url), "latency": latency, "latency_rss_mb": latency_rss, "render": render}
 
@@ -471,8 +476,9 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
     render = result.get("render", {})
     for name, seconds in render.items():
         flag = "  (over 3 s)" if name.startswith("first render") and seconds > TARGET_RENDER_S else ""
-        floor = render.get(f"floor (demo): {name}")
+        floor, bare = render.get(f"floor (demo): {name}"), render.get(f"floor (bare Streamlit page): {name}")
         against = f"  x{seconds / floor:.2f} the demo's" if floor else ""
+        against += f", x{seconds / bare:.2f} the bare page's" if bare else ""
         print(f"  dashboard: {name:<52} {seconds:6.2f} s{against}{flag}")
 
 
