@@ -17,6 +17,8 @@ from .login import log_out
 from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, literal, plain, report_error
 
 FILTERS = "filters"
+ATTRIBUTE_CHOICE = "f_attr_"  # + the attribute: the respondents chosen by it
+CODER_BOX = "coder_open"
 SOURCE_LABELS = {"human": "People", RULE: "Rules", MODEL: "Model"}
 STATUS_LABELS = {ACCEPTED: "Accepted", SUGGESTED: "Suggested, not yet decided"}
 
@@ -45,7 +47,7 @@ def _coder_box(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> No
         right.button("Change", key="change_coder", on_click=_forget_coder, type="tertiary")
         return
     # Folded until asked for, like the filters: reading the tables needs no name, coding does.
-    box = st.expander("Your name as coder (to code)", key="coder_open", on_change="rerun", icon=":material/person:")
+    box = st.expander("Your name as coder (to code)", key=CODER_BOX, on_change="rerun", icon=":material/person:")
     if box.open:
         with box:
             _coder_input(key, token, counts)
@@ -61,7 +63,7 @@ def _coder_input(key: ProjectKey, token: data.Token, counts: dict[str, int]) -> 
         on_change=_set_coder,
     )
     if known:
-        st.caption("Coders so far: " + ", ".join(known))
+        st.caption("Coders so far: " + literal(", ".join(known)))
 
 
 def _account_box() -> None:
@@ -83,6 +85,7 @@ def _set_coder() -> None:
 
 def _forget_coder() -> None:
     st.session_state[CODER] = ""
+    st.session_state[CODER_BOX] = True  # "Change" leads straight to the name box
     st.query_params.pop(CODER, None)
 
 
@@ -92,10 +95,15 @@ def _filters(key: ProjectKey, token: data.Token) -> data.Filters:
     render). Choices live in session state, so a closed expander keeps them."""
     attributes = data.attributes(key, token)
     coders = data.coders(key, token)
+    # An attribute no longer in the project: its choice is forgotten, so that it does not filter again unseen
+    # if the attribute comes back.
+    for gone in [k for k in st.session_state if str(k).startswith(ATTRIBUTE_CHOICE)]:
+        if str(gone)[len(ATTRIBUTE_CHOICE) :] not in attributes:
+            del st.session_state[gone]
     chosen = tuple(
         (attribute, tuple(picked))
         for attribute, values in attributes.items()
-        if (picked := _kept_choice(f"f_attr_{attribute}", [], values))
+        if (picked := _kept_choice(f"{ATTRIBUTE_CHOICE}{attribute}", [], values))
     )
     filters = data.Filters(
         chosen,
@@ -131,7 +139,7 @@ def _choosers(attributes: dict[str, list[str]], coders: list[str]) -> None:
     with st.container(border=True):
         st.caption("Respondents")
         for attribute, values in attributes.items():
-            st.multiselect(plain(attribute), values, placeholder="All", **_kept(f"f_attr_{attribute}"))
+            st.multiselect(plain(attribute), values, placeholder="All", **_kept(f"{ATTRIBUTE_CHOICE}{attribute}"))
     st.multiselect(
         "Coders",
         coders,

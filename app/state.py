@@ -197,5 +197,6 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuat
 
 def literal(text: str) -> str:
     """Text from the data (an attribute value, a coder's name) as Markdown that shows it as typed: every
-    punctuation mark escaped, so that no link, image, colour directive or formula is made of it."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    punctuation mark escaped, so that no link, image, colour directive or formula is made of it, and white
+    space run together."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))  # one line: no paragraph or code block

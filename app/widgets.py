@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -14,10 +15,11 @@ import streamlit as st
 from coding.project import SEGMENT_COLUMNS
 
 from . import data
-from .state import ProjectKey, plain, sticky
+from .state import ProjectKey, literal, plain, sticky
 
 FIRST_QUOTES = 5  # the first view of a cell: each quote is two elements the browser draws on the first page
 MORE_QUOTES = 20
+QUOTES_SHOWN = "_quotes_shown"  # (cell name, how many of its quotes are shown)
 CONTEXT_CHARS = 400  # turn text shown on each side of a quote
 TRANSCRIPTS_PAGE = "views/transcripts.py"
 
@@ -77,7 +79,7 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
     Only the quotes on screen are fetched (the first few, more on request); the download builds the full list
     when it is clicked.
     """
-    st.markdown(f"**{html.escape(heading)}**")
+    st.markdown(f"**{literal(heading)}**")  # code names and attribute values shown as typed
     if len(segment_ids) == 0:
         st.info("No quotes here: no coded segment matches this cell under the current filters.")
         return
@@ -87,7 +89,7 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
         lambda: csv_bytes(_plain_quotes(data.quotes(key, token, tuple(int(s) for s in segment_ids)))),
         file_name=f"quotes-{slug(name)}.csv",
         mime="text/csv",
-        key=f"dl_quotes_{slug(name)}",
+        key=f"dl_quotes_{cell_key(name)}",
         icon=":material/download:",
         on_click="ignore",
     )
@@ -96,8 +98,11 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
         help="Each quote inside the rest of what the respondent said in that turn.",
         **sticky("quotes_context", False),
     )
-    more = f"_quotes_shown_{slug(name)}"  # per cell: another cell starts again from the first quotes
-    count = min(len(segment_ids), int(st.session_state.get(more, FIRST_QUOTES)))
+    # How many are shown is kept for one cell only: any other cell (or this one after another) starts again
+    # from the first quotes, so no page keeps drawing a long list it was once asked for.
+    kept = st.session_state.get(QUOTES_SHOWN)
+    count = min(len(segment_ids), kept[1] if isinstance(kept, tuple) and kept[0] == name else FIRST_QUOTES)
+    st.session_state[QUOTES_SHOWN] = (name, count)
     shown = data.quotes(key, token, tuple(int(s) for s in segment_ids[:count]), context)
     attributes = [c for c in shown.columns if c not in _QUOTE_INTERNALS]
     with st.container(height=560 if len(shown) > 4 else "content"):
@@ -106,15 +111,21 @@ def quotes_panel(key: ProjectKey, token: data.Token, segment_ids: Sequence[int],
         if count < len(segment_ids):
             st.button(
                 f"Show {min(MORE_QUOTES, len(segment_ids) - count):,} more ({count:,} of {len(segment_ids):,} shown)",
-                key=f"more_{more}",
+                key=f"more_quotes_{cell_key(name)}",
                 on_click=_show_more,
-                args=(more, count),
+                args=(name, count),
                 icon=":material/expand_more:",
             )
 
 
-def _show_more(state_key: str, count: int) -> None:
-    st.session_state[state_key] = count + MORE_QUOTES
+def _show_more(name: str, count: int) -> None:
+    st.session_state[QUOTES_SHOWN] = (name, count + MORE_QUOTES)
+
+
+def cell_key(name: str) -> str:
+    """A widget key for one cell's controls: readable, and distinct for names slug() makes equal (values in
+    other scripts, or differing only in case)."""
+    return f"{slug(name)}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:10]}"
 
 
 def _plain_quotes(quotes: pd.DataFrame) -> pd.DataFrame:

@@ -190,7 +190,7 @@ def test_random_projects_count_the_same_in_the_database_and_in_pandas(sandbox, s
 @pytest.mark.parametrize("n_codes", [0, 3, 64, 65, 130])
 def test_rolled_masks_and_per_respondent_match_a_row_by_row_count(n_codes: int) -> None:
     """Code sets are rolled up once per distinct set (hashed up to 64 codes, compared as bytes beyond) and
-    summed per respondent in sorted runs: the same numbers as rolling and adding each row on its own."""
+    summed per respondent as one sparse product: the same numbers as rolling and adding each row on its own."""
     rng = np.random.default_rng(n_codes)
     codes = [f"c{i}" for i in range(n_codes)]
     parents = {

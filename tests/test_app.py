@@ -259,6 +259,29 @@ def test_a_cell_shows_its_first_quotes_and_more_on_request(project_dir: Path, mo
         b for b in at.button if b.label.startswith("Show ")
     ]
     assert "Download these 2 quotes" in [b.label for b in at.get("download_button")]
+    at.selectbox(key="_w_themes_value").set_value("north").run()  # another cell starts from its first quotes
+    at.selectbox(key="_w_themes_value").set_value("Total").run()
+    assert markdown_text(at).count('class="qc-quote"') == 1
+
+
+def test_panels_keep_their_state_and_choices_of_a_gone_attribute_are_forgotten(project_dir: Path) -> None:
+    at = app(opened=False)
+    at.session_state["themes_tables_open"] = True
+    at.run()
+    at = page(page(at, "views/respondents.py"), "views/themes.py")
+    assert at.dataframe, "the tables are still open after a visit to another page"
+    at.session_state["f_attr_region"] = ["north"]  # a choice kept from an attribute the project no longer has
+    at.run()
+    no_errors(at)
+    assert "f_attr_region" not in at.session_state
+    assert "All respondents" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_changing_the_coder_opens_the_name_box(project_dir: Path) -> None:
+    at = app("cara", opened=False)
+    assert not at.sidebar.text_input
+    next(b for b in at.sidebar.button if b.label == "Change").click().run()
+    assert [t.label for t in at.sidebar.text_input] == ["Your name as coder"]
 
 
 def test_the_filter_line_shows_values_from_the_data_as_typed() -> None:
@@ -268,6 +291,7 @@ def test_the_filter_line_shows_values_from_the_data_as_typed() -> None:
     line = sidebar.describe(data.Filters((("group", (hostile,)),), (hostile,)))
     assert "](" not in line and "![" not in line and ":red[" not in line and "$e$" not in line
     assert line.replace("\\", "").count(hostile) == 2, "every character is still there, shown literally"
+    assert "\n" not in sidebar.describe(data.Filters((("group", ("a\n\n    b",)),)))  # no paragraph, no code block
 
 
 def test_heatmaps_are_valid_vega_lite_with_their_cells(project_dir: Path) -> None:

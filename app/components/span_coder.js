@@ -383,7 +383,7 @@ class SpanCoder {
   }
 
   describeSelection() {
-    if (!this.data.coder) return "Enter your coder name in the sidebar to code.";
+    if (!this.data.coder) return "Choose your coder name in the sidebar (\u201cYour name as coder\u201d) to code.";
     if (!this.selection) return "Drag across text or click a sentence; Shift+arrows extend; 1-9 or Enter apply.";
     const { start, end } = this.selection;
     const words = this.textOf(start, end).split(/\s+/u).filter(Boolean).length;

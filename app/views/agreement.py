@@ -134,7 +134,7 @@ if view.empty:
     st.success("Every disagreement here has a consensus.")
     st.stop()
 if not me:
-    st.info("Enter your coder name in the sidebar to record consensus decisions.")
+    st.info("Choose your coder name in the sidebar (“Your name as coder”) to record consensus decisions.")
 elif not decider:
     st.info("Only a lead records consensus decisions; you can read the review.")
 

@@ -62,7 +62,10 @@ for code in book.tree_order():
 
 st.subheader("Change the codebook")
 if not me:
-    st.info("Enter your coder name in the sidebar to change the codebook: every change is logged under it.")
+    st.info(
+        "Choose your coder name in the sidebar (“Your name as coder”) to change the codebook: every change is "
+        "logged under it."
+    )
     st.stop()
 if not state.is_lead():
     st.info("Only a lead changes the codebook: ask a lead of this project to add, rename, move or merge codes.")

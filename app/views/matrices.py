@@ -115,4 +115,4 @@ about = publication_download.notes(
 )
 about = publication_download.suppression_note(about, k)
 publication_download.downloads(table, about, f"crosstab-{first}-{second}-{count}-{percent}", "mx_crosstab")
-st.caption(f"Coders: {who}. {len(value_columns(counts)) - 1} combinations that some respondent has.")
+st.caption(f"Coders: {state.literal(who)}. {len(value_columns(counts)) - 1} combinations that some respondent has.")

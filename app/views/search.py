@@ -128,7 +128,7 @@ def _apply(code: str, ranges: pd.DataFrame, coder: str) -> None:
 st.divider()
 st.markdown("**Code the hits**")
 if not me:
-    st.caption("Enter your name as coder in the sidebar to code hits.")
+    st.caption("Choose your coder name in the sidebar (“Your name as coder”) to code hits.")
 else:
     pick, what_pick = st.columns([3, 3], vertical_alignment="bottom")
     code = pick.selectbox("Code", [c.id for c in book.tree_order()], format_func=state.labels(names), key="search_code")

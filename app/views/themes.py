@@ -71,7 +71,7 @@ with heat:
         f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number of "
         f"{unit} in each column. Coders: {who}.{guarded}"
     )
-    st.caption(f"{counted} Click a cell to read its quotes; double-click to clear.")
+    st.caption(f"{counted.replace(who, state.literal(who))} Click a cell to read its quotes; double-click to clear.")
     chart_download.downloads(spec, counted, f"themes-{by}-{count}-{percent}", "themes_heatmap")
 
 clicked = charts.selected_cell(event)
@@ -111,9 +111,8 @@ with quotes:
 # part of the page in the browser (its code alone is 1.2 MB). Only the table asked for is computed.
 tables = st.expander(
     "Tables: the cross-tab and code frequencies, with CSV and publication downloads",
-    key="themes_tables_open",
-    on_change="rerun",
     icon=":material/table:",
+    **state.sticky("themes_tables_open", False),  # open or folded, as left when coming back to this page
 )
 if tables.open:
     with tables:

@@ -143,7 +143,10 @@ def coding_bench() -> None:
     here = codings[codings["segment_id"] == segment_id]
     with panel:
         if not me:
-            st.info("Enter your coder name in the sidebar to code this transcript.", icon=":material/person:")
+            st.info(
+                "Choose your coder name in the sidebar (“Your name as coder”) to code this transcript.",
+                icon=":material/person:",
+            )
             return
         st.markdown("**Suggestions**")
         workbench.suggestions(project, book, here, me, texts[segment_id])
