@@ -4,7 +4,6 @@ without accounts), and the filters for every page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import streamlit as st
 
@@ -14,7 +13,7 @@ from coding.project import Project
 
 from . import data, disclosure_setting
 from .login import log_out
-from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, literal, plain, report_error
+from .state import CODER, MAX_CODER_NAME, ProjectKey, access, coder, labels, literal, plain, report_error, sticky
 
 FILTERS = "filters"
 ATTRIBUTE_CHOICE = "f_attr_"  # + the attribute: the respondents chosen by it
@@ -139,47 +138,38 @@ def _choosers(attributes: dict[str, list[str]], coders: list[str]) -> None:
     with st.container(border=True):
         st.caption("Respondents")
         for attribute, values in attributes.items():
-            st.multiselect(plain(attribute), values, placeholder="All", **_kept(f"{ATTRIBUTE_CHOICE}{attribute}"))
+            st.multiselect(plain(attribute), values, placeholder="All", **sticky(f"{ATTRIBUTE_CHOICE}{attribute}"))
     st.multiselect(
         "Coders",
         coders,
         placeholder="All coders, pooled",
         help="With none chosen, a segment counts if any coder applied the code. Choose one coder (or "
         f"'{CONSENSUS}') for one reading of the data.",
-        **_kept("f_coders"),
+        **sticky("f_coders"),
     )
     st.multiselect(
         "Codes made by",
         list(SOURCES),
         format_func=labels(SOURCE_LABELS),
         help="People code by hand; rules and the model suggest codes that a person accepts or rejects.",
-        **_kept("f_sources"),
+        **sticky("f_sources"),
     )
     st.multiselect(
         "Status",
         [ACCEPTED, SUGGESTED],
         format_func=labels(STATUS_LABELS),
         help="Rejected suggestions never count.",
-        **_kept("f_statuses"),
+        **sticky("f_statuses"),
     )
 
 
 def _kept_choice(name: str, default: list[str], options: Sequence[str]) -> list[str]:
-    """A filter's choice, kept under `name` whether or not its chooser is drawn; values gone from the project
-    (a coder renamed, an attribute value edited) are dropped."""
+    """A filter's choice, kept under `name` whether or not its chooser is drawn (the chooser takes
+    state.sticky(name)); values gone from the project (a coder renamed, an attribute value edited) are
+    dropped."""
     value = [v for v in st.session_state.get(name, default) if v in options]
     st.session_state[name] = value
     return value
-
-
-def _kept(name: str) -> dict[str, Any]:
-    """A chooser's widget arguments: it starts from the kept choice and writes back to it."""
-    st.session_state[f"_w_{name}"] = st.session_state[name]
-    return {"key": f"_w_{name}", "on_change": _keep_choice, "args": (name,)}
-
-
-def _keep_choice(name: str) -> None:
-    st.session_state[name] = list(st.session_state[f"_w_{name}"])
 
 
 def current() -> data.Filters:

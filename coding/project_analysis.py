@@ -71,7 +71,7 @@ class ProjectAnalysis(ProjectCore):
         The commands that change codings in bulk call this at their end; it only reads."""
         from . import analysis
 
-        self.store.state_token(self._counts)
+        self._kept_state_token()
         self.coders()
         attributes = [column for column in self.respondents().columns if column != "respondent_id"]
         if not attributes or not self.counts()["segments"]:

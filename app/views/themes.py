@@ -67,11 +67,15 @@ with heat:
     spec = disclosure_setting.masked_spec(charts.crosstab_spec(key, token, filters, by, count, percent), hidden)
     event = st.vega_lite_chart(spec, on_select="rerun", key="themes_heatmap", width="content")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
-    counted = (
-        f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number of "
-        f"{unit} in each column. Coders: {who}.{guarded}"
-    )
-    st.caption(f"{counted.replace(who, state.literal(who))} Click a cell to read its quotes; double-click to clear.")
+
+    def about(coders: str) -> str:
+        return (
+            f"Cells count {unit} coded with each code (a parent code counts its children too); n is the number "
+            f"of {unit} in each column. Coders: {coders}.{guarded}"
+        )
+
+    counted = about(who)  # the image's subtitle, plain text
+    st.caption(f"{about(state.literal(who))} Click a cell to read its quotes; double-click to clear.")
     chart_download.downloads(spec, counted, f"themes-{by}-{count}-{percent}", "themes_heatmap")
 
 clicked = charts.selected_cell(event)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Code, Document, Segment
-from . import aggregate, codebook, codings, documents, log, memos, segments, settings, spans
+from . import codebook, codings, documents, log, memos, segments, settings, spans
 from .codings import CODING_COLUMNS, DECISION_COLUMNS
 from .database import engine_for, open_database, retrying, transaction
 from .locks import step_lock
@@ -50,7 +50,6 @@ class Store:
         self.url = url
         self.engine = engine_for(url)
         open_database(self.engine)
-        self._state: tuple[tuple[int, ...], StateToken] | None = None  # the last state token and its changes
 
     def transaction(self, write: bool = False) -> AbstractContextManager[Session]:
         """The session a command writes through, committed at the end or rolled back on any error.
@@ -79,24 +78,6 @@ class Store:
     def edited_segments(self, after: int, upto: int, entries: int) -> set[int] | None:
         with self.transaction() as session:
             return log.edited_segments(session, after, upto, entries)
-
-    def state_token(self, kept: aggregate.CountsCache | None = None) -> StateToken:
-        """log.state_token, counted again only when aggregate.kept_token moved: counting every coding and
-        segment takes 0.3 s at 10,000 transcripts, and the dashboard asks on every click. Every change
-        writes the log, so an unmoved token means unchanged counts (its newest log entry's moment tells a
-        database replaced under this process from the one it replaced). With `kept`, the token is also kept
-        on disk beside the counts, so that a dashboard's first visit after an import does not count."""
-        with self.transaction() as session:
-            changes = aggregate.kept_token(session)
-            held = self._state
-            if held is not None and held[0] == changes:
-                return held[1]
-            if kept is None:
-                token = log.state_token(session)
-            else:
-                token = kept.kept(session, ("state token",), lambda: log.state_token(session), aggregate.STATE_TOKEN)
-        self._state = (changes, token)
-        return token
 
     # ----- respondents and documents ----------------------------------------------------------
     def respondents_frame(self) -> pd.DataFrame:
