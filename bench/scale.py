@@ -550,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     leaves = [code.id for code in codebook.codes if code.id not in parents]
     print(f"corpus {corpus}, backend {args.backend}, CPUs {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
     work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)  # a --work folder that does not exist yet is made
     try:
         for size in [int(s) for s in args.sizes.split(",")]:
             result = keep(work, measure(size, args, corpus, leaves))

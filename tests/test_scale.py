@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from backends import POSTGRES, database
 from click.testing import CliRunner
 
 import coding
@@ -16,6 +17,7 @@ from coding.nlp import load_pipeline
 from coding.transcripts import find_transcripts, read_transcript
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+BACKENDS_HERE = ("sqlite", "postgresql")
 
 
 def spans(segments):  # type: ignore[no-untyped-def]
@@ -120,3 +122,74 @@ def test_segments_stored_in_small_pieces_are_those_stored_at_once(tmp_path, monk
     for span in spans:
         compact.append(span)
     assert len(compact) == 50 and list(compact) == spans and compact[3:9] == spans[3:9] and compact[-1] == spans[-1]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
+def test_postgresql_stores_pieces_while_the_workers_cut(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL segment stores pieces of INSERT_ROWS while later documents are still being read and cut,
+    in the one transaction: the rows are those SQLite stores after cutting everything."""
+    from coding.store import segments as stored_segments
+
+    monkeypatch.setattr(stored_segments, "INSERT_ROWS", 97)  # pieces cutting through documents and turns
+    monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", 3)
+    monkeypatch.setattr(segment, "CHUNK_CHARS", 5_000)
+    read_when_stored: list[int] = []
+    store_piece = stored_segments.add_segment_spans
+
+    def watched(session, spans, unit, versions=None):  # type: ignore[no-untyped-def]
+        read_when_stored.append(len(versions or {}))
+        return store_piece(session, spans, unit, versions)
+
+    frames = []
+    for backend in BACKENDS_HERE:
+        with database(backend) as url:
+            folder = tmp_path / backend
+            project = coding.create_project(folder, db=url)
+            project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+            monkeypatch.setattr(stored_segments, "add_segment_spans", watched)
+            read_when_stored.clear()
+            assert project.segment("sentence", jobs=2)["documents"] == 18
+            monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
+            frames.append(project.store.segments_frame("sentence").drop(columns="segment_id"))
+            if backend == "postgresql":
+                assert len(read_when_stored) > 10 and read_when_stored[0] < 18  # stored before the last was read
+                assert read_when_stored == sorted(read_when_stored)
+            else:
+                assert read_when_stored == [18]  # SQLite: once, after cutting everything
+    assert len(frames[0]) > 1000 and frames[0].equals(frames[1])
+
+
+@pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
+def test_a_piece_refused_on_postgresql_leaves_nothing_stored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A piece the database refuses midway (another run's rows) rolls back the pieces stored before it: no
+    segment, no log entry, one clear BusyError; the next run stores everything."""
+    import threading
+
+    from sqlalchemy.exc import IntegrityError
+
+    from coding.errors import BusyError
+    from coding.store import segments as stored_segments
+
+    monkeypatch.setattr(stored_segments, "INSERT_ROWS", 200)
+    monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", 3)
+    store_piece = stored_segments.add_segment_spans
+    calls = []
+
+    def third_refused(session, spans, unit, versions=None):  # type: ignore[no-untyped-def]
+        calls.append(len(spans))
+        if len(calls) == 3:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key value violates unique constraint"))
+        return store_piece(session, spans, unit, versions)
+
+    with database("postgresql") as url:
+        project = coding.create_project(tmp_path / "p", db=url)
+        project.ingest([CORPUS / "transcripts"])
+        threads = threading.active_count()
+        monkeypatch.setattr(stored_segments, "add_segment_spans", third_refused)
+        with pytest.raises(BusyError, match="nothing was stored"):
+            project.segment("sentence", jobs=1)
+        assert len(calls) == 3 and threading.active_count() == threads  # the writer thread is gone
+        assert project.store.segments_frame("sentence").empty
+        assert "segment" not in set(project.store.log_frame()["action"])
+        monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
+        assert project.segment("sentence")["segments"] == len(project.store.segments_frame("sentence")) > 1000

@@ -6,7 +6,9 @@ Every function takes an open Session: writes join the caller's transaction, read
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple, overload
 
 from sqlalchemy import func, select
@@ -127,6 +129,34 @@ def add_segment_spans(
             if doc_id is not None  # left alone
         ]
         stored += insert_rows(session, table, SEGMENT_INSERT_COLUMNS, rows)
+    return stored
+
+
+def store_while_cut(
+    session: Session, spans: Iterable[SegmentSpan], unit: str, versions: dict[str, str] | None = None
+) -> int:
+    """add_segment_spans for spans still being cut: each piece of INSERT_ROWS is stored by a thread of its own
+    while the caller goes on producing the next, all in the session's transaction (used by one thread at a
+    time: the caller hands it over with each piece and waits for the last). On PostgreSQL a piece's COPY
+    mostly waits for the server's foreign-key checks, time the sentence workers can use; versions may still
+    grow while pieces are stored, each span's document being read before the span is cut."""
+    stored = 0
+    in_flight: deque[Future[int]] = deque()
+    writer = ThreadPoolExecutor(1, thread_name_prefix="qcode-store-segments")
+    try:
+        piece = CompactSpans()
+        for span in spans:
+            piece.append(span)
+            if len(piece) >= INSERT_ROWS:
+                in_flight.append(writer.submit(add_segment_spans, session, piece, unit, versions))
+                piece = CompactSpans()
+                if len(in_flight) > 1:  # one piece stored while the next is cut: memory stays bounded
+                    stored += in_flight.popleft().result()
+        in_flight.append(writer.submit(add_segment_spans, session, piece, unit, versions))
+        while in_flight:
+            stored += in_flight.popleft().result()
+    finally:  # on an error, a piece still queued is not stored; one being stored is waited for
+        writer.shutdown(wait=True, cancel_futures=True)
     return stored
 
 
