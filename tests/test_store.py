@@ -373,3 +373,33 @@ def test_each_store_module_has_one_calling_convention():
     for name, method in vars(Store).items():
         if python_inspect.isfunction(method) and not name.startswith("_"):
             assert "session" not in python_inspect.signature(method).parameters, name
+
+
+def test_migration_0009_leaves_segments_one_index_that_serves_lookups_by_document_and_unit(tmp_path):
+    from project_factory import make_project
+
+    from coding.project import open_project
+
+    project = make_project(tmp_path)
+    database = project.folder / "qcode.sqlite"
+
+    def indexes() -> set[str]:
+        with sqlite3.connect(database) as connection:
+            rows = connection.execute("select name from sqlite_master where type = 'index' and tbl_name = 'segments'")
+            return {name for (name,) in rows}
+
+    def plan() -> str:
+        with sqlite3.connect(database) as connection:
+            query = "explain query plan select id from segments where document_id = 1 and unit = 'sentence'"
+            return " ".join(str(row[-1]) for row in connection.execute(query))
+
+    at_head = indexes()
+    assert "uq_segment_position" in at_head and "ix_segments_document_unit" not in at_head
+    assert "USING COVERING INDEX uq_segment_position" in plan() or "USING INDEX uq_segment_position" in plan()
+    segments = project.store.segments_frame(project.unit)
+    at_revision(database, "0008")  # as qcode left it before 0009
+    assert indexes() == at_head | {"ix_segments_document_unit"}
+    reopened = open_project(project.folder)  # copied, then migrated
+    assert (project.folder / "qcode.sqlite.bak-0008").exists()
+    assert indexes() == at_head
+    assert reopened.store.segments_frame(project.unit).equals(segments)

@@ -92,8 +92,8 @@ class TurnRow(Base):
 class SegmentRow(Base):
     __tablename__ = "segments"
     __table_args__ = (
-        Index("ix_segments_document_unit", "document_id", "unit"),
-        # Each position of a document's segmentation in a unit once: a second run cannot store it twice.
+        # Each position of a document's segmentation in a unit once: a second run cannot store it twice. It
+        # also serves every look-up by (document_id, unit), its first columns (migration 0009).
         Index("uq_segment_position", "document_id", "unit", "index", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
