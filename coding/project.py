@@ -225,16 +225,27 @@ class Project(
                         versions[document.name] = document.sha256
                         yield document
 
-            with no_gc_pauses(), workers_or_none as workers:  # no_gc_pauses: see _segment
-                cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers) if names else ()
-                spans = (stored_segments.SegmentSpan(d.name, t.index, i, a, b) for d, t, i, a, b in cut)
-                try:
-                    added = self._store_segments(spans, unit, versions)
-                except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
-                    raise BusyError(
-                        "another run stored segments of these documents meanwhile; nothing was stored by this "
-                        "one: run 'qcode segment' again"
-                    ) from None
+            # SQLite has one write lock for the whole database: everything is cut first (kept compact) and
+            # stored at the end. PostgreSQL locks rows: pieces are stored while the workers go on cutting, its
+            # COPY mostly waiting for the server's foreign-key checks (20 s at 10,000 transcripts at the end).
+            while_cut = self.store.engine.dialect.name != "sqlite"
+            kept = stored_segments.CompactSpans()
+            try:
+                with no_gc_pauses(), workers_or_none as workers:  # no_gc_pauses: see _segment
+                    cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers) if names else ()
+                    spans = (stored_segments.SegmentSpan(d.name, t.index, i, a, b) for d, t, i, a, b in cut)
+                    if while_cut:
+                        added = self._store_segments(spans, unit, versions)
+                    else:
+                        for span in spans:
+                            kept.append(span)
+                if not while_cut:
+                    added = self._store_segments(kept, unit, versions)
+            except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
+                raise BusyError(
+                    "another run stored segments of these documents meanwhile; nothing was stored by this one: "
+                    "run 'qcode segment' again"
+                ) from None
         if unit != self.config.unit:
             self.config = self.config.with_unit(unit)
             write_config(self.folder, self.config)
@@ -246,21 +257,13 @@ class Project(
         }
 
     def _store_segments(self, spans: Iterable[stored_segments.SegmentSpan], unit: str, versions: dict[str, str]) -> int:
-        """Store the spans being cut, the units' span codings and the log entry in one transaction.
-
-        SQLite has one write lock for the whole database, so everything is cut first (kept compact) and stored
-        at the end. PostgreSQL locks rows, so pieces are stored while the workers go on cutting: its COPY
-        mostly waits for the server's foreign-key checks (20 s at 10,000 transcripts if left to the end)."""
+        """Store the spans (a CompactSpans: at once; spans still being cut: while they are cut), the units' span
+        codings and the log entry, in one transaction."""
         from . import span_coding
 
-        at_end = self.store.engine.dialect.name == "sqlite"
-        kept = stored_segments.CompactSpans()
-        if at_end:
-            for span in spans:
-                kept.append(span)
         with self.store.transaction(write=True) as session:
-            if at_end:
-                added = stored_segments.add_segment_spans(session, kept, unit, versions)
+            if isinstance(spans, stored_segments.CompactSpans):
+                added = stored_segments.add_segment_spans(session, spans, unit, versions)
             else:
                 added = stored_segments.store_while_cut(session, spans, unit, versions)
             span_coding.derive_named(session, list(versions), unit)  # spans code the new units too

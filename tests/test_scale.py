@@ -124,10 +124,21 @@ def test_segments_stored_in_small_pieces_are_those_stored_at_once(tmp_path, monk
     assert len(compact) == 50 and list(compact) == spans and compact[3:9] == spans[3:9] and compact[-1] == spans[-1]
 
 
+def ingested(folder: Path, url: str | None) -> coding.Project:
+    project = coding.create_project(folder, db=url)
+    project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+    return project
+
+
+def stored_rows(project: coding.Project):  # type: ignore[no-untyped-def]
+    return project.store.segments_frame("sentence").drop(columns="segment_id")
+
+
 @pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
 def test_postgresql_stores_pieces_while_the_workers_cut(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """On PostgreSQL segment stores pieces of INSERT_ROWS while later documents are still being read and cut,
-    in the one transaction: the rows are those SQLite stores after cutting everything."""
+    in the one transaction: the rows, and the order of their ids, are those SQLite stores after cutting
+    everything."""
     from coding.store import segments as stored_segments
 
     monkeypatch.setattr(stored_segments, "INSERT_ROWS", 97)  # pieces cutting through documents and turns
@@ -136,60 +147,128 @@ def test_postgresql_stores_pieces_while_the_workers_cut(tmp_path, monkeypatch) -
     read_when_stored: list[int] = []
     store_piece = stored_segments.add_segment_spans
 
-    def watched(session, spans, unit, versions=None):  # type: ignore[no-untyped-def]
+    def watched(session, spans, unit, versions=None, judged=None):  # type: ignore[no-untyped-def]
         read_when_stored.append(len(versions or {}))
-        return store_piece(session, spans, unit, versions)
+        return store_piece(session, spans, unit, versions, judged)
 
     frames = []
-    for backend in BACKENDS_HERE:
+    for backend in ("sqlite", "postgresql"):
         with database(backend) as url:
-            folder = tmp_path / backend
-            project = coding.create_project(folder, db=url)
-            project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+            project = ingested(tmp_path / backend, url)
             monkeypatch.setattr(stored_segments, "add_segment_spans", watched)
             read_when_stored.clear()
-            assert project.segment("sentence", jobs=2)["documents"] == 18
+            result = project.segment("sentence", jobs=2)
             monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
-            frames.append(project.store.segments_frame("sentence").drop(columns="segment_id"))
+            frame = project.store.segments_frame("sentence")  # in (document, position) order
+            assert result["documents"] == 18 and result["segments"] == len(frame)
+            assert frame["segment_id"].is_monotonic_increasing  # stored in that order, piece after piece
+            frames.append(frame.drop(columns="segment_id"))
             if backend == "postgresql":
                 assert len(read_when_stored) > 10 and read_when_stored[0] < 18  # stored before the last was read
-                assert read_when_stored == sorted(read_when_stored)
             else:
                 assert read_when_stored == [18]  # SQLite: once, after cutting everything
     assert len(frames[0]) > 1000 and frames[0].equals(frames[1])
 
 
 @pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
-def test_a_piece_refused_on_postgresql_leaves_nothing_stored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A piece the database refuses midway (another run's rows) rolls back the pieces stored before it: no
-    segment, no log entry, one clear BusyError; the next run stores everything."""
+def test_segments_another_run_stored_meanwhile_leave_this_run_stored_nothing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A piece the database refuses midway (a segment another run stored meanwhile, a real duplicate key)
+    rolls back the pieces stored before it: no segment of this run, no log entry, one clear BusyError."""
     import threading
 
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy import insert, select
 
     from coding.errors import BusyError
     from coding.store import segments as stored_segments
+    from coding.store.schema import DocumentRow, SegmentRow, TurnRow
 
     monkeypatch.setattr(stored_segments, "INSERT_ROWS", 200)
     monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", 3)
     store_piece = stored_segments.add_segment_spans
-    calls = []
+    with database("postgresql") as url:
+        project = ingested(tmp_path / "p", url)
+        last = sorted(project.store.documents_frame()["document"])[-1]
 
-    def third_refused(session, spans, unit, versions=None):  # type: ignore[no-untyped-def]
-        calls.append(len(spans))
-        if len(calls) == 3:
-            raise IntegrityError("INSERT", {}, Exception("duplicate key value violates unique constraint"))
-        return store_piece(session, spans, unit, versions)
+        def another_run_first(session, spans, unit, versions=None, judged=None):  # type: ignore[no-untyped-def]
+            if not judged:  # before the first piece: another transaction stores a segment of the last document
+                with project.store.transaction(write=True) as other:
+                    doc = other.scalar(select(DocumentRow.id).where(DocumentRow.name == last))
+                    turn = other.scalar(select(TurnRow.id).where(TurnRow.document_id == doc).order_by(TurnRow.index))
+                    row = {"document_id": doc, "turn_id": turn, "unit": "sentence", "index": 0, "start": 0, "end": 1}
+                    other.execute(insert(SegmentRow), [row])
+            return store_piece(session, spans, unit, versions, judged)
+
+        threads = threading.active_count()
+        monkeypatch.setattr(stored_segments, "add_segment_spans", another_run_first)
+        with pytest.raises(BusyError, match="nothing was stored by this one"):
+            project.segment("sentence", jobs=1)
+        assert threading.active_count() == threads  # the writer thread is gone
+        stored = project.store.segments_frame("sentence")
+        assert stored["document"].tolist() == [last]  # only the other run's segment
+        assert "segment" not in set(project.store.log_frame()["action"])
+
+
+@pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
+def test_a_document_removed_between_pieces_is_stored_whole_or_not_at_all(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A document whose segments two pieces store, removed after the first (remove does not wait for the
+    segment run), keeps every segment: restored, it is whole, not a part no later run would finish."""
+    from coding.store import segments as stored_segments
+
+    monkeypatch.setattr(stored_segments, "INSERT_ROWS", 150)
+    monkeypatch.setattr(project_module, "DOCUMENTS_PER_BATCH", 3)
+    reference = ingested(tmp_path / "whole", None)
+    reference.segment("sentence", jobs=1)
+    whole = stored_rows(reference)
+    store_piece = stored_segments.add_segment_spans
+    removed: list[str] = []
+    with database("postgresql") as url:
+        project = ingested(tmp_path / "p", url)
+
+        def remove_after_first(session, spans, unit, versions=None, judged=None):  # type: ignore[no-untyped-def]
+            stored = store_piece(session, spans, unit, versions, judged)
+            if not removed:  # the document the first piece ended in: its rest comes in the next piece
+                removed.append(spans[len(spans) - 1].document)
+                project.remove_document(removed[0])
+            return stored
+
+        monkeypatch.setattr(stored_segments, "add_segment_spans", remove_after_first)
+        project.segment("sentence", jobs=1)
+        monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
+        project.restore_document(removed[0])
+        assert project.store.unsegmented_documents("sentence") == []
+        assert stored_rows(project).equals(whole)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
+def test_a_second_interrupt_still_waits_for_the_piece_being_stored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (or SIGTERM, which the CLI makes a KeyboardInterrupt) while a piece is stored, and again while
+    segment waits for it: the run still waits for the writer thread before the session closes, then ends
+    with nothing stored and no connection left checked out."""
+    import signal
+    import threading
+    import time
+
+    from coding.store import segments as stored_segments
+
+    monkeypatch.setattr(stored_segments, "INSERT_ROWS", 300)
+    store_piece = stored_segments.add_segment_spans
+    finished: list[str] = []
+
+    def interrupted_twice(session, spans, unit, versions=None, judged=None):  # type: ignore[no-untyped-def]
+        if judged:  # the second piece: two interrupts while it is being stored
+            for _ in range(2):
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+                time.sleep(0.5)
+        stored = store_piece(session, spans, unit, versions, judged)
+        finished.append(threading.current_thread().name)
+        return stored
 
     with database("postgresql") as url:
-        project = coding.create_project(tmp_path / "p", db=url)
-        project.ingest([CORPUS / "transcripts"])
-        threads = threading.active_count()
-        monkeypatch.setattr(stored_segments, "add_segment_spans", third_refused)
-        with pytest.raises(BusyError, match="nothing was stored"):
+        project = ingested(tmp_path / "p", url)
+        monkeypatch.setattr(stored_segments, "add_segment_spans", interrupted_twice)
+        with pytest.raises(KeyboardInterrupt):
             project.segment("sentence", jobs=1)
-        assert len(calls) == 3 and threading.active_count() == threads  # the writer thread is gone
-        assert project.store.segments_frame("sentence").empty
-        assert "segment" not in set(project.store.log_frame()["action"])
+        assert len(finished) == 2 and not any(t.name.startswith("qcode-store") for t in threading.enumerate())
+        assert project.store.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
-        assert project.segment("sentence")["segments"] == len(project.store.segments_frame("sentence")) > 1000
+        assert project.store.segments_frame("sentence").empty

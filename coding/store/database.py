@@ -321,9 +321,13 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: It
     elif connection.dialect.driver == "psycopg":
         driver = connection.connection.driver_connection  # psycopg's own connection, in this transaction
         assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement, errors = f"COPY {quote(table.name)} ({names}) FROM STDIN", connection.dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except errors as exc:  # raised as SQLAlchemy raises the driver's errors: a duplicate is an IntegrityError
+            raise DBAPIError.instance(statement, None, exc, errors) from exc
     else:
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
     return len(rows)

@@ -6,9 +6,8 @@ Every function takes an open Session: writes join the caller's transaction, read
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, NamedTuple, overload
 
 from sqlalchemy import func, select
@@ -64,7 +63,7 @@ class SegmentSpan(NamedTuple):
 
 class CompactSpans(Sequence[SegmentSpan]):
     """SegmentSpans held as arrays: about 36 bytes each, not the 140 of a tuple with its numbers. A segment run
-    over 20,000 transcripts keeps 1.7 million of them until it stores them all in one transaction."""
+    on SQLite over 20,000 transcripts keeps 1.7 million of them until it stores them all in one transaction."""
 
     def __init__(self) -> None:
         self._names: list[str] = []
@@ -109,12 +108,18 @@ INSERT_ROWS = 20_000  # rows per INSERT: the row dicts of one call stay a few me
 
 
 def add_segment_spans(
-    session: Session, spans: Sequence[SegmentSpan], unit: str, versions: dict[str, str] | None = None
+    session: Session,
+    spans: Sequence[SegmentSpan],
+    unit: str,
+    versions: dict[str, str] | None = None,
+    judged: dict[str, int | None] | None = None,
 ) -> int:
     """add_segments for spans, inserted in pieces of INSERT_ROWS; each piece looks up only its own
-    documents' ids and turns, so nothing held here grows with the corpus."""
+    documents' ids and turns. judged: the documents' ids (None: removed or replaced while being segmented)
+    as the calls of one run found them, shared so that a document whose spans two calls store is judged
+    once: stored whole or left alone, never in part."""
     table = SegmentRow.metadata.tables["segments"]
-    docs: dict[str, int | None] = {}  # None: a document removed or replaced while it was being segmented
+    docs = {} if judged is None else judged
     stored = 0
     for first in range(0, len(spans), INSERT_ROWS):
         piece = spans[first : first + INSERT_ROWS]
@@ -135,29 +140,48 @@ def add_segment_spans(
 def store_while_cut(
     session: Session, spans: Iterable[SegmentSpan], unit: str, versions: dict[str, str] | None = None
 ) -> int:
-    """add_segment_spans for spans still being cut: each piece of INSERT_ROWS is stored by a thread of its own
+    """add_segment_spans for spans still being cut: each piece of INSERT_ROWS is stored by one writer thread
     while the caller goes on producing the next, all in the session's transaction (used by one thread at a
     time: the caller hands it over with each piece and waits for the last). On PostgreSQL a piece's COPY
     mostly waits for the server's foreign-key checks, time the sentence workers can use; versions may still
     grow while pieces are stored, each span's document being read before the span is cut."""
-    stored = 0
-    in_flight: deque[Future[int]] = deque()
+    stored = counted = 0
+    judged: dict[str, int | None] = {}  # shared by the pieces: a document is stored whole or not at all
+    submitted: list[Future[int]] = []
     writer = ThreadPoolExecutor(1, thread_name_prefix="qcode-store-segments")
     try:
         piece = CompactSpans()
         for span in spans:
             piece.append(span)
             if len(piece) >= INSERT_ROWS:
-                in_flight.append(writer.submit(add_segment_spans, session, piece, unit, versions))
+                submitted.append(writer.submit(add_segment_spans, session, piece, unit, versions, judged))
                 piece = CompactSpans()
-                if len(in_flight) > 1:  # one piece stored while the next is cut: memory stays bounded
-                    stored += in_flight.popleft().result()
-        in_flight.append(writer.submit(add_segment_spans, session, piece, unit, versions))
-        while in_flight:
-            stored += in_flight.popleft().result()
-    finally:  # on an error, a piece still queued is not stored; one being stored is waited for
-        writer.shutdown(wait=True, cancel_futures=True)
+                if len(submitted) - counted > 1:  # one piece stored while the next is cut: memory stays bounded
+                    stored += submitted[counted].result()
+                    counted += 1
+        submitted.append(writer.submit(add_segment_spans, session, piece, unit, versions, judged))
+        for future in submitted[counted:]:
+            stored += future.result()
+    finally:  # on an error, a piece still queued is not stored; the one being stored is waited for
+        _stop(writer, submitted)
     return stored
+
+
+def _stop(writer: ThreadPoolExecutor, submitted: list[Future[int]]) -> None:
+    """Stop the writer once the piece it is storing is done, through a second Ctrl-C or SIGTERM too (the CLI
+    makes it a KeyboardInterrupt): the caller must not close the session under it. The pieces' futures are
+    waited for, not the thread: Python 3.11 marks a thread whose join was interrupted as ended."""
+    writer.shutdown(wait=False, cancel_futures=True)
+    interrupted: KeyboardInterrupt | None = None
+    while True:
+        try:
+            wait(submitted)
+            break
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    writer.shutdown(wait=True)
+    if interrupted is not None:
+        raise interrupted
 
 
 def _current_documents(
