@@ -23,7 +23,8 @@ visits in fresh tabs; the demo project (`qcode demo`, 36 transcripts) is served 
 same run as the floor, so that a size's figure reads as a ratio against the demo's on the same machine.
 
 PostgreSQL: `--backend postgres --db postgresql+psycopg://user@host/postgres` (a role that may CREATE
-DATABASE): each size gets a fresh database, dropped afterwards.
+DATABASE): each size gets a fresh database named after the size and the --work folder, dropped afterwards
+with --drop or when no --work folder is given.
 """
 
 from __future__ import annotations
@@ -245,17 +246,22 @@ def build_corpus_files(corpus: Path, folder: Path, n: int, leaf_codes: list[str]
     (folder / "ready.json").write_text(json.dumps({"size": n, "words": words, "coders": sorted(csvs)}))
 
 
-def postgres_url(server: str, size: int) -> str:
+def postgres_url(server: str, size: int, work: Path) -> str:
+    """The database of one size's project in one --work folder: named after both, so that a run with --drop in
+    one folder never drops the database of a project kept in another."""
+    import hashlib
+
     from sqlalchemy import make_url
 
-    return make_url(server).set(database=f"qcode_scale_{size}").render_as_string(hide_password=False)
+    folder = hashlib.sha1(str(work.resolve()).encode("utf-8")).hexdigest()[:8]
+    return make_url(server).set(database=f"qcode_scale_{size}_{folder}").render_as_string(hide_password=False)
 
 
-def recreate_postgres(server: str, size: int, create: bool = True) -> None:
+def recreate_postgres(server: str, size: int, work: Path, create: bool = True) -> None:
     """Drop the size's bench database and (unless create is False) make it again, empty."""
     from sqlalchemy import create_engine, make_url, text
 
-    name = make_url(postgres_url(server, size)).database
+    name = make_url(postgres_url(server, size, work)).database
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -274,11 +280,11 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
     csvs = {coder: folder / f"{coder}.csv" for coder in ready["coders"]}
     chosen = set(args.steps)
     project = work / f"project-{size}-{args.backend}"
-    db = postgres_url(args.db, size) if args.backend == "postgres" else ""
+    db = postgres_url(args.db, size, work) if args.backend == "postgres" else ""
     if "init" in chosen:
         shutil.rmtree(project, ignore_errors=True)
         if db:
-            recreate_postgres(args.db, size)
+            recreate_postgres(args.db, size, work)
     qcode = [sys.executable, "-m", "coding"]
     on_db = ["--db", db] if db else []
     at = [*qcode, "--project", str(project), *on_db]
@@ -557,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
             report(result, previous_size(work, size, args.backend))
             sys.stdout.flush()
             if args.backend == "postgres" and (args.drop or temporary):
-                recreate_postgres(args.db, size, create=False)
+                recreate_postgres(args.db, size, work, create=False)
     finally:
         if temporary:
             shutil.rmtree(work, ignore_errors=True)
