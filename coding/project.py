@@ -240,7 +240,8 @@ class Project(
                         for span in spans:
                             kept.append(span)
                 if not while_cut:
-                    added = self._store_segments(kept, unit, versions)
+                    with no_gc_pauses():  # hundreds of thousands of row tuples: see no_gc_pauses
+                        added = self._store_segments(kept, unit, versions)
             except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
                 raise BusyError(
                     "another run stored segments of these documents meanwhile; nothing was stored by this one: "

@@ -229,46 +229,76 @@ def test_a_document_removed_between_pieces_is_stored_whole_or_not_at_all(tmp_pat
             if not removed:  # the document the first piece ended in: its rest comes in the next piece
                 removed.append(spans[len(spans) - 1].document)
                 project.remove_document(removed[0])
+            elif len(removed) == 1:
+                removed.append(spans[0].document)  # the second piece's first document
             return stored
 
         monkeypatch.setattr(stored_segments, "add_segment_spans", remove_after_first)
         project.segment("sentence", jobs=1)
         monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
+        assert removed[1] == removed[0]  # the removed document's segments were in both pieces
         project.restore_document(removed[0])
         assert project.store.unsegmented_documents("sentence") == []
         assert stored_rows(project).equals(whole)
 
 
 @pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
-def test_a_second_interrupt_still_waits_for_the_piece_being_stored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Ctrl-C (or SIGTERM, which the CLI makes a KeyboardInterrupt) while a piece is stored, and again while
-    segment waits for it: the run still waits for the writer thread before the session closes, then ends
-    with nothing stored and no connection left checked out."""
+@pytest.mark.parametrize("when", ["twice, the first while cutting", "once, a piece waiting in the queue"])
+def test_an_interrupt_waits_for_the_piece_being_stored(tmp_path, monkeypatch, when) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (or SIGTERM, which the CLI makes a KeyboardInterrupt) while a piece is stored: the run waits for
+    the writer thread before the session closes (through a second interrupt too), a piece still queued is
+    never stored, and the run ends with nothing stored and no connection left checked out. Each case once
+    hung or returned early; faulthandler ends a hang here instead of the test run waiting forever."""
+    import faulthandler
     import signal
     import threading
     import time
 
     from coding.store import segments as stored_segments
 
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("Ctrl-C is not Python's KeyboardInterrupt in this test run")
     monkeypatch.setattr(stored_segments, "INSERT_ROWS", 300)
     store_piece = stored_segments.add_segment_spans
     finished: list[str] = []
+    pieces: list[int] = []
 
-    def interrupted_twice(session, spans, unit, versions=None, judged=None):  # type: ignore[no-untyped-def]
-        if judged:  # the second piece: two interrupts while it is being stored
+    class Counted(stored_segments.CompactSpans):  # a new piece begins once the one before is handed over
+        def __init__(self) -> None:
+            super().__init__()
+            pieces.append(1)
+
+    def interrupt() -> None:
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    def interrupted(session, spans, unit, versions=None, judged=None):  # type: ignore[no-untyped-def]
+        if when.startswith("twice") and judged:  # the second piece: two interrupts while it is stored
             for _ in range(2):
-                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+                interrupt()
                 time.sleep(0.5)
+        if when.startswith("once") and not judged:  # the first piece: stored while the second waits
+            deadline = time.monotonic() + 20
+            while len(pieces) < 3 and time.monotonic() < deadline:  # the second handed over
+                time.sleep(0.05)
+            time.sleep(0.3)  # the caller now waits for this piece's result
+            interrupt()
+            time.sleep(0.3)
         stored = store_piece(session, spans, unit, versions, judged)
         finished.append(threading.current_thread().name)
         return stored
 
     with database("postgresql") as url:
         project = ingested(tmp_path / "p", url)
-        monkeypatch.setattr(stored_segments, "add_segment_spans", interrupted_twice)
-        with pytest.raises(KeyboardInterrupt):
-            project.segment("sentence", jobs=1)
-        assert len(finished) == 2 and not any(t.name.startswith("qcode-store") for t in threading.enumerate())
+        monkeypatch.setattr(stored_segments, "CompactSpans", Counted)
+        monkeypatch.setattr(stored_segments, "add_segment_spans", interrupted)
+        faulthandler.dump_traceback_later(60, exit=True)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                project.segment("sentence", jobs=1)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+        assert len(finished) == (2 if when.startswith("twice") else 1)  # a queued piece was never stored
+        assert not any(t.name.startswith("qcode-store") for t in threading.enumerate())
         assert project.store.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         monkeypatch.setattr(stored_segments, "add_segment_spans", store_piece)
         assert project.store.segments_frame("sentence").empty

@@ -327,7 +327,7 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: It
                 for row in rows:
                     copy.write_row(row)
         except errors as exc:  # raised as SQLAlchemy raises the driver's errors: a duplicate is an IntegrityError
-            raise DBAPIError.instance(statement, None, exc, errors) from exc
+            raise DBAPIError.instance(statement, None, exc, errors, dialect=connection.dialect) from exc
     else:
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
     return len(rows)

@@ -171,11 +171,11 @@ def _stop(writer: ThreadPoolExecutor, submitted: list[Future[int]]) -> None:
     """Stop the writer once the piece it is storing is done, through a second Ctrl-C or SIGTERM too (the CLI
     makes it a KeyboardInterrupt): the caller must not close the session under it. The pieces' futures are
     waited for, not the thread: Python 3.11 marks a thread whose join was interrupted as ended."""
-    writer.shutdown(wait=False, cancel_futures=True)
     interrupted: KeyboardInterrupt | None = None
     while True:
         try:
-            wait(submitted)
+            writer.shutdown(wait=False, cancel_futures=True)  # the queued pieces cancelled: never run, never done
+            wait([future for future in submitted if not future.cancelled()])
             break
         except KeyboardInterrupt as exc:
             interrupted = exc
