@@ -235,13 +235,13 @@ class Project(
                     cut = segment_spans(documents(), unit, nlp, progress=progress, workers=workers) if names else ()
                     spans = (stored_segments.SegmentSpan(d.name, t.index, i, a, b) for d, t, i, a, b in cut)
                     if while_cut:
-                        added = self._store_segments(spans, unit, versions)
+                        added = self._store_segments(spans, unit, versions, while_cut=True)
                     else:
                         for span in spans:
                             kept.append(span)
                 if not while_cut:
                     with no_gc_pauses():  # hundreds of thousands of row tuples: see no_gc_pauses
-                        added = self._store_segments(kept, unit, versions)
+                        added = self._store_segments(kept, unit, versions, while_cut=False)
             except IntegrityError:  # the lock and the version check make this unlikely; never a traceback
                 raise BusyError(
                     "another run stored segments of these documents meanwhile; nothing was stored by this one: "
@@ -257,16 +257,19 @@ class Project(
             **{f"codings_on_{u}": n for u, n in elsewhere.items()},
         }
 
-    def _store_segments(self, spans: Iterable[stored_segments.SegmentSpan], unit: str, versions: dict[str, str]) -> int:
-        """Store the spans (a CompactSpans: at once; spans still being cut: while they are cut), the units' span
-        codings and the log entry, in one transaction."""
+    def _store_segments(
+        self, spans: Iterable[stored_segments.SegmentSpan], unit: str, versions: dict[str, str], while_cut: bool
+    ) -> int:
+        """Store the spans (while_cut: still being cut, stored in pieces as they come; else all cut, kept
+        compact, stored at once), the units' span codings and the log entry, in one transaction."""
         from . import span_coding
 
         with self.store.transaction(write=True) as session:
-            if isinstance(spans, stored_segments.CompactSpans):
-                added = stored_segments.add_segment_spans(session, spans, unit, versions)
-            else:
+            if while_cut:
                 added = stored_segments.store_while_cut(session, spans, unit, versions)
+            else:
+                assert isinstance(spans, Sequence)  # all cut, kept compact
+                added = stored_segments.add_segment_spans(session, spans, unit, versions)
             span_coding.derive_named(session, list(versions), unit)  # spans code the new units too
             write_log(session, "qcode", Action.SEGMENT, unit, documents=len(versions), segments=added)
         return added
