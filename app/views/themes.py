@@ -82,12 +82,14 @@ clicked = charts.selected_cell(event)
 if clicked and clicked != st.session_state.get("_themes_clicked"):
     st.session_state["_themes_clicked"] = clicked
     st.session_state["themes_code"], st.session_state["themes_value"] = clicked
-    st.session_state["_themes_scroll"] = True  # the quotes may sit below the fold: bring them into view
+    # The quotes may sit below the fold: bring them into view, once per click. Counted, not popped once drawn:
+    # a run cut short by the next rerun may never reach the browser, so every run sends it again.
+    st.session_state["_themes_scroll"] = st.session_state.get("_themes_scroll", 0) + 1
 
 with quotes:
     st.subheader("Quotes", anchor="qc-quotes")
-    if st.session_state.pop("_themes_scroll", False):
-        widgets.scroll_into_view("qc-quotes")
+    if st.session_state.get("_themes_scroll"):
+        widgets.scroll_into_view("qc-quotes", once=f"themes-{st.session_state['_themes_scroll']}")
     order = rows["code"].tolist()
     busiest = counts[TOTAL].idxmax() if len(counts) and counts[TOTAL].max() > 0 else order[0]
     code_names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
