@@ -6,10 +6,11 @@ person's coding ("a;b" when several spans of the coder and code touch the unit),
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from array import array
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,32 +63,145 @@ class CodingRowIn:
     memo: str
 
 
-def read_codings_csv(path: Path, texts: dict[str, str], codes: set[str], default_coder: str) -> list[CodingRowIn]:
-    """Validate every row against the project before anything is written; the first problem is raised."""
-    try:
-        content = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ImportFormatError(path, "no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
-    if "\x00" in content:
-        line = content.count("\n", 0, content.index("\x00")) + 1
-        raise ImportFormatError(path, "contains a NUL character: not a text file", line=line)
+class DocumentTexts:
+    """The documents an import checks its rows against: every name and length at hand, a text read only when
+    a row quotes it (the last few kept), so that checking a file never holds the whole corpus."""
+
+    def __init__(self, lengths: Mapping[str, int], read: Callable[[str], str], keep: int = 32) -> None:
+        self._lengths = lengths
+        self._read = read
+        self._keep = keep
+        self._kept: OrderedDict[str, str] = OrderedDict()
+
+    @classmethod
+    def of(cls, texts: Mapping[str, str]) -> DocumentTexts:
+        """Texts already in memory (a small project, a test)."""
+        return cls({name: len(text) for name, text in texts.items()}, texts.__getitem__)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._lengths
+
+    def length(self, name: str) -> int:
+        return self._lengths[name]
+
+    def text(self, name: str) -> str:
+        if name in self._kept:
+            self._kept.move_to_end(name)
+        else:
+            self._kept[name] = self._read(name)
+            if len(self._kept) > self._keep:
+                self._kept.popitem(last=False)
+        return self._kept[name]
+
+
+class CheckedCodings:
+    """The checked rows of a codings CSV, kept as columns of numbers (32 bytes a row, not an object each: at
+    10,000 transcripts the objects took 160 MB) with each document, code, coder and memo stored once, and
+    each document's rows listed in file order."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, dict[str, int]] = {"document": {}, "code": {}, "coder": {}, "memo": {"": -1}}
+        self._names: dict[str, list[str]] = {field: [] for field in self._values}
+        self._columns = {field: array("i") for field in ("line", "document", "code", "coder", "memo", "start", "end")}
+        self._rows_of: list[array[int]] = []  # per document number, its rows' numbers
+
+    def add(self, line: int, document: str, code: str, start: int, end: int, coder: str, memo: str) -> None:
+        row = len(self)
+        numbers = {
+            field: self._number(field, value)
+            for field, value in (("document", document), ("code", code), ("coder", coder), ("memo", memo))
+        }
+        if numbers["document"] == len(self._rows_of):
+            self._rows_of.append(array("i"))
+        self._rows_of[numbers["document"]].append(row)
+        for field, value in (("line", line), ("start", start), ("end", end), *numbers.items()):
+            self._columns[field].append(value)
+
+    def _number(self, field: str, value: str) -> int:
+        numbers = self._values[field]
+        if value not in numbers:
+            numbers[value] = len(self._names[field])
+            self._names[field].append(value)
+        return numbers[value]
+
+    def __len__(self) -> int:
+        return len(self._columns["line"])
+
+    def __iter__(self) -> Iterator[CodingRowIn]:
+        """Every row, in file order."""
+        return (self._row(row) for row in range(len(self)))
+
+    def documents(self) -> list[str]:
+        return list(self._names["document"])
+
+    def rows_of(self, documents: Sequence[str]) -> list[CodingRowIn]:
+        """The rows on these documents, document by document in the order given, each one's in file order."""
+        numbers = self._values["document"]
+        return [self._row(row) for name in documents for row in self._rows_of[numbers[name]]]
+
+    def _row(self, row: int) -> CodingRowIn:
+        column, names = self._columns, self._names
+        memo = column["memo"][row]
+        return CodingRowIn(
+            column["line"][row],
+            names["document"][column["document"][row]],
+            names["code"][column["code"][row]],
+            column["start"][row],
+            column["end"][row],
+            names["coder"][column["coder"][row]],
+            names["memo"][memo] if memo >= 0 else "",
+        )
+
+
+def read_codings_csv(path: Path, texts: DocumentTexts, codes: set[str], default_coder: str) -> CheckedCodings:
+    """Validate every row against the project before anything is written; the first problem is raised. The
+    file is read as a stream, twice (its encoding, then its rows): memory does not grow with its size."""
+    _check_text_file(path)
     problem = name_problem(default_coder.strip())
     if problem:
         raise ImportFormatError(path, f"coder {default_coder.strip()[:40]!r}: {problem}")
-    reader = csv.DictReader(
-        io.StringIO(content.replace("\r\n", "\n"), newline=""), strict=True
-    )  # quotes may span lines
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = (line.replace("\r\n", "\n") for line in handle)  # quotes may span lines
+        reader = csv.DictReader(lines, strict=True)
+        try:
+            return _read_rows(path, reader, texts, codes, default_coder)
+        except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
+            raise ImportFormatError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
+
+
+CHECK_BYTES = 1 << 20  # read at a time when checking a file's encoding
+
+
+def _check_text_file(path: Path) -> None:
+    """UTF-8 throughout (the byte offset of the first bad byte) and no NUL character (its line)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    read = newlines = 0
+    nul_line = None
     try:
-        return _read_rows(path, reader, texts, codes, default_coder)
-    except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
-        raise ImportFormatError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ImportFormatError(path, "no such file") from None
+    with handle:
+        while True:
+            chunk = handle.read(CHECK_BYTES)
+            held = len(decoder.getstate()[0])  # the bytes of a character cut by the last chunk's end
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(path, f"not valid UTF-8 (byte offset {read - held + exc.start})") from None
+            if not chunk:
+                break
+            if nul_line is None and b"\x00" in chunk:
+                nul_line = newlines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+            newlines += chunk.count(b"\n")
+            read += len(chunk)
+    if nul_line is not None:
+        raise ImportFormatError(path, "contains a NUL character: not a text file", line=nul_line)
 
 
 def _read_rows(
-    path: Path, reader: csv.DictReader[str], texts: dict[str, str], codes: set[str], default_coder: str
-) -> list[CodingRowIn]:
+    path: Path, reader: csv.DictReader[str], texts: DocumentTexts, codes: set[str], default_coder: str
+) -> CheckedCodings:
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in ("document", "code") if c not in header]
@@ -95,7 +209,7 @@ def _read_rows(
     if missing or not (has_span or "text" in header):
         need = missing + ([] if has_span or "text" in header else ["start,end or text"])
         raise ImportFormatError(path, f"missing column(s): {', '.join(need)}", line=1)
-    rows: list[CodingRowIn] = []
+    rows = CheckedCodings()
     for record in reader:
         line = reader.line_num
         if not any((value or "").strip() for value in record.values()):
@@ -111,14 +225,15 @@ def _read_rows(
         if problem:
             raise ImportFormatError(path, f"coder {coder[:40]!r}: {problem}", line=line)
         memo = (record.get("memo") or "").strip()
-        ranges = _exact_spans(path, line, record, texts[document]) or [
-            _span(path, line, record, texts[document], has_span)
+        ranges = _exact_spans(path, line, record, texts.length(document)) or [
+            _span(path, line, record, texts, document, has_span)
         ]
-        rows.extend(CodingRowIn(line, document, code, start, end, coder, memo) for start, end in ranges)
+        for start, end in ranges:
+            rows.add(line, document, code, start, end, coder, memo)
     return rows
 
 
-def _exact_spans(path: Path, line: int, record: dict[str, str], text: str) -> list[tuple[int, int]]:
+def _exact_spans(path: Path, line: int, record: dict[str, str], length: int) -> list[tuple[int, int]]:
     """The exact spans of a row of the long export (span_start, span_end: "a;b" when several); [] if none."""
     raw_start, raw_end = (record.get("span_start") or "").strip(), (record.get("span_end") or "").strip()
     if not raw_start and not raw_end:
@@ -133,12 +248,14 @@ def _exact_spans(path: Path, line: int, record: dict[str, str], text: str) -> li
             line,
         ) from None
     for start, end in ranges:
-        if not 0 <= start < end <= len(text):
-            raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line)
+        if not 0 <= start < end <= length:
+            raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{length})", line=line)
     return ranges
 
 
-def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bool) -> tuple[int, int]:
+def _span(
+    path: Path, line: int, record: dict[str, str], texts: DocumentTexts, document: str, has_span: bool
+) -> tuple[int, int]:
     raw_start, raw_end = (record.get("start") or "").strip(), (record.get("end") or "").strip()
     if has_span and (raw_start or raw_end):
         try:
@@ -147,12 +264,14 @@ def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bo
             raise ImportFormatError(
                 path, f"start/end must be whole numbers, not {raw_start[:20]!r}/{raw_end[:20]!r}", line=line
             ) from None
-        if not 0 <= start < end <= len(text):
-            raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{len(text)})", line=line)
+        length = texts.length(document)
+        if not 0 <= start < end <= length:
+            raise ImportFormatError(path, f"span {start}-{end} is outside the document (0-{length})", line=line)
         return start, end
     quote = unescape_cell(record.get("text") or "")
     if not quote.strip():
         raise ImportFormatError(path, "neither start/end nor text given", line=line)
+    text = texts.text(document)
     found = text.find(quote)
     if found < 0:
         found = text.find(quote.strip())
@@ -165,25 +284,22 @@ def _span(path: Path, line: int, record: dict[str, str], text: str, has_span: bo
 DOCUMENTS_PER_BATCH = 200  # documents whose segments are read and placed at a time
 
 
-def import_codings(store: Store, path: Path, rows: Sequence[CodingRowIn], unit: str, coder: str) -> dict[str, int]:
+def import_codings(store: Store, path: Path, rows: CheckedCodings, unit: str, coder: str) -> dict[str, int]:
     """Every respondent segment of the unit overlapping a row's span gets the row's code, by the row's coder.
     `rows` come from read_codings_csv, which checked them all first.
 
     The segments are read and placed a few hundred documents at a time (memory stays flat as the corpus
     grows), all in one transaction: a failure stores nothing."""
-    by_document: dict[str, list[CodingRowIn]] = defaultdict(list)
-    for row in rows:
-        by_document[row.document].append(row)
-    names = sorted(by_document)
+    names = sorted(rows.documents())
     totals = {"added": 0, "pairs": 0, "unplaced": 0, "spans": 0}
     coders: set[str] = set()
     with store.transaction(write=True) as session:
         for first in range(0, len(names), DOCUMENTS_PER_BATCH):
             batch = names[first : first + DOCUMENTS_PER_BATCH]
+            batch_rows = rows.rows_of(batch)
             index = SegmentIndex(stored_segments.segment_offsets(session, unit, batch))
-            placed = _place(index, [row for name in batch for row in by_document[name]])
+            placed = _place(index, batch_rows)
             totals["unplaced"] += placed.unplaced
-            batch_rows = (row for name in batch for row in by_document[name])
             totals["spans"] += stored_spans.add_spans(
                 session, {(r.document, r.start, r.end, r.code, r.coder) for r in batch_rows}
             )

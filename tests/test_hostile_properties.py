@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from coding.codebook import load_codebook
-from coding.codings_io import read_codings_csv
+from coding.codings_io import DocumentTexts, read_codings_csv
 from coding.errors import QcodeError
 from coding.ingest import read_respondents_csv
 from coding.project import Project, create_project
@@ -198,7 +198,7 @@ def test_the_codings_import_gives_exact_offsets_or_its_own_error_and_changes_not
     path = tmp_path_factory.mktemp("codings") / "codings.csv"
     path.write_bytes(content)
     try:
-        rows = read_codings_csv(path, texts, set(codes), "ann")
+        rows = read_codings_csv(path, DocumentTexts.of(texts), set(codes), "ann")
     except QcodeError as error:
         assert str(path) in str(error)
     else:

@@ -15,6 +15,8 @@ import coding
 from coding import codings_io
 from coding.store.schema import CodingRow, MemoRow, SpanRow
 
+from backends import BACKENDS, database
+
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
@@ -120,3 +122,81 @@ def test_a_memo_joins_what_the_coder_wrote_in_every_batch(folder: Path, tmp_path
     project.import_codings(path, "bo")
     memos = {(s, c): m for s, c, m in stored(project)[2]}
     assert memos[(int(first.segment_id), "bo")] == memos[(int(last.segment_id), "bo")] == "mine\n\ntheirs"
+
+
+def test_checking_a_file_reads_only_the_texts_its_quotes_need(folder: Path, tmp_path: Path) -> None:
+    """Rows with start/end are checked against the lengths the database counts; a quote reads its document,
+    and only the last few texts are kept while the file is read."""
+    project = copy_of(folder, tmp_path / "reads")
+    names = sorted(project.store.document_lengths())
+    texts = project.store.document_texts(names[:3])
+    path = tmp_path / "quotes.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["document", "code", "start", "end", "text"])
+        code = project.codebook.codes[0].id
+        for name in names:  # a span on every document
+            writer.writerow([name, code, 0, 5, ""])
+        for name in (names[0], names[1], names[0], names[2], names[1]):  # quotes on three of them
+            writer.writerow([name, code, "", "", texts[name][10:40]])
+    read: list[str] = []
+
+    def reader(name: str) -> str:
+        read.append(name)
+        return project.store.document_text(name)
+
+    checked = codings_io.read_codings_csv(
+        path, codings_io.DocumentTexts(project.store.document_lengths(), reader, keep=2), {code}, "bo"
+    )
+    assert read == [names[0], names[1], names[2], names[1]]  # names[0] still kept; names[1] dropped for names[2]
+    rows = list(checked)
+    assert len(rows) == len(names) + 5 == len(checked)
+    assert [(r.document, r.start, r.end) for r in rows[-5:]] == [
+        (name, texts[name].find(texts[name][10:40]), texts[name].find(texts[name][10:40]) + 30)
+        for name in (names[0], names[1], names[0], names[2], names[1])
+    ]
+    assert [r.line for r in rows] == list(range(2, len(names) + 7))
+    assert checked.rows_of([names[1]]) == [rows[1], rows[-4], rows[-1]]  # a document's rows in file order
+
+
+@pytest.mark.parametrize("border", [1, 2, 3, 4, 5, 7])
+def test_a_bad_byte_and_a_nul_are_placed_exactly_when_the_file_is_read_in_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, border: int
+) -> None:
+    """The encoding is checked a piece at a time (CHECK_BYTES): a character cut by a piece's end is whole,
+    the first bad byte is given by its offset in the file and a NUL by its line."""
+    from coding.errors import ImportFormatError
+
+    monkeypatch.setattr(codings_io, "CHECK_BYTES", border)
+    good = "\ufeffdocument,code\nдок,ваҳдат 😀\n".encode()
+    path = tmp_path / "codings.csv"
+    path.write_bytes(good)
+    codings_io._check_text_file(path)  # whole characters across every border: nothing to say
+    bad = good + b"x,\xe2\x82y\n"
+    path.write_bytes(bad)
+    with pytest.raises(ImportFormatError, match=rf"not valid UTF-8 \(byte offset {len(good) + 2}\)"):
+        codings_io._check_text_file(path)
+    path.write_bytes(good + b"\n\nx,\x00\n")
+    with pytest.raises(ImportFormatError, match="NUL character") as caught:
+        codings_io._check_text_file(path)
+    assert caught.value.line == 5
+    path.write_bytes(good[:-3])  # ends inside a character
+    with pytest.raises(ImportFormatError, match=rf"byte offset {len(good) - 5}"):
+        codings_io._check_text_file(path)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_database_counts_a_documents_length_as_python_does(tmp_path: Path, backend: str) -> None:
+    """Spans are checked against lengths the database counts (no text read): characters, not bytes, on both
+    databases, for Cyrillic, Tajik letters and characters outside the Basic Multilingual Plane."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "T1.txt").write_text("Q: Салом, ҷаноб?\nA: Ҳа, 😀 хуб. Дар Душанбе.\n", encoding="utf-8")
+    (folder / "T2.txt").write_text("Q: Hello?\nA: Fine, thanks.\n", encoding="utf-8")
+    with database(backend) as url:
+        project = coding.create_project(tmp_path / "project", db=url)
+        project.ingest([folder])
+        texts = project.store.document_texts()
+        assert project.store.document_lengths() == {name: len(text) for name, text in texts.items()}
+        assert project.store.document_text("T1") == texts["T1"]
+        project.store.engine.dispose()

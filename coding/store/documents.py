@@ -240,6 +240,12 @@ def document_texts(session: Session, names: Iterable[str] | None = None) -> dict
     return dict(session.execute(query).all())  # type: ignore[arg-type]
 
 
+def document_lengths(session: Session) -> dict[str, int]:
+    """Each current document's length in characters, counted by the database (no text leaves it)."""
+    query = select(DocumentRow.name, func.length(DocumentRow.text)).where(is_current())
+    return {str(name): int(length) for name, length in session.execute(query)}
+
+
 def documents(session: Session, names: Sequence[str] | None = None) -> list[Document]:
     """Current documents (all, or those named) in name order, with their turns (paragraph spans not
     recovered) and no attributes: what segmentation reads, as plain objects, not frames."""
