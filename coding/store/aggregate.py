@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
     from .kept_files import KeptFiles
 
 BITS_PER_WORD = 62
+ROWS_PER_PIECE = 20_000  # counted rows turned into numbers at a time
 SOURCES = ("human", "auto", "all")
 CACHED_QUERIES = 32  # distinct (unit, codes, source, coders) counts kept per project
 T = TypeVar("T")
@@ -138,8 +139,11 @@ def mask_counts(
     words = [inner.c[f"w{i}"] for i in range((len(codes) + BITS_PER_WORD - 1) // BITS_PER_WORD)]
     keys = [inner.c.respondent, *words] if by_respondent else words
     outer = select(*keys, func.count()).group_by(*keys)
-    rows = session.execute(outer).all()
-    table = np.array([[int(v) for v in row] for row in rows], dtype=np.int64).reshape(len(rows), len(keys) + 1)
+    pieces = [  # a piece of rows at a time: at 10,000 transcripts the rows as Python objects took 50 MB
+        np.array([[int(v) for v in row] for row in part], dtype=np.int64).reshape(len(part), len(keys) + 1)
+        for part in session.execute(outer).partitions(ROWS_PER_PIECE)
+    ]
+    table = np.concatenate(pieces) if pieces else np.zeros((0, len(keys) + 1), dtype=np.int64)
     masks = _unpack(table[:, len(keys) - len(words) : len(keys)], codes)
     respondents = None
     if by_respondent:
