@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import tempfile
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import ImportFormatError
 from .models import ACCEPTED, Codebook
@@ -63,20 +66,28 @@ class CodingRowIn:
     memo: str
 
 
-class DocumentTexts:
-    """The documents an import checks its rows against: every name and length at hand, a text read only when
-    a row quotes it (the last few kept), so that checking a file never holds the whole corpus."""
+KEEP_CHARS = 50_000_000  # characters of quoted documents kept while a file is checked
+READ_TOGETHER = 500  # documents whose texts one query reads
 
-    def __init__(self, lengths: Mapping[str, int], read: Callable[[str], str], keep: int = 32) -> None:
+
+class DocumentTexts:
+    """The documents an import checks its rows against: every name and length at hand; the texts that a
+    piece of rows quotes read together, and kept up to a budget of characters (least recently used dropped
+    first), so that checking a file never holds the whole corpus, whatever order its rows are in."""
+
+    def __init__(
+        self, lengths: Mapping[str, int], read: Callable[[list[str]], Mapping[str, str]], keep_chars: int = KEEP_CHARS
+    ) -> None:
         self._lengths = lengths
         self._read = read
-        self._keep = keep
+        self._keep_chars = keep_chars
         self._kept: OrderedDict[str, str] = OrderedDict()
+        self._chars = 0
 
     @classmethod
     def of(cls, texts: Mapping[str, str]) -> DocumentTexts:
         """Texts already in memory (a small project, a test)."""
-        return cls({name: len(text) for name, text in texts.items()}, texts.__getitem__)
+        return cls({name: len(text) for name, text in texts.items()}, lambda names: {n: texts[n] for n in names})
 
     def __contains__(self, name: object) -> bool:
         return name in self._lengths
@@ -84,14 +95,29 @@ class DocumentTexts:
     def length(self, name: str) -> int:
         return self._lengths[name]
 
-    def text(self, name: str) -> str:
-        if name in self._kept:
-            self._kept.move_to_end(name)
-        else:
-            self._kept[name] = self._read(name)
-            if len(self._kept) > self._keep:
-                self._kept.popitem(last=False)
-        return self._kept[name]
+    def read_ahead(self, names: Iterable[str]) -> None:
+        """Have these documents' texts at hand, those not kept read in as few queries as possible; texts
+        kept from earlier pieces are dropped, oldest first, while the kept ones exceed the budget."""
+        wanted = [name for name in dict.fromkeys(names) if name in self._lengths]
+        for name in wanted:
+            if name in self._kept:
+                self._kept.move_to_end(name)
+        while self._chars > self._keep_chars and len(self._kept) > len(wanted):  # never a text asked for now
+            _, text = self._kept.popitem(last=False)
+            self._chars -= len(text)
+        self._load([name for name in wanted if name not in self._kept])
+
+    def text(self, name: str) -> str | None:
+        """The document's text; None if it was removed since its length was read."""
+        if name not in self._kept:
+            self._load([name])
+        return self._kept.get(name)
+
+    def _load(self, names: list[str]) -> None:
+        for first in range(0, len(names), READ_TOGETHER):
+            for name, text in self._read(names[first : first + READ_TOGETHER]).items():
+                self._kept[name] = text
+                self._chars += len(text)
 
 
 class CheckedCodings:
@@ -155,48 +181,92 @@ class CheckedCodings:
 
 def read_codings_csv(path: Path, texts: DocumentTexts, codes: set[str], default_coder: str) -> CheckedCodings:
     """Validate every row against the project before anything is written; the first problem is raised. The
-    file is read as a stream, twice (its encoding, then its rows): memory does not grow with its size."""
-    _check_text_file(path)
-    problem = name_problem(default_coder.strip())
-    if problem:
-        raise ImportFormatError(path, f"coder {default_coder.strip()[:40]!r}: {problem}")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        lines = (line.replace("\r\n", "\n") for line in handle)  # quotes may span lines
-        reader = csv.DictReader(lines, strict=True)
+    file is opened once and read as a stream, twice (its encoding, then its rows): memory does not grow with
+    its size."""
+    with _checked_file(path) as handle:
+        problem = name_problem(default_coder.strip())
+        if problem:
+            raise ImportFormatError(path, f"coder {default_coder.strip()[:40]!r}: {problem}")
+        lines = (line.replace("\r\n", "\n") for line in io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
+        reader = csv.DictReader(lines, strict=True)  # quotes may span lines
         try:
             return _read_rows(path, reader, texts, codes, default_coder)
         except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
             raise ImportFormatError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
+        except UnicodeDecodeError:  # it was UTF-8 when checked a moment ago
+            raise ImportFormatError(path, "changed while it was read: import it again") from None
 
 
 CHECK_BYTES = 1 << 20  # read at a time when checking a file's encoding
 
 
-def _check_text_file(path: Path) -> None:
-    """UTF-8 throughout (the byte offset of the first bad byte) and no NUL character (its line)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    read = newlines = 0
-    nul_line = None
+@contextmanager
+def _checked_file(path: Path) -> Iterator[BinaryIO]:
+    """The file opened once, checked (UTF-8 and no NUL) and back at its start. A pipe (`<(cut ...)`) cannot
+    be read twice: its bytes are copied to a temporary file while they are checked."""
     try:
         handle = path.open("rb")
     except FileNotFoundError:
         raise ImportFormatError(path, "no such file") from None
     with handle:
-        while True:
-            chunk = handle.read(CHECK_BYTES)
-            held = len(decoder.getstate()[0])  # the bytes of a character cut by the last chunk's end
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                raise ImportFormatError(path, f"not valid UTF-8 (byte offset {read - held + exc.start})") from None
-            if not chunk:
-                break
-            if nul_line is None and b"\x00" in chunk:
-                nul_line = newlines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
-            newlines += chunk.count(b"\n")
-            read += len(chunk)
+        if handle.seekable():
+            _check_bytes(path, handle, None)
+            handle.seek(0)
+            yield handle
+            return
+        with tempfile.TemporaryFile() as copy:
+            _check_bytes(path, handle, copy)
+            copy.seek(0)
+            yield copy
+
+
+def _check_bytes(path: Path, handle: BinaryIO, copy: BinaryIO | None) -> None:
+    """UTF-8 throughout (the byte offset in the file of the first bad byte) and no NUL (its line)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    read = newlines = 0
+    nul_line = None
+    while True:
+        chunk = handle.read(CHECK_BYTES)
+        held = len(decoder.getstate()[0])  # the bytes of a character cut by the last chunk's end
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(path, f"not valid UTF-8 (byte offset {read - held + exc.start})") from None
+        if not chunk:
+            break
+        if copy is not None:
+            copy.write(chunk)
+        if nul_line is None and b"\x00" in chunk:
+            nul_line = newlines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+        newlines += chunk.count(b"\n")
+        read += len(chunk)
     if nul_line is not None:
         raise ImportFormatError(path, "contains a NUL character: not a text file", line=nul_line)
+
+
+ROWS_PER_CHECK = 5_000  # rows whose quoted documents are read together
+
+
+def _pieces(reader: csv.DictReader[str], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    """The records with their line numbers, a few thousand at a time. Rows before an unreadable one are
+    given first, so that the first problem in the file is the one reported."""
+    piece: list[tuple[int, dict[str, str]]] = []
+    try:
+        for record in reader:
+            piece.append((reader.line_num, record))
+            if len(piece) == size:
+                yield piece
+                piece = []
+    except (csv.Error, UnicodeDecodeError):
+        yield piece
+        raise
+    yield piece
+
+
+def _quotes_only(record: dict[str, str], has_span: bool) -> bool:
+    """Whether a row gives its range by a quote alone (its document's text is needed to place it)."""
+    fields = ("span_start", "span_end", *(("start", "end") if has_span else ()))
+    return not any((record.get(field) or "").strip() for field in fields)
 
 
 def _read_rows(
@@ -210,27 +280,42 @@ def _read_rows(
         need = missing + ([] if has_span or "text" in header else ["start,end or text"])
         raise ImportFormatError(path, f"missing column(s): {', '.join(need)}", line=1)
     rows = CheckedCodings()
-    for record in reader:
-        line = reader.line_num
-        if not any((value or "").strip() for value in record.values()):
-            continue
-        document = (record.get("document") or "").strip()
-        code = (record.get("code") or "").strip()
-        if document not in texts:
-            raise ImportFormatError(path, f"unknown document {document!r}", line=line)
-        if code not in codes:
-            raise ImportFormatError(path, f"unknown code {code!r}", line=line)
-        coder = (record.get("coder") or "").strip() or default_coder.strip()
-        problem = name_problem(coder)
-        if problem:
-            raise ImportFormatError(path, f"coder {coder[:40]!r}: {problem}", line=line)
-        memo = (record.get("memo") or "").strip()
-        ranges = _exact_spans(path, line, record, texts.length(document)) or [
-            _span(path, line, record, texts, document, has_span)
-        ]
-        for start, end in ranges:
-            rows.add(line, document, code, start, end, coder, memo)
+    for piece in _pieces(reader, ROWS_PER_CHECK):
+        texts.read_ahead((r.get("document") or "").strip() for _, r in piece if _quotes_only(r, has_span))
+        for line, record in piece:
+            _check_row(path, line, record, texts, codes, default_coder, has_span, rows)
     return rows
+
+
+def _check_row(
+    path: Path,
+    line: int,
+    record: dict[str, str],
+    texts: DocumentTexts,
+    codes: set[str],
+    default_coder: str,
+    has_span: bool,
+    rows: CheckedCodings,
+) -> None:
+    """One record checked and added to `rows` (one row per exact span it gives), or its problem raised."""
+    if not any((value or "").strip() for value in record.values()):
+        return
+    document = (record.get("document") or "").strip()
+    code = (record.get("code") or "").strip()
+    if document not in texts:
+        raise ImportFormatError(path, f"unknown document {document!r}", line=line)
+    if code not in codes:
+        raise ImportFormatError(path, f"unknown code {code!r}", line=line)
+    coder = (record.get("coder") or "").strip() or default_coder.strip()
+    problem = name_problem(coder)
+    if problem:
+        raise ImportFormatError(path, f"coder {coder[:40]!r}: {problem}", line=line)
+    memo = (record.get("memo") or "").strip()
+    ranges = _exact_spans(path, line, record, texts.length(document)) or [
+        _span(path, line, record, texts, document, has_span)
+    ]
+    for start, end in ranges:
+        rows.add(line, document, code, start, end, coder, memo)
 
 
 def _exact_spans(path: Path, line: int, record: dict[str, str], length: int) -> list[tuple[int, int]]:
@@ -272,6 +357,8 @@ def _span(
     if not quote.strip():
         raise ImportFormatError(path, "neither start/end nor text given", line=line)
     text = texts.text(document)
+    if text is None:
+        raise ImportFormatError(path, f"document {document!r} was removed while the file was read", line=line)
     found = text.find(quote)
     if found < 0:
         found = text.find(quote.strip())

@@ -34,7 +34,7 @@ class ProjectExchange(ProjectAnalysis):
         if self.counts()["documents"] == 0:
             raise UsageError("the project has no documents yet: run 'qcode ingest FOLDER' first")
         path = Path(path)
-        texts = codings_io.DocumentTexts(self.store.document_lengths(), self.store.document_text)
+        texts = codings_io.DocumentTexts(self.store.document_lengths(), self.store.document_texts)
         rows = codings_io.read_codings_csv(path, texts, set(self.codebook.by_id()), coder)
         self._require_segments()  # only once the file is known to be good: a refused import changes nothing
         return codings_io.import_codings(self.store, path, rows, self.unit, coder)

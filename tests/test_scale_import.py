@@ -9,13 +9,12 @@ import random
 from pathlib import Path
 
 import pytest
+from backends import BACKENDS, database
 from sqlalchemy import select
 
 import coding
 from coding import codings_io
 from coding.store.schema import CodingRow, MemoRow, SpanRow
-
-from backends import BACKENDS, database
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -124,39 +123,116 @@ def test_a_memo_joins_what_the_coder_wrote_in_every_batch(folder: Path, tmp_path
     assert memos[(int(first.segment_id), "bo")] == memos[(int(last.segment_id), "bo")] == "mine\n\ntheirs"
 
 
-def test_checking_a_file_reads_only_the_texts_its_quotes_need(folder: Path, tmp_path: Path) -> None:
-    """Rows with start/end are checked against the lengths the database counts; a quote reads its document,
-    and only the last few texts are kept while the file is read."""
-    project = copy_of(folder, tmp_path / "reads")
-    names = sorted(project.store.document_lengths())
-    texts = project.store.document_texts(names[:3])
-    path = tmp_path / "quotes.csv"
+def quote_file(path: Path, project, names: list[str], texts: dict[str, str]) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """A span on every document, then quotes sorted by code, not by document: every document is quoted
+    again under each code. Returns (document, offset) of each quote."""
+    codes = [c.id for c in project.codebook.codes[:3]]
+    quoted = []
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["document", "code", "start", "end", "text"])
-        code = project.codebook.codes[0].id
-        for name in names:  # a span on every document
-            writer.writerow([name, code, 0, 5, ""])
-        for name in (names[0], names[1], names[0], names[2], names[1]):  # quotes on three of them
-            writer.writerow([name, code, "", "", texts[name][10:40]])
-    read: list[str] = []
+        for name in names:
+            writer.writerow([name, codes[0], 0, 5, ""])
+        for code in codes:
+            for number, name in enumerate(names):
+                offset = 10 + 7 * number
+                writer.writerow([name, code, "", "", texts[name][offset : offset + 30]])
+                quoted.append((name, texts[name].find(texts[name][offset : offset + 30])))
+    return quoted
 
-    def reader(name: str) -> str:
-        read.append(name)
-        return project.store.document_text(name)
+
+@pytest.mark.parametrize("keep_chars", [0, 10**9])
+def test_quotes_in_any_order_are_checked_with_their_texts_read_together(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_chars: int
+) -> None:
+    """Rows with start/end are checked against the lengths the database counts; the texts a piece of rows
+    quotes are read in one query, and kept within a budget: a file sorted by code, not by document, reads
+    each text once per piece at worst (keep_chars 0), once in all when they fit (the budget)."""
+    monkeypatch.setattr(codings_io, "ROWS_PER_CHECK", 8)
+    project = copy_of(folder, tmp_path / "reads")
+    names = sorted(project.store.document_lengths())
+    texts = project.store.document_texts(names)
+    quoted = quote_file(tmp_path / "quotes.csv", project, names, texts)
+    reads: list[list[str]] = []
+
+    def reader(wanted: list[str]) -> dict[str, str]:
+        reads.append(list(wanted))
+        return project.store.document_texts(wanted)
 
     checked = codings_io.read_codings_csv(
-        path, codings_io.DocumentTexts(project.store.document_lengths(), reader, keep=2), {code}, "bo"
+        tmp_path / "quotes.csv",
+        codings_io.DocumentTexts(project.store.document_lengths(), reader, keep_chars=keep_chars),
+        {c.id for c in project.codebook.codes},
+        "bo",
     )
-    assert read == [names[0], names[1], names[2], names[1]]  # names[0] still kept; names[1] dropped for names[2]
     rows = list(checked)
-    assert len(rows) == len(names) + 5 == len(checked)
-    assert [(r.document, r.start, r.end) for r in rows[-5:]] == [
-        (name, texts[name].find(texts[name][10:40]), texts[name].find(texts[name][10:40]) + 30)
-        for name in (names[0], names[1], names[0], names[2], names[1])
-    ]
-    assert [r.line for r in rows] == list(range(2, len(names) + 7))
-    assert checked.rows_of([names[1]]) == [rows[1], rows[-4], rows[-1]]  # a document's rows in file order
+    assert len(rows) == len(checked) == len(names) + len(quoted)
+    assert [(r.document, r.start) for r in rows[len(names) :]] == quoted
+    assert all(r.end - r.start == 30 for r in rows[len(names) :])
+    with (tmp_path / "quotes.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        assert [r.line for r in rows] == [reader.line_num for _ in reader]  # quotes may hold line breaks
+    pieces = -(-(len(rows)) // 8)
+    assert len(reads) <= pieces  # one query per piece at most, never one per row
+    if keep_chars:
+        assert sorted(name for read in reads for name in read) == names  # each text read once
+    first = names[1]
+    assert [r.line for r in checked.rows_of([first])] == [r.line for r in rows if r.document == first]
+
+
+def test_a_quoted_document_removed_while_the_file_is_read_is_one_line(folder: Path, tmp_path: Path) -> None:
+    from coding.errors import ImportFormatError
+
+    project = copy_of(folder, tmp_path / "gone")
+    names = sorted(project.store.document_lengths())
+    texts = project.store.document_texts(names)
+    quote_file(tmp_path / "quotes.csv", project, names, texts)
+    lengths = project.store.document_lengths()
+    project.remove_document(names[0])  # after its length was read, before its text is
+    with pytest.raises(ImportFormatError, match=f"document '{names[0]}' was removed while the file was read"):
+        codings_io.read_codings_csv(
+            tmp_path / "quotes.csv",
+            codings_io.DocumentTexts(lengths, project.store.document_texts),
+            {c.id for c in project.codebook.codes},
+            "bo",
+        )
+
+
+def test_a_codings_file_given_as_a_pipe_is_read_once(folder: Path, tmp_path: Path) -> None:
+    """`qcode import-codings <(cut ...)`: a pipe cannot be read twice; it is checked and read all the same."""
+    import os
+
+    project = copy_of(folder, tmp_path / "pipe")
+    segment = project.segments_frame().iloc[0]
+    code = project.codebook.codes[0].id
+    read, write = os.pipe()
+    os.write(write, f"document,code,start,end\n{segment.document},{code},{segment.start},{segment.end}\n".encode())
+    os.close(write)
+    try:
+        counts = project.import_codings(Path(f"/proc/self/fd/{read}"), "bo")
+    finally:
+        os.close(read)
+    assert counts == {"rows": 1, "added": 1, "already_present": 0, "rows_without_segment": 0}
+
+
+def test_a_file_changed_between_its_check_and_its_reading_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coding.errors import ImportFormatError
+
+    path = tmp_path / "codings.csv"
+    path.write_bytes(b"document,code,start,end\nD,c,0,5\n")
+    check = codings_io._check_bytes
+
+    def check_then_change(*args, **kwargs):  # type: ignore[no-untyped-def]
+        check(*args, **kwargs)
+        with path.open("ab") as handle:
+            handle.write(b"D,c,0,\xff\n")
+
+    monkeypatch.setattr(codings_io, "_check_bytes", check_then_change)
+    with pytest.raises(ImportFormatError, match="changed while it was read"):
+        codings_io.read_codings_csv(path, codings_io.DocumentTexts.of({"D": "Hello world."}), {"c"}, "ann")
 
 
 @pytest.mark.parametrize("border", [1, 2, 3, 4, 5, 7])
@@ -167,22 +243,25 @@ def test_a_bad_byte_and_a_nul_are_placed_exactly_when_the_file_is_read_in_pieces
     the first bad byte is given by its offset in the file and a NUL by its line."""
     from coding.errors import ImportFormatError
 
+    def check(path: Path) -> None:
+        with codings_io._checked_file(path):
+            pass
+
     monkeypatch.setattr(codings_io, "CHECK_BYTES", border)
     good = "\ufeffdocument,code\nдок,ваҳдат 😀\n".encode()
     path = tmp_path / "codings.csv"
     path.write_bytes(good)
-    codings_io._check_text_file(path)  # whole characters across every border: nothing to say
-    bad = good + b"x,\xe2\x82y\n"
-    path.write_bytes(bad)
+    check(path)  # whole characters across every border: nothing to say
+    path.write_bytes(good + b"x,\xe2\x82y\n")
     with pytest.raises(ImportFormatError, match=rf"not valid UTF-8 \(byte offset {len(good) + 2}\)"):
-        codings_io._check_text_file(path)
+        check(path)
     path.write_bytes(good + b"\n\nx,\x00\n")
     with pytest.raises(ImportFormatError, match="NUL character") as caught:
-        codings_io._check_text_file(path)
+        check(path)
     assert caught.value.line == 5
     path.write_bytes(good[:-3])  # ends inside a character
     with pytest.raises(ImportFormatError, match=rf"byte offset {len(good) - 5}"):
-        codings_io._check_text_file(path)
+        check(path)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -198,5 +277,4 @@ def test_the_database_counts_a_documents_length_as_python_does(tmp_path: Path, b
         project.ingest([folder])
         texts = project.store.document_texts()
         assert project.store.document_lengths() == {name: len(text) for name, text in texts.items()}
-        assert project.store.document_text("T1") == texts["T1"]
         project.store.engine.dispose()

@@ -96,9 +96,6 @@ class Store:
         with self.transaction() as session:
             return documents.document_lengths(session)
 
-    def document_text(self, name: str) -> str:
-        return self.document_texts([name])[name]
-
     def documents(self, names: Sequence[str] | None = None) -> list[Document]:
         with self.transaction() as session:
             return documents.documents(session, names)
