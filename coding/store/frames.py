@@ -20,26 +20,46 @@ if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on imp
     import pandas as pd
 
 
+ROWS_PER_PIECE = 100_000  # rows fetched and turned into columns at a time
+
+
 def read_frame(session: Session, query: Any, columns: list[str], plain: bool = False) -> pd.DataFrame:
     """Rows as a DataFrame built column by column, text kept as plain Python objects (pandas would
     otherwise infer string columns row by row, several times slower on large projects).
+
+    Rows are fetched a piece at a time and each piece turned into columns at once: the driver makes a new
+    string for every text value of every row, so a column's repeated values (codes, coders, statuses,
+    document names) are shared between rows instead. At 10,000 transcripts the 4.3 million codings took
+    2.5 GB to read and 1.2 GB to hold as one tuple and one string per value.
 
     plain=True reads the driver's own tuples, skipping SQLAlchemy's per-row processing: only for
     queries whose columns are integers, floats and text, which every driver returns as they are."""
     import numpy as np
     import pandas as pd
 
+    shared: dict[object, object] = {}
+    pieces: list[list[np.ndarray]] = [[] for _ in columns]
     with no_gc_pauses():
         result = session.connection().execute(query)
-        # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
-        # goes through the Row's slow failed-key path (a third of the cost of reading turns).
-        rows = result.cursor.fetchall() if plain and result.cursor is not None else [tuple(r) for r in result]
-    if not rows:
+        cursor = result.cursor if plain else None
+        while True:
+            # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
+            # goes through the Row's slow failed-key path (a third of the cost of reading turns).
+            rows = cursor.fetchmany(ROWS_PER_PIECE) if cursor is not None else result.fetchmany(ROWS_PER_PIECE)
+            if not rows:
+                break
+            table = np.array([tuple(row) for row in rows] if cursor is None else rows, dtype=object)
+            for index, values in enumerate(table.reshape(len(rows), len(columns)).T):
+                pieces[index].append(_compact(values, shared))
+    if not pieces[0]:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    table = np.array(rows, dtype=object).reshape(len(rows), len(columns))
     data: dict[str, pd.Series] = {}
     for index, name in enumerate(columns):
-        values = table[:, index]
+        parts, pieces[index] = pieces[index], []  # each column's pieces freed once joined
+        if all(part.dtype == np.int64 for part in parts):
+            data[name] = pd.Series(np.concatenate(parts))
+            continue
+        values = np.concatenate([part.astype(object, copy=False) for part in parts])
         sample = next((v for v in values if v is not None), None)
         if isinstance(sample, bool) or not isinstance(sample, int | float):
             data[name] = pd.Series(values, dtype=object)
@@ -47,7 +67,25 @@ def read_frame(session: Session, query: Any, columns: list[str], plain: bool = F
             data[name] = pd.Series(values.astype(np.int64))
         else:  # floats, or whole numbers with gaps: NaN marks the gaps
             data[name] = pd.Series(pd.to_numeric(values))
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)  # the columns as they are: no second copy of millions of rows
+
+
+def _compact(values: Any, shared: dict[object, object]) -> Any:
+    """A piece of one column: whole numbers without gaps as int64, text with each distinct value one object
+    (`shared` across pieces and columns), anything else as it came."""
+    import numpy as np
+    import pandas as pd
+
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "integer" and not pd.isna(values).any():
+        return values.astype(np.int64)
+    if kind != "string":
+        return values
+    codes, distinct = pd.factorize(values)  # None (SQL NULL) gets -1: the last entry below
+    if 2 * len(distinct) > len(values):  # mostly distinct values (hashes, paths): nothing to share
+        return values
+    one_each = np.array([shared.setdefault(value, value) for value in distinct] + [None], dtype=object)
+    return one_each[codes]
 
 
 def read_by_segments(
