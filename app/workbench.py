@@ -166,9 +166,15 @@ def marks(
 def on_span_action(project: Project, key: str, document: str, coder: str, shown: dict[str, Mark]) -> None:
     """The span coder's callback: carry out what it sent; a library refusal becomes a message."""
     sent = span_coder.action(key)
-    if sent is not None and coder:
-        state.act(perform, project, sent, document, coder, shown)
-        st.session_state[DONE] = str(sent.get("nonce", ""))
+    if sent is None or not coder:
+        return
+    nonce = str(sent.get("nonce", ""))
+    # Streamlit runs a callback again when a rerun request arrives before the script body starts (the
+    # trigger is replayed into the next run): an action is carried out once, however often it is delivered.
+    if nonce and nonce == st.session_state.get(DONE):
+        return
+    st.session_state[DONE] = nonce
+    state.act(perform, project, sent, document, coder, shown)
 
 
 DONE = "_span_coder_done"

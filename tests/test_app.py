@@ -724,3 +724,42 @@ def test_code_search_narrows_the_toggles_but_keeps_applied_codes(project_dir: Pa
     no_errors(at)
     labels = [t.label.strip() for t in at.toggle if t.key and t.key.startswith("tg_")]
     assert labels == ["Hope", "Family"] or labels == ["Hope (suggested)", "Family"]
+
+
+def _deliver_twice(kind: str, start: int, end: int, span: int) -> None:
+    """A script for AppTest: the span coder's callback given the same action twice, as Streamlit does when a
+    rerun request arrives between the callbacks and the script body (the trigger is replayed)."""
+    import os
+
+    import streamlit as st
+
+    from coding.project import open_project
+    from qcode_app import state, workbench
+    from qcode_app.transcript_view import Mark
+
+    project = open_project(os.environ["QCODE_PROJECT"])
+    shown = {f"s{span}": Mark(f"s{span}", start, end, "hope", "cy", "human", True)}
+    action = {"kind": kind, "nonce": f"{kind}-1", "document": "R02", "start": start, "end": end, "codes": ["family"]}
+    action["mark"] = f"s{span}"
+    st.session_state["coder_widget"] = {"action": action}
+    for _ in range(2):
+        workbench.on_span_action(project, "coder_widget", "R02", "cy", shown)
+    state.show_messages()
+
+
+def test_a_span_action_delivered_twice_is_carried_out_once(project_dir: Path) -> None:
+    """Removing a span is one key press: delivered twice, it is carried out once (no error for a span already
+    gone), and one undo puts it back; applying codes twice is one undo step too."""
+    project = open_project(project_dir)
+    segment = project.segments_frame().query("document == 'R02'").iloc[-1]
+    start, end = int(segment["start"]), int(segment["end"])
+    (span,) = project.apply_spans("R02", start, end, ["hope"], "cy")
+    run = AppTest.from_function(_deliver_twice, args=("remove", start, end, span), default_timeout=TIMEOUT).run()
+    assert not run.exception and not run.error, [e.value for e in run.error]
+    assert "hope" not in set(project.spans("R02").query("coder == 'cy'")["code_id"])
+    assert project.undo("cy") and "hope" in set(project.spans("R02").query("coder == 'cy'")["code_id"])
+    run = AppTest.from_function(_deliver_twice, args=("apply", start, end, span), default_timeout=TIMEOUT).run()
+    assert not run.exception and not run.error
+    assert "family" in set(project.spans("R02").query("coder == 'cy'")["code_id"])
+    assert project.undo("cy") and "family" not in set(project.spans("R02").query("coder == 'cy'")["code_id"])
+    assert "hope" in set(project.spans("R02").query("coder == 'cy'")["code_id"])  # the earlier step stays
