@@ -94,3 +94,37 @@ def test_the_themes_page_renders_without_reading_every_coding(decided: Path) -> 
     assert key not in data._latest_frames(), "the first page read the frames of every coding"
     assert at.title[0].value == "Themes"
     assert any(m.value.startswith("**") and "·" in m.value for m in at.markdown) or at.subheader, "no quotes"
+
+
+AGREEMENT = THEMES.parent / "agreement.py"
+
+
+@pytest.mark.parametrize("units", ["documents", "touched"])
+def test_the_agreement_page_counts_in_the_database_until_the_frames_are_read(decided: Path, units: str) -> None:
+    """A first visit to Agreement counts its table in the database (no frames read); once another page has
+    read the frames, the table comes from them (kept on the coders' own work); the figures are the same."""
+    from qcode_app import data, state
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(AGREEMENT), default_timeout=60)
+    at.session_state["agree_units"] = units
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    key = state.project_key()
+    assert key not in data._latest_frames(), "Agreement read the frames of every coding on a first visit"
+    counted = [(m.label, m.value) for m in at.metric]
+    assert counted and all(value not in ("", "undefined") for _, value in counted[:2])
+
+    token = state.cached_project(key).state_token()
+    data.frames(key, token)  # as a page or filter that needs every coding would
+    again = AppTest.from_file(str(AGREEMENT), default_timeout=60)
+    again.session_state["agree_units"] = units
+    again.run()
+    assert not again.exception
+    assert [(m.label, m.value) for m in again.metric] == counted
+    chosen = ("ann", "ben")
+    pd.testing.assert_frame_equal(
+        data.counted_agreement(key, chosen, units, token),
+        data.agreement(key, data.coders_state(key, token, list(chosen)), chosen, units, token),
+    )

@@ -44,7 +44,10 @@ if len(chosen) < 2:
     st.stop()
 
 try:
-    table = data.agreement(key, data.coders_state(key, token, chosen), tuple(chosen), units, token)
+    if data.frames_held(key):  # keyed on the coders' own work: recording a consensus does not count it again
+        table = data.agreement(key, data.coders_state(key, token, chosen), tuple(chosen), units, token)
+    else:  # a first visit: counted in the database, no coding read one by one
+        table = data.counted_agreement(key, tuple(chosen), units, token)
 except QcodeError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
