@@ -327,7 +327,7 @@ def frames_held(key: ProjectKey) -> bool:
     return key in _latest_frames()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner="Counting agreement in the database…", max_entries=16)  # 15-30 s at 10,000 transcripts
 def counted_agreement(key: ProjectKey, coders: tuple[str, ...], units: str, token: Token) -> pd.DataFrame:
     """The agreement table counted in the database (Project.agree without frames), the same table as agreement:
     at 10,000 transcripts reading every coding for it took a minute and 2.5 GB."""
