@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+from backends import BACKENDS, database
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -51,23 +52,25 @@ def every_row_at_once(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-@pytest.fixture
-def session(tmp_path):  # type: ignore[no-untyped-def]
-    engine = create_engine(f"sqlite:///{tmp_path / 'rows.sqlite'}")
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TABLE t (id INTEGER, count INTEGER, code TEXT, note TEXT, score REAL, flag INTEGER,"
-                " gappy INTEGER)"
+@pytest.fixture(params=BACKENDS)
+def session(request, tmp_path):  # type: ignore[no-untyped-def]
+    """The rows in a table of SQLite or of PostgreSQL (where they are streamed from the server)."""
+    with database(request.param) as url:
+        engine = create_engine(url or f"sqlite:///{tmp_path / 'rows.sqlite'}")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "CREATE TABLE t (id INTEGER, count BIGINT, code TEXT, note TEXT, score REAL, flag INTEGER,"
+                    " gappy INTEGER)"
+                )
             )
-        )
-        connection.execute(
-            text("INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f, :g)"),
-            [dict(zip("abcdefg", row, strict=True)) for row in table_rows(3, 1_000)],
-        )
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+            connection.execute(
+                text("INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f, :g)"),
+                [dict(zip("abcdefg", row, strict=True)) for row in table_rows(3, 1_000)],
+            )
+        with Session(engine) as session:
+            yield session
+        engine.dispose()
 
 
 @pytest.mark.parametrize("per_piece", [1, 7, 333, 100_000])

@@ -40,8 +40,12 @@ def read_frame(session: Session, query: Any, columns: list[str], plain: bool = F
     shared: dict[object, object] = {}
     pieces: list[list[np.ndarray]] = [[] for _ in columns]
     with no_gc_pauses():
-        result = session.connection().execute(query)
-        cursor = result.cursor if plain else None
+        # Streamed from the server (PostgreSQL keeps the rows there, not all in the client); SQLite reads them
+        # as they are asked for anyway, from the driver's own cursor when plain.
+        streamed = session.get_bind().dialect.name != "sqlite"
+        result = session.connection().execution_options(stream_results=streamed).execute(query)
+        # SQLAlchemy holds the first rows of a streamed result itself: those come through the result.
+        cursor = result.cursor if plain and not streamed else None
         while True:
             # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
             # goes through the Row's slow failed-key path (a third of the cost of reading turns).
