@@ -322,9 +322,16 @@ def agreement(
     return publication_table(cached_project(key).agree(list(coders), units, _decided(key, _token), segments))
 
 
-def frames_held(key: ProjectKey) -> bool:
-    """Whether this process has read the project's frames of every coding (a page or filter that needs them)."""
-    return key in _latest_frames()
+def frames_held(key: ProjectKey, token: Token) -> bool:
+    """Whether this process holds the project's frames of every coding as they are now, or can bring them up
+    to date by reading only the codings of a few edited segments (frames would not read everything again)."""
+    held = _latest_frames().get(key)
+    if held is None:
+        return False
+    old_token = held[0]
+    if old_token == token:
+        return True
+    return old_token.segments == token.segments and cached_project(key).edited_segments(old_token, token) is not None
 
 
 @st.cache_data(show_spinner="Counting agreement in the database…", max_entries=16)  # 15-30 s at 10,000 transcripts

@@ -96,22 +96,36 @@ class DocumentTexts:
         return self._lengths[name]
 
     def read_ahead(self, names: Iterable[str]) -> None:
-        """Have these documents' texts at hand, those not kept read in as few queries as possible; texts
-        kept from earlier pieces are dropped, oldest first, while the kept ones exceed the budget."""
+        """Have these documents' texts at hand, those not kept read in as few queries as possible, as many
+        as the budget holds (the rest are read when a row asks for them); older texts are dropped first."""
         wanted = [name for name in dict.fromkeys(names) if name in self._lengths]
         for name in wanted:
             if name in self._kept:
                 self._kept.move_to_end(name)
-        while self._chars > self._keep_chars and len(self._kept) > len(wanted):  # never a text asked for now
-            _, text = self._kept.popitem(last=False)
-            self._chars -= len(text)
-        self._load([name for name in wanted if name not in self._kept])
+        coming: list[str] = []
+        room = self._keep_chars
+        for name in (name for name in wanted if name not in self._kept):
+            if self._lengths[name] > room:
+                break
+            coming.append(name)
+            room -= self._lengths[name]
+        self._make_room(self._keep_chars - room)
+        self._load(coming)
 
     def text(self, name: str) -> str | None:
         """The document's text; None if it was removed since its length was read."""
-        if name not in self._kept:
+        if name in self._kept:
+            self._kept.move_to_end(name)
+        elif name in self._lengths:
+            self._make_room(self._lengths[name])
             self._load([name])
         return self._kept.get(name)
+
+    def _make_room(self, chars: int) -> None:
+        """Drop kept texts, least recently used first, until `chars` more fit in the budget."""
+        while self._kept and self._chars + chars > self._keep_chars:
+            _, text = self._kept.popitem(last=False)
+            self._chars -= len(text)
 
     def _load(self, names: list[str]) -> None:
         for first in range(0, len(names), READ_TOGETHER):
@@ -187,14 +201,15 @@ def read_codings_csv(path: Path, texts: DocumentTexts, codes: set[str], default_
         problem = name_problem(default_coder.strip())
         if problem:
             raise ImportFormatError(path, f"coder {default_coder.strip()[:40]!r}: {problem}")
-        lines = (line.replace("\r\n", "\n") for line in io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
-        reader = csv.DictReader(lines, strict=True)  # quotes may span lines
-        try:
-            return _read_rows(path, reader, texts, codes, default_coder)
-        except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
-            raise ImportFormatError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
-        except UnicodeDecodeError:  # it was UTF-8 when checked a moment ago
-            raise ImportFormatError(path, "changed while it was read: import it again") from None
+        with io.TextIOWrapper(handle, encoding="utf-8-sig", newline="") as decoded:
+            lines = (line.replace("\r\n", "\n") for line in decoded)
+            reader = csv.DictReader(lines, strict=True)  # quotes may span lines
+            try:
+                return _read_rows(path, reader, texts, codes, default_coder)
+            except csv.Error as exc:  # an overlong field (the csv module's limit), a quote left open
+                raise ImportFormatError(path, f"not readable as CSV ({exc})", line=reader.line_num) from None
+            except UnicodeDecodeError:  # it was UTF-8 when checked a moment ago
+                raise ImportFormatError(path, "changed while it was read: import it again") from None
 
 
 CHECK_BYTES = 1 << 20  # read at a time when checking a file's encoding
@@ -298,6 +313,11 @@ def _check_row(
     rows: CheckedCodings,
 ) -> None:
     """One record checked and added to `rows` (one row per exact span it gives), or its problem raised."""
+    extra = record.pop(None, None) or []  # type: ignore[call-overload]  # csv's key for fields past the header
+    if any(value.strip() for value in extra):
+        raise ImportFormatError(
+            path, f"more fields than the header's {len(record)}: a comma inside a value needs quotes", line=line
+        )
     if not any((value or "").strip() for value in record.values()):
         return
     document = (record.get("document") or "").strip()

@@ -128,3 +128,32 @@ def test_the_agreement_page_counts_in_the_database_until_the_frames_are_read(dec
         data.counted_agreement(key, chosen, units, token),
         data.agreement(key, data.coders_state(key, token, list(chosen)), chosen, units, token),
     )
+
+
+def test_the_agreement_page_counts_again_after_a_bulk_change_and_reads_frames_to_review(decided: Path) -> None:
+    """Frames held from before a bulk change (an import, autocoding) would be read again whole: Agreement
+    counts in the database instead. After a single edit they are brought up to date cheaply and used. With
+    the review open on arrival, the review reads the frames anyway, and the table comes from them."""
+    from qcode_app import data, state
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    key = state.project_key()
+    assert key is not None
+    project = state.cached_project(key)
+    before = project.state_token()
+    data.frames(key, before)
+    assert data.frames_held(key, before)
+    segment = int(project.segments_frame()["segment_id"].iloc[0])
+    project.apply_code(segment, "hope", "ann")  # one edit: the frames are refreshed, not read again
+    edited = project.state_token()
+    assert edited != before and data.frames_held(key, edited)
+    project.autocode(rules=True)  # a bulk change: the frames would be read whole again
+    assert not data.frames_held(key, project.state_token())
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(AGREEMENT), default_timeout=60)
+    at.session_state["agree_review"] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert key in data._latest_frames(), "the review was open: the table came from the frames it reads"

@@ -141,16 +141,17 @@ def quote_file(path: Path, project, names: list[str], texts: dict[str, str]) -> 
     return quoted
 
 
-@pytest.mark.parametrize("keep_chars", [0, 10**9])
+@pytest.mark.parametrize("budget", ["a piece", "everything"])
 def test_quotes_in_any_order_are_checked_with_their_texts_read_together(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_chars: int
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: str
 ) -> None:
     """Rows with start/end are checked against the lengths the database counts; the texts a piece of rows
     quotes are read in one query, and kept within a budget: a file sorted by code, not by document, reads
-    each text once per piece at worst (keep_chars 0), once in all when they fit (the budget)."""
+    each text once per piece at worst (a budget that holds one piece's texts), once in all when they fit."""
     monkeypatch.setattr(codings_io, "ROWS_PER_CHECK", 8)
     project = copy_of(folder, tmp_path / "reads")
     names = sorted(project.store.document_lengths())
+    keep_chars = 8 * max(project.store.document_lengths().values()) if budget == "a piece" else 10**9
     texts = project.store.document_texts(names)
     quoted = quote_file(tmp_path / "quotes.csv", project, names, texts)
     reads: list[list[str]] = []
@@ -175,7 +176,7 @@ def test_quotes_in_any_order_are_checked_with_their_texts_read_together(
         assert [r.line for r in rows] == [reader.line_num for _ in reader]  # quotes may hold line breaks
     pieces = -(-(len(rows)) // 8)
     assert len(reads) <= pieces  # one query per piece at most, never one per row
-    if keep_chars:
+    if budget == "everything":
         assert sorted(name for read in reads for name in read) == names  # each text read once
     first = names[1]
     assert [r.line for r in checked.rows_of([first])] == [r.line for r in rows if r.document == first]
@@ -278,3 +279,47 @@ def test_the_database_counts_a_documents_length_as_python_does(tmp_path: Path, b
         texts = project.store.document_texts()
         assert project.store.document_lengths() == {name: len(text) for name, text in texts.items()}
         project.store.engine.dispose()
+
+
+def test_the_texts_kept_stay_within_the_budget_whatever_the_pieces_quote() -> None:
+    """Pieces quoting other documents each time, or one piece quoting more than the budget holds: never more
+    than the budget kept (and one text beyond it when that text alone is larger), every text still given."""
+    texts = {f"d{i:02}": chr(97 + i % 26) * 100 for i in range(30)}
+    reads: list[list[str]] = []
+
+    def reader(names: list[str]) -> dict[str, str]:
+        reads.append(names)
+        return {name: texts[name] for name in names}
+
+    held = codings_io.DocumentTexts({n: len(t) for n, t in texts.items()}, reader, keep_chars=500)
+    for first in (0, 10, 20):  # three pieces of ten documents each
+        names = [f"d{i:02}" for i in range(first, first + 10)]
+        held.read_ahead(names)
+        assert held._chars <= 500
+        assert [held.text(name) for name in names] == [texts[name] for name in names]
+        assert held._chars <= 500
+    assert len(reads[0]) == 5  # as many as the budget holds in one query; the rest one by one as asked
+    big = codings_io.DocumentTexts({"huge": 2_000}, lambda names: {n: "h" * 2_000 for n in names}, keep_chars=500)
+    big.read_ahead(["huge"])
+    assert big.text("huge") == "h" * 2_000 and big._chars == 2_000
+
+
+@pytest.mark.parametrize(
+    ("row", "refused"),
+    [(",,,,,extra", True), ("{doc},{code},0,5,, x", True), ("{doc},{code},0,5,,", False), ("{doc},{code},0,5", False)],
+)
+def test_a_row_with_more_fields_than_the_header_is_refused_unless_they_are_empty(
+    tmp_path: Path, row: str, refused: bool
+) -> None:
+    """An unquoted comma inside a value makes more fields than the header: one line naming it, not a
+    traceback, and not a shortened quote stored; an empty field at the end (a spreadsheet's) is harmless."""
+    from coding.errors import ImportFormatError
+
+    path = tmp_path / "codings.csv"
+    path.write_text("document,code,start,end,memo\n" + row.format(doc="D", code="c") + "\n", encoding="utf-8")
+    texts = codings_io.DocumentTexts.of({"D": "Hello world."})
+    if refused:
+        with pytest.raises(ImportFormatError, match="more fields than the header's 5: a comma inside a value"):
+            codings_io.read_codings_csv(path, texts, {"c"}, "ann")
+    else:
+        assert [(r.start, r.end) for r in codings_io.read_codings_csv(path, texts, {"c"}, "ann")] == [(0, 5)]

@@ -43,8 +43,10 @@ if len(chosen) < 2:
     st.info("Choose at least two coders.")
     st.stop()
 
+from_url = review.restore_position()
+reviewing = bool(st.session_state.get("agree_review", from_url))  # the review reads the frames anyway
 try:
-    if data.frames_held(key):  # keyed on the coders' own work: recording a consensus does not count it again
+    if reviewing or data.frames_held(key, token):  # kept on the coders' own work: a consensus is not recounted
         table = data.agreement(key, data.coders_state(key, token, chosen), tuple(chosen), units, token)
     else:  # a first visit: counted in the database, no coding read one by one
         table = data.counted_agreement(key, tuple(chosen), units, token)
@@ -57,7 +59,6 @@ figures = [("Segments compared", pooled["Segments (n)"], "{:,.0f}"), ("Agreement
 figures += [(kappa, pooled[kappa], "{:.3f}"), ("Krippendorff's alpha", pooled["Krippendorff's alpha"], "{:.3f}")]
 for column, (label, value, shape) in zip(st.columns(len(figures)), figures, strict=True):
     column.metric(f"{label}, all codes", "undefined" if pd.isna(value) else shape.format(float(value)))
-from_url = review.restore_position()
 # While reviewing, the per-code table folds away so that the item on screen sits near the top.
 with st.expander("Agreement per code", expanded=not st.session_state.get("agree_review", from_url)):
     widgets.table(
