@@ -97,3 +97,20 @@ def test_repeated_text_is_one_object_and_distinct_text_is_left_alone(session, mo
 def test_no_rows_give_empty_columns(session) -> None:  # type: ignore[no-untyped-def]
     frame = frames.read_frame(session, text("SELECT id, code FROM t WHERE id < 0"), ["id", "code"])
     assert list(frame.columns) == ["id", "code"] and len(frame) == 0
+
+
+def test_respondents_are_the_frame_from_records_makes() -> None:
+    """Attributes built column by column: the same frame as pandas' from_records of one dict per respondent
+    (NaN where one lacks an attribute, numbers kept as numbers, an explicit null kept), sorted by id."""
+    from coding.store.documents import frame_of_records
+
+    rows = [
+        ("R03", {"group": "exile", "age": 51}),
+        ("R01", {"group": "government", "gender": "female", "age": 40}),
+        ("R02", {"gender": "male", "note": None}),
+        ("R04", {}),
+    ]
+    expected = pd.DataFrame.from_records([{"respondent_id": rid, **attributes} for rid, attributes in rows])
+    expected = expected.sort_values("respondent_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(frame_of_records(rows, "respondent_id"), expected)
+    assert list(frame_of_records([], "respondent_id").columns) == ["respondent_id"]

@@ -112,9 +112,11 @@ def _unpack(words: np.ndarray, codes: Sequence[str]) -> np.ndarray:
     """(rows, words) integer masks -> (rows, codes) booleans."""
     import numpy as np
 
-    position = np.arange(len(codes))
-    word, bit = position // BITS_PER_WORD, position % BITS_PER_WORD
-    return ((words[:, word] >> bit) & 1).astype(bool) if len(words) else np.zeros((0, len(codes)), dtype=bool)
+    masks = np.zeros((len(words), len(codes)), dtype=bool)
+    for position in range(len(codes)):  # a code at a time: (rows, codes) int64 arrays were 57 MB a step at 20,000
+        word, bit = divmod(position, BITS_PER_WORD)
+        masks[:, position] = (words[:, word] >> bit) & 1
+    return masks
 
 
 def mask_counts(
@@ -141,7 +143,8 @@ def mask_counts(
     outer = select(*keys, func.count()).group_by(*keys)
     pieces = [  # a piece of rows at a time: at 10,000 transcripts the rows as Python objects took 50 MB
         np.array([[int(v) for v in row] for row in part], dtype=np.int64).reshape(len(part), len(keys) + 1)
-        for part in session.execute(outer).partitions(ROWS_PER_PIECE)
+        # Core, not the ORM's Session.execute: that buffers every row of the result before the first piece
+        for part in session.connection().execute(outer).partitions(ROWS_PER_PIECE)
     ]
     table = np.concatenate(pieces) if pieces else np.zeros((0, len(keys) + 1), dtype=np.int64)
     masks = _unpack(table[:, len(keys) - len(words) : len(keys)], codes)
@@ -188,7 +191,7 @@ def coded_segments(
     if respondents is not None:
         people = select(Respondent.id).where(Respondent.respondent_id.in_(list(respondents)))
         query = query.where(DocumentRow.respondent_pk.in_(people))
-    return [int(segment) for segment in session.scalars(query)]
+    return [int(segment) for segment in session.connection().execute(query).scalars()]  # Core: not buffered
 
 
 def segment_documents(session: Session, segment_ids: Sequence[int]) -> list[str]:
