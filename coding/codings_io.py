@@ -83,6 +83,7 @@ class DocumentTexts:
         self._keep_chars = keep_chars
         self._kept: OrderedDict[str, str] = OrderedDict()
         self._chars = 0
+        self._piece: list[str] = []  # the documents the current piece of rows quotes
 
     @classmethod
     def of(cls, texts: Mapping[str, str]) -> DocumentTexts:
@@ -96,36 +97,44 @@ class DocumentTexts:
         return self._lengths[name]
 
     def read_ahead(self, names: Iterable[str]) -> None:
-        """Have these documents' texts at hand, those not kept read in as few queries as possible, as many
-        as the budget holds (the rest are read when a row asks for them); older texts are dropped first."""
-        wanted = [name for name in dict.fromkeys(names) if name in self._lengths]
-        for name in wanted:
-            if name in self._kept:
-                self._kept.move_to_end(name)
-        coming: list[str] = []
-        room = self._keep_chars
-        for name in (name for name in wanted if name not in self._kept):
-            if self._lengths[name] > room:
-                break
-            coming.append(name)
-            room -= self._lengths[name]
-        self._make_room(self._keep_chars - room)
-        self._load(coming)
+        """The documents a piece of rows quotes: those not kept read in as few queries as possible, as many
+        as the budget holds beside the piece's texts already kept (the rest when a row asks for them)."""
+        self._piece = [name for name in dict.fromkeys(names) if name in self._lengths]
+        self._fetch(self._piece, first_needed=False)
 
     def text(self, name: str) -> str | None:
         """The document's text; None if it was removed since its length was read."""
         if name in self._kept:
             self._kept.move_to_end(name)
-        elif name in self._lengths:
-            self._make_room(self._lengths[name])
-            self._load([name])
+        elif name in self._lengths:  # with it, as many of the piece's other missing texts as fit
+            self._fetch(
+                list(dict.fromkeys([name, *(n for n in self._piece if n not in self._kept)])), first_needed=True
+            )
         return self._kept.get(name)
 
-    def _make_room(self, chars: int) -> None:
-        """Drop kept texts, least recently used first, until `chars` more fit in the budget."""
-        while self._kept and self._chars + chars > self._keep_chars:
-            _, text = self._kept.popitem(last=False)
-            self._chars -= len(text)
+    def _fetch(self, wanted: list[str], first_needed: bool) -> None:
+        for name in wanted:
+            if name in self._kept:
+                self._kept.move_to_end(name)
+        room = self._keep_chars - sum(len(self._kept[name]) for name in wanted if name in self._kept)
+        coming: list[str] = []
+        for name in (name for name in wanted if name not in self._kept):
+            if self._lengths[name] > room and not (first_needed and not coming):
+                break
+            coming.append(name)
+            room -= self._lengths[name]
+        self._make_room(sum(self._lengths[name] for name in coming), set(wanted))
+        self._load(coming)
+
+    def _make_room(self, chars: int, piece: set[str]) -> None:
+        """Drop kept texts until `chars` more fit in the budget: first those the current piece does not
+        quote, then the piece's own, least recently used first."""
+        for spare_piece in (True, False):
+            for name in list(self._kept):
+                if self._chars + chars <= self._keep_chars:
+                    return
+                if not (spare_piece and name in piece):
+                    self._chars -= len(self._kept.pop(name))
 
     def _load(self, names: list[str]) -> None:
         for first in range(0, len(names), READ_TOGETHER):

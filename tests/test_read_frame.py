@@ -114,3 +114,12 @@ def test_respondents_are_the_frame_from_records_makes() -> None:
     expected = expected.sort_values("respondent_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(frame_of_records(rows, "respondent_id"), expected)
     assert list(frame_of_records([], "respondent_id").columns) == ["respondent_id"]
+
+
+def test_statements_after_a_read_in_the_same_transaction_are_not_streamed(session) -> None:  # type: ignore[no-untyped-def]
+    """A frame read inside a transaction that then writes: the write runs as a plain statement (on
+    PostgreSQL a streamed one would be declared as a cursor, which an UPDATE cannot be)."""
+    frames.read_frame(session, text("SELECT id, code FROM t"), ["id", "code"])
+    assert not session.connection().get_execution_options().get("stream_results")
+    session.execute(text("UPDATE t SET code = 'x' WHERE id = 1"))
+    assert frames.read_frame(session, text("SELECT code FROM t WHERE id = 1"), ["code"])["code"].tolist() == ["x"]

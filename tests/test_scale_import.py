@@ -323,3 +323,22 @@ def test_a_row_with_more_fields_than_the_header_is_refused_unless_they_are_empty
             codings_io.read_codings_csv(path, texts, {"c"}, "ann")
     else:
         assert [(r.start, r.end) for r in codings_io.read_codings_csv(path, texts, {"c"}, "ann")] == [(0, 5)]
+
+
+def test_texts_already_kept_are_not_dropped_for_a_piece_that_needs_them() -> None:
+    """A file sorted by code: the next piece quotes the same documents and one more, just over the budget.
+    The piece's texts kept are not dropped and read again one by one: one query for the new one."""
+    texts = {f"d{i}": chr(97 + i) * 100 for i in range(6)}
+    reads: list[list[str]] = []
+
+    def read(names: list[str]) -> dict[str, str]:
+        reads.append(names)
+        return {name: texts[name] for name in names}
+
+    held = codings_io.DocumentTexts({name: 100 for name in texts}, read, keep_chars=500)
+    for piece in ([f"d{i}" for i in range(5)], [f"d{i}" for i in range(6)]):
+        reads.clear()
+        held.read_ahead(piece)
+        assert [held.text(name) for name in piece] == [texts[name] for name in piece]
+        assert held._chars <= 500
+    assert reads == [["d5"]]

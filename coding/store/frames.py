@@ -42,19 +42,24 @@ def read_frame(session: Session, query: Any, columns: list[str], plain: bool = F
     with no_gc_pauses():
         # Streamed from the server (PostgreSQL keeps the rows there, not all in the client); SQLite reads them
         # as they are asked for anyway, from the driver's own cursor when plain.
-        streamed = session.get_bind().dialect.name != "sqlite"
-        result = session.connection().execution_options(stream_results=streamed).execute(query)
+        connection = session.connection()
+        streamed = connection.dialect.name == "postgresql"
+        if streamed:  # plan for every row, not for a fast first tenth (a cursor's default): hash joins stay
+            connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")
+        # For this statement only: later ones in the transaction (a write) must not become cursors.
+        result = connection.execute(query, execution_options={"stream_results": streamed})
         # SQLAlchemy holds the first rows of a streamed result itself: those come through the result.
         cursor = result.cursor if plain and not streamed else None
-        while True:
-            # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
-            # goes through the Row's slow failed-key path (a third of the cost of reading turns).
-            rows = cursor.fetchmany(ROWS_PER_PIECE) if cursor is not None else result.fetchmany(ROWS_PER_PIECE)
-            if not rows:
-                break
-            table = np.array([tuple(row) for row in rows] if cursor is None else rows, dtype=object)
-            for index, values in enumerate(table.reshape(len(rows), len(columns)).T):
-                pieces[index].append(_compact(values, shared))
+        with result:  # closed (and a server-side cursor with it) however the reading ends
+            while True:
+                # Plain tuples either way: numpy probes every SQLAlchemy Row for array attributes, and each miss
+                # goes through the Row's slow failed-key path (a third of the cost of reading turns).
+                rows = cursor.fetchmany(ROWS_PER_PIECE) if cursor is not None else result.fetchmany(ROWS_PER_PIECE)
+                if not rows:
+                    break
+                table = np.array([tuple(row) for row in rows] if cursor is None else rows, dtype=object)
+                for index, values in enumerate(table.reshape(len(rows), len(columns)).T):
+                    pieces[index].append(_compact(values, shared))
     if not pieces[0]:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
     data: dict[str, pd.Series] = {}
