@@ -144,8 +144,8 @@ def respondents_frame(session: Session) -> pd.DataFrame:
 
 def frame_of_records(rows: Iterable[tuple[Any, dict[str, Any]]], name: str) -> pd.DataFrame:
     """(id, attributes) rows as the frame pandas' from_records makes of {name: id, **attributes} (NaN where
-    a row lacks an attribute), sorted by id; built column by column, each repeated text value one shared
-    object: a dict per row took 44 MB at 20,000 respondents."""
+    a row lacks an attribute; an attribute called `name` never replaces the id), sorted by id; built column
+    by column, each repeated text value one shared object: a dict per row took 44 MB at 20,000 respondents."""
     import pandas as pd
 
     ids: list[Any] = []
