@@ -102,8 +102,6 @@ def test_no_rows_give_empty_columns(session) -> None:  # type: ignore[no-untyped
 def test_respondents_are_the_frame_from_records_makes() -> None:
     """Attributes built column by column: the same frame as pandas' from_records of one dict per respondent
     (NaN where one lacks an attribute, numbers kept as numbers, an explicit null kept), sorted by id."""
-    from coding.store.documents import frame_of_records
-
     rows = [
         ("R03", {"group": "exile", "age": 51}),
         ("R01", {"group": "government", "gender": "female", "age": 40}),
@@ -112,8 +110,8 @@ def test_respondents_are_the_frame_from_records_makes() -> None:
     ]
     expected = pd.DataFrame.from_records([{"respondent_id": rid, **attributes} for rid, attributes in rows])
     expected = expected.sort_values("respondent_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(frame_of_records(rows, "respondent_id"), expected)
-    assert list(frame_of_records([], "respondent_id").columns) == ["respondent_id"]
+    pd.testing.assert_frame_equal(frames.frame_of_records(rows, "respondent_id"), expected)
+    assert list(frames.frame_of_records([], "respondent_id").columns) == ["respondent_id"]
 
 
 def test_statements_after_a_read_in_the_same_transaction_are_not_streamed(session) -> None:  # type: ignore[no-untyped-def]

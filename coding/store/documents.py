@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import REJECTED, Document, Turn
 from .database import insert_rows
-from .frames import chunks, read_frame
+from .frames import chunks, frame_of_records, read_frame
 from .schema import CodingRow, DocumentRow, Respondent, SegmentRow, TurnRow, is_current
 
 if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
@@ -140,31 +140,6 @@ def respondents_frame(session: Session) -> pd.DataFrame:
 
     query = select(Respondent.respondent_id, Respondent.attributes).where(_respondent_counts())
     return frame_of_records(session.connection().execute(query), "respondent_id")
-
-
-def frame_of_records(rows: Iterable[tuple[Any, dict[str, Any]]], name: str) -> pd.DataFrame:
-    """(id, attributes) rows as the frame pandas' from_records makes of {name: id, **attributes} (NaN where
-    a row lacks an attribute; an attribute called `name` never replaces the id), sorted by id; built column
-    by column, each repeated text value one shared object: a dict per row took 44 MB at 20,000 respondents."""
-    import pandas as pd
-
-    ids: list[Any] = []
-    columns: dict[str, list[Any]] = {}
-    shared: dict[str, str] = {}
-    for number, (row_id, attributes) in enumerate(rows):
-        ids.append(row_id)
-        for key, value in attributes.items():
-            column = columns.get(key)
-            if column is None:  # an attribute first seen here: missing (NaN) for the rows before
-                column = columns[key] = [float("nan")] * number
-            column.append(shared.setdefault(value, value) if isinstance(value, str) else value)
-        for column in columns.values():
-            if len(column) == number:
-                column.append(float("nan"))
-    if not ids:
-        return pd.DataFrame(columns=[name])
-    frame = pd.DataFrame({name: ids, **{key: values for key, values in columns.items() if key != name}})
-    return frame.sort_values(name).reset_index(drop=True)
 
 
 def active_document(session: Session, name: str) -> DocumentRow | None:

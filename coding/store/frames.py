@@ -6,7 +6,7 @@ Every function takes the open Session of the read or the transaction it belongs 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -95,6 +95,31 @@ def _compact(values: Any, shared: dict[object, object]) -> Any:
         return values
     one_each = np.array([shared.setdefault(value, value) for value in distinct] + [None], dtype=object)
     return one_each[codes]
+
+
+def frame_of_records(rows: Iterable[tuple[Any, dict[str, Any]]], name: str) -> pd.DataFrame:
+    """(id, attributes) rows as the frame pandas' from_records makes of {name: id, **attributes} (NaN where
+    a row lacks an attribute; an attribute called `name` never replaces the id), sorted by id; built column
+    by column, each repeated text value one shared object: a dict per row took 44 MB at 20,000 respondents."""
+    import pandas as pd
+
+    ids: list[Any] = []
+    columns: dict[str, list[Any]] = {}
+    shared: dict[str, str] = {}
+    for number, (row_id, attributes) in enumerate(rows):
+        ids.append(row_id)
+        for key, value in attributes.items():
+            column = columns.get(key)
+            if column is None:  # an attribute first seen here: missing (NaN) for the rows before
+                column = columns[key] = [float("nan")] * number
+            column.append(shared.setdefault(value, value) if isinstance(value, str) else value)
+        for column in columns.values():
+            if len(column) == number:
+                column.append(float("nan"))
+    if not ids:
+        return pd.DataFrame(columns=[name])
+    frame = pd.DataFrame({name: ids, **{key: values for key, values in columns.items() if key != name}})
+    return frame.sort_values(name).reset_index(drop=True)
 
 
 def read_by_segments(
