@@ -60,7 +60,7 @@ figures += [(kappa, pooled[kappa], "{:.3f}"), ("Krippendorff's alpha", pooled["K
 for column, (label, value, shape) in zip(st.columns(len(figures)), figures, strict=True):
     column.metric(f"{label}, all codes", "undefined" if pd.isna(value) else shape.format(float(value)))
 # While reviewing, the per-code table folds away so that the item on screen sits near the top.
-with st.expander("Agreement per code", expanded=not st.session_state.get("agree_review", from_url)):
+with st.expander("Agreement per code", expanded=not reviewing):
     widgets.table(
         table,
         f"agreement-{'-'.join(chosen)}.csv",

@@ -137,7 +137,6 @@ def _respondent_counts() -> ColumnElement[bool]:
 
 
 def respondents_frame(session: Session) -> pd.DataFrame:
-
     query = select(Respondent.respondent_id, Respondent.attributes).where(_respondent_counts())
     return frame_of_records(session.connection().execute(query), "respondent_id")
 
