@@ -7,18 +7,20 @@ plain frames (a Project.decisions() frame, the segments frame) and the store for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pandas as pd
 
 from . import agreement
 from .errors import UsageError
 from .models import ACCEPTED, CONSENSUS, HUMAN, REJECTED, Codebook
-from .store import Action, Store, aggregate
+from .store import Action, Store, aggregate, presence
 from .store import codings as stored_codings
 from .store.log import write_log
 
 UNIT_CHOICES = ("documents", "touched")
+T = TypeVar("T")
 
 
 def accepted(decided: pd.DataFrame) -> pd.DataFrame:
@@ -101,20 +103,32 @@ def counted_agreement_table(
 ) -> pd.DataFrame:
     """agreement_table counted in the database: no decision is read into Python, only the number of
     segments per (code, set of coders who applied it). Same table as agreement_table over
-    decisions(Project.decisions()) and Project.segments_frame(). cache: counts kept while nothing changes."""
+    decisions(Project.decisions()) and Project.segments_frame(). The counts are made once for every coder of
+    the project (presence.CoderPresence), so another choice of coders or units reads nothing again while the
+    project is unchanged. cache: counts kept while nothing changes."""
     if units not in UNIT_CHOICES:
         raise UsageError(f"units must be one of {', '.join(UNIT_CHOICES)}")
     _check_known(set(coders), coders)  # two or more, each once
     codes = [code.id for code in codebook.tree_order()]
     with store.transaction() as session:
-        count = cache.presence_counts if cache is not None else aggregate.presence_counts
-        counts = count(session, unit, coders, codes, units)
-        if len(counts.with_codings) < len(coders):  # the full list of coders only for the message
-            _check_known(set(aggregate.agreement_coders(session, unit)), coders)
-    if not counts.n_segments:
+
+        def kept(key: tuple[object, ...], count: Callable[[], T], codec: aggregate.Codec[T]) -> T:
+            return cache.kept(session, key, count, codec) if cache is not None else count()
+
+        everyone = kept(("people with accepted codings",), lambda: presence.people(session), aggregate.NAMES)
+        # More people than bits in a word: the chosen coders alone are counted (again for another choice).
+        shared = len(everyone) <= presence.MAX_AGREEMENT_CODERS
+        counted = everyone if shared else sorted(set(coders))
+        key = ("coder presence", unit) if shared else ("coder presence", unit, *counted)
+        table = kept(key, lambda: presence.count_coder_presence(session, unit, counted), presence.CODER_PRESENCE)
+        unknown = [coder for coder in coders if coder not in table.with_codings()]
+        if unknown:  # the project's coders are listed in the message
+            _check_known(set(table.with_codings() if shared else presence.agreement_coders(session, unit)), coders)
+        found = table.for_coders(coders, codes, units)
+    if not found.n_segments:
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")
-    found = (counts.codes, counts.patterns, counts.segments)
-    return _with_names(agreement.agreement_from_counts(counts.n_segments, list(coders), codes, found), codebook)
+    rows = (found.codes, found.patterns, found.segments)
+    return _with_names(agreement.agreement_from_counts(found.n_segments, list(coders), codes, rows), codebook)
 
 
 def publication_table(table: pd.DataFrame) -> pd.DataFrame:

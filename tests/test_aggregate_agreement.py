@@ -1,4 +1,4 @@
-"""Agreement counted in the database (Project.agree without frames: coding.store.aggregate.presence_counts)
+"""Agreement counted in the database (Project.agree without frames: coding.store.presence)
 against today's pandas path over every decision (intercoder.agreement_table over Project.decisions() and the
 segments frame): the demo with two coders, suggestions decided by two more people and a removed document,
 and random projects (hypothesis) with random codings on real SQLite, both ways of choosing segments."""
@@ -193,9 +193,35 @@ def test_counts_are_kept_until_something_changes(demo) -> None:  # type: ignore[
     first = demo.agree(["gold", "second"], "touched")
     again = demo.agree(["gold", "second"], "touched")
     pd.testing.assert_frame_equal(first, again)
-    kept = [key for key in demo._counts._entries if key[0] == "presence"]
+    kept = [key for key in demo._counts._entries if key[0] == "coder presence"]
     assert kept
     segment = int(demo.segments_frame()["segment_id"].iloc[-1])
     code = first["code"].iloc[1]
     demo.apply_code(segment, code, "second")
     same_outcome(demo, ["gold", "second"], "touched")
+
+
+def test_one_count_serves_every_choice_of_coders_and_units(demo) -> None:  # type: ignore[no-untyped-def]
+    """The codings are read once for every coder: other coders and the other units read nothing again."""
+    demo.agree(["gold", "second"], "documents")
+    entries = demo._counts._entries
+    (key,) = [key for key in entries if key[0] == "coder presence"]
+    counted = entries[key][1]
+    for coders in (["third", "fourth"], ["gold", "second", "third"], ["second", "gold"]):
+        for units in UNITS:
+            same_outcome(demo, coders, units)
+    assert [k for k in entries if k[0] == "coder presence"] == [key] and entries[key][1] is counted
+
+
+def test_more_people_than_bits_are_counted_for_the_chosen_coders_alone(sandbox, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past one word of coder bits the project's people cannot share one count: the chosen coders get theirs."""
+    from coding.store import presence
+
+    project, segment_ids = sandbox
+    draw_codings(project, segment_ids, 7, 400, 0.2)
+    monkeypatch.setattr(presence, "MAX_AGREEMENT_CODERS", 2)  # ana, ben and cy: more people than bits
+    for coders in (["ana", "ben"], ["cy", "ana"]):
+        for units in UNITS:
+            same_outcome(project, coders, units)
+    with pytest.raises(UsageError, match="at most 2 coders"):
+        project.agree(["ana", "ben", "cy"])

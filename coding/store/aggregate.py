@@ -20,13 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
 from .log import StateToken, log_moment
-from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current, live_codings
+from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
     import numpy as np
@@ -236,39 +236,39 @@ class Codec(NamedTuple, Generic[T]):
     decode: Callable[[dict[str, np.ndarray]], T]
 
 
-def _strings(values: Sequence[str]) -> np.ndarray:
+def text_array(values: Sequence[str]) -> np.ndarray:
     import numpy as np
 
     return np.array(list(values), dtype=str)
 
 
-def _names(array: np.ndarray) -> list[str]:
+def text_list(array: np.ndarray) -> list[str]:
     return [str(value) for value in array.tolist()]
 
 
 def _encode_masks(counted: MaskCounts) -> dict[str, np.ndarray]:
-    arrays = {"codes": _strings(counted.codes), "masks": counted.masks, "segments": counted.segments}
+    arrays = {"codes": text_array(counted.codes), "masks": counted.masks, "segments": counted.segments}
     if counted.respondents is not None:
-        arrays["respondents"] = _strings(counted.respondents)
+        arrays["respondents"] = text_array(counted.respondents)
     return arrays
 
 
 def _decode_masks(arrays: dict[str, np.ndarray]) -> MaskCounts:
     import numpy as np
 
-    respondents = _names(arrays["respondents"]) if "respondents" in arrays else None
+    respondents = text_list(arrays["respondents"]) if "respondents" in arrays else None
     masks, segments = arrays["masks"].astype(bool), arrays["segments"].astype(np.int64)
-    return MaskCounts(_names(arrays["codes"]), masks, respondents, segments)
+    return MaskCounts(text_list(arrays["codes"]), masks, respondents, segments)
 
 
 def _encode_named_counts(counts: dict[str, int]) -> dict[str, np.ndarray]:
     import numpy as np
 
-    return {"names": _strings(list(counts)), "values": np.array(list(counts.values()), dtype=np.int64)}
+    return {"names": text_array(list(counts)), "values": np.array(list(counts.values()), dtype=np.int64)}
 
 
 def _decode_named_counts(arrays: dict[str, np.ndarray]) -> dict[str, int]:
-    return dict(zip(_names(arrays["names"]), (int(v) for v in arrays["values"]), strict=True))
+    return dict(zip(text_list(arrays["names"]), (int(v) for v in arrays["values"]), strict=True))
 
 
 def _encode_ids(ids: list[int]) -> dict[str, np.ndarray]:
@@ -288,13 +288,13 @@ def _encode_text_frame(frame: pd.DataFrame) -> dict[str, np.ndarray] | None:
     missing mask per column. Anything else (numbers, dates read from a transcript's header) stays in memory."""
     import numpy as np
 
-    arrays = {"columns": _strings([str(c) for c in frame.columns])}
+    arrays = {"columns": text_array([str(c) for c in frame.columns])}
     for i, column in enumerate(frame.columns):
         values = frame[column].tolist()
         missing = np.array([value is None or value != value for value in values], dtype=bool)  # NaN != NaN
         if not all(isinstance(value, str) for value, gone in zip(values, missing, strict=True) if not gone):
             return None
-        arrays[f"text{i}"] = _strings(["" if gone else value for value, gone in zip(values, missing, strict=True)])
+        arrays[f"text{i}"] = text_array(["" if gone else value for value, gone in zip(values, missing, strict=True)])
         arrays[f"missing{i}"] = missing
     return arrays
 
@@ -302,7 +302,7 @@ def _encode_text_frame(frame: pd.DataFrame) -> dict[str, np.ndarray] | None:
 def _decode_text_frame(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     import pandas as pd
 
-    columns = _names(arrays["columns"])
+    columns = text_list(arrays["columns"])
     data = {}
     for i, column in enumerate(columns):
         values = arrays[f"text{i}"].astype(object)
@@ -316,7 +316,7 @@ TEXT_FRAME = Codec(_encode_text_frame, _decode_text_frame)
 NAMED_COUNTS = Codec(_encode_named_counts, _decode_named_counts)
 IDS = Codec(_encode_ids, lambda arrays: arrays["ids"].tolist())  # tolist: Python ints at C speed (300,000 ids)
 STATE_TOKEN = Codec(_encode_state_token, lambda arrays: StateToken(*arrays["fields"].tolist()))
-NAMES = Codec(lambda names: {"names": _strings(names)}, lambda arrays: _names(arrays["names"]))
+NAMES = Codec(lambda names: {"names": text_array(names)}, lambda arrays: text_list(arrays["names"]))
 
 
 class CountsCache:
@@ -353,12 +353,6 @@ class CountsCache:
     def respondent_segment_counts(self, session: Session, unit: str) -> dict[str, int]:
         return self.kept(session, ("segments", unit), lambda: respondent_segment_counts(session, unit), NAMED_COUNTS)
 
-    def presence_counts(
-        self, session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
-    ) -> PresenceCounts:
-        key = ("presence", unit, tuple(coders), tuple(codes), units)
-        return self.kept(session, key, lambda: presence_counts(session, unit, coders, codes, units), PRESENCE)
-
     def kept(
         self, session: Session, key: tuple[object, ...], count: Callable[[], T], codec: Codec[T] | None = None
     ) -> T:
@@ -394,160 +388,3 @@ class CountsCache:
         if arrays is not None:  # None: this result does not go to disk (a codec that cannot hold it)
             self.files.save(name, token, arrays)
         return result
-
-
-# ----- agreement: presence counted per (code, which coders applied it) ----------------------------------
-MAX_AGREEMENT_CODERS = BITS_PER_WORD  # one word of coder bits
-
-
-@dataclass(frozen=True)
-class PresenceCounts:
-    """How many counted segments each set of coders applied each code to.
-
-    coders: in bit order; n_segments: the segments that count; codes/patterns/segments: one row per
-    (code, coder set) seen, patterns as (rows, coders) booleans. Segments no chosen coder applied a code to
-    (the "neither" cell) are n_segments minus that code's rows."""
-
-    coders: list[str]
-    n_segments: int
-    codes: list[str]
-    patterns: np.ndarray
-    segments: np.ndarray
-    with_codings: list[str]  # the chosen coders who have any accepted coding on the unit
-
-
-def _encode_presence(counted: PresenceCounts) -> dict[str, np.ndarray]:
-    import numpy as np
-
-    return {
-        "coders": _strings(counted.coders),
-        "n_segments": np.array(counted.n_segments, dtype=np.int64),
-        "codes": _strings(counted.codes),
-        "patterns": counted.patterns,
-        "segments": counted.segments,
-        "with_codings": _strings(counted.with_codings),
-    }
-
-
-def _decode_presence(arrays: dict[str, np.ndarray]) -> PresenceCounts:
-    return PresenceCounts(
-        _names(arrays["coders"]),
-        int(arrays["n_segments"]),
-        _names(arrays["codes"]),
-        arrays["patterns"].astype(bool),
-        arrays["segments"],
-        _names(arrays["with_codings"]),
-    )
-
-
-PRESENCE = Codec(_encode_presence, _decode_presence)
-
-
-def _person() -> ColumnElement[str]:
-    """Whose a coding is: the coder of a person's own code, whoever decided a suggestion."""
-    return case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
-
-
-def _accepted_on_unit(unit: str) -> Select:
-    """Accepted codings on the unit's segments of current documents, on codes still in use: Project.decisions'
-    rows that intercoder.decisions keeps."""
-    return (
-        select()
-        .select_from(CodingRow)
-        .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
-        .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
-        .where(SegmentRow.unit == unit, is_current(), live_codings(), CodingRow.status == ACCEPTED)
-    )
-
-
-def agreement_coders(session: Session, unit: str) -> list[str]:
-    """People with at least one accepted coding on the unit (who agreement can compare)."""
-    query = _accepted_on_unit(unit).add_columns(_person()).distinct()
-    return sorted(name for name in session.scalars(query) if name)
-
-
-def presence_counts(
-    session: Session, unit: str, coders: Sequence[str], codes: Sequence[str], units: str
-) -> PresenceCounts:
-    """Per code, segments counted by which of the coders applied it, in one statement that reads the
-    codings once: the chosen coders' accepted codings grouped per (segment, code) into a coder bit mask
-    (a person's own code and a suggestion they accepted count once: SUM(DISTINCT) of the same bit), kept
-    as a common table expression that every part below reads (the databases materialise a CTE used more
-    than once). From it, as rows of one UNION ALL:
-    - which coders have any coding at all (coders without one are unknown to agreement);
-    - the segments that count (intercoder.counted_segments): "touched", every segment a chosen coder coded;
-      "documents", every respondent segment of the documents in which each chosen coder coded a respondent
-      segment (counted from the segments table: uncoded segments count too);
-    - segments per (code, coder mask) among them."""
-    import numpy as np
-
-    coders, codes = list(coders), list(codes)
-    if len(coders) > MAX_AGREEMENT_CODERS:
-        raise UsageError(f"agreement compares at most {MAX_AGREEMENT_CODERS} coders at once, not {len(coders)}")
-    bits = {coder: 1 << i for i, coder in enumerate(coders)}
-    person = _person()
-    # SUM gives NUMERIC on PostgreSQL for 64-bit terms; the bit tests below need an integer.
-    mask = cast(func.sum(case(bits, value=person, else_=literal(0)).distinct()), BigInteger)
-    per_segment = (
-        _accepted_on_unit(unit)
-        .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
-        .add_columns(
-            CodingRow.segment_id.label("segment"),
-            # one value per segment: aggregates only so that the grouping stays (segment, code), the order
-            # of the covering index ix_codings_counts (no sort, no table row read)
-            func.max(SegmentRow.document_id).label("document"),
-            func.max(case((TurnRow.role == RESPONDENT, 1), else_=0)).label("respondent"),
-            CodingRow.code_id.label("code"),
-            mask.label("mask"),
-        )
-        .where(person.in_(coders))
-        .group_by(CodingRow.segment_id, CodingRow.code_id)
-        .cte("per_segment")
-    )
-    everyone = sum(1 << i for i in range(len(coders)))
-
-    def union_of_masks(rows: ColumnElement[int]) -> ColumnElement[int]:
-        """The bitwise OR of a column of masks (no BIT_OR aggregate on SQLite): one MAX per coder bit."""
-        return sum((func.max(rows.op("&")(bit)) for bit in bits.values()), literal(0))
-
-    seen = select(literal("seen"), literal(None), union_of_masks(per_segment.c.mask), literal(0))
-    if units == "touched":
-        n_segments = select(literal("n"), literal(None), literal(0), func.count(per_segment.c.segment.distinct()))
-        counted = select(per_segment).subquery()
-    else:
-        # Each respondent row with the union of its document's masks, by a window rather than a join back
-        # to a grouped list of documents: a join of two derived tables is where a planner that misjudges
-        # their sizes (PostgreSQL does with the CASE filter above) picks a nested loop, quadratic in rows.
-        in_document = sum(
-            (
-                func.max(per_segment.c.mask.op("&")(bit)).over(partition_by=per_segment.c.document)
-                for bit in bits.values()
-            ),
-            literal(0),
-        )
-        documents = (
-            select(per_segment.c.document, per_segment.c.code, per_segment.c.mask, in_document.label("everyone"))
-            .where(per_segment.c.respondent == 1)
-            .cte("respondent_rows")
-        )
-        counted = select(documents).where(documents.c.everyone == everyone).subquery()
-        n_segments = (
-            select(literal("n"), literal(None), literal(0), func.count(SegmentRow.id))
-            .join(TurnRow, TurnRow.id == SegmentRow.turn_id)
-            .where(SegmentRow.unit == unit, TurnRow.role == RESPONDENT)
-            .where(SegmentRow.document_id.in_(select(counted.c.document).distinct()))
-        )
-    presence = (
-        select(literal("code"), counted.c.code, counted.c.mask, func.count())
-        .where(counted.c.code.in_(codes))
-        .group_by(counted.c.code, counted.c.mask)
-    )
-    rows = session.execute(union_all(seen, n_segments, presence)).all()
-    known = next((int(m or 0) for kind, _, m, _ in rows if kind == "seen"), 0)
-    n = next((int(count) for kind, _, _, count in rows if kind == "n"), 0)
-    found = [(str(code), int(m), int(count)) for kind, code, m, count in rows if kind == "code"]
-    masks = np.array([m for _, m, _ in found], dtype=np.int64)
-    patterns = ((masks[:, None] >> np.arange(len(coders))) & 1).astype(bool)
-    segments = np.array([count for _, _, count in found], dtype=np.int64)
-    with_codings = [coder for coder, bit in bits.items() if known & bit]
-    return PresenceCounts(coders, n, [code for code, _, _ in found], patterns, segments, with_codings)
