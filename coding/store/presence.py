@@ -267,16 +267,18 @@ class _Rows:
 def _summed(
     columns: list[np.ndarray], weights: np.ndarray, where: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of these key columns (of the rows `where` picks), and the weights summed per row."""
+    """The distinct rows of these key columns (of the rows `where` picks), and the weights summed per row.
+    Sorted and summed by runs: np.unique over rows copied the table several times over."""
     import numpy as np
 
-    keys = np.stack(columns, axis=1).reshape(len(weights), len(columns))
     if where is not None:
-        keys, weights = keys[where], weights[where]
-    found, position = np.unique(keys, axis=0, return_inverse=True)
-    sums = np.zeros(len(found), dtype=np.int64)
-    np.add.at(sums, position.reshape(-1), weights)
-    return found.reshape(len(found), len(columns)), sums
+        columns, weights = [column[where] for column in columns], weights[where]
+    if not len(weights):
+        return np.zeros((0, len(columns)), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(columns[::-1])  # the first column is the primary key of the sort
+    keys = np.stack([column[order] for column in columns], axis=1)
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    return keys[starts], np.add.reduceat(weights[order], starts).astype(np.int64)
 
 
 def _encode(counted: CoderPresence) -> dict[str, np.ndarray]:
