@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from coding.errors import CodebookError, QcodeError
+from coding.errors import CodebookError, QcodeError, offset_in_file
 from coding.models import Code, Codebook, MatchRules
 
 if TYPE_CHECKING:
@@ -474,7 +474,8 @@ def codebook_from_bytes(raw: bytes, path: str | Path, check_patterns: bool = Tru
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CodebookError(path, [f"{where}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
+        problem = f"{where}: not UTF-8 text ({error.reason} at byte {offset_in_file(raw, error)})"
+        raise CodebookError(path, [problem]) from None
     fast = _fast_codebook(text, path, check_patterns)
     if fast is not None:
         return fast

@@ -6,6 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def offset_in_file(data: bytes, error: UnicodeDecodeError) -> int:
+    """Where a bad byte is in the file: "utf-8-sig" strips a byte-order mark before decoding, so the error's
+    own offset counts from after it."""
+    return error.start + len(data) - len(error.object)
+
+
 class QcodeError(Exception):
     """Base class for every error a researcher can cause and fix."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from . import span_coding
-from .errors import IngestError
+from .errors import IngestError, offset_in_file
 from .models import Document, Segment
 from .names import name_problem
 from .store import Action, Store
@@ -67,9 +67,10 @@ def read_respondents_csv(path: str | Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise IngestError(path, "no such file")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise IngestError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
+        raise IngestError(path, f"not valid UTF-8 (byte offset {offset_in_file(data, exc)})") from None
     if "\x00" in text:
         raise IngestError(
             path, "contains a NUL character: not a text file", line=text.count("\n", 0, text.index("\x00")) + 1

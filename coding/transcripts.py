@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import IngestError
+from .errors import IngestError, offset_in_file
 from .models import INTERVIEWER, RESPONDENT, Document, Turn
 from .names import name_problem
 from .safe_yaml import YamlBudgetError, load_yaml
@@ -91,9 +91,10 @@ def read_text_file(path: Path, encoding: str | None = None) -> str:
         try:
             text = data.decode(encoding or "utf-8-sig")
         except UnicodeDecodeError as exc:
+            offset = offset_in_file(data, exc)
             raise IngestError(
                 path,
-                f"not valid {encoding or 'UTF-8'} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                f"not valid {encoding or 'UTF-8'} (byte 0x{data[offset]:02x} at offset {offset}); "
                 "save it as UTF-8 or pass --encoding",
             ) from None
         except LookupError:
