@@ -119,11 +119,13 @@ def counted_agreement_table(
         # More people than bits in a word: the chosen coders alone are counted (again for another choice).
         shared = len(everyone) <= presence.MAX_AGREEMENT_CODERS
         counted = everyone if shared else sorted(set(coders))
-        key = ("coder presence", unit) if shared else ("coder presence", unit, *counted)
+        # Keyed on the people counted too: on PostgreSQL each statement reads its own snapshot, so a person who
+        # codes while the list is read must not be left out of counts kept under the newer state.
+        key = ("coder presence", unit, *counted)
         table = kept(key, lambda: presence.count_coder_presence(session, unit, counted), presence.CODER_PRESENCE)
-        unknown = [coder for coder in coders if coder not in table.with_codings()]
-        if unknown:  # the project's coders are listed in the message
-            _check_known(set(table.with_codings() if shared else presence.agreement_coders(session, unit)), coders)
+        known = table.with_codings()
+        if any(coder not in known for coder in coders):  # the project's coders are listed in the message
+            _check_known(set(known if shared else presence.agreement_coders(session, unit)), coders)
         found = table.for_coders(coders, codes, units)
     if not found.n_segments:
         raise UsageError(f"the coders {', '.join(coders)} have no coded segments in common to compare")

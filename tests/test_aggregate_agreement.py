@@ -225,3 +225,30 @@ def test_more_people_than_bits_are_counted_for_the_chosen_coders_alone(sandbox, 
             same_outcome(project, coders, units)
     with pytest.raises(UsageError, match="at most 2 coders"):
         project.agree(["ana", "ben", "cy"])
+
+
+@pytest.mark.skipif(not POSTGRES, reason="QCODE_TEST_POSTGRES is not set")
+def test_a_person_who_codes_while_the_people_are_listed_is_counted_next_time(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL reads each statement in its own snapshot: a coding committed between the list of people and
+    the count must not leave its coder out of counts kept under the newer state (found by a review)."""
+    from coding.store import presence
+
+    with database("postgresql") as url:
+        project = coding.create_project(tmp_path / "project", db=url)
+        project.ingest([CORPUS / "transcripts"], metadata=CORPUS / "respondents.csv")
+        project.segment("turn")
+        ids = [int(s) for s in project.segments_frame()["segment_id"]]
+        draw_codings(project, ids, 1, 200, 0.2)
+        listed = presence.people
+
+        def people_then_zed_codes(session):  # type: ignore[no-untyped-def]
+            found = listed(session)
+            monkeypatch.setattr(presence, "people", listed)
+            for segment in ids[:5]:  # committed by another transaction after the list was read
+                project.apply_code(segment, project.codebook.codes[0].id, "zed")
+            return found
+
+        monkeypatch.setattr(presence, "people", people_then_zed_codes)
+        project.agree(["ana", "ben"])
+        same_outcome(project, ["zed", "ana"], "touched")
+        project.store.engine.dispose()

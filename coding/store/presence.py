@@ -199,7 +199,7 @@ def count_coder_presence(session: Session, unit: str, coders: Sequence[str]) -> 
         .group_by(SegmentRow.document_id)
     )
     found = _Rows()
-    # Core, not the ORM's Session.execute (which buffers every row first); a piece of rows at a time
+    # Core, not the ORM's Session.execute; each piece of rows becomes numbers (a few hundred thousand rows)
     for part in session.connection().execute(union_all(rows, segments, documents)).partitions(ROWS_PER_PIECE):
         found.add(part)
     return found.presence(coders)
