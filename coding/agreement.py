@@ -222,6 +222,19 @@ def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return result.astype({column: "Float64" for column in stat_columns})
 
 
+def _pattern_counts(decisions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a units x coders boolean table that some coder applied, and how many units each.
+    Up to 62 coders a row is one integer (np.unique over rows of booleans is ten times slower)."""
+    applied = decisions[decisions.any(axis=1)]
+    coders = decisions.shape[1]
+    if coders > 62:
+        patterns, counts = np.unique(applied, axis=0, return_counts=True)
+        return patterns.reshape(len(patterns), coders), counts
+    bits = np.left_shift(np.int64(1), np.arange(coders, dtype=np.int64))
+    values, counts = np.unique(applied.astype(np.int64) @ bits, return_counts=True)
+    return (values[:, None] & bits[None, :]) != 0, counts
+
+
 def agreement_by_code(
     codings: pd.DataFrame, units: Sequence[int], coders: Sequence[str], codes: Sequence[str]
 ) -> pd.DataFrame:
@@ -235,17 +248,14 @@ def agreement_by_code(
     """
     _, code_list, matrices = _presence_matrices(codings, units, coders, codes)
     n_segments = len(dict.fromkeys(units))
-    # The statistics need how many units show each pattern of coders, not a row per unit: per code, each
-    # unit's pattern as one integer, counted (a units x codes table of floats was 2 GB at 10,000 transcripts).
+    # The statistics need how many units show each pattern of coders, not a row per unit: counted per code
+    # (the units x codes rows of floats were 2 GB at 10,000 transcripts).
     found_codes: list[str] = []
     found_patterns, found_counts = [], []
     for j, code in enumerate(code_list):
-        pattern = np.zeros(n_segments, dtype=np.int64)
-        for i, coder in enumerate(coders):
-            pattern |= matrices[coder][:, j].astype(np.int64) << i
-        values, counts = np.unique(pattern[pattern != 0], return_counts=True)
-        found_codes += [code] * len(values)
-        found_patterns.append(((values[:, None] >> np.arange(len(coders))) & 1).astype(bool))
+        patterns, counts = _pattern_counts(np.stack([matrices[coder][:, j] for coder in coders], axis=1))
+        found_codes += [code] * len(patterns)
+        found_patterns.append(patterns)
         found_counts.append(counts)
     patterns = np.concatenate(found_patterns) if found_patterns else np.zeros((0, len(coders)), dtype=bool)
     counted = np.concatenate(found_counts) if found_counts else np.zeros(0, dtype=np.int64)

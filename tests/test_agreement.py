@@ -282,9 +282,10 @@ def test_agreement_by_code_three_coders() -> None:
     assert table.iloc[-1]["fleiss_kappa"] == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize("coders", [2, 3, 5])
+@pytest.mark.parametrize("coders", [2, 3, 5, 70])
 def test_per_code_statistics_equal_the_general_functions(coders: int) -> None:
     # agreement_by_code computes from presence counts directly; the general functions are the reference.
+    # 70 coders: more than the 62 bits of a word (the database path's limit); patterns are rows, not integers.
     rng = np.random.default_rng(coders)
     names = [f"c{i}" for i in range(coders)]
     units = list(range(60))
