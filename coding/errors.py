@@ -8,8 +8,9 @@ from pathlib import Path
 
 def offset_in_file(data: bytes, error: UnicodeDecodeError) -> int:
     """Where a bad byte is in the file: "utf-8-sig" strips a byte-order mark before decoding, so the error's
-    own offset counts from after it."""
-    return error.start + len(data) - len(error.object)
+    own offset counts from after it. A codec that decodes a part of its own (idna: one label) keeps its offset."""
+    stripped = len(data) - len(error.object)
+    return error.start + stripped if data.endswith(error.object) else error.start
 
 
 class QcodeError(Exception):

@@ -91,12 +91,16 @@ def read_text_file(path: Path, encoding: str | None = None) -> str:
         try:
             text = data.decode(encoding or "utf-8-sig")
         except UnicodeDecodeError as exc:
+            if not data.endswith(exc.object):  # a codec that decodes parts of its own (idna: one label)
+                raise IngestError(path, f"not valid {encoding} ({exc.reason}); save it as UTF-8") from None
             offset = offset_in_file(data, exc)
             raise IngestError(
                 path,
                 f"not valid {encoding or 'UTF-8'} (byte 0x{data[offset]:02x} at offset {offset}); "
                 "save it as UTF-8 or pass --encoding",
             ) from None
+        except UnicodeError as exc:  # a codec that is not a byte decoder ("undefined", "idna", "punycode")
+            raise IngestError(path, f"not readable as {encoding} ({exc}); save it as UTF-8") from None
         except LookupError:
             raise IngestError(path, f"unknown encoding {encoding!r}") from None
         text = text.lstrip("\ufeff")

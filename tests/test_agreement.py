@@ -351,3 +351,20 @@ def test_bad_coder_lists_are_user_errors(two_coder_codings: pd.DataFrame) -> Non
 def test_missing_columns_are_reported() -> None:
     with pytest.raises(ValueError, match="coder"):
         agreement_by_code(pd.DataFrame({"segment_id": [1], "code": ["x"]}), [1], ["ann", "ben"], ["x"])
+
+
+MANY = [f"c{i:02d}" for i in range(65)]  # more coders than bits in an int64 (found by a review)
+
+
+def test_the_sixty_fifth_coder_is_counted() -> None:
+    codings = pd.DataFrame({"segment_id": [1], "code": ["a"], "coder": ["c64"]})
+    row = agreement_by_code(codings, [1, 2], MANY, ["a"]).iloc[0]
+    assert row["positives_c64"] == 1
+    assert row["krippendorff_alpha"] == 0.0
+
+
+def test_no_coder_is_credited_with_another_coders_code() -> None:
+    codings = pd.DataFrame({"segment_id": [1], "code": ["a"], "coder": ["c63"]})
+    row = agreement_by_code(codings, [1, 2], MANY, ["a"]).iloc[0]
+    assert row["positives_c63"] == 1
+    assert row["positives_c64"] == 0
