@@ -252,3 +252,19 @@ def test_a_person_who_codes_while_the_people_are_listed_is_counted_next_time(tmp
         project.agree(["ana", "ben"])
         same_outcome(project, ["zed", "ana"], "touched")
         project.store.engine.dispose()
+
+
+def test_another_process_reads_the_counts_from_disk(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The counts go to .qcode/counts/ with the state they answer: a project opened again (the dashboard
+    started after a command) gives the same tables without counting."""
+    from coding.store import presence
+
+    expected = {units: demo.agree(["gold", "second", "third"], units) for units in UNITS}
+
+    def counted_again(*args: object) -> None:
+        raise AssertionError("counted again instead of read from disk")
+
+    monkeypatch.setattr(presence, "count_coder_presence", counted_again)
+    again = coding.open_project(demo.folder)
+    for units, table in expected.items():
+        pd.testing.assert_frame_equal(again.agree(["gold", "second", "third"], units), table)

@@ -13,8 +13,8 @@ Every function takes the open Session of the read it belongs to; the same SQL ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
@@ -282,39 +282,17 @@ def _summed(
 
 
 def _encode(counted: CoderPresence) -> dict[str, np.ndarray]:
-    arrays = {name: getattr(counted, name) for name in _NUMBERS}
-    return arrays | {name: text_array(getattr(counted, name)) for name in _TEXTS}
+    values = {field.name: getattr(counted, field.name) for field in fields(CoderPresence)}
+    return {name: text_array(value) if name in _TEXTS else value for name, value in values.items()}
 
 
 def _decode(arrays: dict[str, np.ndarray]) -> CoderPresence:
-    number = {name: arrays[name].astype("int64") for name in _NUMBERS}
-    text = {name: text_list(arrays[name]) for name in _TEXTS}
-    return CoderPresence(
-        coders=text["coders"],
-        doc_masks=number["doc_masks"],
-        doc_codes=text["doc_codes"],
-        doc_rows_masks=number["doc_rows_masks"],
-        doc_rows=number["doc_rows"],
-        mask_of_documents=number["mask_of_documents"],
-        respondent_segments=number["respondent_segments"],
-        codes=text["codes"],
-        masks=number["masks"],
-        rows=number["rows"],
-        segment_masks=number["segment_masks"],
-        segments=number["segments"],
-    )
+    values: dict[str, Any] = {
+        field.name: text_list(arrays[field.name]) if field.name in _TEXTS else arrays[field.name].astype("int64")
+        for field in fields(CoderPresence)
+    }
+    return CoderPresence(**values)
 
 
-_TEXTS = ("coders", "doc_codes", "codes")
-_NUMBERS = (
-    "doc_masks",
-    "doc_rows_masks",
-    "doc_rows",
-    "mask_of_documents",
-    "respondent_segments",
-    "masks",
-    "rows",
-    "segment_masks",
-    "segments",
-)
+_TEXTS = ("coders", "doc_codes", "codes")  # the other fields are integer arrays
 CODER_PRESENCE = Codec(_encode, _decode)
