@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..models import ACCEPTED, HUMAN, REJECTED, RESPONDENT
 from .log import StateToken, log_moment
-from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current
+from .schema import CodingRow, DocumentRow, LogRow, Respondent, SegmentRow, TurnRow, is_current, person
 
 if TYPE_CHECKING:  # numpy loads with the first count, not when a project opens
     import numpy as np
@@ -63,8 +63,7 @@ def chosen_codings(source: str, coders: Sequence[str] | None) -> ColumnElement[b
     if source == "human":
         clause = and_(kept, or_(CodingRow.source == HUMAN, CodingRow.status == ACCEPTED))
         if coders:
-            owner = case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
-            clause = and_(clause, owner.in_(list(coders)))
+            clause = and_(clause, person().in_(list(coders)))
         return clause
     if source == "auto":  # the suggestions themselves, not people's decisions on them
         clause = and_(kept, CodingRow.source != HUMAN, CodingRow.coder == CodingRow.source_name)

@@ -9,12 +9,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, case, cast, delete, func, insert, select, update
+from sqlalchemy import String, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ACCEPTED, HUMAN, SUGGESTED, Proposal
 from .frames import chunks, read_by_segments
-from .schema import CodingRow, DocumentRow, SegmentRow, is_current, live_codings, utcnow
+from .schema import CodingRow, DocumentRow, SegmentRow, is_current, live_codings, person, utcnow
 
 if TYPE_CHECKING:  # pandas loads in the functions that build frames, not on import
     import pandas as pd
@@ -240,9 +240,8 @@ def decisions_frame(session: Session, unit: str, segment_ids: Sequence[int] | No
 
     What counting and agreement need, in fewer columns than codings_frame: reading a column of
     hundreds of thousands of rows costs about as much as the table work after it."""
-    person = case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
     query = (
-        select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.source, CodingRow.status, person)
+        select(CodingRow.id, CodingRow.segment_id, CodingRow.code_id, CodingRow.source, CodingRow.status, person())
         .join(SegmentRow, SegmentRow.id == CodingRow.segment_id)
         .join(DocumentRow, DocumentRow.id == SegmentRow.document_id)
         .where(is_current(), live_codings(), SegmentRow.unit == unit)

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, literal, null, select, union_all
+from sqlalchemy import BigInteger, Select, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..models import ACCEPTED, HUMAN, RESPONDENT
+from ..models import ACCEPTED, RESPONDENT
 from .aggregate import BITS_PER_WORD, ROWS_PER_PIECE, Codec, text_array, text_list
-from .schema import CodingRow, DocumentRow, SegmentRow, TurnRow, is_current, live_codings
+from .schema import CodingRow, DocumentRow, SegmentRow, TurnRow, is_current, live_codings, person
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,11 +113,6 @@ def _presence(
     return PresenceCounts(chosen, n, [names[i] for i in found[:, 0]], patterns, summed)
 
 
-def _person() -> ColumnElement[str]:
-    """Whose a coding is: the coder of a person's own code, whoever decided a suggestion."""
-    return case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
-
-
 def _accepted_on_unit(unit: str) -> Select:
     """Accepted codings on the unit's segments of current documents, on codes still in use: Project.decisions'
     rows that intercoder.decisions keeps."""
@@ -132,14 +127,14 @@ def _accepted_on_unit(unit: str) -> Select:
 
 def agreement_coders(session: Session, unit: str) -> list[str]:
     """People with at least one accepted coding on the unit (who agreement can compare)."""
-    query = _accepted_on_unit(unit).add_columns(_person()).distinct()
+    query = _accepted_on_unit(unit).add_columns(person()).distinct()
     return sorted(name for name in session.scalars(query) if name)
 
 
 def people(session: Session) -> list[str]:
     """Everyone with an accepted coding on any unit or document: one read of the codings' index, no join (a
     superset of agreement_coders, cheap enough to give each of them a bit before counting)."""
-    query = select(_person()).where(CodingRow.status == ACCEPTED).distinct()
+    query = select(person()).where(CodingRow.status == ACCEPTED).distinct()
     return sorted(name for name in session.scalars(query) if name)
 
 
@@ -158,12 +153,12 @@ def count_coder_presence(session: Session, unit: str, coders: Sequence[str]) -> 
     if not coders:  # nobody has coded: nothing to read (and a CASE needs at least one WHEN)
         return _Rows().presence(coders)
     bits = {coder: 1 << i for i, coder in enumerate(coders)}
-    person = _person()
+    owner = person()
     # SUM gives NUMERIC on PostgreSQL for 64-bit terms; the bit tests need an integer.
-    mask = cast(func.sum(case(bits, value=person, else_=literal(0)).distinct()), BigInteger)
+    mask = cast(func.sum(case(bits, value=owner, else_=literal(0)).distinct()), BigInteger)
     per_code = (
         select(CodingRow.segment_id.label("segment"), CodingRow.code_id.label("code"), mask.label("mask"))
-        .where(CodingRow.status == ACCEPTED, live_codings(), person.in_(coders))
+        .where(CodingRow.status == ACCEPTED, live_codings(), owner.in_(coders))
         .group_by(CodingRow.segment_id, CodingRow.code_id)
         .subquery("per_code")
     )

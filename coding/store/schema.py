@@ -17,10 +17,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..models import HUMAN
 
 
 def utcnow() -> dt.datetime:
@@ -177,6 +180,12 @@ class SpanRow(Base):
 def live_codings() -> ColumnElement[bool]:
     """Codings that count: not on a deleted code (a merged code has none left: they moved)."""
     return CodingRow.code_id.not_in(select(CodeRow.id).where(CodeRow.merged_into == DELETED))
+
+
+def person() -> ColumnElement[str]:
+    """Whose a coding is: the coder of a person's own code, whoever accepted or rejected a suggestion (empty
+    while a suggestion waits)."""
+    return case((CodingRow.source == HUMAN, CodingRow.coder), else_=CodingRow.decided_by)
 
 
 class MemoRow(Base):
