@@ -341,10 +341,13 @@ def measure(size: int, args: argparse.Namespace, corpus: Path, leaf_codes: list[
     return so_far | {"counts": table_counts(url), "latency": latency, "latency_rss_mb": latency_rss, "render": render}
 
 
-# The dashboard's first page is on screen: its heading, the heatmap drawn, and Streamlit no longer running.
+# The dashboard's first page is on screen: its heading, the heatmap drawn (the heat grid's cells; a Vega chart
+# on Streamlit's bare page), and Streamlit no longer running.
 RENDERED = """() => {
   const heading = [...document.querySelectorAll('h1, h2')].some(e => e.innerText.trim().startsWith('Themes'));
-  const chart = document.querySelector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas");
+  const chart = document.querySelector(
+    "table.qcg button.qcg-cell, [data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas"
+  );
   const running = document.querySelector("[data-testid='stStatusWidget']");
   return heading && chart !== null && running === null;
 }"""

@@ -6,6 +6,7 @@ The project is tiny and cut into turns with a blank spaCy pipeline, so no traine
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -204,11 +205,26 @@ def test_sidebar_offers_coder_and_filters(project_dir: Path) -> None:
     assert "Coding as **cara**" in "\n".join(m.value for m in at.sidebar.markdown)
 
 
+def heat_grid_cells(at: AppTest) -> pd.DataFrame:
+    """The Themes heat grid as Streamlit sends it to the browser: one row per (code, column) with the cell's
+    text, fill and ink, in the grid's order."""
+    grids = [e.proto for e in at.get("bidi_component") if e.proto.component_name.endswith("heat_grid")]
+    assert len(grids) == 1, "one heat grid on the page"
+    grid = json.loads(grids[0].json)
+    rows = [
+        {"code": row["code"], "column": column["key"], **grid["cells"][i][j]}
+        for i, row in enumerate(grid["rows"])
+        for j, column in enumerate(grid["columns"])
+    ]
+    return pd.DataFrame(rows).set_index(["code", "column"])
+
+
 def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> None:
     at = app()
     no_errors(at)
     assert at.selectbox(key="_w_themes_by").value == "group"
-    assert at.get("vega_lite_chart"), "the heatmap is drawn"
+    cells = heat_grid_cells(at)
+    assert cells.loc[("fear", "north"), "text"] == "1" and cells.loc[("family", "Total"), "text"] == "2"
     table = frame_with(at, "north")
     # Fear counts its child Violence: R01 (ann's violence, ben's fear) and R03 (ben's violence).
     assert code_row(table, "Fear")["north"] == 1 and code_row(table, "Fear")["south"] == 1
@@ -223,7 +239,7 @@ def test_tables_and_filter_choosers_are_drawn_only_on_request(project_dir: Path)
     time in the browser. A filter chosen and then folded away still counts, and the sidebar says which."""
     at = app(opened=False)
     no_errors(at)
-    assert at.get("vega_lite_chart") and not at.dataframe and not at.sidebar.multiselect
+    assert len(heat_grid_cells(at)) and not at.dataframe and not at.sidebar.multiselect
     assert "R03" in markdown_text(at) and "qc-quote" in markdown_text(at), "the quotes are there"
     captions = [c.value for c in at.sidebar.caption]
     assert "All respondents · every coder pooled · codes by people, rules, model · accepted codes" in captions

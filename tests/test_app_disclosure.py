@@ -7,12 +7,11 @@ Family, R02 Hope, R03 Family; ben coded R01 Fear, R02 Hope, R03 Violence."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
-from test_app import project_dir  # noqa: F401  (the fixture)
+from test_app import heat_grid_cells, project_dir  # noqa: F401  (the fixture)
 
 from coding.project import open_project
 from qcode_app import disclosure_setting
@@ -46,16 +45,6 @@ def row(table: pd.DataFrame, name: str) -> pd.Series:
     return table[table["Code"].astype(str).str.strip() == name].iloc[0]
 
 
-def heatmap_cells(at: AppTest) -> pd.DataFrame:
-    """The heatmap's cells as Streamlit sends them to the browser (the spec's dataset, in Arrow)."""
-    from streamlit import dataframe_util
-
-    chart = at.get("vega_lite_chart")[0].proto
-    assert json.loads(chart.spec)["layer"], "a heatmap spec"
-    cells = dataframe_util.convert_arrow_bytes_to_pandas_df(chart.datasets[0].data.data)
-    return cells.set_index(["code", "column"])
-
-
 def texts(at: AppTest) -> str:
     return "\n".join([m.value for m in at.markdown] + [i.value for i in at.info] + [c.value for c in at.caption])
 
@@ -64,7 +53,7 @@ def test_themes_without_the_setting_shows_every_number_and_quote(project_dir: Pa
     at = run("themes.py", themes_code="family", themes_value="north")
     no_errors(at)
     assert row(frame_with(at, "north"), "Family")["north"] == 1
-    assert heatmap_cells(at).loc[("family", "north"), "text"] == "1"
+    assert heat_grid_cells(at).loc[("family", "north"), "text"] == "1"
     assert "My mother hid us in the cellar." in texts(at)
     assert not [i for i in at.info if "Hidden" in i.value]
 
@@ -79,8 +68,10 @@ def test_themes_hides_small_cells_their_quotes_and_small_columns(project_dir: Pa
     assert family["south"] == HIDDEN  # south is one respondent: the whole column
     assert row(table, "Hope")["Total"] == HIDDEN  # R02 alone, even overall
     assert family["Total"] == "2" and row(table, "Fear")["Total"] == "2"  # R01 and R03: shown
-    cells = heatmap_cells(at)
-    assert cells.loc[("family", "north"), "text"] == HIDDEN and pd.isna(cells.loc[("family", "north"), "count"])
+    cells = heat_grid_cells(at)
+    hidden = cells.loc[("family", "north")]
+    # grey with a dash, and no number anywhere in what the browser gets (its tooltip names code and column)
+    assert hidden["text"] == HIDDEN and hidden["fill"] == "#ececec" and hidden["tip"] == "Family · north: –"
     assert cells.loc[("family", "Total"), "text"] == "2"
     # the quote behind the hidden cell is not on the page, and the page says why
     page = texts(at)
@@ -146,7 +137,7 @@ def test_cooccurrence_hides_pairs_few_respondents_share(project_dir: Path) -> No
     open_project(project_dir).set_min_respondents(2)
     at = run("cooccurrence.py", cooc_a="hope", cooc_b="hope")
     no_errors(at)
-    cells = heatmap_cells(at)
+    cells = heat_grid_cells(at)
     assert cells.loc[("hope", "hope"), "text"] == HIDDEN  # R02 alone
     assert cells.loc[("family", "family"), "text"] == "2"  # R01 and R03
     assert "We will rebuild the school next year." not in texts(at)

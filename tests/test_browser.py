@@ -75,12 +75,15 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
         expect(page.get_by_text("Browser demo").first).to_be_visible()
         expect(page.get_by_text("External actors · all respondents").first).to_be_visible(timeout=60_000)
 
-        # Vega draws each heatmap cell as an SVG mark labelled with its values: click the last code's Total.
-        cell = page.locator(
-            "[data-testid='stVegaLiteChart'] path[aria-label*='label: Lessons for Afghanistan;'][aria-label*='Total']"
-        )
+        # Each heat grid cell is a button named by its code, column and value, reached with the keyboard too.
+        page.locator("table.qcg button.qcg-cell[aria-label^='Russia · Total: ']").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Russia · all respondents").first).to_be_visible(timeout=30_000)
+        # and clicked: the last code's Total
+        cell = page.locator("table.qcg button.qcg-cell[aria-label^='Lessons for Afghanistan · Total: ']")
         expect(cell).to_have_count(1, timeout=30_000)
         cell.click()
+        expect(cell).to_have_attribute("aria-pressed", "true", timeout=30_000)  # drawn as the picked cell
         expect(page.get_by_text("Lessons for Afghanistan · all respondents").first).to_be_visible(timeout=30_000)
         # at 1024 px the quotes sit below the heatmap: the click brings them into view
         expect(page.get_by_role("heading", name="Quotes")).to_be_in_viewport(timeout=10_000)

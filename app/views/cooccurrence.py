@@ -15,6 +15,7 @@ from qcode_app import (
     state,
     widgets,
 )
+from qcode_app.components.heat_grid import grid_from_spec, heat_grid, picked_cell
 
 key, token = state.context()
 filters = sidebar.current()
@@ -46,19 +47,23 @@ hidden = (
 )
 guarded = f" {disclosure_setting.note(k)}" if k >= 2 else ""
 
+
+def _pick_pair() -> None:
+    """A click on the grid: its pair of codes is shown (the selectboxes below take it before they are drawn)."""
+    clicked = picked_cell("cooc_heatmap")
+    if clicked:
+        st.session_state["cooc_a"], st.session_state["cooc_b"] = clicked
+
+
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(codes)) else (st.container(), st.container())
 with heat:
     spec = disclosure_setting.masked_spec(charts.cooccurrence_spec(key, token, filters, codes), hidden)
-    event = st.vega_lite_chart(spec, on_select="rerun", key="cooc_heatmap", width="content")
-    st.caption("Click a cell to read the segments where both codes apply; double-click to clear.")
+    picked = (st.session_state.get("cooc_a"), st.session_state.get("cooc_b"))
+    heat_grid(grid_from_spec(spec, picked), "cooc_heatmap", _pick_pair)
+    st.caption("Click a cell to read the segments where both codes apply.")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled"
     counted = f"Segments coded with both codes (the diagonal: with the code at all). Coders: {who}.{guarded}"
     chart_download.downloads(spec, counted, "cooccurrence", "cooc_heatmap")
-
-clicked = charts.selected_cell(event)
-if clicked and clicked != st.session_state.get("_cooc_clicked"):
-    st.session_state["_cooc_clicked"] = clicked
-    st.session_state["cooc_a"], st.session_state["cooc_b"] = clicked
 
 matrix = data.cooccurrence(key, token, filters)
 with quotes:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from coding.analysis import TOTAL
 from qcode_app import chart_download, charts, data, disclosure_setting, publication_download, sidebar, state, widgets
+from qcode_app.components.heat_grid import grid_from_spec, heat_grid, picked_cell
 
 PERCENT_LABELS = charts.PERCENT_LABELS
 COUNT_LABELS = {"segments": "Segments", "respondents": "Respondents"}
@@ -60,12 +61,23 @@ hidden = (
 guarded = f" {disclosure_setting.note(k)}" if k >= 2 else ""
 
 
+def _pick_cell() -> None:
+    """A click on the grid: its cell's quotes are shown (the selectboxes below take the cell before they are
+    drawn) and brought into view. The scroll is counted, not popped once drawn: a run cut short by the next
+    rerun may never reach the browser, so every run sends it again."""
+    clicked = picked_cell("themes_heatmap")
+    if clicked:
+        st.session_state["themes_code"], st.session_state["themes_value"] = clicked
+        st.session_state["_themes_scroll"] = st.session_state.get("_themes_scroll", 0) + 1
+
+
 # Side by side while the grid fits beside the quotes; many columns put the quotes underneath.
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(values)) else (st.container(), st.container())
 with heat:
     unit = COUNT_LABELS[count].lower()
     spec = disclosure_setting.masked_spec(charts.crosstab_spec(key, token, filters, by, count, percent), hidden)
-    event = st.vega_lite_chart(spec, on_select="rerun", key="themes_heatmap", width="content")
+    picked = (st.session_state.get("themes_code"), st.session_state.get("themes_value"))
+    heat_grid(grid_from_spec(spec, picked), "themes_heatmap", _pick_cell)
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
 
     def about(coders: str) -> str:
@@ -75,16 +87,8 @@ with heat:
         )
 
     counted = about(who)  # the image's subtitle, plain text
-    st.caption(f"{about(state.literal(who))} Click a cell to read its quotes; double-click to clear.")
+    st.caption(f"{about(state.literal(who))} Click a cell to read its quotes.")
     chart_download.downloads(spec, counted, f"themes-{by}-{count}-{percent}", "themes_heatmap")
-
-clicked = charts.selected_cell(event)
-if clicked and clicked != st.session_state.get("_themes_clicked"):
-    st.session_state["_themes_clicked"] = clicked
-    st.session_state["themes_code"], st.session_state["themes_value"] = clicked
-    # The quotes may sit below the fold: bring them into view, once per click. Counted, not popped once drawn:
-    # a run cut short by the next rerun may never reach the browser, so every run sends it again.
-    st.session_state["_themes_scroll"] = st.session_state.get("_themes_scroll", 0) + 1
 
 with quotes:
     st.subheader("Quotes", anchor="qc-quotes")

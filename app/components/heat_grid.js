@@ -1,0 +1,80 @@
+// The heat grid (heat_grid.py): a table of buttons, one per cell; a click or Enter sends the cell.
+// Every text is set as textContent and every colour as a style property: code names and attribute values
+// come from the project and are never read as HTML.
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function header(data) {
+  const head = element("thead");
+  const row = element("tr");
+  const corner = element("th", "qcg-corner", data.title);
+  corner.scope = "col";
+  row.append(corner);
+  for (const column of data.columns) {
+    const cell = element("th", data.slanted ? "qcg-column qcg-slanted" : "qcg-column");
+    cell.scope = "col";
+    cell.style.maxWidth = `${data.step + 4}px`;
+    cell.title = column.n ? `${column.name} (${column.n})` : column.name;
+    if (data.slanted) {
+      cell.append(element("span", "qcg-column-name", column.n ? `${column.name} ${column.n}` : column.name));
+    } else {
+      cell.append(element("span", "qcg-column-name", column.name));
+      if (column.n) cell.append(element("span", "qcg-column-n", column.n));
+    }
+    row.append(cell);
+  }
+  head.append(row);
+  return head;
+}
+
+function body(data, send) {
+  const rows = element("tbody");
+  const [pickedCode, pickedColumn] = data.picked || [null, null];
+  data.rows.forEach((code, i) => {
+    const row = element("tr");
+    const label = element("th", "qcg-code");
+    label.scope = "row";
+    label.style.paddingLeft = `${6 + 14 * code.level}px`;
+    const swatch = element("span", "qcg-swatch", "\u25a0");
+    swatch.style.color = code.color;
+    swatch.setAttribute("aria-hidden", "true");
+    label.append(swatch, element("span", "qcg-code-name", code.name));
+    label.title = code.name;
+    row.append(label);
+    data.columns.forEach((column, j) => {
+      const value = data.cells[i][j];
+      const cell = element("td");
+      const button = element("button", "qcg-cell", value.text);
+      button.type = "button";
+      button.style.width = `${data.step}px`;
+      button.style.background = value.fill;
+      button.style.color = value.ink;
+      button.title = value.tip;
+      button.setAttribute("aria-label", value.tip || `${code.name}, ${column.name}`);
+      if (code.code === pickedCode && column.key === pickedColumn) {
+        button.classList.add("qcg-picked");
+        button.setAttribute("aria-pressed", "true");
+      }
+      button.addEventListener("click", () => send(code.code, column.key));
+      cell.append(button);
+      row.append(cell);
+    });
+    rows.append(row);
+  });
+  return rows;
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  let table = parentElement.querySelector("table.qcg");
+  if (!table) {
+    table = element("table", "qcg");
+    parentElement.append(table);
+  }
+  const send = (code, column) => setTriggerValue("cell", { code, column });
+  table.replaceChildren(header(data), body(data, send));
+}
