@@ -71,8 +71,7 @@ def heatmap(
     data["column_label"] = data["column"].map(column_labels or {}).fillna(data["column"])
     data["column_name"] = data["column_label"].str.split("|").str[0]  # the label without its n, for tooltips
     order = [(column_labels or {}).get(c, c) for c in columns]
-    shaded = data.loc[~data["muted"], "shade"]
-    top = float(shaded.max()) if len(shaded) and pd.notna(shaded.max()) and shaded.max() > 0 else 1.0
+    top = shade_top(data.loc[~data["muted"], "shade"].tolist())
     narrow = len(order) >= NARROW_FROM
     step = column_step(len(order))
     # Long column names are slanted on one line; short ones stand upright over their n.
@@ -121,7 +120,7 @@ def heatmap(
             "y": y,
             "text": {"field": "short" if narrow else "text", "type": "nominal"},
             "color": {
-                "condition": [{"test": f"datum.shade > {top * 0.6} && !datum.muted", "value": "white"}],
+                "condition": [{"test": _dark_test(top), "value": "white"}],
                 "value": "#222",
             },
         },
@@ -178,6 +177,24 @@ def heatmap(
         "autosize": {"type": "pad"},
         "config": {"view": {"stroke": None}},
     }
+
+
+def shade_top(shades: Sequence[float | None]) -> float:
+    """The darkest shade's value: the largest of the cells drawn in colour (1 when there is none)."""
+    found = [float(s) for s in shades if s is not None and pd.notna(s)]
+    return max(found) if found and max(found) > 0 else 1.0
+
+
+def _dark_test(top: float) -> str:
+    return f"datum.shade > {top * 0.6} && !datum.muted"  # white numbers on the darker cells
+
+
+def rescale(spec: dict[str, Any], top: float) -> None:
+    """Set a heatmap spec's darkest shade to `top` (after cells were greyed out, so that the colours do not
+    tell how large a hidden cell was)."""
+    grid, text = spec["layer"][0], spec["layer"][1]
+    grid["encoding"]["color"]["scale"]["domain"] = [0, top]
+    text["encoding"]["color"]["condition"][0]["test"] = _dark_test(top)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -16,6 +16,7 @@ import streamlit as st
 
 from coding import disclosure
 
+from . import charts
 from .state import ProjectKey, act, cached_project, coder, is_lead
 
 HIDDEN = "–"  # what a hidden cell shows in a chart
@@ -117,4 +118,7 @@ def masked_spec(spec: dict[str, Any], hidden: set[tuple[Any, Any]]) -> dict[str,
         for record in records:
             if (str(record.get("code")), str(record.get("column"))) in hidden:
                 record.update(text=HIDDEN, short=HIDDEN, count=None, pct=None, shade=0.0, muted=True)
+    # The scale's darkest shade was the largest cell, maybe a hidden one: it is the largest shown now.
+    shown = [r.get("shade") for records in result.get("datasets", {}).values() for r in records if not r.get("muted")]
+    charts.rescale(result, charts.shade_top(shown))
     return result

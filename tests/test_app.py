@@ -216,7 +216,9 @@ def heat_grid_cells(at: AppTest) -> pd.DataFrame:
         for i, row in enumerate(grid["rows"])
         for j, column in enumerate(grid["columns"])
     ]
-    return pd.DataFrame(rows).set_index(["code", "column"])
+    cells = pd.DataFrame(rows).set_index(["code", "column"])
+    cells.attrs["picked"] = grid["picked"]
+    return cells
 
 
 def test_themes_shows_heatmap_tables_quotes_and_downloads(project_dir: Path) -> None:

@@ -71,13 +71,24 @@ def test_themes_hides_small_cells_their_quotes_and_small_columns(project_dir: Pa
     cells = heat_grid_cells(at)
     hidden = cells.loc[("family", "north")]
     # grey with a dash, and no number anywhere in what the browser gets (its tooltip names code and column)
-    assert hidden["text"] == HIDDEN and hidden["fill"] == "#ececec" and hidden["tip"] == "Family · north: –"
+    assert hidden["text"] == HIDDEN and hidden["fill"] == "#ececec" and "1" not in hidden["tip"]
     assert cells.loc[("family", "Total"), "text"] == "2"
     # the quote behind the hidden cell is not on the page, and the page says why
     page = texts(at)
     assert "My mother hid us in the cellar." not in page
     assert any("Hidden" in i.value and "fewer than 2 respondents" in i.value for i in at.info)
     assert "fewer than 2 respondents are hidden" in page  # the threshold in the captions
+
+
+def test_grid_outlines_the_cell_whose_quotes_are_shown(project_dir: Path) -> None:  # noqa: F811
+    """On a first visit, and when a remembered value is no longer a column, the selectboxes fall back: the grid
+    outlines the cell they show, not what was remembered."""
+    for state in ({}, {"themes_code": "fear", "themes_value": "a value of another attribute"}):
+        at = run("themes.py", **state)
+        no_errors(at)
+        shown = (at.selectbox(key="_w_themes_code").value, at.selectbox(key="_w_themes_value").value)
+        cells = heat_grid_cells(at)
+        assert shown[1] == "Total" and cells.attrs["picked"] == list(shown), state
 
 
 def test_themes_total_cell_keeps_its_quotes(project_dir: Path) -> None:  # noqa: F811

@@ -54,7 +54,33 @@ def test_blue_runs_from_light_to_dark() -> None:
 def test_hidden_cells_carry_no_number() -> None:
     masked = disclosure_setting.masked_spec(spec(["north", TOTAL], {("fear", "north"): 1}), {("fear", "north")})
     cell = grid_from_spec(masked)["cells"][0][0]
-    assert cell == {"text": disclosure_setting.HIDDEN, "fill": MUTED, "ink": "#222222", "tip": "Fear · north: –"}
+    tip = "Fear · north: hidden (disclosure control)"
+    assert cell == {"text": disclosure_setting.HIDDEN, "fill": MUTED, "ink": "#222222", "tip": tip}
+
+
+def test_hiding_the_largest_cell_rescales_the_shades() -> None:
+    """The image downloads draw the masked spec: its darkest shade must not be a hidden cell's number."""
+    counts = {("fear", "north"): 50, ("fear", "south"): 5, ("fear.violence", "south"): 10}
+    masked = disclosure_setting.masked_spec(spec(["north", "south"], counts), {("fear", "north")})
+    assert masked["layer"][0]["encoding"]["color"]["scale"]["domain"] == [0, 10.0]
+    assert masked["layer"][1]["encoding"]["color"]["condition"][0]["test"] == "datum.shade > 6.0 && !datum.muted"
+    assert grid_from_spec(masked)["cells"][1][1]["fill"] == BLUES[-1]  # the largest shown: the darkest
+
+
+def test_a_column_name_with_a_bar_keeps_its_name() -> None:
+    grid = grid_from_spec(spec(["north|east", TOTAL], {("fear", "north|east"): 2}))
+    assert [(c["key"], c["name"], c["n"]) for c in grid["columns"]][0] == ("north|east", "north|east", "n=10")
+    assert grid["cells"][0][0]["tip"] == "Fear · north|east: 2"
+
+
+def test_codes_of_one_name_have_tips_of_their_own() -> None:
+    twin = spec(["north"], {})
+    for record in twin["datasets"]["cells"]:
+        if record["code"] == "fear.violence":
+            record.update(name="Fear", label="Fear (fear.violence)")
+    twin["layer"][0]["encoding"]["y"]["sort"] = ["Fear", "Fear (fear.violence)"]
+    tips = [row[0]["tip"] for row in grid_from_spec(twin)["cells"]]
+    assert tips == ["Fear · north: 0", "Fear (fear.violence) · north: 0"]
 
 
 def test_picked_cell_and_unsafe_colours() -> None:

@@ -56,10 +56,11 @@ function body(data, send) {
       button.style.color = value.ink;
       button.title = value.tip;
       button.setAttribute("aria-label", value.tip || `${code.name}, ${column.name}`);
-      if (code.code === pickedCode && column.key === pickedColumn) {
-        button.classList.add("qcg-picked");
-        button.setAttribute("aria-pressed", "true");
-      }
+      button.dataset.code = code.code;
+      button.dataset.column = column.key;
+      const picked = code.code === pickedCode && column.key === pickedColumn;
+      if (picked) button.classList.add("qcg-picked");
+      button.setAttribute("aria-pressed", picked ? "true" : "false");
       button.addEventListener("click", () => send(code.code, column.key));
       cell.append(button);
       row.append(cell);
@@ -72,9 +73,20 @@ function body(data, send) {
 export default function ({ parentElement, data, setTriggerValue }) {
   let table = parentElement.querySelector("table.qcg");
   if (!table) {
+    const scroller = element("div", "qcg-scroller"); // a grid wider than the page scrolls on its own
     table = element("table", "qcg");
-    parentElement.append(table);
+    scroller.append(table);
+    parentElement.append(scroller);
   }
+  // The grid is drawn anew on every run: the cell that had the keyboard's focus gets it back.
+  const focused = table.contains(document.activeElement) ? document.activeElement : null;
+  const again = focused && focused.dataset ? [focused.dataset.code, focused.dataset.column] : null;
   const send = (code, column) => setTriggerValue("cell", { code, column });
   table.replaceChildren(header(data), body(data, send));
+  if (again) {
+    const match = [...table.querySelectorAll("button.qcg-cell")].find(
+      (b) => b.dataset.code === again[0] && b.dataset.column === again[1],
+    );
+    if (match) match.focus({ preventScroll: true });
+  }
 }

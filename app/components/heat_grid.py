@@ -10,6 +10,7 @@ A click sends {"code", "column"} as the trigger value "cell"; the picked cell is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from ..disclosure_setting import HIDDEN
 from ..widgets import safe_color
 
 HERE = Path(__file__).resolve().parent
@@ -24,6 +26,7 @@ NAME = "qcode_heat_grid"
 MUTED = "#ececec"
 # ColorBrewer's "Blues" (Cynthia Brewer, colorbrewer2.org), white to dark blue: the shade of a cell.
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+_WITH_N = re.compile(r"(.*)\|(n=[\d,]+)", re.DOTALL)
 DARK_FROM = 0.6  # white numbers from this share of the largest shade on, as the Vega heatmap draws them
 
 
@@ -63,7 +66,7 @@ def grid_from_spec(spec: dict[str, Any], picked: tuple[Any, Any] | None = None) 
     column_of = {r["column_label"]: str(r["column"]) for r in records}
     columns: list[dict[str, str]] = []
     for label in x["sort"]:
-        name, _, n = str(label).partition("|")
+        name, n = column_name(str(label))
         columns.append({"key": column_of.get(label, name), "name": name, "n": n})
     by_label = {r["label"]: r for r in records}
     rows: list[dict[str, Any]] = [
@@ -91,13 +94,22 @@ def grid_from_spec(spec: dict[str, Any], picked: tuple[Any, Any] | None = None) 
     }
 
 
+def column_name(label: str) -> tuple[str, str]:
+    """A column label as charts.heatmap writes it, "name|n=1,234" or a bare name: (name, "n=1,234" or ""). Only
+    a trailing n is split off, so a name may hold a "|" of its own."""
+    found = _WITH_N.fullmatch(label)
+    return (found.group(1), found.group(2)) if found else (label, "")
+
+
 def _cell(record: dict[str, Any] | None, top: float, narrow: bool) -> dict[str, str]:
     if record is None:
         return {"text": "", "fill": MUTED, "ink": "#222222", "tip": ""}
     text = str(record["short"] if narrow else record["text"])
-    tip = f"{record['name']} · {str(record['column_label']).partition('|')[0]}: {record['text']}"
+    tip = f"{record['label']} · {column_name(str(record['column_label']))[0]}: {record['text']}"
     shade = record.get("shade")
     if record["muted"] or shade is None or shade != shade:  # a Total, a diagonal, a hidden cell
+        if record.get("count") is None and record["text"] == HIDDEN:  # disclosure_setting.masked_spec's mark
+            tip = tip[: -len(HIDDEN)] + "hidden (disclosure control)"
         return {"text": text, "fill": MUTED, "ink": "#222222", "tip": tip}
     share = min(max(float(shade) / top, 0.0), 1.0)
     return {"text": text, "fill": blue(share), "ink": "#ffffff" if share > DARK_FROM else "#222222", "tip": tip}

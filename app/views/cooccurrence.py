@@ -55,24 +55,29 @@ def _pick_pair() -> None:
         st.session_state["cooc_a"], st.session_state["cooc_b"] = clicked
 
 
+# The quotes' pair, settled before the grid is drawn (a code no longer shown falls back), so that the grid
+# outlines the pair whose quotes are shown.
+matrix = data.cooccurrence(key, token, filters)
+pairs = [c for c in order if c in codes]
+busiest = max(pairs, key=lambda c: int(matrix.at[c, c]) if c in matrix.index else 0)
+first_choice = state.sticky("cooc_a", busiest, pairs)
+second_choice = state.sticky("cooc_b", st.session_state["cooc_a"], pairs)
+picked = (st.session_state["cooc_a"], st.session_state["cooc_b"])
+
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(codes)) else (st.container(), st.container())
 with heat:
     spec = disclosure_setting.masked_spec(charts.cooccurrence_spec(key, token, filters, codes), hidden)
-    picked = (st.session_state.get("cooc_a"), st.session_state.get("cooc_b"))
     heat_grid(grid_from_spec(spec, picked), "cooc_heatmap", _pick_pair)
     st.caption("Click a cell to read the segments where both codes apply.")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled"
     counted = f"Segments coded with both codes (the diagonal: with the code at all). Coders: {who}.{guarded}"
     chart_download.downloads(spec, counted, "cooccurrence", "cooc_heatmap")
 
-matrix = data.cooccurrence(key, token, filters)
 with quotes:
     st.subheader("Quotes")
-    pairs = [c for c in order if c in codes]
-    busiest = max(pairs, key=lambda c: int(matrix.at[c, c]) if c in matrix.index else 0)
     left, right = st.columns(2)
-    first = left.selectbox("Code", pairs, format_func=state.labels(names), **state.sticky("cooc_a", busiest, pairs))
-    second = right.selectbox("with", pairs, format_func=state.labels(names), **state.sticky("cooc_b", first, pairs))
+    first = left.selectbox("Code", pairs, format_func=state.labels(names), **first_choice)
+    second = right.selectbox("with", pairs, format_func=state.labels(names), **second_choice)
     what = by_id[first].name if first == second else f"{by_id[first].name} and {by_id[second].name}"
     if (first, second) in hidden:
         st.markdown(f"**{what}: {disclosure_setting.HIDDEN}**")

@@ -71,12 +71,19 @@ def _pick_cell() -> None:
         st.session_state["_themes_scroll"] = st.session_state.get("_themes_scroll", 0) + 1
 
 
+# The quotes' cell, settled before the grid is drawn (a remembered value gone from the options falls back),
+# so that the grid outlines the cell whose quotes are shown.
+order = rows["code"].tolist()
+busiest = counts[TOTAL].idxmax() if len(counts) and counts[TOTAL].max() > 0 else order[0]
+code_choice = state.sticky("themes_code", busiest, order)
+value_choice = state.sticky("themes_value", TOTAL, values)
+picked = (st.session_state["themes_code"], st.session_state["themes_value"])
+
 # Side by side while the grid fits beside the quotes; many columns put the quotes underneath.
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(values)) else (st.container(), st.container())
 with heat:
     unit = COUNT_LABELS[count].lower()
     spec = disclosure_setting.masked_spec(charts.crosstab_spec(key, token, filters, by, count, percent), hidden)
-    picked = (st.session_state.get("themes_code"), st.session_state.get("themes_value"))
     heat_grid(grid_from_spec(spec, picked), "themes_heatmap", _pick_cell)
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
 
@@ -94,14 +101,10 @@ with quotes:
     st.subheader("Quotes", anchor="qc-quotes")
     if st.session_state.get("_themes_scroll"):
         widgets.scroll_into_view("qc-quotes", once=f"themes-{st.session_state['_themes_scroll']}")
-    order = rows["code"].tolist()
-    busiest = counts[TOTAL].idxmax() if len(counts) and counts[TOTAL].max() > 0 else order[0]
     code_names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
     pick_code, pick_value = st.columns([3, 2])
-    code = pick_code.selectbox(
-        "Code", order, format_func=state.labels(code_names), **state.sticky("themes_code", busiest, order)
-    )
-    value = pick_value.selectbox(state.plain(by), values, **state.sticky("themes_value", TOTAL, values))
+    code = pick_code.selectbox("Code", order, format_func=state.labels(code_names), **code_choice)
+    value = pick_value.selectbox(state.plain(by), values, **value_choice)
     # A Total holds the same segments whatever the columns are: keyed without them, it stays cached.
     ids = data.cell_segments(key, token, filters, code, *((None, None) if value == TOTAL else (by, value)))
     number = int(counts.at[code, value]) if code in counts.index else 0
