@@ -24,6 +24,8 @@ AHEAD = (
     "coding.project",
     "coding.analysis",
     "coding.disclosure",
+    "coding.codebook_file",
+    "PIL.PngImagePlugin",  # set_page_config reads the page icon with Pillow
 )
 
 
