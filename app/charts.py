@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ MAX_WIDTH = 940  # the widest chart that fits the page beside the sidebar on a 1
 MIN_STEP = 30  # narrowest cell that still shows a four-digit count
 BESIDE_WIDTH = 560  # the widest chart that leaves room for the quotes beside it
 LEVEL_STEP = 14  # indentation per level of the code tree
+_WITH_N = re.compile(r"(.*)\|(n=[\d,]+)", re.DOTALL)
 
 
 def code_rows(book: Codebook, codes: Sequence[str] | None = None) -> pd.DataFrame:
@@ -69,13 +71,14 @@ def heatmap(
     """
     data = cells.merge(rows, on="code")
     data["column_label"] = data["column"].map(column_labels or {}).fillna(data["column"])
-    data["column_name"] = data["column_label"].str.split("|").str[0]  # the label without its n, for tooltips
+    data["column_name"] = data["column_label"].map(lambda label: column_name(label)[0])  # for tooltips
     order = [(column_labels or {}).get(c, c) for c in columns]
     top = shade_top(data.loc[~data["muted"], "shade"].tolist())
     narrow = len(order) >= NARROW_FROM
     step = column_step(len(order))
     # Long column names are slanted on one line; short ones stand upright over their n.
-    slanted = narrow or max((len(part) for c in order for part in c.split("|")), default=0) * 6.5 > step
+    slanted = narrow or max((len(part) for c in order for part in column_name(c)), default=0) * 6.5 > step
+    cut = "lastindexof(datum.label, '|n=')"  # only a trailing n is split off: a name may hold a "|" of its own
     x = {
         "field": "column_label",
         "type": "nominal",
@@ -84,7 +87,11 @@ def heatmap(
         "axis": {
             "orient": "top",
             "labelAngle": -35 if slanted else 0,
-            "labelExpr": "replace(datum.label, '|', ' ')" if slanted else "split(datum.label, '|')",
+            "labelExpr": (
+                f"{cut} < 0 ? datum.label : substring(datum.label, 0, {cut}) + ' ' + substring(datum.label, {cut} + 1)"
+                if slanted
+                else f"{cut} < 0 ? datum.label : [substring(datum.label, 0, {cut}), substring(datum.label, {cut} + 1)]"
+            ),
             "labelOverlap": False,
             "labelLimit": 160,
         },
@@ -179,6 +186,18 @@ def heatmap(
     }
 
 
+def column_label(name: str, n: int) -> str:
+    """A heatmap column's label: its name and its n, as "name|n=1,234" (heatmap draws it on two lines)."""
+    return f"{name}|n={n:,}"
+
+
+def column_name(label: str) -> tuple[str, str]:
+    """A column label, "name|n=1,234" or a bare name, as (name, "n=1,234" or ""). Only a trailing n is split
+    off, so a name may hold a "|" of its own."""
+    found = _WITH_N.fullmatch(label)
+    return (found.group(1), found.group(2)) if found else (label, "")
+
+
 def shade_top(shades: Sequence[float | None]) -> float:
     """The darkest shade's value: the largest of the cells drawn in colour (1 when there is none)."""
     found = [float(s) for s in shades if s is not None and pd.notna(s)]
@@ -219,7 +238,7 @@ def crosstab_spec(
         cells["short"] = cells["pct"].map(_percent)
         cells["text"] = cells["count"].astype(str) + " · " + cells["short"]
     cells["muted"] = cells["column"] == TOTAL
-    headers = {v: f"{v}|n={int(bases.get(v, 0)):,}" for v in values}
+    headers = {v: column_label(v, int(bases.get(v, 0))) for v in values}
     rows = code_rows(data.codebook(key, token))
     return heatmap(cells, rows, values, plain(by), headers)
 

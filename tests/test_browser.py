@@ -80,13 +80,13 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
         page.keyboard.press("Enter")
         expect(page.get_by_text("Russia · all respondents").first).to_be_visible(timeout=30_000)
         russia = page.locator("table.qcg button.qcg-cell[aria-label^='Russia · Total: ']")
-        expect(russia).to_have_attribute("aria-pressed", "true", timeout=30_000)
+        expect(russia).to_have_attribute("aria-current", "true", timeout=30_000)
         expect(russia).to_be_focused()  # the grid drawn again gives the keyboard its cell back
         # and clicked: the last code's Total
         cell = page.locator("table.qcg button.qcg-cell[aria-label^='Lessons for Afghanistan · Total: ']")
         expect(cell).to_have_count(1, timeout=30_000)
         cell.click()
-        expect(cell).to_have_attribute("aria-pressed", "true", timeout=30_000)  # drawn as the picked cell
+        expect(cell).to_have_attribute("aria-current", "true", timeout=30_000)  # drawn as the picked cell
         expect(page.get_by_text("Lessons for Afghanistan · all respondents").first).to_be_visible(timeout=30_000)
         # at 1024 px the quotes sit below the heatmap: the click brings them into view
         expect(page.get_by_role("heading", name="Quotes")).to_be_in_viewport(timeout=10_000)

@@ -94,3 +94,24 @@ def test_many_columns_stand_on_end_and_show_short_numbers() -> None:
     grid = grid_from_spec(spec(columns, {("fear", "c0"): 3}))
     assert grid["slanted"] and grid["step"] == charts.column_step(len(columns))
     assert grid["cells"][0][0]["text"] == "3"
+
+
+def test_a_bar_in_a_column_name_survives_the_image_download() -> None:
+    """The SVG/PNG downloads draw the same spec as the grid: "north|east" is one name there too."""
+    import re
+
+    import vl_convert as vlc
+
+    for column, wanted in (
+        ("n|e", ["n|e", "n=10"]),  # short: upright, the name over its n
+        ("a long north|east value", ["a long north|east value n=10"]),  # long: slanted, on one line
+        ("plain", ["plain", "n=10"]),
+    ):
+        texts = re.findall(r">([^<>]+)<", vlc.vegalite_to_svg(spec([column, "south"], {})))
+        assert all(w in texts for w in wanted), texts
+
+
+def test_column_names_split_only_a_trailing_n() -> None:
+    assert charts.column_name("x|n=1,234") == ("x", "n=1,234") and charts.column_name("a|b|n=3") == ("a|b", "n=3")
+    assert [charts.column_name(s) for s in ("a|b", "n=3", "a|n=")] == [("a|b", ""), ("n=3", ""), ("a|n=", "")]
+    assert charts.column_name(charts.column_label("north", 1234)) == ("north", "n=1,234")

@@ -59,8 +59,10 @@ function body(data, send) {
       button.dataset.code = code.code;
       button.dataset.column = column.key;
       const picked = code.code === pickedCode && column.key === pickedColumn;
-      if (picked) button.classList.add("qcg-picked");
-      button.setAttribute("aria-pressed", picked ? "true" : "false");
+      if (picked) {
+        button.classList.add("qcg-picked");
+        button.setAttribute("aria-current", "true"); // the cell whose quotes are shown
+      }
       button.addEventListener("click", () => send(code.code, column.key));
       cell.append(button);
       row.append(cell);

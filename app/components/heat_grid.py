@@ -10,7 +10,6 @@ A click sends {"code", "column"} as the trigger value "cell"; the picked cell is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from ..charts import column_name, shade_top
 from ..disclosure_setting import HIDDEN
 from ..widgets import safe_color
 
@@ -26,7 +26,6 @@ NAME = "qcode_heat_grid"
 MUTED = "#ececec"
 # ColorBrewer's "Blues" (Cynthia Brewer, colorbrewer2.org), white to dark blue: the shade of a cell.
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
-_WITH_N = re.compile(r"(.*)\|(n=[\d,]+)", re.DOTALL)
 DARK_FROM = 0.6  # white numbers from this share of the largest shade on, as the Vega heatmap draws them
 
 
@@ -80,8 +79,7 @@ def grid_from_spec(spec: dict[str, Any], picked: tuple[Any, Any] | None = None) 
         if label in by_label
     ]
     cell_of = {(str(r["code"]), str(r["column"])): r for r in records}
-    shades = [float(r["shade"]) for r in records if not r["muted"] and r.get("shade") == r.get("shade")]
-    top = max(shades, default=0.0) or 1.0
+    top = shade_top([r.get("shade") for r in records if not r["muted"]])
     cells = [[_cell(cell_of.get((str(row["code"]), column["key"])), top, narrow) for column in columns] for row in rows]
     return {
         "title": str(x.get("title") or ""),
@@ -92,13 +90,6 @@ def grid_from_spec(spec: dict[str, Any], picked: tuple[Any, Any] | None = None) 
         "cells": cells,
         "picked": [str(picked[0]), str(picked[1])] if picked else None,
     }
-
-
-def column_name(label: str) -> tuple[str, str]:
-    """A column label as charts.heatmap writes it, "name|n=1,234" or a bare name: (name, "n=1,234" or ""). Only
-    a trailing n is split off, so a name may hold a "|" of its own."""
-    found = _WITH_N.fullmatch(label)
-    return (found.group(1), found.group(2)) if found else (label, "")
 
 
 def _cell(record: dict[str, Any] | None, top: float, narrow: bool) -> dict[str, str]:
