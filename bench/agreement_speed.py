@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -73,20 +70,12 @@ def main() -> int:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({"timed": timed, "peak_mb": peak}))
         return 0
-    kept = args.project / ".qcode" / "counts"
+    from counts_aside import run_part as run_process
+
     for part in PARTS:
-        aside = Path(tempfile.mkdtemp(prefix="qcode-counts-"))
-        if part == "database" and kept.is_dir():  # counted afresh, not read from disk
-            shutil.move(str(kept), str(aside / "counts"))
-        try:
-            command = [sys.executable, __file__, str(args.project), "--coders", args.coders, "--part", part]
-            command += ["--db", args.db] if args.db else []
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        finally:
-            if (aside / "counts").is_dir():
-                shutil.rmtree(kept, ignore_errors=True)
-                shutil.move(str(aside / "counts"), str(kept))
-            shutil.rmtree(aside, ignore_errors=True)
+        command = [sys.executable, __file__, str(args.project), "--coders", args.coders, "--part", part]
+        command += ["--db", args.db] if args.db else []
+        output = run_process(args.project, command, counts_aside=part == "database")  # counted afresh
         figures = json.loads(output.strip().splitlines()[-1])
         for what, seconds in figures["timed"]:
             print(f"{part:<9} {what:<32} {seconds:8.2f} s", flush=True)

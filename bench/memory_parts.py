@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -65,20 +62,12 @@ def main() -> int:
     if args.part:
         print(json.dumps(run_part(args.part, args.project, args.codings, args.coder, args.db)))
         return 0
-    kept = args.project / ".qcode" / "counts"
+    from counts_aside import run_part as run_process
+
     for part in PARTS:
-        aside = Path(tempfile.mkdtemp(prefix="qcode-counts-"))
-        if part in ("keep_counts", "agreement") and kept.is_dir():  # counted afresh, not read from disk
-            shutil.move(str(kept), str(aside / "counts"))
-        try:
-            command = [sys.executable, __file__, str(args.project), "--codings", str(args.codings)]
-            command += ["--coder", args.coder, "--part", part] + (["--db", args.db] if args.db else [])
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        finally:
-            if (aside / "counts").is_dir():
-                shutil.rmtree(kept, ignore_errors=True)
-                shutil.move(str(aside / "counts"), str(kept))
-            shutil.rmtree(aside, ignore_errors=True)
+        command = [sys.executable, __file__, str(args.project), "--codings", str(args.codings)]
+        command += ["--coder", args.coder, "--part", part] + (["--db", args.db] if args.db else [])
+        output = run_process(args.project, command, counts_aside=part in ("keep_counts", "agreement"))
         figures = json.loads(output.strip().splitlines()[-1])
         print(f"{part:<12} {figures['seconds']:8.1f} s {figures['peak_mb']:8.0f} MB", flush=True)
     return 0
