@@ -28,6 +28,7 @@ MAX_WIDTH = 940  # the widest chart that fits the page beside the sidebar on a 1
 MIN_STEP = 30  # narrowest cell that still shows a four-digit count
 BESIDE_WIDTH = 560  # the widest chart that leaves room for the quotes beside it
 LEVEL_STEP = 14  # indentation per level of the code tree
+DARK_FROM = 0.6  # white numbers on cells from this share of the darkest shade on
 _WITH_N = re.compile(r"(.*)\|(n=[\d,]+)", re.DOTALL)
 
 
@@ -205,7 +206,7 @@ def shade_top(shades: Sequence[float | None]) -> float:
 
 
 def _dark_test(top: float) -> str:
-    return f"datum.shade > {top * 0.6} && !datum.muted"  # white numbers on the darker cells
+    return f"datum.shade > {top * DARK_FROM} && !datum.muted"
 
 
 def rescale(spec: dict[str, Any], top: float) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from ..charts import column_name, shade_top
+from ..charts import DARK_FROM, column_name
 from ..disclosure_setting import HIDDEN
 from ..widgets import safe_color
 
@@ -26,7 +26,6 @@ NAME = "qcode_heat_grid"
 MUTED = "#ececec"
 # ColorBrewer's "Blues" (Cynthia Brewer, colorbrewer2.org), white to dark blue: the shade of a cell.
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
-DARK_FROM = 0.6  # white numbers from this share of the largest shade on, as the Vega heatmap draws them
 
 
 @cache
@@ -79,7 +78,7 @@ def grid_from_spec(spec: dict[str, Any], picked: tuple[Any, Any] | None = None) 
         if label in by_label
     ]
     cell_of = {(str(r["code"]), str(r["column"])): r for r in records}
-    top = shade_top([r.get("shade") for r in records if not r["muted"]])
+    top = float(grid_layer["encoding"]["color"]["scale"]["domain"][1])  # the darkest shade, as the images draw it
     cells = [[_cell(cell_of.get((str(row["code"]), column["key"])), top, narrow) for column in columns] for row in rows]
     return {
         "title": str(x.get("title") or ""),
