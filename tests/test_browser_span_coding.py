@@ -87,10 +87,35 @@ def stored(project: Any, document: str, count: int) -> Any:
     return spans
 
 
+# Resolves once the app's script has stopped running and the reader's box has kept its place and size for
+# half a second: under load the page may still gain a scroll bar or a late element that re-wraps the text.
+STEADY = """async () => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const box = () => JSON.stringify(document.querySelector('.qcw-reader').getBoundingClientRect());
+  let last = box(), since = performance.now();
+  const deadline = since + 30000;
+  while (performance.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 50));
+    const now = box();
+    if (now !== last || app.dataset.testScriptState !== 'notRunning') { last = now; since = performance.now(); }
+    else if (performance.now() - since > 500) return true;
+  }
+  return false;
+}"""
+
+
+def point(page: Any, offset: int, side: str) -> Any:
+    """Where on screen the character at `offset` is, measured once the page has settled."""
+    assert page.evaluate(STEADY), "the page kept moving for 30 s"
+    return page.evaluate(POINT, [offset, side])
+
+
 def drag(page: Any, start: int, end: int) -> None:
-    """Press the mouse inside the character at `start` and let go inside the last one before `end`."""
-    begin = page.evaluate(POINT, [start, "left"])
-    finish = page.evaluate(POINT, [end - 1, "right"])
+    """Press the mouse inside the character at `start` and let go inside the last one before `end`, once
+    the page has settled and with both ends scrolled into view before either is measured."""
+    point(page, end - 1, "right")
+    begin = point(page, start, "left")
+    finish = point(page, end - 1, "right")
     page.mouse.move(begin["x"], begin["y"])
     page.mouse.down()
     page.mouse.move((begin["x"] + finish["x"]) / 2, finish["y"], steps=4)
@@ -181,7 +206,7 @@ def test_click_a_sentence_extend_it_by_keys_and_work_at_1024_px(server: str, stu
         page.goto(f"{server}/transcripts?coder=ben")
         expect(page.locator(".qcw-p").first).to_be_visible(timeout=90_000)
         status = page.locator(".qcw-status")
-        spot = page.evaluate(POINT, [second.start + 2, "left"])
+        spot = point(page, second.start + 2, "left")
         page.mouse.click(spot["x"], spot["y"])
         expect(status).to_contain_text(f"({second.start}-{second.end})", timeout=10_000)
 
@@ -248,7 +273,7 @@ def _lost_parts_are_sent_again(server: str, study: Path, coder: str = "cy") -> N
         count = len(sent)
 
         def choose(unit: Any) -> None:
-            spot = page.evaluate(POINT, [unit.start + 1, "left"])
+            spot = point(page, unit.start + 1, "left")
             page.mouse.click(spot["x"], spot["y"])
             expect(page.locator(".qc-quote")).to_contain_text(unit.text[:20], timeout=15_000)
 
@@ -306,7 +331,7 @@ def test_a_new_transcript_whose_parts_are_missing_takes_no_input_and_drops_the_s
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{server}/transcripts?coder=dee")
         expect(page.locator(".qcw-p").first).to_be_visible(timeout=90_000)
-        spot = page.evaluate(POINT, [first.start + 1, "left"])
+        spot = point(page, first.start + 1, "left")
         page.mouse.click(spot["x"], spot["y"])
         expect(page.locator(".qcw-status")).to_contain_text("Selected", timeout=15_000)
         page.evaluate(FORGET)
