@@ -41,7 +41,13 @@ def test_sigterm_during_segment_leaves_no_workers_and_stores_nothing(tmp_path: P
         pytest.skip("needs Linux's /proc to see the worker processes")
     project = tmp_path / "study"
     subprocess.run(qcode("init", project), check=True, capture_output=True)
-    transcripts = demo_corpus() / "transcripts"
+    # Enough text that cutting it takes seconds: the signal must come while the workers work, not while the
+    # process is already ending (Python gives SIGTERM back its default handling as it exits).
+    transcripts = tmp_path / "transcripts"
+    transcripts.mkdir()
+    for source in sorted((demo_corpus() / "transcripts").glob("*.txt")):
+        for copy in range(50):
+            (transcripts / f"{source.stem}-{copy}.txt").write_bytes(source.read_bytes())
     subprocess.run(qcode("ingest", transcripts, "--project", project), check=True, capture_output=True)
     step = subprocess.Popen(
         qcode("segment", "--jobs", "2", "--project", project), stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -53,6 +59,7 @@ def test_sigterm_during_segment_leaves_no_workers_and_stores_nothing(tmp_path: P
         time.sleep(0.005)
     assert len(workers) == 2, "segment ended before its workers could be seen"
     time.sleep(0.1)  # past the fork itself: a signal inside fork's own handlers is not raised (Python ignores it)
+    assert step.poll() is None, "segment ended before it could be stopped"
     os.kill(step.pid, signal.SIGTERM)
     _, stderr = step.communicate(timeout=60)  # returns only once every holder of the pipes has gone
     assert step.returncode == 1, (workers, stderr)
