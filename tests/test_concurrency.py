@@ -250,7 +250,8 @@ def test_a_run_killed_while_it_holds_the_lock_does_not_block_the_next(tmp_path, 
     from coding.project import create_project, open_project
     from coding.store.locks import holder
 
-    transcripts, metadata, codebook = write_corpus(tmp_path, documents=60)
+    # Enough documents that the run still holds its lock when the kill comes, on a fast machine too.
+    transcripts, metadata, codebook = write_corpus(tmp_path, documents=600)
     with database(backend) as db:
         folder = tmp_path / "project"
         created = create_project(folder, codebook=codebook, db=db)
@@ -261,14 +262,15 @@ def test_a_run_killed_while_it_holds_the_lock_does_not_block_the_next(tmp_path, 
         while holder(created.store.engine, "segment") is None and process.poll() is None:
             assert time.monotonic() < deadline, "the segment run never took its lock"
             time.sleep(0.02)
+        assert process.poll() is None, "the segment run ended before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
         project = open_project(folder, db)
         assert process.returncode == -signal.SIGKILL
         assert holder(project.store.engine, "segment") is not None  # left behind: a killed run cleans nothing
         result = project.segment("sentence")
-        assert result["documents"] == 60 or project.counts()["segments"] > 0
+        assert result["documents"] == 600 or project.counts()["segments"] > 0
         assert holder(project.store.engine, "segment") is None
         frame = project.segments_frame()
         assert not frame.duplicated(["document", "position"]).any()
-        assert set(frame["document"]) == {f"R{n:03d}" for n in range(1, 61)}
+        assert set(frame["document"]) == {f"R{n:03d}" for n in range(1, 601)}
