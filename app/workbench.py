@@ -7,6 +7,7 @@ each run sets the switches' values from the database before drawing them, so aft
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 from typing import Any
@@ -312,19 +313,25 @@ def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.
         st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
         for code in shown:
-            # One key per code, whatever the segment: the browser keeps its switches and only flips those whose
-            # value changed (a key new on every run makes it build every switch again). The value is what the
-            # database holds, set before the switch is drawn.
-            widget = f"tg_{code.id}"
-            st.session_state[widget] = code.id in applied
-            hint = " (suggested)" if code.id in suggested and code.id not in applied else ""
+            # The key names the segment and the value the database holds, so the server never resets a switch
+            # the browser holds. A reset outrun by the next click (a run cut short before the browser drew it)
+            # came back from the browser as a flip: it coded the newly chosen segment with the last one's code.
+            # A switch is built again only when its own value changes.
+            on = code.id in applied
+            widget = switch_key(segment_id, code.id, on)
+            hint = " (suggested)" if code.id in suggested and not on else ""
             st.toggle(
                 "\u00a0" * 5 * book.depth(code.id) + code.name + hint,
+                value=on,
                 key=widget,
                 help=code.definition or None,
                 on_change=_toggle,
                 args=(project, widget, segment_id, code.id, coder, codings),
             )
+
+
+def switch_key(segment_id: int, code_id: str, on: bool) -> str:
+    return f"tg_{segment_id}_{'on' if on else 'off'}_{code_id}"
 
 
 def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str, text: str) -> None:
@@ -384,15 +391,11 @@ def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:
         st.markdown(f"<b>{html.escape(str(person))}</b>: {chips}", unsafe_allow_html=True)
 
 
-MEMO_SHOWN = "_memo_shown"
-
-
 def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str) -> None:
     current = memos[(memos["segment_id"] == segment_id) & (memos["coder"] == coder)]["memo"]
     stored = str(current.iloc[0]) if len(current) else ""
-    widget = "memo_text"  # one key: the box stays in the browser; its text is replaced only when it must be
-    if widget not in st.session_state or st.session_state.get(MEMO_SHOWN) != (segment_id, stored):
-        st.session_state[widget] = stored  # another segment, or the memo changed (saved, undone): not a draft
-        st.session_state[MEMO_SHOWN] = (segment_id, stored)
-    st.text_area("Your memo on this segment", key=widget, height=90)
+    # One box per segment and stored text (saved, undone: a new box), never refilled by the server: a refill
+    # outrun by the next click would come back from the browser with the other segment's text.
+    widget = f"memo_{segment_id}_{hashlib.blake2b(stored.encode(), digest_size=6).hexdigest()}"
+    st.text_area("Your memo on this segment", value=stored, key=widget, height=90)
     st.button("Save memo", key=f"save_{widget}", on_click=_save_memo, args=(project, widget, segment_id, coder))

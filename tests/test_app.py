@@ -394,6 +394,54 @@ def test_coding_a_segment_changes_the_crosstab(project_dir: Path) -> None:
     assert code_row(frame_with(at, "north"), "Hope")["Total"] == before + 1
 
 
+def test_a_switch_the_browser_still_holds_from_the_last_segment_codes_nothing_on_the_next(project_dir: Path) -> None:
+    """A click that cuts short the run that changed the segment leaves the browser with the last segment's
+    switches, which it sends back as they were: they must not code the segment now shown. (The switches'
+    keys used to be one per code, reset by the server: the held "on" came back as a flip on the new segment.)"""
+    from streamlit.testing.v1.element_tree import get_widget_state
+
+    at = page(app("cara"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R02").run()
+    at.selectbox(key="_w_segment").select_index(1).run()
+    toggle(at, "Hope").set_value(True).run()
+    held = get_widget_state(toggle(at, "Hope"))  # on, as this browser still shows it
+    assert held is not None
+    at.selectbox(key="_w_segment").select_index(0).run()
+    assert toggle(at, "Hope").value is False
+    sent = at._tree.get_widget_states()  # what the browser sends: the new page's widgets and the held switch
+    sent.widgets.append(held)
+    at._run(sent)
+    no_errors(at)
+    codings = open_project(project_dir).codings("human", ["cara"])
+    assert codings["code"].tolist() == ["hope"], "only the segment the person coded"
+    assert toggle(at, "Hope").value is False
+
+
+def test_a_memo_the_browser_still_holds_from_the_last_segment_stays_there(project_dir: Path) -> None:
+    """The same for the memo box: the last segment's memo, sent back by a browser that has not drawn the new
+    segment yet, is not shown (and so not saved) as the new segment's memo."""
+    from streamlit.testing.v1.element_tree import get_widget_state
+
+    at = page(app("cara"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R02").run()
+    at.selectbox(key="_w_segment").select_index(1).run()
+    memo = [t for t in at.text_area if t.label.startswith("Your memo")][0]
+    memo.input("Only about this sentence.").run()
+    [b for b in at.button if b.label == "Save memo"][0].click().run()
+    held = get_widget_state([t for t in at.text_area if t.label.startswith("Your memo")][0])
+    assert held is not None
+    at.selectbox(key="_w_segment").select_index(0).run()
+    sent = at._tree.get_widget_states()
+    sent.widgets.append(held)
+    at._run(sent)
+    no_errors(at)
+    assert [t for t in at.text_area if t.label.startswith("Your memo")][0].value == ""
+    [b for b in at.button if b.label == "Save memo"][0].click().run()
+    memos = open_project(project_dir).memos()
+    written = memos[(memos["coder"] == "cara") & (memos["memo"] != "")]
+    assert written["memo"].tolist() == ["Only about this sentence."]
+
+
 def test_frames_refreshed_after_edits_equal_a_full_read(project_dir: Path) -> None:
     from qcode_app import data, state
 
