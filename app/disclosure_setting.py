@@ -32,15 +32,17 @@ def threshold(key: ProjectKey) -> int:
 def control(key: ProjectKey) -> None:
     """The sidebar's switch and k: a change is saved to the project at once, for everyone."""
     k = threshold(key)
-    st.session_state[_ON] = k >= 2
-    st.session_state[_K] = k if k >= 2 else DEFAULT_K
+    # Keys that name the project's k: the server never resets a widget the browser holds. A reset (another
+    # lead changed k) outrun by a click would come back from this browser as a change and undo theirs.
+    on_key, k_key = f"{_ON}_{k}", f"{_K}_{k}"
     may_change = bool(coder()) and is_lead()  # the project's setting: a lead's to change
     st.toggle(
         "Hide cells below k respondents",
-        key=_ON,
+        value=k >= 2,
+        key=on_key,
         disabled=not may_change,
         on_change=_switched,
-        args=(key,),
+        args=(key, on_key, k >= 2),
         help="Disclosure control: a number (and its quotes) that rests on fewer than k respondents is hidden on "
         "the Themes, Matrices, Co-occurrence and Export pages and in their downloads. A project setting: the "
         "command line's crosstab and export apply it too.",
@@ -50,21 +52,27 @@ def control(key: ProjectKey) -> None:
             "k (respondents)",
             min_value=2,
             max_value=1000,
+            value=k,
             step=1,
-            key=_K,
+            key=k_key,
             on_change=_set_k,
-            args=(key,),
+            args=(key, k_key, k),
             disabled=not may_change,
         )
 
 
-def _switched(key: ProjectKey) -> None:
-    on = bool(st.session_state.get(_ON))
-    _save(key, int(st.session_state.get(_K) or DEFAULT_K) if on else 0)
+# Each widget acts only on a value other than the one it was drawn with: a browser whose run was cut short
+# sends back widgets the page no longer shows, and Streamlit still runs their callbacks.
+def _switched(key: ProjectKey, widget: str, drawn: bool) -> None:
+    on = bool(st.session_state.get(widget))
+    if on != drawn:
+        _save(key, DEFAULT_K if on else 0)
 
 
-def _set_k(key: ProjectKey) -> None:
-    _save(key, int(st.session_state.get(_K) or DEFAULT_K))
+def _set_k(key: ProjectKey, widget: str, drawn: int) -> None:
+    k = int(st.session_state.get(widget) or DEFAULT_K)
+    if k != drawn:
+        _save(key, k)
 
 
 def _save(key: ProjectKey, k: int) -> None:

@@ -48,9 +48,16 @@ def others(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
 
 
 # ----- callbacks (run before the next script run; errors come back as messages) ----------------
-def _toggle(project: Project, widget: str, segment_id: int, code_id: str, coder: str, codings: pd.DataFrame) -> None:
+def _toggle(
+    project: Project, widget: str, drawn: bool, segment_id: int, code_id: str, coder: str, codings: pd.DataFrame
+) -> None:
+    # Only a flip of the switch as it was drawn: a browser whose run was cut short sends back switches the page
+    # no longer shows (another segment's), and Streamlit still runs their callbacks.
+    on = bool(st.session_state.get(widget))
+    if on == drawn:
+        return
     here = codings[(codings["segment_id"] == segment_id) & (codings["code"] == code_id)]
-    if st.session_state.get(widget):
+    if on:
         waiting = pending(here, coder)
         if len(waiting):  # taking up suggestions (rules and model alike) records that, and by whom
             for coding_id in waiting["coding_id"]:
@@ -326,7 +333,7 @@ def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.
                 key=widget,
                 help=code.definition or None,
                 on_change=_toggle,
-                args=(project, widget, segment_id, code.id, coder, codings),
+                args=(project, widget, on, segment_id, code.id, coder, codings),
             )
 
 

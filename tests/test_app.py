@@ -415,6 +415,15 @@ def test_a_switch_the_browser_still_holds_from_the_last_segment_codes_nothing_on
     codings = open_project(project_dir).codings("human", ["cara"])
     assert codings["code"].tolist() == ["hope"], "only the segment the person coded"
     assert toggle(at, "Hope").value is False
+    # Nor does it code its own segment again once that coding is undone (Streamlit still runs its callback).
+    first = int(codings["segment_id"].iloc[0])
+    open_project(project_dir).remove_code(first, "hope", "cara")
+    at.run()
+    sent = at._tree.get_widget_states()
+    sent.widgets.append(held)
+    at._run(sent)
+    no_errors(at)
+    assert open_project(project_dir).codings("human", ["cara"]).empty
 
 
 def test_a_memo_the_browser_still_holds_from_the_last_segment_stays_there(project_dir: Path) -> None:

@@ -199,3 +199,33 @@ def test_sidebar_control_sets_the_projects_k_for_everyone(project_dir: Path) -> 
     log = project.store.log_frame()
     changes = log[log["action"] == "set_disclosure"]
     assert len(changes) == 3 and set(changes["actor"]) == {"ann"}
+
+
+def test_a_switch_this_browser_still_holds_does_not_undo_another_leads_change(project_dir: Path) -> None:  # noqa: F811
+    """Another lead turns disclosure control off; this browser, whose next run was cut short, still holds the
+    switch on and sends it back as it was: the project stays as the other lead left it."""
+    from streamlit.testing.v1.element_tree import get_widget_state
+
+    def page() -> None:
+        import streamlit as st
+
+        from qcode_app import disclosure_setting, state
+
+        key, _token = state.context()
+        with st.sidebar:
+            disclosure_setting.control(key)
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT)
+    at.session_state["coder"] = "ann"
+    at.run()
+    at.sidebar.toggle[0].set_value(True).run()
+    held = get_widget_state(at.sidebar.toggle[0])  # on
+    assert held is not None and open_project(project_dir).min_respondents == 3
+    open_project(project_dir).set_min_respondents(0, actor="ben")  # another lead, another session
+    at.run()
+    sent = at._tree.get_widget_states()
+    sent.widgets.append(held)
+    at._run(sent)
+    no_errors(at)
+    assert open_project(project_dir).min_respondents == 0
+    assert at.sidebar.toggle[0].value is False
