@@ -17,7 +17,7 @@ import streamlit as st
 from coding import disclosure
 
 from . import charts
-from .state import ProjectKey, act, cached_project, coder, is_lead
+from .state import ProjectKey, act, cached_project, coder, flipped, is_lead, once_key, token
 
 HIDDEN = "–"  # what a hidden cell shows in a chart
 DEFAULT_K = 3  # proposed when the control is switched on
@@ -32,9 +32,9 @@ def threshold(key: ProjectKey) -> int:
 def control(key: ProjectKey) -> None:
     """The sidebar's switch and k: a change is saved to the project at once, for everyone."""
     k = threshold(key)
-    # Keys that name the project's k: the server never resets a widget the browser holds. A reset (another
-    # lead changed k) outrun by a click would come back from this browser as a change and undo theirs.
-    on_key, k_key = f"{_ON}_{k}", f"{_K}_{k}"
+    # Keys drawn once, never reset by the server (state.once_key): a reset (another lead changed k) outrun
+    # by a click would come back from this browser as a change and undo theirs.
+    on_key, k_key = once_key(_ON, token()), once_key(_K, token())
     may_change = bool(coder()) and is_lead()  # the project's setting: a lead's to change
     st.toggle(
         "Hide cells below k respondents",
@@ -61,18 +61,14 @@ def control(key: ProjectKey) -> None:
         )
 
 
-# Each widget acts only on a value other than the one it was drawn with: a browser whose run was cut short
-# sends back widgets the page no longer shows, and Streamlit still runs their callbacks.
 def _switched(key: ProjectKey, widget: str, drawn: bool) -> None:
-    on = bool(st.session_state.get(widget))
-    if on != drawn:
-        _save(key, DEFAULT_K if on else 0)
+    if flipped(widget, drawn):
+        _save(key, DEFAULT_K if st.session_state.get(widget) else 0)
 
 
 def _set_k(key: ProjectKey, widget: str, drawn: int) -> None:
-    k = int(st.session_state.get(widget) or DEFAULT_K)
-    if k != drawn:
-        _save(key, k)
+    if flipped(widget, drawn):
+        _save(key, int(st.session_state.get(widget) or DEFAULT_K))
 
 
 def _save(key: ProjectKey, k: int) -> None:

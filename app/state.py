@@ -150,6 +150,31 @@ def _keep(name: str) -> None:
     st.session_state[name] = st.session_state[f"_w_{name}"]
 
 
+def once_key(prefix: str, run_token: StateToken) -> str:
+    """A key for a widget that changes stored data, new whenever the project changes: the server never
+    writes such a widget's value (drawn with value=), and never draws the same key again, so a value the
+    browser still holds cannot stand for another state of the data."""
+    return f"{prefix}@{run_token.newest_log_id}.{run_token.log_entries}.{run_token.newest_log_at}"
+
+
+def flipped(widget: str, drawn: Any) -> bool:
+    """Whether a callback's widget holds a change the person made: a value other than the one it was drawn
+    with and than the last one acted on. A browser whose run was cut short sends back widgets the page no
+    longer shows, as they were, and Streamlit runs their callbacks even so; those must do nothing."""
+    value = st.session_state.get(widget)
+    acted: dict[str, Any] = st.session_state.setdefault(_ACTED, {})
+    if value == acted.get(widget, drawn):
+        return False
+    acted[widget] = value
+    while len(acted) > MAX_ACTED:  # keys are never drawn twice: old ones cannot come back after long
+        acted.pop(next(iter(acted)))
+    return True
+
+
+_ACTED = "_qcode_acted"
+MAX_ACTED = 1000
+
+
 def act(action: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> None:
     """Run a library call from a widget callback; a QcodeError becomes a message on the next run."""
     try:

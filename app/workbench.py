@@ -1,8 +1,9 @@
 """The coding panel beside a transcript: the span coder's actions, a segment's codes as toggles, its
 suggestions, a memo, undo and redo, and the segment's history.
 
-Every change goes straight to the library (and so to the store and the audit log) from a widget callback;
-each run sets the switches' values from the database before drawing them, so after a change they show it.
+Every change goes straight to the library (and so to the store and the audit log) from a widget callback.
+The switches are drawn with the database's values under keys that are new whenever the project changes
+(state.once_key), and their callbacks act only on a flip (state.flipped).
 """
 
 from __future__ import annotations
@@ -48,16 +49,12 @@ def others(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
 
 
 # ----- callbacks (run before the next script run; errors come back as messages) ----------------
-def _toggle(
-    project: Project, widget: str, drawn: bool, segment_id: int, code_id: str, coder: str, codings: pd.DataFrame
-) -> None:
-    # Only a flip of the switch as it was drawn: a browser whose run was cut short sends back switches the page
-    # no longer shows (another segment's), and Streamlit still runs their callbacks.
-    on = bool(st.session_state.get(widget))
-    if on == drawn:
+def _toggle(project: Project, widget: str, drawn: bool, segment_id: int, code_id: str, coder: str) -> None:
+    if not state.flipped(widget, drawn):
         return
-    here = codings[(codings["segment_id"] == segment_id) & (codings["code"] == code_id)]
-    if on:
+    codings = project.decisions([segment_id])  # as stored now: another tab or an undo may have changed it
+    here = codings[codings["code"] == code_id]
+    if st.session_state.get(widget):
         waiting = pending(here, coder)
         if len(waiting):  # taking up suggestions (rules and model alike) records that, and by whom
             for coding_id in waiting["coding_id"]:
@@ -320,12 +317,11 @@ def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.
         st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
         for code in shown:
-            # The key names the segment and the value the database holds, so the server never resets a switch
-            # the browser holds. A reset outrun by the next click (a run cut short before the browser drew it)
-            # came back from the browser as a flip: it coded the newly chosen segment with the last one's code.
-            # A switch is built again only when its own value changes.
+            # Keys drawn once (state.once_key), never reset by the server: a reset outrun by the next click
+            # (a run cut short before the browser drew it) came back from the browser as a flip and coded the
+            # newly chosen segment with the last one's code.
             on = code.id in applied
-            widget = switch_key(segment_id, code.id, on)
+            widget = state.once_key(f"tg_{segment_id}_{code.id}", state.token())
             hint = " (suggested)" if code.id in suggested and not on else ""
             st.toggle(
                 "\u00a0" * 5 * book.depth(code.id) + code.name + hint,
@@ -333,12 +329,8 @@ def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.
                 key=widget,
                 help=code.definition or None,
                 on_change=_toggle,
-                args=(project, widget, on, segment_id, code.id, coder, codings),
+                args=(project, widget, on, segment_id, code.id, coder),
             )
-
-
-def switch_key(segment_id: int, code_id: str, on: bool) -> str:
-    return f"tg_{segment_id}_{'on' if on else 'off'}_{code_id}"
 
 
 def suggestions(project: Project, book: Codebook, codings: pd.DataFrame, coder: str, text: str) -> None:

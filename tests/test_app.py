@@ -426,6 +426,30 @@ def test_a_switch_the_browser_still_holds_from_the_last_segment_codes_nothing_on
     assert open_project(project_dir).codings("human", ["cara"]).empty
 
 
+def test_a_switch_flipped_back_before_the_page_caught_up_takes_the_code_off(project_dir: Path) -> None:
+    """On, then off again in the same switch before the browser drew the run that followed: both flips
+    count (the second arrives from a switch the page no longer shows), and the new switch shows the result."""
+    from streamlit.testing.v1.element_tree import get_widget_state
+
+    at = page(app("cara"), "views/transcripts.py")
+    at.selectbox(key="_w_document").set_value("R02").run()
+    at.selectbox(key="_w_segment").select_index(1).run()
+    switch = toggle(at, "Hope")
+    switch.set_value(True)
+    held = get_widget_state(switch)  # the switch the person still sees, now on
+    at.run()
+    assert open_project(project_dir).codings("human", ["cara"])["code"].tolist() == ["hope"]
+    assert held is not None
+    held.bool_value = False  # flipped back in the browser, before the new switch arrived
+    sent = at._tree.get_widget_states()
+    sent.widgets.append(held)
+    at._run(sent)
+    no_errors(at)
+    assert open_project(project_dir).codings("human", ["cara"]).empty
+    at.run()
+    assert toggle(at, "Hope").value is False
+
+
 def test_a_memo_the_browser_still_holds_from_the_last_segment_stays_there(project_dir: Path) -> None:
     """The same for the memo box: the last segment's memo, sent back by a browser that has not drawn the new
     segment yet, is not shown (and so not saved) as the new segment's memo."""

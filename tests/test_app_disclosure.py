@@ -229,3 +229,34 @@ def test_a_switch_this_browser_still_holds_does_not_undo_another_leads_change(pr
     no_errors(at)
     assert open_project(project_dir).min_respondents == 0
     assert at.sidebar.toggle[0].value is False
+
+
+def test_k_typed_twice_before_the_page_caught_up_keeps_the_second(project_dir: Path) -> None:  # noqa: F811
+    from streamlit.testing.v1.element_tree import get_widget_state
+
+    def page() -> None:
+        import streamlit as st
+
+        from qcode_app import disclosure_setting, state
+
+        key, _token = state.context()
+        with st.sidebar:
+            disclosure_setting.control(key)
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT)
+    at.session_state["coder"] = "ann"
+    at.run()
+    at.sidebar.toggle[0].set_value(True).run()
+    box = at.sidebar.number_input[0]
+    box.set_value(7)
+    held = get_widget_state(box)
+    at.run()
+    assert open_project(project_dir).min_respondents == 7 and held is not None
+    held.double_value = 3  # typed again into the box the browser still shows
+    sent = at._tree.get_widget_states()
+    sent.widgets.append(held)
+    at._run(sent)
+    no_errors(at)
+    assert open_project(project_dir).min_respondents == 3
+    at.run()
+    assert at.sidebar.number_input[0].value == 3
