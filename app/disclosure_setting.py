@@ -17,7 +17,7 @@ import streamlit as st
 from coding import disclosure
 
 from . import charts
-from .state import ProjectKey, act, cached_project, coder, flipped, is_lead, once_key, token
+from .state import ProjectKey, act, cached_project, coder, drawn_key, flipped, is_lead
 
 HIDDEN = "–"  # what a hidden cell shows in a chart
 DEFAULT_K = 3  # proposed when the control is switched on
@@ -32,9 +32,9 @@ def threshold(key: ProjectKey) -> int:
 def control(key: ProjectKey) -> None:
     """The sidebar's switch and k: a change is saved to the project at once, for everyone."""
     k = threshold(key)
-    # Keys drawn once, never reset by the server (state.once_key): a reset (another lead changed k) outrun
-    # by a click would come back from this browser as a change and undo theirs.
-    on_key, k_key = once_key(_ON, token()), once_key(_K, token())
+    # Keys that never come back for another value, never reset by the server (state.drawn_key): a reset
+    # (another lead changed k) outrun by a click would come back from this browser as a change and undo theirs.
+    on_key, k_key = drawn_key(_ON, k >= 2), drawn_key(_K, k)
     may_change = bool(coder()) and is_lead()  # the project's setting: a lead's to change
     st.toggle(
         "Hide cells below k respondents",

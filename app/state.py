@@ -150,11 +150,20 @@ def _keep(name: str) -> None:
     st.session_state[name] = st.session_state[f"_w_{name}"]
 
 
-def once_key(prefix: str, run_token: StateToken) -> str:
-    """A key for a widget that changes stored data, new whenever the project changes: the server never
-    writes such a widget's value (drawn with value=), and never draws the same key again, so a value the
-    browser still holds cannot stand for another state of the data."""
-    return f"{prefix}@{run_token.newest_log_id}.{run_token.log_entries}.{run_token.newest_log_at}"
+def drawn_key(prefix: str, value: Any) -> str:
+    """The key for a widget that changes stored data, drawn with `value` (value=, never written by the
+    server): the same while the stored value is the one it was last drawn with, a new one once that
+    changed, so a key never comes back standing for another value. A new key for every state of the
+    project would cost Streamlit a record per widget each time: it never forgets a key's callback."""
+    drawn: dict[str, tuple[int, Any]] = st.session_state.setdefault(_DRAWN, {})
+    number, last = drawn.get(prefix, (0, value))
+    if last != value:
+        number += 1
+    drawn[prefix] = (number, value)
+    return f"{prefix}#{number}"
+
+
+_DRAWN = "_qcode_drawn"
 
 
 def flipped(widget: str, drawn: Any) -> bool:

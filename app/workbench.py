@@ -2,8 +2,8 @@
 suggestions, a memo, undo and redo, and the segment's history.
 
 Every change goes straight to the library (and so to the store and the audit log) from a widget callback.
-The switches are drawn with the database's values under keys that are new whenever the project changes
-(state.once_key), and their callbacks act only on a flip (state.flipped).
+The switches are drawn with the database's values under keys that never come back for another value
+(state.drawn_key), and their callbacks act only on a flip (state.flipped).
 """
 
 from __future__ import annotations
@@ -317,11 +317,11 @@ def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.
         st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
         for code in shown:
-            # Keys drawn once (state.once_key), never reset by the server: a reset outrun by the next click
-            # (a run cut short before the browser drew it) came back from the browser as a flip and coded the
-            # newly chosen segment with the last one's code.
+            # A key per segment that never comes back for another value (state.drawn_key), never reset by
+            # the server: a reset outrun by the next click (a run cut short before the browser drew it) came
+            # back from the browser as a flip and coded the newly chosen segment with the last one's code.
             on = code.id in applied
-            widget = state.once_key(f"tg_{segment_id}_{code.id}", state.token())
+            widget = state.drawn_key(f"tg_{segment_id}_{code.id}", on)
             hint = " (suggested)" if code.id in suggested and not on else ""
             st.toggle(
                 "\u00a0" * 5 * book.depth(code.id) + code.name + hint,
