@@ -151,13 +151,14 @@ def _keep(name: str) -> None:
 
 
 def drawn_key(prefix: str, value: Any) -> str:
-    """The key for a widget that changes stored data, drawn with `value` (value=, never written by the
-    server): the same while the stored value is the one it was last drawn with, a new one once that
-    changed, so a key never comes back standing for another value. A new key for every state of the
-    project would cost Streamlit a record per widget each time: it never forgets a key's callback."""
+    """The key for a widget drawn with `value` as stored (value=, never written by the server): the same
+    while the stored value is the one it was last drawn with and nothing was done through it, else a new
+    one. So a key never comes back standing for another value, and a held value (a flip since undone, or
+    refused) cannot show instead of the stored one. Not a new key on every change to the project: Streamlit
+    keeps a record of every key's callback for the whole session."""
     drawn: dict[str, tuple[int, Any]] = st.session_state.setdefault(_DRAWN, {})
     number, last = drawn.get(prefix, (0, value))
-    if last != value:
+    if last != value or f"{prefix}#{number}" in st.session_state.get(_ACTED, {}):
         number += 1
     drawn[prefix] = (number, value)
     return f"{prefix}#{number}"
@@ -175,7 +176,7 @@ def flipped(widget: str, drawn: Any) -> bool:
     if value == acted.get(widget, drawn):
         return False
     acted[widget] = value
-    while len(acted) > MAX_ACTED:  # keys are never drawn twice: old ones cannot come back after long
+    while len(acted) > MAX_ACTED:  # a key acted on is never drawn again: old ones cannot come back after long
         acted.pop(next(iter(acted)))
     return True
 

@@ -8,7 +8,6 @@ The switches are drawn with the database's values under keys that never come bac
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
 from typing import Any
@@ -317,9 +316,10 @@ def code_toggles(project: Project, book: Codebook, segment_id: int, codings: pd.
         st.caption(f"No code matches {find.strip()!r}.")
     with st.container(height=360, border=True):
         for code in shown:
-            # A key per segment that never comes back for another value (state.drawn_key), never reset by
-            # the server: a reset outrun by the next click (a run cut short before the browser drew it) came
-            # back from the browser as a flip and coded the newly chosen segment with the last one's code.
+            # A key per segment and code that never comes back for another value (state.drawn_key), never
+            # reset by the server: a reset outrun by the next click (a run cut short before the browser drew
+            # it) came back from the browser as a flip and coded the newly chosen segment with the last one's
+            # code.
             on = code.id in applied
             widget = state.drawn_key(f"tg_{segment_id}_{code.id}", on)
             hint = " (suggested)" if code.id in suggested and not on else ""
@@ -393,8 +393,8 @@ def other_coders(book: Codebook, codings: pd.DataFrame, coder: str) -> None:
 def memo_box(project: Project, segment_id: int, memos: pd.DataFrame, coder: str) -> None:
     current = memos[(memos["segment_id"] == segment_id) & (memos["coder"] == coder)]["memo"]
     stored = str(current.iloc[0]) if len(current) else ""
-    # One box per segment and stored text (saved, undone: a new box), never refilled by the server: a refill
-    # outrun by the next click would come back from the browser with the other segment's text.
-    widget = f"memo_{segment_id}_{hashlib.blake2b(stored.encode(), digest_size=6).hexdigest()}"
+    # A box per segment, new when the stored memo changes (saved, undone), never refilled by the server: a
+    # refill outrun by the next click would come back from the browser with the other segment's text.
+    widget = state.drawn_key(f"memo_{segment_id}", stored)
     st.text_area("Your memo on this segment", value=stored, key=widget, height=90)
     st.button("Save memo", key=f"save_{widget}", on_click=_save_memo, args=(project, widget, segment_id, coder))
