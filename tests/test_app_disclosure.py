@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 from test_app import heat_grid_cells, project_dir  # noqa: F401  (the fixture)
+from test_widget_keys import held, send_with_held
 
 from coding.project import open_project
 from qcode_app import disclosure_setting
@@ -173,19 +174,25 @@ def test_export_withholds_quotes_behind_small_cells(project_dir: Path) -> None: 
     assert not withheld[codings["code"] == "family"].any()  # R01 and R03
 
 
+def control_page() -> None:
+    """The sidebar's disclosure control alone (run by AppTest.from_function: its imports inside)."""
+    import streamlit as st
+
+    from qcode_app import disclosure_setting, state
+
+    key, _token = state.context()
+    with st.sidebar:
+        disclosure_setting.control(key)
+
+
+def sidebar_control(coder: str = "ann") -> AppTest:
+    at = AppTest.from_function(control_page, default_timeout=TIMEOUT)
+    at.session_state["coder"] = coder
+    return at.run()
+
+
 def test_sidebar_control_sets_the_projects_k_for_everyone(project_dir: Path) -> None:  # noqa: F811
-    def page() -> None:
-        import streamlit as st
-
-        from qcode_app import disclosure_setting, state
-
-        key, _token = state.context()
-        with st.sidebar:
-            disclosure_setting.control(key)
-
-    at = AppTest.from_function(page, default_timeout=TIMEOUT)
-    at.session_state["coder"] = "ann"
-    at.run()
+    at = sidebar_control()
     no_errors(at)
     assert open_project(project_dir).min_respondents == 0
     at.sidebar.toggle[0].set_value(True).run()
@@ -204,58 +211,26 @@ def test_sidebar_control_sets_the_projects_k_for_everyone(project_dir: Path) -> 
 def test_a_switch_this_browser_still_holds_does_not_undo_another_leads_change(project_dir: Path) -> None:  # noqa: F811
     """Another lead turns disclosure control off; this browser, whose next run was cut short, still holds the
     switch on and sends it back as it was: the project stays as the other lead left it."""
-    from streamlit.testing.v1.element_tree import get_widget_state
-
-    def page() -> None:
-        import streamlit as st
-
-        from qcode_app import disclosure_setting, state
-
-        key, _token = state.context()
-        with st.sidebar:
-            disclosure_setting.control(key)
-
-    at = AppTest.from_function(page, default_timeout=TIMEOUT)
-    at.session_state["coder"] = "ann"
-    at.run()
+    at = sidebar_control()
     at.sidebar.toggle[0].set_value(True).run()
-    held = get_widget_state(at.sidebar.toggle[0])  # on
-    assert held is not None and open_project(project_dir).min_respondents == 3
+    switch = held(at.sidebar.toggle[0])  # on
+    assert open_project(project_dir).min_respondents == 3
     open_project(project_dir).set_min_respondents(0, actor="ben")  # another lead, another session
     at.run()
-    sent = at._tree.get_widget_states()
-    sent.widgets.append(held)
-    at._run(sent)
+    send_with_held(at, switch)
     no_errors(at)
     assert open_project(project_dir).min_respondents == 0
     assert at.sidebar.toggle[0].value is False
 
 
 def test_k_typed_twice_before_the_page_caught_up_keeps_the_second(project_dir: Path) -> None:  # noqa: F811
-    from streamlit.testing.v1.element_tree import get_widget_state
-
-    def page() -> None:
-        import streamlit as st
-
-        from qcode_app import disclosure_setting, state
-
-        key, _token = state.context()
-        with st.sidebar:
-            disclosure_setting.control(key)
-
-    at = AppTest.from_function(page, default_timeout=TIMEOUT)
-    at.session_state["coder"] = "ann"
-    at.run()
+    at = sidebar_control()
     at.sidebar.toggle[0].set_value(True).run()
-    box = at.sidebar.number_input[0]
-    box.set_value(7)
-    held = get_widget_state(box)
+    box = held(at.sidebar.number_input[0].set_value(7))
     at.run()
-    assert open_project(project_dir).min_respondents == 7 and held is not None
-    held.double_value = 3  # typed again into the box the browser still shows
-    sent = at._tree.get_widget_states()
-    sent.widgets.append(held)
-    at._run(sent)
+    assert open_project(project_dir).min_respondents == 7
+    box.double_value = 3  # typed again into the box the browser still shows
+    send_with_held(at, box)
     no_errors(at)
     assert open_project(project_dir).min_respondents == 3
     at.run()

@@ -3,10 +3,27 @@ Streamlit runs (AppTest): a switch shows what is stored, whatever the browser st
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import get_widget_state
 
 TIMEOUT = 30
+
+
+def held(widget: Any) -> Any:
+    """The widget's state as the browser holds it now (a WidgetState proto)."""
+    state = get_widget_state(widget)
+    assert state is not None
+    return state
+
+
+def send_with_held(at: AppTest, *states: Any) -> AppTest:
+    """A run as a browser whose last run was cut short asks for it: the page's widgets, then widgets the page
+    no longer shows, as that browser still holds them. (AppTest has no public way to send those.)"""
+    sent = at._tree.get_widget_states()
+    sent.widgets.extend(states)
+    return at._run(sent)
 
 
 def switch_page() -> None:
@@ -41,15 +58,11 @@ def test_a_refused_flip_does_not_stay_on_screen() -> None:
 def test_a_flip_counts_once_and_a_held_switch_does_nothing() -> None:
     at = AppTest.from_function(switch_page, default_timeout=TIMEOUT).run()
     first = at.toggle[0]
-    first.set_value(True)
-    held = get_widget_state(first)
+    old = held(first.set_value(True))
     at.run()
     assert at.session_state["stored"] is True and at.toggle[0].value is True
     assert at.toggle[0].key != first.key, "a key acted on is not drawn again"
-    sent = at._tree.get_widget_states()  # the browser sends the old switch again, as it was
-    assert held is not None
-    sent.widgets.append(held)
-    at._run(sent)
+    send_with_held(at, old)  # the browser sends the old switch again, as it was
     assert at.session_state["acted"] == 1 and at.session_state["stored"] is True
 
 
