@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -210,28 +209,6 @@ STYLE = """
 
 def inject_style() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
-
-
-def scroll_into_view(element_id: str, once: str) -> None:
-    """Scroll the page so that the element with this id (a heading's anchor) is at the top of the view, and
-    keep it there for six seconds while the page above it may still be redrawn (a chart drawn again can
-    collapse for a moment and push it away: on a loaded machine that came after the two seconds kept before),
-    unless the person scrolls, types or presses a pointer meanwhile. once: the page scrolls for each value
-    once, however many runs send it (the browser remembers the values it scrolled for)."""
-    target, token = json.dumps(element_id), json.dumps(once)  # JavaScript string literals, whatever they hold
-    st.html(
-        "<script>(function(){const done=window.__qcScrolled=window.__qcScrolled||{};if(done[" + token + "])return;"
-        "done[" + token + "]=true;let tries=0,checks=0,moved=false;"
-        "['wheel','touchstart','keydown','pointerdown'].forEach(function(e){"
-        "addEventListener(e,function(){moved=true;},{once:true,capture:true});});"
-        "function go(){const el=document.getElementById(" + target + ");"
-        "if(!el){if(tries++<80)setTimeout(go,100);return;}if(moved)return;"
-        "const top=el.getBoundingClientRect().top;"
-        "if(top<0||top>innerHeight/2)el.scrollIntoView({block:'start'});"
-        "if(checks++<24)setTimeout(go,250);}"
-        "go();})();</script>",
-        unsafe_allow_javascript=True,
-    )
 
 
 def chip(text: str, color: str) -> str:

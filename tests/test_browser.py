@@ -82,6 +82,9 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
         russia = page.locator("table.qcg button.qcg-cell[aria-label^='Russia · Total: ']")
         expect(russia).to_have_attribute("aria-current", "true", timeout=30_000)
         expect(russia).to_be_focused()  # the grid drawn again gives the keyboard its cell back
+        # at 1024 px the quotes sit below the heatmap: the pick brings them into view
+        expect(page.get_by_role("heading", name="Quotes")).to_be_in_viewport(timeout=10_000)
+        page.mouse.wheel(0, -5000)  # back up to the grid (a wheel also ends the keeping in view)
         # and clicked: the last code's Total
         cell = page.locator("table.qcg button.qcg-cell[aria-label^='Lessons for Afghanistan · Total: ']")
         expect(cell).to_have_count(1, timeout=30_000)
@@ -97,6 +100,9 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
         themes_shot = tmp_path / "themes.png"
         page.screenshot(path=str(themes_shot))
 
+        # The page keeps the quotes in view for a few seconds after a pick unless the person scrolls: a wheel
+        # ends that, as a person's would, before the click (Playwright scrolls to a button without one).
+        page.mouse.wheel(0, 1)
         page.get_by_role("button", name="Open in transcript").first.click()
         expect(page.get_by_role("heading", name="Transcripts and coding")).to_be_visible(timeout=30_000)
         current = page.locator(".qcw-current")  # the span coder marks the segment's pieces of text
@@ -108,3 +114,29 @@ def test_themes_cell_to_quote_to_transcript(server: str, tmp_path: Path) -> None
 
     for shot in (themes_shot, transcript_shot):
         assert shot.exists() and shot.stat().st_size > 30_000, f"{shot} looks empty"
+
+
+def test_cooccurrence_cell_brings_its_quotes_into_view(server: str, tmp_path: Path) -> None:
+    """At 1024 px the quotes sit below the grid: a click on a pair shows its segments and scrolls to them."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(f"{server}/cooccurrence")
+        expect(page.get_by_role("heading", name="Co-occurrence")).to_be_visible(timeout=90_000)
+        cells = page.locator("table.qcg button.qcg-cell")
+        expect(cells.first).to_be_visible(timeout=60_000)
+        heading = page.get_by_role("heading", name="Quotes")
+        expect(heading).not_to_be_in_viewport()
+        # a pair near the top of the grid, not the one shown already: its segments
+        label = page.locator("table.qcg button.qcg-cell:not([aria-current='true'])").first.get_attribute("aria-label")
+        assert label
+        row, column = label.rsplit(": ", 1)[0].split(" · ")
+        cell = page.get_by_role("button", name=label, exact=True)
+        cell.click()
+        expect(cell).to_have_attribute("aria-current", "true", timeout=30_000)
+        expect(heading).to_be_in_viewport(timeout=10_000)
+        pair = row if row == column else f"{row} and {column}"
+        expect(page.get_by_text(f"{pair}: ").first).to_be_visible(timeout=30_000)
+        browser.close()

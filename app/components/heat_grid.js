@@ -72,6 +72,34 @@ function body(data, send) {
   return rows;
 }
 
+// After a click, the element with this id (the quotes' heading) is brought into view where it is out of view,
+// and kept there for six seconds while the page above it is drawn again (the grid redrawn can push it away),
+// unless the person scrolls, types or presses a pointer meanwhile. Done here, with the click: a script sent by
+// the run that follows was not run by the page.
+function reveal(id) {
+  if (!id) return;
+  let moved = false;
+  let checks = 0;
+  const stop = () => {
+    moved = true;
+  };
+  setTimeout(() => {
+    for (const kind of ["wheel", "touchstart", "keydown", "pointerdown"]) {
+      addEventListener(kind, stop, { once: true, capture: true }); // after this click's own events
+    }
+  }, 0);
+  const keep = () => {
+    if (moved) return;
+    const target = document.getElementById(id);
+    if (target) {
+      const top = target.getBoundingClientRect().top;
+      if (top < 0 || top > innerHeight / 2) target.scrollIntoView({ block: "start" });
+    }
+    if (checks++ < 24) setTimeout(keep, 250);
+  };
+  keep();
+}
+
 export default function ({ parentElement, data, setTriggerValue }) {
   let table = parentElement.querySelector("table.qcg");
   if (!table) {
@@ -83,7 +111,10 @@ export default function ({ parentElement, data, setTriggerValue }) {
   // The grid is drawn anew on every run: the cell that had the keyboard's focus gets it back.
   const focused = table.contains(document.activeElement) ? document.activeElement : null;
   const again = focused && focused.dataset ? [focused.dataset.code, focused.dataset.column] : null;
-  const send = (code, column) => setTriggerValue("cell", { code, column });
+  const send = (code, column) => {
+    setTriggerValue("cell", { code, column });
+    reveal(data.reveal);
+  };
   table.replaceChildren(header(data), body(data, send));
   if (again) {
     const match = [...table.querySelectorAll("button.qcg-cell")].find(

@@ -49,7 +49,8 @@ guarded = f" {disclosure_setting.note(k)}" if k >= 2 else ""
 
 
 def _pick_pair() -> None:
-    """A click on the grid: its pair of codes is shown (the selectboxes below take it before they are drawn)."""
+    """A click on the grid: its pair of codes is shown (the selectboxes below take it before they are drawn;
+    the grid brings them into view)."""
     clicked = picked_cell("cooc_heatmap")
     if clicked:
         st.session_state["cooc_a"], st.session_state["cooc_b"] = clicked
@@ -67,14 +68,14 @@ picked = (st.session_state["cooc_a"], st.session_state["cooc_b"])
 heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(codes)) else (st.container(), st.container())
 with heat:
     spec = disclosure_setting.masked_spec(charts.cooccurrence_spec(key, token, filters, codes), hidden)
-    heat_grid(grid_from_spec(spec, picked), "cooc_heatmap", _pick_pair)
+    heat_grid(grid_from_spec(spec, picked), "cooc_heatmap", _pick_pair, reveal="qc-cooc-quotes")
     st.caption("Click a cell to read the segments where both codes apply.")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled"
     counted = f"Segments coded with both codes (the diagonal: with the code at all). Coders: {who}.{guarded}"
     chart_download.downloads(spec, counted, "cooccurrence", "cooc_heatmap")
 
 with quotes:
-    st.subheader("Quotes")
+    st.subheader("Quotes", anchor="qc-cooc-quotes")
     left, right = st.columns(2)
     first = left.selectbox("Code", pairs, format_func=state.labels(names), **first_choice)
     second = right.selectbox("with", pairs, format_func=state.labels(names), **second_choice)

@@ -63,12 +63,10 @@ guarded = f" {disclosure_setting.note(k)}" if k >= 2 else ""
 
 def _pick_cell() -> None:
     """A click on the grid: its cell's quotes are shown (the selectboxes below take the cell before they are
-    drawn) and brought into view. The scroll is counted, not popped once drawn: a run cut short by the next
-    rerun may never reach the browser, so every run sends it again."""
+    drawn; the grid brings them into view)."""
     clicked = picked_cell("themes_heatmap")
     if clicked:
         st.session_state["themes_code"], st.session_state["themes_value"] = clicked
-        st.session_state["_themes_scroll"] = st.session_state.get("_themes_scroll", 0) + 1
 
 
 # The quotes' cell, settled before the grid is drawn (a remembered value gone from the options falls back),
@@ -84,7 +82,7 @@ heat, quotes = st.columns([2, 1], gap="medium") if charts.fits_beside(len(values
 with heat:
     unit = COUNT_LABELS[count].lower()
     spec = disclosure_setting.masked_spec(charts.crosstab_spec(key, token, filters, by, count, percent), hidden)
-    heat_grid(grid_from_spec(spec, picked), "themes_heatmap", _pick_cell)
+    heat_grid(grid_from_spec(spec, picked), "themes_heatmap", _pick_cell, reveal="qc-quotes")
     who = ", ".join(filters.coders) if filters.coders else "every coder pooled (choose coders in the sidebar)"
 
     def about(coders: str) -> str:
@@ -99,8 +97,6 @@ with heat:
 
 with quotes:
     st.subheader("Quotes", anchor="qc-quotes")
-    if st.session_state.get("_themes_scroll"):
-        widgets.scroll_into_view("qc-quotes", once=f"themes-{st.session_state['_themes_scroll']}")
     code_names = dict(zip(rows["code"], widgets.tree_names(rows), strict=True))
     pick_code, pick_value = st.columns([3, 2])
     code = pick_code.selectbox("Code", order, format_func=state.labels(code_names), **code_choice)
