@@ -76,26 +76,29 @@ function body(data, send) {
 // and kept there for six seconds while the page above it is drawn again (the grid redrawn can push it away),
 // unless the person scrolls, types or presses a pointer meanwhile. Done here, with the click: a script sent by
 // the run that follows was not run by the page.
+let revealing = null; // the running reveal's AbortController: a new click ends the last one
+
 function reveal(id) {
+  if (revealing) revealing.abort();
   if (!id) return;
-  let moved = false;
+  const control = new AbortController();
+  revealing = control;
   let checks = 0;
-  const stop = () => {
-    moved = true;
-  };
   setTimeout(() => {
     for (const kind of ["wheel", "touchstart", "keydown", "pointerdown"]) {
-      addEventListener(kind, stop, { once: true, capture: true }); // after this click's own events
+      // after this click's own events; removed with the loop, however it ends
+      addEventListener(kind, () => control.abort(), { capture: true, passive: true, signal: control.signal });
     }
   }, 0);
   const keep = () => {
-    if (moved) return;
+    if (control.signal.aborted) return;
     const target = document.getElementById(id);
     if (target) {
       const top = target.getBoundingClientRect().top;
       if (top < 0 || top > innerHeight / 2) target.scrollIntoView({ block: "start" });
     }
     if (checks++ < 24) setTimeout(keep, 250);
+    else control.abort();
   };
   keep();
 }
