@@ -62,7 +62,7 @@ def _toggle(project: Project, widget: str, drawn: bool, segment_id: int, code_id
             state.act(project.apply_code, segment_id, code_id, coder)
         return
     own = mine(here, coder)
-    if (own["source"] == HUMAN).any():
+    if own.empty or (own["source"] == HUMAN).any():  # nothing found: the library says why (a segment replaced)
         state.act(project.remove_code, segment_id, code_id, coder)
     for coding_id in own.loc[own["source"] != HUMAN, "coding_id"]:
         state.act(project.decide_suggestion, int(coding_id), False, coder)

@@ -91,7 +91,7 @@ def stored(project: Any, document: str, count: int) -> Any:
 # half a second: under load the page may still gain a scroll bar or a late element that re-wraps the text.
 STEADY = """async () => {
   const app = document.querySelector('[data-testid="stApp"]');
-  const box = () => JSON.stringify(document.querySelector('.qcw-reader').getBoundingClientRect());
+  const box = () => JSON.stringify(document.querySelector('.qcw-reader')?.getBoundingClientRect() ?? null);
   let last = box(), since = performance.now();
   const deadline = since + 30000;
   while (performance.now() < deadline) {

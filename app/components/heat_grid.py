@@ -41,8 +41,9 @@ def _renderer() -> Callable[..., Any]:
 
 def heat_grid(grid: dict[str, Any], key: str, on_pick: Callable[[], None], reveal: str = "") -> None:
     """Draw the grid; on_pick runs (before the next run) when a cell is clicked, st.session_state[key]["cell"]
-    holding {"code", "column"}. reveal: the id of an element (the quotes' heading) the browser scrolls into
-    view after a click, where it is out of view (below the grid on a narrow screen)."""
+    holding {"code", "column"}. reveal: the id of an element (the quotes' heading) the browser scrolls to the
+    top of the view after a click, where it is out of view or in its lower half (below the grid on a narrow
+    screen)."""
     _renderer()(key=key, data={**grid, "reveal": reveal}, height="content", on_cell_change=on_pick)
 
 
