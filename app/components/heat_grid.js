@@ -73,9 +73,9 @@ function body(data, send) {
 }
 
 // After a click, the element with this id (the quotes' heading) is brought to the top of the view where it is
-// out of view or in its lower half, and kept there for six seconds while the page above it is drawn again (the grid redrawn can push it away),
-// unless the person scrolls, types or presses a pointer meanwhile. Done here, with the click: a script sent by
-// the run that follows was not run by the page.
+// out of view or in its lower half, and kept there for six seconds while the page above it is drawn again (the
+// grid redrawn can push it away), unless the person scrolls, types or presses a pointer meanwhile. Done here,
+// with the click: a script sent by the run that follows was not run by the page.
 let revealing = null; // the running reveal's AbortController: a new click ends the last one
 
 function reveal(id) {
